@@ -1,0 +1,34 @@
+package chain
+
+// BlockRecord is everything hashlab stores about one block. Fields the
+// source does not provide are zero (Size, Weight and MedianTime are zero
+// when a block came from a header or CSV import rather than a node).
+type BlockRecord struct {
+	Height     int64  `json:"height"`
+	Hash       string `json:"hash"`      // display order hex
+	PrevHash   string `json:"prev_hash"` // display order hex
+	Time       int64  `json:"time"`      // header timestamp, Unix seconds
+	MedianTime int64  `json:"median_time,omitempty"`
+	Bits       uint32 `json:"bits"`
+	Version    int32  `json:"version"`
+	Nonce      uint32 `json:"nonce"`
+	TxCount    int64  `json:"tx_count,omitempty"`
+	SizeBytes  int64  `json:"size_bytes,omitempty"`
+	WeightWU   int64  `json:"weight_wu,omitempty"`
+	// CoinbaseOutSats is the sum of the coinbase transaction's outputs.
+	CoinbaseOutSats int64 `json:"coinbase_out_sats,omitempty"`
+	// SubsidySats is the consensus subsidy at Height.
+	SubsidySats int64 `json:"subsidy_sats,omitempty"`
+	// FeesSats is CoinbaseOutSats - SubsidySats when that is >= 0. A block
+	// whose coinbase claims less than its subsidy has UnderClaimed set and
+	// FeesSats 0 (its true fees are unknown from the coinbase alone).
+	FeesSats     int64 `json:"fees_sats,omitempty"`
+	UnderClaimed bool  `json:"under_claimed,omitempty"`
+	// CoinbaseTag is the printable text of the coinbase scriptSig.
+	CoinbaseTag     string   `json:"coinbase_tag,omitempty"`
+	PayoutAddresses []string `json:"payout_addresses,omitempty"`
+	// Pool is the attributed mining pool's slug ("unknown" when none).
+	Pool string `json:"pool,omitempty"`
+	// Source says where the record came from: "rpc", "headers", "blocks-csv".
+	Source string `json:"source,omitempty"`
+}
