@@ -1,0 +1,155 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"math"
+	"os"
+
+	"github.com/hashlab/hashlab/hashprice"
+	"github.com/hashlab/hashlab/mining"
+)
+
+func init() {
+	register(command{Name: "miners", Summary: "every ASIC model's daily economics at today's hashprice, best margin first", Run: runMiners})
+	register(command{Name: "fleet", Summary: "a fleet file's economics: revenue, power, profit, what to curtail, treasury runway", Run: runFleet})
+}
+
+// DefaultPowerUSDPerKWh is the power price `hashlab miners` assumes when
+// none is given: a typical industrial tariff in North America in 2025.
+const defaultPowerUSDPerKWh = 0.06
+
+func runMiners(ctx context.Context, env *Env, args []string) error {
+	fs := newFlags(env, "miners", "miners [market flags] [--power-price USD/kWh] [--pool-fee F] [--uptime F] [--overhead USD/kWh] [--json]")
+	m := addMarketFlags(fs)
+	power := fs.Float64("power-price", defaultPowerUSDPerKWh, "electricity price, USD per kWh")
+	fee := fs.Float64("pool-fee", mining.DefaultPoolFee, "pool fee as a fraction (0.02 = 2%)")
+	uptime := fs.Float64("uptime", mining.DefaultUptime, "fraction of time hashing")
+	overhead := fs.Float64("overhead", 0, "hosting/opex adder, USD per kWh")
+	asJSON := fs.Bool("json", false, "print JSON")
+	if _, err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	in, source, err := m.inputs()
+	if err != nil {
+		return err
+	}
+	hp, err := hashprice.Compute(in)
+	if err != nil {
+		return usagef("%v", err)
+	}
+	cond := mining.Conditions{HashvalueBTCPerPHDay: hp.BTCPerPHDay, PriceUSD: in.PriceUSD, PowerUSDPerKWh: *power, PoolFee: *fee, Uptime: *uptime, OverheadUSDPerKWh: *overhead}
+	if err := cond.Validate(); err != nil {
+		return usagef("%v", err)
+	}
+	ranked, err := mining.RankModels(mining.Catalogue(), cond)
+	if err != nil {
+		return usagef("%v", err)
+	}
+	if *asJSON {
+		return writeJSON(env.Stdout, struct {
+			Source               string            `json:"source"`
+			HashpriceUSDPerPHDay float64           `json:"hashprice_usd_per_ph_day"`
+			Conditions           mining.Conditions `json:"conditions"`
+			Models               []mining.Merit    `json:"models"`
+		}{source, hp.USDPerPHDay, cond, ranked})
+	}
+	fmt.Fprintf(env.Stdout, "Hashprice %s/PH/day (%s); power $%.4f/kWh, pool fee %.1f%%, uptime %.0f%%\n\n", usd(hp.USDPerPHDay), source, *power, 100**fee, 100**uptime)
+	w := newTable(env.Stdout)
+	fmt.Fprintln(w, "MODEL\tYEAR\tCOOLING\tTH/s\tW\tJ/TH\tREVENUE/day\tPOWER/day\tPROFIT/day\tMARGIN\tBREAKEVEN $/kWh\tCOST/BTC\tRUN?")
+	for _, r := range ranked {
+		e := r.Econ
+		run := "run"
+		if !e.Run {
+			run = "CURTAIL"
+		}
+		fmt.Fprintf(w, "%s\t%d\t%s\t%g\t%.0f\t%.1f\t%s\t%s\t%s\t%s\t%.4f\t%s\t%s\n", r.Model.Name, r.Model.ReleaseYear, r.Model.Cooling, r.Model.HashrateTHs, r.Model.PowerW, e.JoulesPerTH,
+			usd(e.RevenueUSD), usd(e.PowerCostUSD), usd(e.ProfitUSD), pct(e.Margin), e.BreakevenPowerUSDPerKWh, usd0(e.CostPerBTCAllInUSD), run)
+	}
+	return w.Flush()
+}
+
+func pct(f float64) string {
+	if math.IsInf(f, 0) || math.IsNaN(f) {
+		return "-"
+	}
+	return fmt.Sprintf("%.1f%%", 100*f)
+}
+
+func usd0(v float64) string {
+	if v == 0 || math.IsInf(v, 0) {
+		return "-"
+	}
+	return "$" + commas(int64(math.Round(v)))
+}
+
+func runFleet(ctx context.Context, env *Env, args []string) error {
+	fs := newFlags(env, "fleet", "fleet FILE [market flags] [--json]")
+	m := addMarketFlags(fs)
+	asJSON := fs.Bool("json", false, "print JSON")
+	pos, err := parseFlags(fs, args)
+	if err != nil {
+		return err
+	}
+	if len(pos) != 1 {
+		return usagef("want exactly one fleet file (YAML or JSON), got %d arguments", len(pos))
+	}
+	data, err := os.ReadFile(pos[0])
+	if err != nil {
+		return fmt.Errorf("reading fleet file: %w", err)
+	}
+	fleet, err := mining.ParseFleet(data)
+	if err != nil {
+		return usagef("%s: %v", pos[0], err)
+	}
+	in, source, err := m.inputs()
+	if err != nil {
+		return err
+	}
+	hp, err := hashprice.Compute(in)
+	if err != nil {
+		return usagef("%v", err)
+	}
+	res, err := mining.EvaluateFleet(fleet, mining.Conditions{HashvalueBTCPerPHDay: hp.BTCPerPHDay, PriceUSD: in.PriceUSD})
+	if err != nil {
+		return usagef("%s: %v", pos[0], err)
+	}
+	if *asJSON {
+		return writeJSON(env.Stdout, struct {
+			Source string `json:"source"`
+			mining.FleetResult
+		}{source, res})
+	}
+	name := res.Name
+	if name == "" {
+		name = pos[0]
+	}
+	fmt.Fprintf(env.Stdout, "Fleet %q at hashprice %s/PH/day, BTC %s (%s)\n\n", name, usd(hp.USDPerPHDay), usd0(in.PriceUSD), source)
+	w := newTable(env.Stdout)
+	fmt.Fprintln(w, "MODEL\tCOUNT\tPH/s\tMW\tJ/TH\tREVENUE/day\tPOWER/day\tOVERHEAD/day\tPROFIT/day\tBREAKEVEN $/kWh\tDECISION")
+	row := func(e mining.Economics, decision string) {
+		fmt.Fprintf(w, "%s\t%d\t%.2f\t%.3f\t%.1f\t%s\t%s\t%s\t%s\t%.4f\t%s\n", e.Model, e.Count, e.HashrateTHs/1000, e.PowerW/1e6, e.JoulesPerTH,
+			usd(e.RevenueUSD), usd(e.PowerCostUSD), usd(e.OverheadUSD), usd(e.ProfitUSD), e.BreakevenPowerUSDPerKWh, decision)
+	}
+	for _, g := range res.Groups {
+		d := "run"
+		if !g.Run {
+			d = "CURTAIL (loses money on power)"
+		}
+		row(g, d)
+	}
+	row(res.Total, "all machines on")
+	row(res.Running, "after curtailment")
+	if err := w.Flush(); err != nil {
+		return err
+	}
+	fmt.Fprintf(env.Stdout, "\nfixed costs %s/day; net after curtailment %s/day (%s/month)\n", usd(res.FixedUSDPerDay), usd(res.NetUSDPerDay), usd(res.NetUSDPerDay*mining.DaysPerMonth))
+	fmt.Fprintf(env.Stdout, "cost to produce 1 BTC: %s power only, %s all-in (running machines)\n", usd0(res.Running.CostPerBTCPowerUSD), usd0(res.Running.CostPerBTCAllInUSD))
+	switch {
+	case res.RunwayInfinite:
+		fmt.Fprintf(env.Stdout, "treasury %.4g BTC: not drawn down (the fleet covers its costs)\n", res.TreasuryBTC)
+	default:
+		fmt.Fprintf(env.Stdout, "treasury %.4g BTC lasts %.0f days (%.1f months) at today's price and deficit\n", res.TreasuryBTC, res.RunwayDays, res.RunwayDays/mining.DaysPerMonth)
+	}
+	return nil
+}
