@@ -1,0 +1,24 @@
+#!/usr/bin/env bash
+# The whole hashlab test suite, from a fresh clone, with nothing set up by
+# hand: installs what the tests need (Debian's chromium for the dashboard's
+# browser tests; btcd is built by the tests themselves from go.mod's tool
+# directive), vets, then runs every test.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+need_chromium() { ! command -v chromium >/dev/null 2>&1; }
+if need_chromium; then
+  if command -v apt-get >/dev/null 2>&1; then
+    SUDO=""
+    [ "$(id -u)" -eq 0 ] || SUDO="sudo"
+    echo "scripts/test.sh: installing chromium for the browser tests (apt-get)" >&2
+    $SUDO apt-get update -qq >&2
+    DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends chromium >&2
+  else
+    echo "scripts/test.sh: chromium is missing and apt-get is not available; install Chromium and rerun" >&2
+    exit 1
+  fi
+fi
+
+go vet ./...
+go test -count=1 -timeout 30m "$@" ./...
