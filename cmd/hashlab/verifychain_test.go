@@ -1,0 +1,59 @@
+package main
+
+import (
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/hashlab/hashlab/internal/sharedtest"
+)
+
+func TestVerifyChainMustShow(t *testing.T) {
+	dir := sharedtest.Path(t, "headers")
+	tests := []struct {
+		args      []string
+		retargets float64
+	}{
+		{[]string{"--headers", filepath.Join(dir, "epoch_boundary_headers_0-832608.bin"), "--layout", "epoch-boundaries", "--chainwork-csv", filepath.Join(dir, "epoch_boundary_headers_0-832608.csv")}, 413},
+		{[]string{"--headers", filepath.Join(dir, "headers_822528-830592.bin"), "--start-height", "822528"}, 4},
+		{[]string{"--headers", filepath.Join(dir, "headers_586657-589289.bin"), "--start-height", "586657"}, 1},
+		{[]string{"--epochs", filepath.Join(dir, "difficulty_epochs.csv")}, 469},
+	}
+	for _, tt := range tests {
+		code, out, stderr := fndRun(t, append([]string{"verify-chain", "--json"}, tt.args...)...)
+		if code != 0 {
+			t.Fatalf("%v: exit %d %s", tt.args, code, stderr)
+		}
+		var r map[string]any
+		if err := json.Unmarshal([]byte(out), &r); err != nil {
+			t.Fatal(err)
+		}
+		if r["mismatches"].(float64) != 0 || r["retargets_checked"].(float64) != tt.retargets {
+			t.Fatalf("%v: %v", tt.args, r)
+		}
+	}
+}
+
+func TestVerifyChainCorruptFile(t *testing.T) {
+	data, err := os.ReadFile(sharedtest.Path(t, "headers", "headers_822528-830592.bin"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	data[80*5000+70] ^= 0x40 // the time field of height 827528
+	bad := filepath.Join(t.TempDir(), "bad.bin")
+	os.WriteFile(bad, data, 0o644)
+	code, out, stderr := fndRun(t, "verify-chain", "--headers", bad, "--start-height", "822528")
+	if code != 1 || !strings.Contains(stderr, "height 827528") || !strings.Contains(stderr, "byte offset 400000") {
+		t.Fatalf("exit %d\nstdout %s\nstderr %s", code, out, stderr)
+	}
+	os.WriteFile(bad, data[:80*3+5], 0o644)
+	code, _, stderr = fndRun(t, "verify-chain", "--headers", bad, "--start-height", "822528")
+	if code != 1 || !strings.Contains(stderr, "truncated") || !strings.Contains(stderr, "byte offset 240") || !strings.Contains(stderr, "height 822531") {
+		t.Fatalf("truncated: exit %d %s", code, stderr)
+	}
+	if code, _, stderr := fndRun(t, "verify-chain", "--headers", bad, "--layout", "sparse"); code != 2 || !strings.Contains(stderr, "sparse") {
+		t.Fatalf("bad layout: exit %d %s", code, stderr)
+	}
+}
