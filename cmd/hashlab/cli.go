@@ -63,6 +63,9 @@ func flagWasSet(fs *flag.FlagSet, name string) bool {
 	return set
 }
 
+// jsonUnmarshal is json.Unmarshal (kept here so commands share one import).
+func jsonUnmarshal(b []byte, v any) error { return json.Unmarshal(b, v) }
+
 // writeJSON writes v as indented JSON followed by a newline.
 func writeJSON(w io.Writer, v any) error {
 	enc := json.NewEncoder(w)

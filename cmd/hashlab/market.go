@@ -151,3 +151,9 @@ func commas(n int64) string {
 	}
 	return s
 }
+
+// snapshotInputs returns hashprice inputs from the embedded snapshot only.
+func (m *marketFlags) snapshotInputs() (hashprice.Inputs, string, error) {
+	snap := snapshot.Default()
+	return hashprice.Inputs{Difficulty: snap.Difficulty(), Height: snap.Height, FeesPerBlock: snap.FeesPerBlock(), PriceUSD: snap.PriceUSD, Params: consensus.MainNet}, "embedded snapshot", nil
+}

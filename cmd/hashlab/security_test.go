@@ -1,0 +1,59 @@
+package main
+
+import (
+	"encoding/json"
+	"strings"
+	"testing"
+)
+
+func TestSecurityCLIMustShow(t *testing.T) {
+	code, out, stderr := fndRun(t, "security", "double-spend", "--q", "0.1", "--z", "0-10", "--method", "nakamoto", "--json")
+	if code != 0 {
+		t.Fatalf("exit %d %s", code, stderr)
+	}
+	var ds []struct {
+		Z int     `json:"z"`
+		P float64 `json:"p"`
+	}
+	if err := json.Unmarshal([]byte(out), &ds); err != nil || len(ds) != 11 || ds[5].Z != 5 || ds[5].P < 0.00091365 || ds[5].P > 0.00091375 {
+		t.Fatalf("%v %+v", err, ds)
+	}
+	code, out, _ = fndRun(t, "security", "confirmations", "--q", "0.45", "--risk", "0.001", "--method", "nakamoto", "--json")
+	var cf struct{ Z int }
+	if code != 0 || json.Unmarshal([]byte(out), &cf) != nil || cf.Z != 340 {
+		t.Fatalf("confirmations: %d %s", code, out)
+	}
+	code, out, _ = fndRun(t, "security", "selfish", "--alpha", "0.35", "--gamma", "0", "--json")
+	var sf struct{ Honest, SM1, Optimal float64 }
+	if code != 0 || json.Unmarshal([]byte(out), &sf) != nil || sf.Honest != 0.35 || sf.SM1 < 0.3664 || sf.SM1 > 0.3666 || sf.Optimal < 0.3705 || sf.Optimal > 0.3710 {
+		t.Fatalf("selfish: %d %s", code, out)
+	}
+	for _, args := range [][]string{{"security", "attack-cost", "--exodus", "0.3", "--json"}, {"security", "concentration", "--shares", "a=3,b=2,c=1", "--json"}, {"security", "selfish", "--threshold", "--gamma", "0.5", "--json"}} {
+		if code, out, stderr := fndRun(t, args...); code != 0 || !json.Valid([]byte(out)) {
+			t.Errorf("%v: exit %d %s", args, code, stderr)
+		}
+	}
+}
+
+func TestSecurityCLIErrors(t *testing.T) {
+	for _, tt := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"security", "double-spend", "--q", "1.2"}, "q (attacker hashrate share) = 1.2"},
+		{[]string{"security", "double-spend", "--z", "5-2"}, "bad range"},
+		{[]string{"security", "double-spend", "--method", "magic"}, `--method "magic"`},
+		{[]string{"security", "confirmations", "--q", "0.6"}, "q (attacker hashrate share) = 0.6"},
+		{[]string{"security", "selfish", "--gamma", "2"}, "gamma"},
+		{[]string{"security", "attack-cost", "--exodus", "1"}, "exodus_fraction = 1"},
+		{[]string{"security", "concentration"}, "--shares is required"},
+		{[]string{"security", "concentration", "--shares", "a=x"}, "not name=share"},
+		{[]string{"security", "nope"}, "unknown subcommand"},
+		{[]string{"security"}, "subcommand is required"},
+	} {
+		code, _, stderr := fndRun(t, tt.args...)
+		if code != 2 || !strings.Contains(stderr, tt.want) {
+			t.Errorf("%v: exit %d %q, want %q", tt.args, code, stderr, tt.want)
+		}
+	}
+}

@@ -1,0 +1,184 @@
+package security
+
+import (
+	"math"
+)
+
+// AttackInputs describe the network and the markets an attacker could buy
+// hashrate in. Prices are assumptions with documented defaults
+// (DefaultAttackInputs); every one can be overridden.
+type AttackInputs struct {
+	// NetworkHashrateHs is the honest hashrate before any exodus.
+	NetworkHashrateHs float64 `json:"network_hashrate_hs"`
+	// ExodusFraction is the share of that hashrate that has left (for AI).
+	ExodusFraction float64 `json:"exodus_fraction"`
+	// TargetShare is the attacker's share of total hashrate to reach
+	// (0.51 by default: a majority with margin).
+	TargetShare float64 `json:"target_share"`
+	// HashpriceUSDPerPHDay is what honest mining earns; the attacker
+	// forgoes it on own machines and pays a premium over it when renting.
+	HashpriceUSDPerPHDay float64 `json:"hashprice_usd_per_ph_day"`
+	// PowerUSDPerKWh is the attacker's power price.
+	PowerUSDPerKWh float64 `json:"power_usd_per_kwh"`
+
+	// New machines (S21-class).
+	NewUSDPerTH      float64 `json:"new_usd_per_th"`
+	NewJoulesPerTH   float64 `json:"new_joules_per_th"`
+	NewDeployDays    float64 `json:"new_deploy_days"`     // lead time to deliver and rack the whole fleet
+	MachineLifeYears float64 `json:"machine_life_years"`  // for amortising capex per hour
+	ResaleFraction   float64 `json:"resale_fraction"`     // of capex recovered by selling after the attack
+
+	// Rented hashrate (marketplaces such as NiceHash).
+	RentUSDPerPHDay float64 `json:"rent_usd_per_ph_day"`
+	RentDepthHs     float64 `json:"rent_depth_hs"` // hashrate the market can supply at that price
+
+	// Idle machines left behind by miners who converted to AI
+	// (second-hand S19-class).
+	IdleUSDPerTH          float64 `json:"idle_usd_per_th"`
+	IdleJoulesPerTH       float64 `json:"idle_joules_per_th"`
+	IdleAvailableFraction float64 `json:"idle_available_fraction"` // of the exodus hashrate that is for sale
+	IdleDeployDays        float64 `json:"idle_deploy_days"`
+}
+
+// DefaultAttackInputs returns documented assumptions for late 2025:
+// S21-class machines at $15/TH, 17.5 J/TH, 90 days to deploy an exahash
+// fleet; rented hashrate at 1.1× hashprice with 10 EH/s of depth (the
+// order of magnitude of the largest marketplace's order book); second-hand
+// S19-class at $3/TH, 30 J/TH, half of the exodus hashrate for sale, 30
+// days to re-deploy; power at $0.05/kWh; 3-year machine life, 30% resale.
+func DefaultAttackInputs(networkHs, hashprice float64) AttackInputs {
+	return AttackInputs{
+		NetworkHashrateHs: networkHs, TargetShare: 0.51, HashpriceUSDPerPHDay: hashprice, PowerUSDPerKWh: 0.05,
+		NewUSDPerTH: 15, NewJoulesPerTH: 17.5, NewDeployDays: 90, MachineLifeYears: 3, ResaleFraction: 0.3,
+		RentUSDPerPHDay: 1.1 * hashprice, RentDepthHs: 10e18,
+		IdleUSDPerTH: 3, IdleJoulesPerTH: 30, IdleAvailableFraction: 0.5, IdleDeployDays: 30,
+	}
+}
+
+// Validate names the offending field.
+func (in AttackInputs) Validate() error {
+	type chk struct {
+		name    string
+		v       float64
+		ok      bool
+		allowed string
+	}
+	for _, c := range []chk{
+		{"network_hashrate_hs", in.NetworkHashrateHs, in.NetworkHashrateHs > 0, "> 0"},
+		{"exodus_fraction", in.ExodusFraction, in.ExodusFraction >= 0 && in.ExodusFraction < 1, "0 <= f < 1"},
+		{"target_share", in.TargetShare, in.TargetShare > 0 && in.TargetShare < 1, "0 < share < 1"},
+		{"hashprice_usd_per_ph_day", in.HashpriceUSDPerPHDay, in.HashpriceUSDPerPHDay >= 0, ">= 0"},
+		{"power_usd_per_kwh", in.PowerUSDPerKWh, in.PowerUSDPerKWh >= 0 && in.PowerUSDPerKWh <= 10, "0 to 10"},
+		{"new_usd_per_th", in.NewUSDPerTH, in.NewUSDPerTH >= 0, ">= 0"},
+		{"new_joules_per_th", in.NewJoulesPerTH, in.NewJoulesPerTH > 0, "> 0"},
+		{"machine_life_years", in.MachineLifeYears, in.MachineLifeYears > 0, "> 0"},
+		{"resale_fraction", in.ResaleFraction, in.ResaleFraction >= 0 && in.ResaleFraction <= 1, "0 to 1"},
+		{"rent_usd_per_ph_day", in.RentUSDPerPHDay, in.RentUSDPerPHDay >= 0, ">= 0"},
+		{"rent_depth_hs", in.RentDepthHs, in.RentDepthHs >= 0, ">= 0"},
+		{"idle_usd_per_th", in.IdleUSDPerTH, in.IdleUSDPerTH >= 0, ">= 0"},
+		{"idle_joules_per_th", in.IdleJoulesPerTH, in.IdleJoulesPerTH > 0, "> 0"},
+		{"idle_available_fraction", in.IdleAvailableFraction, in.IdleAvailableFraction >= 0 && in.IdleAvailableFraction <= 1, "0 to 1"},
+		{"new_deploy_days", in.NewDeployDays, in.NewDeployDays >= 0, ">= 0"},
+		{"idle_deploy_days", in.IdleDeployDays, in.IdleDeployDays >= 0, ">= 0"},
+	} {
+		if !c.ok || math.IsNaN(c.v) || math.IsInf(c.v, 0) {
+			return inputErr(c.name, c.v, c.allowed)
+		}
+	}
+	return nil
+}
+
+// SourceCost is the cost of getting the attack hashrate from one source.
+type SourceCost struct {
+	Source string `json:"source"` // buy-new, rent, idle-machines
+	// Feasible is false when the source cannot supply the hashrate
+	// (ShortfallHs says by how much).
+	Feasible    bool    `json:"feasible"`
+	AvailableHs float64 `json:"available_hs"` // 0 with Unlimited for buying new
+	Unlimited   bool    `json:"unlimited"`
+	ShortfallHs float64 `json:"shortfall_hs"`
+	// CapexUSD is the up-front purchase (0 for renting).
+	CapexUSD float64 `json:"capex_usd"`
+	// PerHourUSD is the running cost: power plus capex amortised over the
+	// machine life (own machines) or the rental price.
+	PerHourUSD float64 `json:"per_hour_usd"`
+	PowerPerHourUSD float64 `json:"power_per_hour_usd"`
+	// AttackUSD is the cost of one z-block double spend: the running cost
+	// for the attack's duration, plus for owned machines the capex not
+	// recovered by resale when the attacker has no other use for them.
+	AttackUSD  float64 `json:"attack_usd"`
+	DeployDays float64 `json:"deploy_days"`
+}
+
+// AttackCost is the result for one confirmation depth.
+type AttackCost struct {
+	Z                int          `json:"z"`
+	HonestHs         float64      `json:"honest_hs"`
+	AttackerHs       float64      `json:"attacker_hs"`
+	DurationHours    float64      `json:"duration_hours"`
+	Sources          []SourceCost `json:"sources"`
+	CheapestSource   string       `json:"cheapest_source"`
+	CheapestUSD      float64      `json:"cheapest_usd"`
+	// MaxSafeValueUSD is the largest payment that is safe at z
+	// confirmations under Budish's condition: an attack costs at least
+	// what it can steal (V ≤ cost / P(success); with a majority P = 1).
+	MaxSafeValueUSD float64 `json:"max_safe_value_usd"`
+}
+
+// AttackCostFor computes the cost of a z-confirmation double spend.
+//
+// Model (documented in docs/security.md): after the exodus the honest
+// hashrate is H = N·(1−exodus) and difficulty has adjusted to it. The
+// attacker needs A = H·s/(1−s) for share s. Its private chain grows at
+// A/H blocks per 600 s, so mining z+1 blocks (to out-run the merchant's z
+// confirmations) takes (z+1)·600·H/A seconds in expectation; with s > 1/2
+// the race is won with certainty eventually and this expected time is the
+// attack's duration. Own machines cost power plus amortised capex per
+// hour; the one-off attack cost counts the unrecovered capex (1−resale)
+// because a rational attacker buys machines only for the attack.
+func AttackCostFor(in AttackInputs, z int) (AttackCost, error) {
+	if err := in.Validate(); err != nil {
+		return AttackCost{}, err
+	}
+	if z < 0 {
+		return AttackCost{}, inputErr("z (confirmations)", z, ">= 0")
+	}
+	H := in.NetworkHashrateHs * (1 - in.ExodusFraction)
+	A := H * in.TargetShare / (1 - in.TargetShare)
+	hours := float64(z+1) * 600 * H / A / 3600
+	th := A / 1e12
+	lifeHours := in.MachineLifeYears * 8766
+	powerPerHour := func(jth float64) float64 { return th * jth / 1000 * in.PowerUSDPerKWh } // kW × $/kWh
+
+	newCapex := th * in.NewUSDPerTH
+	buy := SourceCost{Source: "buy-new", Feasible: true, Unlimited: true, CapexUSD: newCapex,
+		PowerPerHourUSD: powerPerHour(in.NewJoulesPerTH), DeployDays: in.NewDeployDays}
+	buy.PerHourUSD = buy.PowerPerHourUSD + newCapex/lifeHours
+	buy.AttackUSD = buy.PowerPerHourUSD*hours + newCapex*(1-in.ResaleFraction)
+
+	rent := SourceCost{Source: "rent", AvailableHs: in.RentDepthHs, PerHourUSD: in.RentUSDPerPHDay * A / 1e15 / 24, DeployDays: 0}
+	rent.Feasible = in.RentDepthHs >= A
+	rent.ShortfallHs = max(A-in.RentDepthHs, 0)
+	rent.AttackUSD = rent.PerHourUSD * hours
+
+	idleHs := in.NetworkHashrateHs * in.ExodusFraction * in.IdleAvailableFraction
+	idleCapex := th * in.IdleUSDPerTH
+	idle := SourceCost{Source: "idle-machines", AvailableHs: idleHs, Feasible: idleHs >= A, ShortfallHs: max(A-idleHs, 0), CapexUSD: idleCapex,
+		PowerPerHourUSD: powerPerHour(in.IdleJoulesPerTH), DeployDays: in.IdleDeployDays}
+	idle.PerHourUSD = idle.PowerPerHourUSD + idleCapex/lifeHours
+	idle.AttackUSD = idle.PowerPerHourUSD*hours + idleCapex*(1-in.ResaleFraction)
+
+	out := AttackCost{Z: z, HonestHs: H, AttackerHs: A, DurationHours: hours, Sources: []SourceCost{buy, rent, idle}}
+	out.CheapestUSD = math.Inf(1)
+	for _, s := range out.Sources {
+		if s.Feasible && s.AttackUSD < out.CheapestUSD {
+			out.CheapestUSD, out.CheapestSource = s.AttackUSD, s.Source
+		}
+	}
+	p := 1.0
+	if in.TargetShare < 0.5 {
+		p, _ = DoubleSpendProbability(in.TargetShare, z, Exact)
+	}
+	out.MaxSafeValueUSD = out.CheapestUSD / p
+	return out, nil
+}

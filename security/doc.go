@@ -1,0 +1,27 @@
+// Package security computes the numbers a risk team needs to judge
+// Bitcoin's safety as hashrate moves: the probability that a double spend
+// succeeds after z confirmations (Nakamoto 2008 §11 and the exact closed
+// form of Grunspan & Pérez-Marco 2018), the confirmations needed for a
+// target risk, the cost of acquiring majority hashrate by buying, renting
+// or re-activating idled machines and the largest amount that is safe at
+// each confirmation count (Budish 2018), selfish-mining revenue (Eyal &
+// Sirer 2014 and the optimal policy of Sapirshtein, Sompolinsky & Zohar
+// 2016 by solving their Markov decision process), and concentration
+// measures (HHI, Nakamoto coefficient, cartel and censorship
+// probabilities).
+//
+// The package is pure: no I/O, no clock, no global randomness. It must not
+// import os, net, database/sql or any hashlab adapter package.
+package security
+
+import (
+	"errors"
+	"fmt"
+)
+
+// ErrInput is wrapped by every validation error of this package.
+var ErrInput = errors.New("security: invalid input")
+
+func inputErr(field string, value any, allowed string) error {
+	return fmt.Errorf("%w: %s = %v (allowed: %s)", ErrInput, field, value, allowed)
+}

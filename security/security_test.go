@@ -1,0 +1,300 @@
+package security
+
+import (
+	"errors"
+	"fmt"
+	"math"
+	"testing"
+)
+
+func near(a, b, tol float64) bool { return math.Abs(a-b) <= tol }
+
+// Satoshi Nakamoto, "Bitcoin: A Peer-to-Peer Electronic Cash System"
+// (2008), §11 Calculations: the two printed tables of P for q=0.1 and
+// q=0.3, reproduced to the 7 decimals printed.
+func TestNakamotoWhitepaperTables(t *testing.T) {
+	q01 := []float64{1.0000000, 0.2045873, 0.0509779, 0.0131722, 0.0034552, 0.0009137, 0.0002428, 0.0000647, 0.0000173, 0.0000046, 0.0000012}
+	for z, want := range q01 {
+		got, err := DoubleSpendProbability(0.1, z, Nakamoto)
+		if err != nil || math.Round(got*1e7)/1e7 != want {
+			t.Errorf("q=0.1 z=%d: %.7f, want %.7f", z, got, want)
+		}
+	}
+	q03 := map[int]float64{0: 1.0000000, 5: 0.1773523, 10: 0.0416605, 15: 0.0101008, 20: 0.0024804, 25: 0.0006132,
+		30: 0.0001522, 35: 0.0000379, 40: 0.0000095, 45: 0.0000024, 50: 0.0000006}
+	for z, want := range q03 {
+		got, _ := DoubleSpendProbability(0.3, z, Nakamoto)
+		if math.Round(got*1e7)/1e7 != want {
+			t.Errorf("q=0.3 z=%d: %.7f, want %.7f", z, got, want)
+		}
+	}
+}
+
+// Same section: "Solving for P less than 0.1%".
+func TestNakamotoConfirmationsTable(t *testing.T) {
+	want := map[float64]int{0.10: 5, 0.15: 8, 0.20: 11, 0.25: 15, 0.30: 24, 0.35: 41, 0.40: 89, 0.45: 340}
+	for q, z := range want {
+		got, err := ConfirmationsFor(q, 0.001, Nakamoto)
+		if err != nil || got != z {
+			t.Errorf("q=%.2f: z=%d %v, want %d", q, got, err, z)
+		}
+	}
+}
+
+// rosenfeld is the exact success probability computed independently as a
+// finite sum over the attacker's negative-binomial progress (Rosenfeld,
+// "Analysis of hashrate-based double spending", 2014, eq. 1):
+// P = 1 − Σ_{k=0}^{z} C(k+z−1, k)(p^z q^k − q^z p^k).
+func rosenfeld(q float64, z int) float64 {
+	p := 1 - q
+	sum := 0.0
+	for k := 0; k <= z; k++ {
+		c := math.Exp(lgamma(float64(k+z)) - lgamma(float64(k+1)) - lgamma(float64(z)))
+		sum += c * (math.Pow(p, float64(z))*math.Pow(q, float64(k)) - math.Pow(q, float64(z))*math.Pow(p, float64(k)))
+	}
+	return 1 - sum
+}
+
+func lgamma(x float64) float64 { v, _ := math.Lgamma(x); return v }
+
+// Grunspan & Pérez-Marco, "Double spend races" (2018), Theorem 1:
+// P(z) = I_{4pq}(z, 1/2). Checked against the independent series, the
+// z=1 closed form 1−sqrt(1−4pq), and Nakamoto's underestimate.
+func TestExactGrunspanPerezMarco(t *testing.T) {
+	for _, q := range []float64{0.05, 0.1, 0.2, 0.3, 0.4, 0.45} {
+		for _, z := range []int{1, 2, 3, 6, 10, 20} {
+			got, err := DoubleSpendProbability(q, z, Exact)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if want := rosenfeld(q, z); !near(got, want, 1e-10) {
+				t.Errorf("q=%.2f z=%d: exact %.12f, series %.12f", q, z, got, want)
+			}
+			// Nakamoto's Poisson shortcut underestimates the risk at the
+			// depths merchants use (z >= 6, q <= 0.3).
+			nak, _ := DoubleSpendProbability(q, z, Nakamoto)
+			if z >= 6 && q <= 0.3 && nak >= got {
+				t.Errorf("q=%.2f z=%d: Nakamoto %.6g not below exact %.6g", q, z, nak, got)
+			}
+		}
+		p1, _ := DoubleSpendProbability(q, 1, Exact)
+		if !near(p1, 1-math.Sqrt(1-4*q*(1-q)), 1e-12) {
+			t.Errorf("q=%.2f z=1: %v", q, p1)
+		}
+	}
+	if p, _ := DoubleSpendProbability(0.6, 100, Exact); p != 1 {
+		t.Error("majority attacker must always succeed")
+	}
+}
+
+func TestDoubleSpendValidation(t *testing.T) {
+	for _, c := range []struct {
+		q float64
+		z int
+	}{{-0.1, 1}, {1, 1}, {0.1, -1}, {math.NaN(), 1}} {
+		if _, err := DoubleSpendProbability(c.q, c.z, Exact); !errors.Is(err, ErrInput) {
+			t.Errorf("%+v: %v", c, err)
+		}
+	}
+	if _, err := ConfirmationsFor(0.5, 0.001, Exact); !errors.Is(err, ErrInput) {
+		t.Error("q=0.5 accepted")
+	}
+	if _, err := ConfirmationsFor(0.1, 0, Exact); !errors.Is(err, ErrInput) {
+		t.Error("risk=0 accepted")
+	}
+	if _, err := ParseMethod("bayes"); err == nil {
+		t.Error("bad method accepted")
+	}
+}
+
+func TestRiskOverTime(t *testing.T) {
+	// A fixed 100 EH/s attacker as honest hashrate falls from 900 to 400.
+	shares := []float64{AttackerShare(100, 900), AttackerShare(100, 600), AttackerShare(100, 400)}
+	r, err := RiskOverTime(shares, 6, Exact)
+	if err != nil || !(r[0] < r[1] && r[1] < r[2]) {
+		t.Fatalf("%v %v", r, err)
+	}
+}
+
+// Eyal & Sirer, "Majority is not enough" (2014): the profitability
+// threshold (1−γ)/(3−2γ) is 1/3 at γ=0 and 1/4 at γ=1/2, and SM1's revenue
+// equals α exactly there.
+func TestEyalSirer(t *testing.T) {
+	for _, c := range []struct{ gamma, want float64 }{{0, 1.0 / 3}, {0.5, 0.25}, {1, 0}} {
+		th, err := SM1Threshold(c.gamma)
+		if err != nil || !near(th, c.want, 1e-15) {
+			t.Errorf("γ=%v threshold %v", c.gamma, th)
+		}
+		if c.want > 0 {
+			r, _ := SM1Revenue(th, c.gamma)
+			if !near(r, th, 1e-12) {
+				t.Errorf("γ=%v: revenue at threshold %v", c.gamma, r)
+			}
+			above, _ := SM1Revenue(th+0.01, c.gamma)
+			below, _ := SM1Revenue(th-0.01, c.gamma)
+			if above <= th+0.01 || below >= th-0.01 {
+				t.Errorf("γ=%v: not a threshold (%v, %v)", c.gamma, below, above)
+			}
+		}
+	}
+}
+
+// Sapirshtein, Sompolinsky & Zohar, "Optimal Selfish Mining Strategies in
+// Bitcoin" (FC 2016), Table 1 (γ = 0): revenue of SM1 and of the optimal
+// policy. Both columns to 3 decimals; SM1 is Eyal–Sirer's closed form.
+func TestOptimalSelfishMiningTable(t *testing.T) {
+	rows := []struct{ alpha, sm1, opt float64 }{
+		{1.0 / 3, 0.33333, 0.33705},
+		{0.35, 0.36650, 0.37077},
+		{0.375, 0.42118, 0.42600},
+		{0.40, 0.48372, 0.48866},
+	}
+	for _, r := range rows {
+		sm1, _ := SM1Revenue(r.alpha, 0)
+		if math.Round(sm1*1000) != math.Round(r.sm1*1000) {
+			t.Errorf("α=%.3f SM1 %.5f, paper %.5f", r.alpha, sm1, r.sm1)
+		}
+		got, err := OptimalSelfishRevenueAuto(r.alpha, 0, 1e-4)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if math.Round(got.Revenue*1000) != math.Round(r.opt*1000) || !near(got.Revenue, r.opt, 3e-4) {
+			t.Errorf("α=%.3f optimal %.5f (T=%d), paper %.5f", r.alpha, got.Revenue, got.Truncation, r.opt)
+		}
+		if got.TruncationError > 1e-4 || got.Revenue < sm1-1e-5 {
+			t.Errorf("α=%.3f: %+v (SM1 %.5f)", r.alpha, got, sm1)
+		}
+	}
+}
+
+func TestOptimalThresholdBelowSM1(t *testing.T) {
+	// γ=0: the optimal policy is profitable below SM1's 1/3 (the paper
+	// reports about 0.329); at γ=0.5 below 1/4.
+	th, err := OptimalThreshold(0, 30, 1e-3)
+	if err != nil || !(th > 0.31 && th < 1.0/3) {
+		t.Fatalf("γ=0 threshold %v %v", th, err)
+	}
+}
+
+func TestConcentration(t *testing.T) {
+	r, err := Concentration([]Share{{"a", 30}, {"b", 20}, {"c", 20}, {"d", 15}, {"e", 15}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// HHI = .09+.04+.04+.0225+.0225 = .215; top 2 = .5 (not > .5), top 3 = .7.
+	if !near(r.HHI, 0.215, 1e-12) || r.HHI10000 != 2150 || r.Nakamoto50 != 3 || r.Nakamoto33 != 2 {
+		t.Fatalf("%+v", r)
+	}
+	if _, err := Concentration([]Share{{"x", -1}}); !errors.Is(err, ErrInput) {
+		t.Fatal("negative share accepted")
+	}
+}
+
+// Brute force over all 2^n outcomes for small n.
+func TestProbRunInWindow(t *testing.T) {
+	for _, c := range []struct {
+		q    float64
+		k, n int
+	}{{0.3, 2, 5}, {0.5, 3, 10}, {0.25, 1, 4}, {0.4, 4, 12}} {
+		want := 0.0
+		for m := 0; m < 1<<c.n; m++ {
+			run, best, ones := 0, 0, 0
+			for i := 0; i < c.n; i++ {
+				if m>>i&1 == 1 {
+					run++
+					ones++
+					best = max(best, run)
+				} else {
+					run = 0
+				}
+			}
+			if best >= c.k {
+				want += math.Pow(c.q, float64(ones)) * math.Pow(1-c.q, float64(c.n-ones))
+			}
+		}
+		got, err := ProbRunInWindow(c.q, c.k, c.n)
+		if err != nil || !near(got, want, 1e-12) {
+			t.Errorf("%+v: %v, brute force %v", c, got, want)
+		}
+	}
+}
+
+func TestProbMajorityAndCensorship(t *testing.T) {
+	// n=1: P(more than half of 1 block) = s.
+	if p, _ := ProbMajorityOfBlocks(0.3, 1, 0.5); !near(p, 0.3, 1e-12) {
+		t.Fatal(p)
+	}
+	// n=3, s=.5: P(>=2 of 3) = 0.5.
+	if p, _ := ProbMajorityOfBlocks(0.5, 3, 0.5); !near(p, 0.5, 1e-12) {
+		t.Fatal(p)
+	}
+	d, err := CensoredDelay(0.5, 600)
+	if err != nil || d.MeanSec != 1200 || !near(d.P50Sec, 1200*math.Ln2, 1e-9) || d.ExpectedBlocks != 2 {
+		t.Fatalf("%+v %v", d, err)
+	}
+}
+
+func TestAttackCostByHand(t *testing.T) {
+	in := DefaultAttackInputs(1000e18, 35)
+	in.ExodusFraction = 0.2
+	in.TargetShare = 0.5 + 1e-9
+	in.RentDepthHs = 10e18
+	c, err := AttackCostFor(in, 6)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// H = 800 EH/s; A ≈ 800 EH/s; 7 blocks at the attacker's own rate
+	// (one per 600·H/A s) = 7 × 600 s = 70 min.
+	if !near(c.HonestHs, 800e18, 1) || !near(c.AttackerHs/800e18, 1, 1e-8) || !near(c.DurationHours, 70.0/60, 1e-6) {
+		t.Fatalf("%+v", c)
+	}
+	buy := c.Sources[0]
+	th := 800e6 // TH/s
+	if !near(buy.CapexUSD, th*15, 1e3) || !near(buy.PowerPerHourUSD, th*17.5/1000*0.05, 1) {
+		t.Fatalf("buy %+v", buy)
+	}
+	if !near(buy.AttackUSD, buy.PowerPerHourUSD*c.DurationHours+buy.CapexUSD*0.7, 1e-3) {
+		t.Fatalf("buy attack %+v", buy)
+	}
+	if c.Sources[1].Feasible || !near(c.Sources[1].ShortfallHs/790e18, 1, 1e-8) {
+		t.Fatalf("rent %+v", c.Sources[1])
+	}
+	// Idle: 1000×0.2×0.5 = 100 EH/s available < 800 needed.
+	if c.Sources[2].Feasible || c.CheapestSource != "buy-new" || c.MaxSafeValueUSD != c.CheapestUSD {
+		t.Fatalf("%+v", c)
+	}
+	// A bigger exodus makes the attack cheaper and idle machines feasible.
+	in.ExodusFraction = 0.7
+	c2, _ := AttackCostFor(in, 6)
+	if !(c2.CheapestUSD < c.CheapestUSD) || !c2.Sources[2].Feasible || c2.CheapestSource != "idle-machines" {
+		t.Fatalf("%+v", c2)
+	}
+	in.TargetShare = 1.5
+	if _, err := AttackCostFor(in, 6); !errors.Is(err, ErrInput) {
+		t.Fatal("bad share accepted")
+	}
+}
+
+func ExampleDoubleSpendProbability() {
+	for _, m := range []Method{Nakamoto, Exact} {
+		p, _ := DoubleSpendProbability(0.1, 6, m)
+		fmt.Printf("%s: %.7f\n", m, p)
+	}
+	// Output:
+	// nakamoto: 0.0002428
+	// exact: 0.0005914
+}
+
+func BenchmarkOptimalSelfishRevenue(b *testing.B) {
+	for b.Loop() {
+		if _, err := OptimalSelfishRevenue(0.4, 0.5, DefaultTruncation, 1e-5); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+func BenchmarkDoubleSpendExact(b *testing.B) {
+	for b.Loop() {
+		DoubleSpendProbability(0.3, 24, Exact)
+	}
+}
