@@ -1,0 +1,334 @@
+package main
+
+import (
+	"context"
+	"encoding/csv"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+
+	"github.com/hashlab/hashlab/consensus"
+	"github.com/hashlab/hashlab/hashprice"
+	"github.com/hashlab/hashlab/pivot"
+	"github.com/hashlab/hashlab/snapshot"
+)
+
+func init() {
+	register(command{Name: "pivot", Summary: "mine, curtail, lease to AI, run GPUs or sell: per site (FILE) or 'pivot portfolio FILE'", Run: runPivot})
+}
+
+// pivotFlags are shared by the site and portfolio forms.
+type pivotFlags struct {
+	hp, vol, drift *float64
+	path           *string
+	paths          *int
+	seed           *uint64
+}
+
+func addPivotFlags(fs interface {
+	Float64(string, float64, string) *float64
+	String(string, string, string) *string
+	Int(string, int, string) *int
+	Uint64(string, uint64, string) *uint64
+}, hp float64) pivotFlags {
+	return pivotFlags{
+		hp:    fs.Float64("hashprice", hp, "hashprice today, USD/PH/day (default: the embedded snapshot)"),
+		path:  fs.String("path", "halving", "hashprice path: flat or halving (subsidy halves at height 1,050,000)"),
+		paths: fs.Int("paths", 0, "Monte Carlo hashprice paths for the convert-or-wait analysis (0: none)"),
+		seed:  fs.Uint64("seed", 1, "seed of the Monte Carlo paths"),
+		vol:   fs.Float64("volatility", 0.6, "yearly volatility of log hashprice for Monte Carlo"),
+		drift: fs.Float64("drift", -0.1, "yearly drift of log hashprice for Monte Carlo (difficulty growth pushes it down)"),
+	}
+}
+
+func snapshotHashprice() (hashprice.Result, float64) {
+	snap := snapshot.Default()
+	r, _ := hashprice.Compute(hashprice.Inputs{Difficulty: snap.Difficulty(), Height: snap.Height, FeesPerBlock: snap.FeesPerBlock(), PriceUSD: snap.PriceUSD})
+	yearsToHalving := float64(consensus.NextHalvingHeight(snap.Height, consensus.MainNet)-snap.Height) * 600 / (365.25 * 86400)
+	return r, yearsToHalving
+}
+
+func (p pivotFlags) market(years int) (pivot.Market, error) {
+	if !(*p.hp >= 0) {
+		return pivot.Market{}, usagef("--hashprice %v is out of range (allowed: >= 0 USD/PH/day)", *p.hp)
+	}
+	snapHP, yearsToHalving := snapshotHashprice()
+	switch *p.path {
+	case "flat":
+		return pivot.Market{HashpriceUSDPerPHDay: pivot.FlatPath(*p.hp, years)}, nil
+	case "halving":
+		return pivot.Market{HashpriceUSDPerPHDay: pivot.HalvingPath(*p.hp, snapHP.FeeShare, yearsToHalving, years)}, nil
+	}
+	return pivot.Market{}, usagef("--path %q is unknown (allowed: flat, halving)", *p.path)
+}
+
+// readHourlyPrices reads a CSV whose last column is USD/kWh ('#' comments
+// and a header row allowed); errors name the line.
+func readHourlyPrices(path string) ([]float64, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	r := csv.NewReader(f)
+	r.Comment = '#'
+	r.FieldsPerRecord = -1
+	var out []float64
+	for line := 1; ; line++ {
+		rec, err := r.Read()
+		if err != nil {
+			if err.Error() == "EOF" {
+				break
+			}
+			return nil, fmt.Errorf("%s: %w", path, err)
+		}
+		v, err := strconv.ParseFloat(strings.TrimSpace(rec[len(rec)-1]), 64)
+		if err != nil {
+			if len(out) == 0 {
+				continue // header
+			}
+			return nil, usagef("%s line %d: price %q is not a number (USD/kWh)", path, line, rec[len(rec)-1])
+		}
+		if v < -10 || v > 100 {
+			return nil, usagef("%s line %d: price %v out of range (allowed: -10 to 100 USD/kWh)", path, line, v)
+		}
+		out = append(out, v)
+	}
+	if len(out) == 0 {
+		return nil, usagef("%s: no prices", path)
+	}
+	return out, nil
+}
+
+func loadSite(path string) (*pivot.Site, []float64, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, nil, err
+	}
+	s, err := pivot.ParseSite(data)
+	if err != nil {
+		return nil, nil, usagef("%s: %v", path, err)
+	}
+	var hourly []float64
+	if s.HourlyPricesCSV != "" {
+		hp := s.HourlyPricesCSV
+		if !filepath.IsAbs(hp) {
+			hp = filepath.Join(filepath.Dir(path), hp)
+		}
+		if hourly, err = readHourlyPrices(hp); err != nil {
+			return nil, nil, err
+		}
+	}
+	return s, hourly, nil
+}
+
+func runPivot(ctx context.Context, env *Env, args []string) error {
+	if len(args) > 0 && args[0] == "portfolio" {
+		return runPivotPortfolio(env, args[1:])
+	}
+	snapHP, _ := snapshotHashprice()
+	fs := newFlags(env, "pivot", "pivot SITE_FILE [--hashprice X] [--path flat|halving] [--paths N --seed S] [--json]\n       hashlab pivot portfolio FILE [--export-conversions OUT.yaml] [--json]")
+	pf := addPivotFlags(fs, snapHP.USDPerPHDay)
+	asJSON := fs.Bool("json", false, "print JSON")
+	pos, err := parseFlags(fs, args)
+	if err != nil {
+		return err
+	}
+	if len(pos) != 1 {
+		return usagef("want one site file (or 'portfolio FILE'), got %d arguments", len(pos))
+	}
+	s, hourly, err := loadSite(pos[0])
+	if err != nil {
+		return err
+	}
+	mkt, err := pf.market(s.HorizonYears)
+	if err != nil {
+		return err
+	}
+	res, err := pivot.Evaluate(s, pivot.Inputs{Market: mkt, HourlyPricesUSDPerKWh: hourly})
+	if err != nil {
+		return usagef("%s: %v", pos[0], err)
+	}
+	var mc *pivot.MonteCarlo
+	if *pf.paths < 0 || *pf.paths > 1_000_000 {
+		return usagef("--paths %d is out of range (allowed: 0 to 1,000,000)", *pf.paths)
+	}
+	if *pf.paths > 0 {
+		m, err := pivot.RunMonteCarlo(s, pivot.GBMPaths(*pf.hp, *pf.drift, *pf.vol, s.HorizonYears, *pf.paths, *pf.seed))
+		if err != nil {
+			return usagef("%v", err)
+		}
+		mc = &m
+	}
+	if *asJSON {
+		return writeJSON(env.Stdout, struct {
+			HashpriceUSDPerPHDay float64           `json:"hashprice_usd_per_ph_day"`
+			Path                 string            `json:"hashprice_path"`
+			HashpricePath        []float64         `json:"hashprice_by_year"`
+			MonteCarlo           *pivot.MonteCarlo `json:"monte_carlo,omitempty"`
+			pivot.Result
+		}{*pf.hp, *pf.path, mkt.HashpriceUSDPerPHDay, mc, res})
+	}
+	fmt.Fprintf(env.Stdout, "Site %q: %.0f MW, power $%.4f/kWh, hashprice %s/PH/day (%s path), discount %.0f%%, %d years\n\n",
+		s.Name, s.GrossMW, s.PowerUSDPerKWh, usd(*pf.hp), *pf.path, 100*s.DiscountRate, s.HorizonYears)
+	printPivotOptions(env, res.Options)
+	fmt.Fprintf(env.Stdout, "\nBest by NPV: %s\n", res.Best)
+	fmt.Fprintln(env.Stdout, "\nWhat moves the AI-vs-mining NPV advantage most (each input -20% / +20%):")
+	w := newTable(env.Stdout)
+	for _, b := range res.Tornado {
+		fmt.Fprintf(w, "  %s\t%s\t%s\n", b.Input, usdM(b.Low), usdM(b.High))
+	}
+	w.Flush()
+	if mc != nil {
+		fmt.Fprintf(env.Stdout, "\nMonte Carlo (%d hashprice paths, drift %.2f, volatility %.2f, seed %d):\n", mc.Paths, *pf.drift, *pf.vol, *pf.seed)
+		fmt.Fprintf(env.Stdout, "  P(converting beats mining) = %.1f%%; mean mining NPV %s vs convert-now %s\n", 100*mc.ProbConvertBeats, usdM(mc.MeanMiningNPV), usdM(mc.ConvertNowNPV))
+		verdict := "convert now"
+		if mc.WaitIsBetter {
+			verdict = "wait a year"
+		}
+		fmt.Fprintf(env.Stdout, "  wait one year then decide: %s → %s\n", usdM(mc.WaitYearNPV), verdict)
+	}
+	return nil
+}
+
+func usdM(v float64) string { return fmt.Sprintf("$%.1fM", v/1e6) }
+
+func printPivotOptions(env *Env, opts []pivot.Option) {
+	w := newTable(env.Stdout)
+	fmt.Fprintln(w, "OPTION\tREV $/kWh\tx MINING\tMARGIN $/kWh\tCAPEX\tEBITDA yr1\tNPV\tIRR\tPAYBACK\tFIRST REV\tSWITCH HASHPRICE")
+	for _, o := range opts {
+		irr, pb, sw, eb := "-", "-", "-", "-"
+		if o.IRR != nil {
+			irr = fmt.Sprintf("%.1f%%", 100**o.IRR)
+		}
+		if o.PaybackYears != nil {
+			pb = fmt.Sprintf("%.1f y", *o.PaybackYears)
+		}
+		switch {
+		case o.Name == "keep mining":
+		case o.SwitchHashprice > 1e-6:
+			sw = fmt.Sprintf("$%.1f/PH/day", o.SwitchHashprice)
+		default:
+			sw = "mining wins at any"
+		}
+		if len(o.EBITDAUSD) > 0 {
+			eb = usdM(o.EBITDAUSD[0])
+		}
+		ratio := "-"
+		if o.RatioToMining > 0 {
+			ratio = fmt.Sprintf("%.2fx", o.RatioToMining)
+		}
+		rev := "-"
+		if o.RevenuePerKWh > 0 {
+			rev = fmt.Sprintf("%.4f", o.RevenuePerKWh)
+		}
+		fmt.Fprintf(w, "%s\t%s\t%s\t%.4f\t%s\t%s\t%s\t%s\t%s\t%.0f mo\t%s\n", o.Name, rev, ratio, o.MarginPerKWh, usdM(o.CapexUSD), eb, usdM(o.NPVUSD), irr, pb, o.FirstRevenueMonths, sw)
+	}
+	w.Flush()
+}
+
+func runPivotPortfolio(env *Env, args []string) error {
+	snapHP, _ := snapshotHashprice()
+	fs := newFlags(env, "pivot portfolio", "pivot portfolio FILE [--export-conversions OUT.yaml] [--hashprice X] [--path flat|halving] [--json]")
+	pf := addPivotFlags(fs, snapHP.USDPerPHDay)
+	export := fs.String("export-conversions", "", "write the schedule as a simulator scenario input (YAML) to this file")
+	asJSON := fs.Bool("json", false, "print JSON")
+	pos, err := parseFlags(fs, args)
+	if err != nil {
+		return err
+	}
+	if len(pos) != 1 {
+		return usagef("want one portfolio file, got %d arguments", len(pos))
+	}
+	data, err := os.ReadFile(pos[0])
+	if err != nil {
+		return err
+	}
+	p, err := pivot.ParsePortfolio(data)
+	if err != nil {
+		return usagef("%s: %v", pos[0], err)
+	}
+	var sites []*pivot.Site
+	var hourly []float64
+	horizon := 0
+	for i, ps := range p.Sites {
+		s := ps.Site
+		if ps.File != "" {
+			path := ps.File
+			if !filepath.IsAbs(path) {
+				path = filepath.Join(filepath.Dir(pos[0]), path)
+			}
+			var h []float64
+			if s, h, err = loadSite(path); err != nil {
+				return fmt.Errorf("sites[%d]: %w", i, err)
+			}
+			if hourly == nil {
+				hourly = h
+			}
+		}
+		horizon = max(horizon, s.HorizonYears)
+		sites = append(sites, s)
+	}
+	mkt, err := pf.market(horizon)
+	if err != nil {
+		return err
+	}
+	// Curtailment needs one series for all sites; portfolio results
+	// compare the options every site shares.
+	res, err := pivot.EvaluatePortfolio(p.Name, sites, p.Schedule, pivot.Inputs{Market: mkt})
+	if err != nil {
+		return usagef("%s: %v", pos[0], err)
+	}
+	if *export != "" {
+		out, err := pivot.ExportConversions(p.Schedule)
+		if err != nil {
+			return err
+		}
+		if err := writeFileAtomic(*export, out); err != nil {
+			return err
+		}
+	}
+	if *asJSON {
+		return writeJSON(env.Stdout, res)
+	}
+	fmt.Fprintf(env.Stdout, "Portfolio %q: %d sites, %.0f MW; scheduled conversion %.0f MW\n", res.Name, len(res.Sites), res.GrossMW, res.ScheduledMW)
+	for _, s := range res.Sites {
+		fmt.Fprintf(env.Stdout, "\n%s (best: %s)\n", s.Site, s.Best)
+		printPivotOptions(env, s.Options)
+	}
+	fmt.Fprintln(env.Stdout, "\nTotal NPV by option:")
+	w := newTable(env.Stdout)
+	for _, name := range []string{"keep mining", "lease to AI tenant", "own GPU cloud", "partial conversion", "sell the site"} {
+		fmt.Fprintf(w, "  %s\t%s\n", name, usdM(res.TotalNPVByOption[name]))
+	}
+	w.Flush()
+	if *export != "" {
+		fmt.Fprintf(env.Stdout, "\nwrote the conversion schedule to %s (use it under a simulator scenario's conversions:)\n", *export)
+	}
+	return nil
+}
+
+// writeFileAtomic writes data to path via a temporary file and rename, so
+// a reader never sees half a file.
+func writeFileAtomic(path string, data []byte) error {
+	dir := filepath.Dir(path)
+	tmp, err := os.CreateTemp(dir, "."+filepath.Base(path)+".tmp-*")
+	if err != nil {
+		return err
+	}
+	defer os.Remove(tmp.Name())
+	if _, err := tmp.Write(data); err != nil {
+		tmp.Close()
+		return err
+	}
+	if err := tmp.Sync(); err != nil {
+		tmp.Close()
+		return err
+	}
+	if err := tmp.Close(); err != nil {
+		return err
+	}
+	return os.Rename(tmp.Name(), path)
+}

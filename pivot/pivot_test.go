@@ -1,0 +1,280 @@
+package pivot
+
+import (
+	"errors"
+	"fmt"
+	"math"
+	"strings"
+	"testing"
+
+	"github.com/hashlab/hashlab/hashprice"
+	"pgregory.net/rapid"
+)
+
+func near(a, b, tol float64) bool { return math.Abs(a-b) <= tol }
+
+func TestNPVByHand(t *testing.T) {
+	// −100 now, +60 at the end of years 1 and 2, at 10%:
+	// −100 + 60/1.1 + 60/1.21 = 4.1322314.
+	if v := NPV(0.1, []float64{-100, 60, 60}); !near(v, -100+60/1.1+60/1.21, 1e-12) || !near(v, 4.1322314, 1e-7) {
+		t.Fatalf("NPV %v", v)
+	}
+	// IRR of −100, 60, 60: 60/(1+r) + 60/(1+r)^2 = 100 → with x = 1/(1+r),
+	// 60x² + 60x − 100 = 0 → x = (−60 + √(3600+24000))/120 = 0.8844...,
+	// r = 1/x − 1 = 0.130662.
+	x := (-60 + math.Sqrt(3600+24000)) / 120
+	r, err := IRR([]float64{-100, 60, 60})
+	if err != nil || !near(r, 1/x-1, 1e-9) {
+		t.Fatalf("IRR %v %v (want %v)", r, err, 1/x-1)
+	}
+	// −100, +110: IRR exactly 10%.
+	if r, _ := IRR([]float64{-100, 110}); !near(r, 0.1, 1e-12) {
+		t.Fatalf("IRR %v", r)
+	}
+	if p, ok := Payback([]float64{-100, 60, 60}); !ok || !near(p, 1+40.0/60, 1e-12) {
+		t.Fatalf("payback %v", p)
+	}
+	if _, ok := Payback([]float64{-100, 10, 10}); ok {
+		t.Fatal("payback found for a loss")
+	}
+}
+
+func TestIRREdgeCases(t *testing.T) {
+	for _, flows := range [][]float64{{-1, -2, -3}, {5, 5}, {0, 0}, {-1}} {
+		if _, err := IRR(flows); !errors.Is(err, ErrNoIRR) {
+			t.Errorf("%v: err %v", flows, err)
+		}
+	}
+	// Two sign changes (−, +, −): roots at 10% and 20% for
+	// −1 + 2.3/(1+r) − 1.32/(1+r)²  ((1+r)² − 2.3(1+r) + 1.32 = 0 → 1.1, 1.2).
+	// IRR returns the smallest root.
+	r, err := IRR([]float64{-1, 2.3, -1.32})
+	if err != nil || !near(r, 0.1, 1e-9) {
+		t.Fatalf("multiple roots: %v %v", r, err)
+	}
+}
+
+func TestNPVProperties(t *testing.T) {
+	rapid.Check(t, func(t *rapid.T) {
+		capex := rapid.Float64Range(1, 1e6).Draw(t, "capex")
+		n := rapid.IntRange(1, 15).Draw(t, "years")
+		flows := []float64{-capex}
+		for range n {
+			flows = append(flows, rapid.Float64Range(0.01, 1e6).Draw(t, "cf"))
+		}
+		// Conventional flows: NPV decreases in the rate, and at the IRR
+		// it is zero.
+		r1 := rapid.Float64Range(-0.5, 2).Draw(t, "r1")
+		r2 := r1 + rapid.Float64Range(0.001, 1).Draw(t, "dr")
+		if NPV(r2, flows) > NPV(r1, flows)+1e-9 {
+			t.Fatalf("NPV not decreasing")
+		}
+		irr, err := IRR(flows)
+		if err != nil {
+			return // e.g. IRR above the scanned range
+		}
+		if v := NPV(irr, flows); math.Abs(v) > 1e-6*capex {
+			t.Fatalf("NPV at IRR = %v", v)
+		}
+	})
+}
+
+// A hand-made series: revenue $50/h at full load of 1,000 kW, so the
+// breakeven power price is $0.05/kWh. Prices (USD/kWh):
+//
+//	0.02 → run, profit 50 − 20 = 30
+//	0.04 → run, 50 − 40 = 10
+//	0.05 → breakeven: 0 by running; with DR $10/MWh = $10/h, curtail: 10
+//	0.09 → curtail: DR 10
+//	0.03 → run, 20
+//
+// Without DR: 30 + 10 + 0 + 0 + 20 = 60 over 3 hours on.
+// With $10/MWh DR: run only if profit > 10: 30 (run), 10 → curtail (10 = 10,
+// not >), 10, 10, 20 (run) = 80 with 2 hours on.
+func TestCurtailYearHandMade(t *testing.T) {
+	prices := []float64{0.02, 0.04, 0.05, 0.09, 0.03}
+	r := CurtailYear(50, 1000, prices, 0)
+	if r.HoursOn != 3 || !near(r.ProfitUSD, 60, 1e-9) {
+		t.Fatalf("no DR: %+v", r)
+	}
+	r = CurtailYear(50, 1000, prices, 10)
+	if r.HoursOn != 2 || !near(r.ProfitUSD, 80, 1e-9) || !near(r.DRUSD, 30, 1e-9) {
+		t.Fatalf("with DR: %+v", r)
+	}
+	// Optimality: no other on/off schedule does better (brute force).
+	best := math.Inf(-1)
+	for m := 0; m < 1<<len(prices); m++ {
+		p := 0.0
+		for i, pr := range prices {
+			if m>>i&1 == 1 {
+				p += 50 - pr*1000
+			} else {
+				p += 10
+			}
+		}
+		best = max(best, p)
+	}
+	if !near(best, r.ProfitUSD, 1e-9) {
+		t.Fatalf("brute force %v vs %v", best, r.ProfitUSD)
+	}
+}
+
+const exampleSite = `
+name: test site
+gross_mw: 20
+power_usd_per_kwh: 0.05
+pue_mining: 1.05
+pue_ai: 1.3
+model: Antminer S21
+`
+
+// Issue #7: at $35.7/PH/day an S21-class fleet (17.5 J/TH) earns ≈$0.085
+// per kWh; a $150/kW-month lease ≈$0.205/kWh (150/730 h); GPU rental far
+// more; each with its ratio to mining.
+func TestRevenuePerKWhSideBySide(t *testing.T) {
+	s, err := ParseSite([]byte(exampleSite))
+	if err != nil {
+		t.Fatal(err)
+	}
+	r, err := Evaluate(s, Inputs{Market: Market{FlatPath(35.7, s.HorizonYears)}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	by := map[string]Option{}
+	for _, o := range r.Options {
+		by[o.Name] = o
+	}
+	mine, lease, gpu := by["keep mining"], by["lease to AI tenant"], by["own GPU cloud"]
+	if !near(mine.RevenuePerKWh, 0.085, 0.0005) || !near(mine.RevenuePerKWh, hashprice.RevenuePerKWhUSD(35.7, 17.5), 1e-12) {
+		t.Fatalf("mining %.5f $/kWh", mine.RevenuePerKWh)
+	}
+	if !near(lease.RevenuePerKWh, 150.0/730, 1e-12) || !near(lease.RevenuePerKWh, 0.205, 0.001) {
+		t.Fatalf("lease %.5f", lease.RevenuePerKWh)
+	}
+	// $2/GPU-h × 70% / 1.4 kW = $1.00/kWh.
+	if !near(gpu.RevenuePerKWh, 1.0, 1e-12) {
+		t.Fatalf("gpu %.5f", gpu.RevenuePerKWh)
+	}
+	if !near(lease.RatioToMining, lease.RevenuePerKWh/mine.RevenuePerKWh, 1e-12) || lease.RatioToMining < 2.3 || lease.RatioToMining > 2.5 {
+		t.Fatalf("lease ratio %v", lease.RatioToMining)
+	}
+	// The switch hashprice equalises NPVs.
+	if v := s.miningNPVAt(lease.SwitchHashprice); !near(v, lease.NPVUSD, 1) {
+		t.Fatalf("switch %v: mining NPV %v vs lease %v", lease.SwitchHashprice, v, lease.NPVUSD)
+	}
+	if len(r.Tornado) != 8 || r.Tornado[0].Swing < r.Tornado[7].Swing {
+		t.Fatalf("tornado %+v", r.Tornado)
+	}
+}
+
+func TestMiningCashFlowByHand(t *testing.T) {
+	s, _ := ParseSite([]byte(exampleSite + "pool_fee: 0\nuptime: 1\nmining_opex_usd_per_mw_year: 1\ntax_rate: 0\n"))
+	o, err := s.miningOption("m", 1, Inputs{Market: Market{FlatPath(40, s.HorizonYears)}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// IT load 20 MW/1.05 = 19,047.6 kW; TH/s = kW·1000/17.5.
+	itKW := 20000 / 1.05
+	ths := itKW * 1000 / 17.5
+	rev := 40 * ths / 1000 * 365.25
+	power := itKW * 1.05 * 8760 * 0.05
+	if !near(o.EBITDAUSD[0], rev-power-20, 1e-6) {
+		t.Fatalf("EBITDA %v, want %v", o.EBITDAUSD[0], rev-power-20)
+	}
+}
+
+func TestHalvingPath(t *testing.T) {
+	p := HalvingPath(40, 0, 2.5, 4)
+	// Years 1-2 full subsidy, year 3 half before / half after, year 4 halved.
+	if !near(p[0], 40, 1e-9) || !near(p[2], 30, 1e-9) || !near(p[3], 20, 1e-9) {
+		t.Fatalf("%v", p)
+	}
+}
+
+func TestMonteCarlo(t *testing.T) {
+	s, _ := ParseSite([]byte(exampleSite))
+	paths := GBMPaths(35.7, 0, 0.6, s.HorizonYears, 400, 7)
+	mc, err := RunMonteCarlo(s, paths)
+	if err != nil || mc.ProbConvertBeats < 0 || mc.ProbConvertBeats > 1 || mc.Paths != 400 {
+		t.Fatalf("%+v %v", mc, err)
+	}
+	again, _ := RunMonteCarlo(s, GBMPaths(35.7, 0, 0.6, s.HorizonYears, 400, 7))
+	if again != mc {
+		t.Fatal("not deterministic for a seed")
+	}
+	// With zero volatility the paths are flat: P is 0 or 1 and waiting is
+	// worth exactly mining's first year plus the better choice after it.
+	flat, _ := RunMonteCarlo(s, GBMPaths(35.7, 0, 0, s.HorizonYears, 3, 1))
+	if flat.ProbConvertBeats != 0 && flat.ProbConvertBeats != 1 {
+		t.Fatalf("%+v", flat)
+	}
+}
+
+func TestSiteErrors(t *testing.T) {
+	for _, tt := range []struct{ yaml, want string }{
+		{"gross_mw: 0", "gross_mw = 0"},
+		{"gross_mw: 10\npue_ai: 0.5", "pue_ai = 0.5"},
+		{"gross_mw: 10\nlease: {usd_per_kw_month: -3}", "lease.usd_per_kw_month = -3"},
+		{"gross_mw: 10\nmodel: S99", `unknown model "S99"`},
+		{"gross_mw: 10\nbogus: 1", "field bogus not found"},
+		{"gross_mw: 1\nmachines: [{model: S21, count: 1000}]", "total IT load"},
+	} {
+		s, err := ParseSite([]byte(tt.yaml))
+		if err == nil {
+			_, err = Evaluate(s, Inputs{Market: Market{FlatPath(35, 10)}})
+		}
+		if err == nil || !strings.Contains(err.Error(), tt.want) {
+			t.Errorf("%q: %v, want %q", tt.yaml, err, tt.want)
+		}
+	}
+}
+
+func TestPortfolioExport(t *testing.T) {
+	p, err := ParsePortfolio([]byte(`
+name: p
+sites:
+  - site: {name: a, gross_mw: 10, power_usd_per_kwh: 0.04}
+  - site: {name: b, gross_mw: 30, power_usd_per_kwh: 0.06}
+schedule:
+  - {operator: Bitfarms, mw: 341, start: 2026-01-01, end: 2027-12-31, joules_per_th: 22}
+`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var sites []*Site
+	for _, s := range p.Sites {
+		sites = append(sites, s.Site)
+	}
+	r, err := EvaluatePortfolio(p.Name, sites, p.Schedule, Inputs{Market: Market{FlatPath(35.7, 10)}})
+	if err != nil || r.GrossMW != 40 || r.ScheduledMW != 341 {
+		t.Fatalf("%+v %v", r, err)
+	}
+	if !near(r.TotalNPVByOption["lease to AI tenant"], r.Sites[0].Options[1].NPVUSD+r.Sites[1].Options[1].NPVUSD, 1e-6) {
+		t.Fatal("portfolio sum")
+	}
+	out, err := ExportConversions(p.Schedule)
+	if err != nil || !strings.Contains(string(out), "conversions:") || !strings.Contains(string(out), "mw: 341") || !strings.Contains(string(out), "start: \"2026-01-01\"") && !strings.Contains(string(out), "start: 2026-01-01") {
+		t.Fatalf("%s %v", out, err)
+	}
+	if _, err := ParsePortfolio([]byte("sites: [{site: {gross_mw: 1}}]\nschedule: [{mw: 5, start: 2027-01-01, end: 2026-01-01}]")); err == nil || !strings.Contains(err.Error(), "on or after start") {
+		t.Fatalf("bad schedule: %v", err)
+	}
+}
+
+func ExampleNPV() {
+	fmt.Printf("%.4f\n", NPV(0.10, []float64{-100, 60, 60}))
+	// Output: 4.1322
+}
+
+func BenchmarkEvaluateWithMonteCarlo1000(b *testing.B) {
+	s, _ := ParseSite([]byte(exampleSite))
+	paths := GBMPaths(35.7, 0, 0.6, s.HorizonYears, 1000, 1)
+	for b.Loop() {
+		if _, err := Evaluate(s, Inputs{Market: Market{FlatPath(35.7, s.HorizonYears)}}); err != nil {
+			b.Fatal(err)
+		}
+		if _, err := RunMonteCarlo(s, paths); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
