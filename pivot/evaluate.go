@@ -60,7 +60,7 @@ func HalvingPath(hp, feeShare, yearsToHalving float64, years int) []float64 {
 
 // fleet summarises the site's mining load.
 type fleet struct {
-	ths, itKW, jth float64
+	ths, itKW, jth  float64
 	poolFee, uptime float64
 }
 
@@ -149,6 +149,17 @@ func (s *Site) finish(o *Option, capex float64) {
 			tax = e * s.TaxRate
 		}
 		o.Flows[i+1] = e - tax
+	}
+	// Debt: borrow part of the capex at t=0, repay an annuity.
+	if debt := capex * s.DebtFraction; debt > 0 {
+		o.Flows[0] += debt
+		pay := debt / float64(s.DebtYears)
+		if s.DebtRate > 0 {
+			pay = debt * s.DebtRate / (1 - math.Pow(1+s.DebtRate, -float64(s.DebtYears)))
+		}
+		for y := 1; y <= s.DebtYears && y < len(o.Flows); y++ {
+			o.Flows[y] -= pay
+		}
 	}
 	o.NPVUSD = NPV(s.DiscountRate, o.Flows)
 	// IRR and payback describe an investment; without capex they are

@@ -183,6 +183,19 @@ func TestMiningCashFlowByHand(t *testing.T) {
 	}
 }
 
+func TestDebtFinancing(t *testing.T) {
+	s, _ := ParseSite([]byte(exampleSite + "debt_fraction: 0.5\ndebt_rate: 0.08\ndebt_years: 5\n"))
+	o := s.leaseOption(1)
+	// Half the capex borrowed; an annuity of D·r/(1−(1+r)^−5) for 5 years.
+	d := o.CapexUSD * 0.5
+	pay := d * 0.08 / (1 - math.Pow(1.08, -5))
+	un, _ := ParseSite([]byte(exampleSite))
+	u := un.leaseOption(1)
+	if !near(o.Flows[0], -o.CapexUSD+d, 1e-6) || !near(o.Flows[3], u.Flows[3]-pay, 1e-6) || !near(o.Flows[6], u.Flows[6], 1e-6) {
+		t.Fatalf("levered %v vs %v", o.Flows[:7], u.Flows[:7])
+	}
+}
+
 func TestHalvingPath(t *testing.T) {
 	p := HalvingPath(40, 0, 2.5, 4)
 	// Years 1-2 full subsidy, year 3 half before / half after, year 4 halved.

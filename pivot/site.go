@@ -13,7 +13,7 @@ import (
 // See examples/site-*.yaml. Zero values of optional blocks take the
 // documented defaults (DefaultLease, DefaultGPU, ...).
 type Site struct {
-	Name  string  `yaml:"name" json:"name"`
+	Name    string  `yaml:"name" json:"name"`
 	GrossMW float64 `yaml:"gross_mw" json:"gross_mw"`
 	// PowerUSDPerKWh is the flat all-in power price; HourlyPricesCSV
 	// names an hourly series (read by the caller, passed to Evaluate).
@@ -34,6 +34,11 @@ type Site struct {
 	// positive EBITDA (a simple cash-tax proxy, 0 to ignore).
 	DiscountRate float64 `yaml:"discount_rate" json:"discount_rate"`
 	TaxRate      float64 `yaml:"tax_rate" json:"tax_rate"`
+	// Debt: DebtFraction of each option's capex is borrowed at DebtRate
+	// and repaid as an annuity over DebtYears; NPV is then to equity.
+	DebtFraction float64 `yaml:"debt_fraction" json:"debt_fraction"`
+	DebtRate     float64 `yaml:"debt_rate" json:"debt_rate"`
+	DebtYears    int     `yaml:"debt_years" json:"debt_years"`
 	HorizonYears int     `yaml:"horizon_years" json:"horizon_years"`
 
 	Lease       Lease       `yaml:"lease" json:"lease"`
@@ -130,6 +135,9 @@ func (s *Site) applyDefaults() {
 	if s.HorizonYears == 0 {
 		s.HorizonYears = 10
 	}
+	if s.DebtYears == 0 {
+		s.DebtYears = 5
+	}
 	if s.Model == "" && len(s.Machines) == 0 {
 		s.Model = "Antminer S21"
 	}
@@ -172,6 +180,9 @@ func (s *Site) Validate() error {
 		{"pue_ai", s.PUEAI, s.PUEAI >= 1 && s.PUEAI <= 3, "1 to 3"},
 		{"discount_rate", s.DiscountRate, s.DiscountRate > -1 && s.DiscountRate < 1, "-1 < rate < 1 (0.12 = 12%)"},
 		{"tax_rate", s.TaxRate, s.TaxRate >= 0 && s.TaxRate < 1, "0 <= rate < 1"},
+		{"debt_fraction", s.DebtFraction, s.DebtFraction >= 0 && s.DebtFraction < 1, "0 <= f < 1"},
+		{"debt_rate", s.DebtRate, s.DebtRate >= 0 && s.DebtRate < 1, "0 <= rate < 1"},
+		{"debt_years", float64(s.DebtYears), s.DebtYears >= 1 && s.DebtYears <= 50, "1 to 50"},
 		{"horizon_years", float64(s.HorizonYears), s.HorizonYears >= 1 && s.HorizonYears <= 50, "1 to 50"},
 		{"mining_opex_usd_per_mw_year", s.MiningOpexUSDPerMWYear, s.MiningOpexUSDPerMWYear >= 0, ">= 0"},
 		{"partial_ai_fraction", s.PartialAIFraction, s.PartialAIFraction > 0 && s.PartialAIFraction < 1, "0 < f < 1"},

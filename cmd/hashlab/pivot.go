@@ -22,7 +22,7 @@ func init() {
 // pivotFlags are shared by the site and portfolio forms.
 type pivotFlags struct {
 	hp, vol, drift *float64
-	path           *string
+	path, pathsCSV *string
 	paths          *int
 	seed           *uint64
 }
@@ -34,12 +34,13 @@ func addPivotFlags(fs interface {
 	Uint64(string, uint64, string) *uint64
 }, hp float64) pivotFlags {
 	return pivotFlags{
-		hp:    fs.Float64("hashprice", hp, "hashprice today, USD/PH/day (default: the embedded snapshot)"),
-		path:  fs.String("path", "halving", "hashprice path: flat or halving (subsidy halves at height 1,050,000)"),
-		paths: fs.Int("paths", 0, "Monte Carlo hashprice paths for the convert-or-wait analysis (0: none)"),
-		seed:  fs.Uint64("seed", 1, "seed of the Monte Carlo paths"),
-		vol:   fs.Float64("volatility", 0.6, "yearly volatility of log hashprice for Monte Carlo"),
-		drift: fs.Float64("drift", -0.1, "yearly drift of log hashprice for Monte Carlo (difficulty growth pushes it down)"),
+		hp:       fs.Float64("hashprice", hp, "hashprice today, USD/PH/day (default: the embedded snapshot)"),
+		path:     fs.String("path", "halving", "hashprice path: flat or halving (subsidy halves at height 1,050,000)"),
+		paths:    fs.Int("paths", 0, "Monte Carlo hashprice paths for the convert-or-wait analysis (0: none)"),
+		seed:     fs.Uint64("seed", 1, "seed of the Monte Carlo paths"),
+		pathsCSV: fs.String("paths-csv", "", "hashprice paths from a file instead of --paths: one path per line, comma-separated yearly USD/PH/day (e.g. exported from the simulator)"),
+		vol:      fs.Float64("volatility", 0.6, "yearly volatility of log hashprice for Monte Carlo"),
+		drift:    fs.Float64("drift", -0.1, "yearly drift of log hashprice for Monte Carlo (difficulty growth pushes it down)"),
 	}
 }
 
@@ -155,8 +156,17 @@ func runPivot(ctx context.Context, env *Env, args []string) error {
 	if *pf.paths < 0 || *pf.paths > 1_000_000 {
 		return usagef("--paths %d is out of range (allowed: 0 to 1,000,000)", *pf.paths)
 	}
-	if *pf.paths > 0 {
-		m, err := pivot.RunMonteCarlo(s, pivot.GBMPaths(*pf.hp, *pf.drift, *pf.vol, s.HorizonYears, *pf.paths, *pf.seed))
+	var paths [][]float64
+	switch {
+	case *pf.pathsCSV != "":
+		if paths, err = readPathsCSV(*pf.pathsCSV, s.HorizonYears); err != nil {
+			return err
+		}
+	case *pf.paths > 0:
+		paths = pivot.GBMPaths(*pf.hp, *pf.drift, *pf.vol, s.HorizonYears, *pf.paths, *pf.seed)
+	}
+	if paths != nil {
+		m, err := pivot.RunMonteCarlo(s, paths)
 		if err != nil {
 			return usagef("%v", err)
 		}
@@ -191,6 +201,38 @@ func runPivot(ctx context.Context, env *Env, args []string) error {
 		fmt.Fprintf(env.Stdout, "  wait one year then decide: %s → %s\n", usdM(mc.WaitYearNPV), verdict)
 	}
 	return nil
+}
+
+// readPathsCSV reads hashprice paths: one per line, yearly values; a path
+// shorter than the horizon holds its last value.
+func readPathsCSV(path string, years int) ([][]float64, error) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return nil, err
+	}
+	var out [][]float64
+	for i, line := range strings.Split(string(b), "\n") {
+		line = strings.TrimSpace(line)
+		if line == "" || strings.HasPrefix(line, "#") {
+			continue
+		}
+		var p []float64
+		for _, f := range strings.Split(line, ",") {
+			v, err := strconv.ParseFloat(strings.TrimSpace(f), 64)
+			if err != nil || v < 0 {
+				return nil, usagef("--paths-csv %s line %d: %q is not a hashprice (allowed: >= 0 USD/PH/day)", path, i+1, f)
+			}
+			p = append(p, v)
+		}
+		for len(p) < years {
+			p = append(p, p[len(p)-1])
+		}
+		out = append(out, p[:years])
+	}
+	if len(out) == 0 {
+		return nil, usagef("--paths-csv %s: no paths", path)
+	}
+	return out, nil
 }
 
 func usdM(v float64) string { return fmt.Sprintf("$%.1fM", v/1e6) }
