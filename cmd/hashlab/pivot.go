@@ -192,7 +192,11 @@ func runPivot(ctx context.Context, env *Env, args []string) error {
 	}
 	w.Flush()
 	if mc != nil {
-		fmt.Fprintf(env.Stdout, "\nMonte Carlo (%d hashprice paths, drift %.2f, volatility %.2f, seed %d):\n", mc.Paths, *pf.drift, *pf.vol, *pf.seed)
+		src := fmt.Sprintf("drift %.2f, volatility %.2f, seed %d", *pf.drift, *pf.vol, *pf.seed)
+		if *pf.pathsCSV != "" {
+			src = "from " + *pf.pathsCSV
+		}
+		fmt.Fprintf(env.Stdout, "\nMonte Carlo (%d hashprice paths, %s):\n", mc.Paths, src)
 		fmt.Fprintf(env.Stdout, "  P(converting beats mining) = %.1f%%; mean mining NPV %s vs convert-now %s\n", 100*mc.ProbConvertBeats, usdM(mc.MeanMiningNPV), usdM(mc.ConvertNowNPV))
 		verdict := "convert now"
 		if mc.WaitIsBetter {
