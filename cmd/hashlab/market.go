@@ -103,6 +103,29 @@ func (m *marketFlags) inputs() (hashprice.Inputs, string, error) {
 	return in, source, nil
 }
 
+// compute resolves the flags and computes hashprice; bad values are usage
+// errors.
+func (m *marketFlags) compute() (hashprice.Inputs, hashprice.Result, string, error) {
+	in, source, err := m.inputs()
+	if err != nil {
+		return in, hashprice.Result{}, "", err
+	}
+	r, err := hashprice.Compute(in)
+	if err != nil {
+		return in, r, "", usagef("%v", err)
+	}
+	return in, r, source, nil
+}
+
+// networkParams parses a --network value.
+func networkParams(name string) (*consensus.Params, error) {
+	p, err := consensus.ParamsByName(name)
+	if err != nil {
+		return nil, usagef("--network %q is unknown (allowed: mainnet, testnet3, testnet4, signet, regtest)", name)
+	}
+	return p, nil
+}
+
 // human formatting helpers.
 
 // siHashrate formats H/s with an SI prefix.

@@ -6,7 +6,6 @@ import (
 	"math"
 	"os"
 
-	"github.com/hashlab/hashlab/hashprice"
 	"github.com/hashlab/hashlab/mining"
 )
 
@@ -30,13 +29,9 @@ func runMiners(ctx context.Context, env *Env, args []string) error {
 	if _, err := parseFlags(fs, args); err != nil {
 		return err
 	}
-	in, source, err := m.inputs()
+	in, hp, source, err := m.compute()
 	if err != nil {
 		return err
-	}
-	hp, err := hashprice.Compute(in)
-	if err != nil {
-		return usagef("%v", err)
 	}
 	cond := mining.Conditions{HashvalueBTCPerPHDay: hp.BTCPerPHDay, PriceUSD: in.PriceUSD, PowerUSDPerKWh: *power, PoolFee: *fee, Uptime: *uptime, OverheadUSDPerKWh: *overhead}
 	if err := cond.Validate(); err != nil {
@@ -102,13 +97,9 @@ func runFleet(ctx context.Context, env *Env, args []string) error {
 	if err != nil {
 		return usagef("%s: %v", pos[0], err)
 	}
-	in, source, err := m.inputs()
+	in, hp, source, err := m.compute()
 	if err != nil {
 		return err
-	}
-	hp, err := hashprice.Compute(in)
-	if err != nil {
-		return usagef("%v", err)
 	}
 	res, err := mining.EvaluateFleet(fleet, mining.Conditions{HashvalueBTCPerPHDay: hp.BTCPerPHDay, PriceUSD: in.PriceUSD})
 	if err != nil {

@@ -35,13 +35,9 @@ func runHashprice(ctx context.Context, env *Env, args []string) error {
 	if _, err := parseFlags(fs, args); err != nil {
 		return err
 	}
-	in, source, err := m.inputs()
+	in, r, source, err := m.compute()
 	if err != nil {
 		return err
-	}
-	r, err := hashprice.Compute(in)
-	if err != nil {
-		return usagef("%v", err)
 	}
 	out := hashpriceOutput{Result: r, Source: source, BreakevenUSDPerKWhAt: map[string]float64{}}
 	bitsNote := "bits"
@@ -93,9 +89,9 @@ func runNextBits(ctx context.Context, env *Env, args []string) error {
 	if _, err := parseFlags(fs, args); err != nil {
 		return err
 	}
-	p, err := consensus.ParamsByName(*netName)
+	p, err := networkParams(*netName)
 	if err != nil {
-		return usagef("--network %q is unknown (allowed: mainnet, testnet3, testnet4, signet, regtest)", *netName)
+		return err
 	}
 	if *prev == "" {
 		return usagef("--prev-bits is required (hex nBits, e.g. 0x170e1ef9)")
@@ -214,18 +210,14 @@ func runHalving(ctx context.Context, env *Env, args []string) error {
 	if _, err := parseFlags(fs, args); err != nil {
 		return err
 	}
-	in, source, err := m.inputs()
-	if err != nil {
-		return err
-	}
 	if !(*interval > 0) {
 		return usagef("--block-interval %v is out of range (allowed: > 0 seconds)", *interval)
 	}
-	p := consensus.MainNet
-	now, err := hashprice.Compute(in)
+	in, now, source, err := m.compute()
 	if err != nil {
-		return usagef("%v", err)
+		return err
 	}
+	p := consensus.MainNet
 	next := consensus.NextHalvingHeight(in.Height, p)
 	after := in
 	after.Height = next

@@ -33,9 +33,9 @@ func runVerifyChain(ctx context.Context, env *Env, args []string) error {
 	if _, err := parseFlags(fs, args); err != nil {
 		return err
 	}
-	p, err := consensus.ParamsByName(*netName)
+	p, err := networkParams(*netName)
 	if err != nil {
-		return usagef("--network %q is unknown (allowed: mainnet, testnet3, testnet4, signet, regtest)", *netName)
+		return err
 	}
 	layout, err := chain.ParseLayout(*layoutName)
 	if err != nil {
