@@ -1,0 +1,108 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"io"
+	"net/http"
+	"regexp"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+)
+
+// syncBuffer is a bytes.Buffer safe for the server goroutine and the test.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+// TestServeMustShow: `hashlab serve` with no flags but a free port answers
+// /api/v1/hashprice with the same numbers as `hashlab hashprice --json`,
+// and /metrics carries hashlab_hashprice_usd_per_ph_day; cancelling the
+// context shuts it down cleanly.
+func TestServeMustShow(t *testing.T) {
+	var stderr syncBuffer
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	env := &Env{Stdout: io.Discard, Stderr: &stderr, Stdin: strings.NewReader(""), Now: time.Now, Getenv: func(string) string { return "" }}
+	done := make(chan int, 1)
+	go func() { done <- run(ctx, env, []string{"serve", "--addr", "127.0.0.1:0"}) }()
+	re := regexp.MustCompile(`serving on (http://127\.0\.0\.1:\d+)`)
+	var base string
+	for deadline := time.Now().Add(10 * time.Second); base == ""; {
+		if m := re.FindStringSubmatch(stderr.String()); m != nil {
+			base = m[1]
+		} else if time.Now().After(deadline) {
+			t.Fatalf("server did not start: %s", stderr.String())
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	get := func(path string) []byte {
+		res, err := http.Get(base + path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer res.Body.Close()
+		b, _ := io.ReadAll(res.Body)
+		if res.StatusCode != 200 {
+			t.Fatalf("%s: %d %s", path, res.StatusCode, b)
+		}
+		return b
+	}
+	var api, cli map[string]any
+	if err := json.Unmarshal(get("/api/v1/hashprice"), &api); err != nil {
+		t.Fatal(err)
+	}
+	code, out, errOut := fndRun(t, "hashprice", "--json")
+	if code != 0 {
+		t.Fatal(errOut)
+	}
+	if err := json.Unmarshal([]byte(out), &cli); err != nil {
+		t.Fatal(err)
+	}
+	for _, k := range []string{"usd_per_ph_day", "btc_per_ph_day", "network_hashrate_hs", "difficulty", "height", "price_usd", "bits", "as_of", "breakeven_usd_per_kwh_at_jth"} {
+		a, _ := json.Marshal(api[k])
+		c, _ := json.Marshal(cli[k])
+		if string(a) != string(c) {
+			t.Errorf("%s: API %s, CLI %s", k, a, c)
+		}
+	}
+	if m := get("/metrics"); !regexp.MustCompile(`(?m)^hashlab_hashprice_usd_per_ph_day 35\.7\d*$`).Match(m) {
+		t.Errorf("metrics:\n%s", m)
+	}
+	cancel()
+	select {
+	case code := <-done:
+		if code != 0 {
+			t.Errorf("exit %d: %s", code, stderr.String())
+		}
+	case <-time.After(15 * time.Second):
+		t.Fatal("serve did not stop")
+	}
+}
+
+func TestServeRefusesPublicAddressWithoutToken(t *testing.T) {
+	code, _, stderr := fndRun(t, "serve", "--addr", "0.0.0.0:0")
+	if code != 2 || !strings.Contains(stderr, "token") {
+		t.Errorf("exit %d: %s", code, stderr)
+	}
+	code, _, stderr = fndRun(t, "serve", "extra")
+	if code != 2 {
+		t.Errorf("positional argument: exit %d: %s", code, stderr)
+	}
+}

@@ -1,0 +1,349 @@
+package server
+
+import (
+	"bytes"
+	"context"
+	"crypto/subtle"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"math"
+	"net"
+	"net/http"
+	"runtime"
+	"strings"
+	"time"
+)
+
+// Defaults of Config's limits.
+const (
+	DefaultMaxBodyBytes   = 1 << 20 // 1 MiB: a site or fleet file is a few kB
+	DefaultRequestTimeout = 30 * time.Second
+)
+
+// Config is everything the server needs; cmd/hashlab fills it from flags.
+type Config struct {
+	// Addr is the address the server listens on. It decides whether the
+	// token is mandatory: any address that is not loopback needs one.
+	Addr string
+	// Token, when set, is required as "Authorization: Bearer TOKEN" on
+	// every endpoint that writes or starts heavy work.
+	Token string
+	// History is the chain-history source; nil uses the embedded snapshot.
+	History History
+	// Sim runs simulator scenarios; nil disables the /api/v1/sim routes'
+	// work (they answer 404 with a message).
+	Sim SimRunner
+	// Logger receives one line per request at Debug and errors at Error;
+	// nil discards.
+	Logger *slog.Logger
+	// Now is the clock (job timestamps); nil is time.Now.
+	Now func() time.Time
+	// MaxBodyBytes limits request bodies; 0 is DefaultMaxBodyBytes.
+	MaxBodyBytes int64
+	// RequestTimeout bounds each API request's handler; 0 is
+	// DefaultRequestTimeout.
+	RequestTimeout time.Duration
+	// MaxHeavy bounds concurrent heavy computations (pivot Monte Carlo,
+	// selfish-mining MDP, simulator jobs); 0 is the number of CPUs.
+	MaxHeavy int
+	// MaxJobs bounds the simulator jobs kept (running and finished); 0 is 16.
+	MaxJobs int
+}
+
+// Server serves the API, the dashboard and the metrics.
+type Server struct {
+	cfg     Config
+	hist    History
+	log     *slog.Logger
+	now     func() time.Time
+	mux     *http.ServeMux
+	routes  []route
+	heavy   chan struct{}
+	stats   *httpStats
+	jobs    *jobQueue
+	handler http.Handler
+}
+
+// route is one registered endpoint.
+type route struct {
+	Method string
+	Path   string
+	// Heavy routes write or start heavy work: they need the token when one
+	// is configured and run under the heavy-work limit.
+	Heavy bool
+	// API routes are documented in openapi.json.
+	API bool
+	h   http.Handler
+}
+
+// IsLoopback reports whether addr (host:port) names a loopback interface.
+// A bare ":port" or an unspecified address listens on every interface and
+// is not loopback.
+func IsLoopback(addr string) bool {
+	host, _, err := net.SplitHostPort(addr)
+	if err != nil {
+		host = addr
+	}
+	if strings.EqualFold(host, "localhost") {
+		return true
+	}
+	ip := net.ParseIP(strings.Trim(host, "[]"))
+	return ip != nil && ip.IsLoopback()
+}
+
+// New builds a server. It refuses a non-loopback address without a token.
+func New(cfg Config) (*Server, error) {
+	if cfg.Addr == "" {
+		return nil, errors.New("server: Addr is empty (allowed: host:port, e.g. 127.0.0.1:8080)")
+	}
+	if !IsLoopback(cfg.Addr) && cfg.Token == "" {
+		return nil, fmt.Errorf("server: address %q is not loopback and no token is set (allowed: a loopback address such as 127.0.0.1:8080, or give a token so that heavy endpoints need Authorization: Bearer TOKEN)", cfg.Addr)
+	}
+	if cfg.MaxBodyBytes <= 0 {
+		cfg.MaxBodyBytes = DefaultMaxBodyBytes
+	}
+	if cfg.RequestTimeout <= 0 {
+		cfg.RequestTimeout = DefaultRequestTimeout
+	}
+	if cfg.MaxHeavy <= 0 {
+		cfg.MaxHeavy = runtime.NumCPU()
+	}
+	if cfg.MaxJobs <= 0 {
+		cfg.MaxJobs = 16
+	}
+	s := &Server{cfg: cfg, hist: cfg.History, log: cfg.Logger, now: cfg.Now, mux: http.NewServeMux(),
+		heavy: make(chan struct{}, cfg.MaxHeavy), stats: newHTTPStats()}
+	if s.hist == nil {
+		s.hist = NewSnapshotHistory()
+	}
+	if s.log == nil {
+		s.log = slog.New(slog.NewTextHandler(io.Discard, nil))
+	}
+	if s.now == nil {
+		s.now = time.Now
+	}
+	// Simulator runs use every core themselves: one runs at a time.
+	s.jobs = newJobQueue(cfg.Sim, cfg.MaxJobs, make(chan struct{}, 1), s.now, s.log)
+	s.register()
+	s.handler = s.middleware(s.mux)
+	return s, nil
+}
+
+// ServeHTTP implements http.Handler.
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.handler.ServeHTTP(w, r) }
+
+// Close cancels running simulator jobs.
+func (s *Server) Close() { s.jobs.close() }
+
+// Serve serves on ln until ctx is done, then shuts down gracefully (10 s
+// for in-flight requests). The http.Server has read, write and idle
+// timeouts.
+func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
+	hs := &http.Server{
+		Handler:           s,
+		ReadHeaderTimeout: 5 * time.Second,
+		ReadTimeout:       15 * time.Second,
+		WriteTimeout:      s.cfg.RequestTimeout + 10*time.Second,
+		IdleTimeout:       60 * time.Second,
+		MaxHeaderBytes:    32 << 10,
+		ErrorLog:          slog.NewLogLogger(s.log.Handler(), slog.LevelWarn),
+	}
+	errc := make(chan error, 1)
+	go func() { errc <- hs.Serve(ln) }()
+	select {
+	case err := <-errc:
+		s.Close()
+		return err
+	case <-ctx.Done():
+	}
+	s.Close()
+	sctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if err := hs.Shutdown(sctx); err != nil {
+		return err
+	}
+	if err := <-errc; !errors.Is(err, http.ErrServerClosed) {
+		return err
+	}
+	return nil
+}
+
+// handle registers a route. JSON API handlers return a value to encode or
+// an error; plain handlers write their own response.
+func (s *Server) handle(method, path string, heavy, api bool, h http.Handler) {
+	rt := route{Method: method, Path: path, Heavy: heavy, API: api, h: h}
+	s.routes = append(s.routes, rt)
+	var hh http.Handler = h
+	if heavy {
+		hh = s.requireToken(hh)
+	}
+	pattern := path
+	if method != "" {
+		pattern = method + " " + path
+	}
+	s.mux.Handle(pattern, s.stats.wrap(pattern, hh))
+}
+
+// apiFunc is a JSON endpoint: it returns the value to encode, or an error
+// (an *apiError for client errors).
+type apiFunc func(r *http.Request) (any, error)
+
+// jsonHandler turns an apiFunc into a handler with a per-request timeout.
+func (s *Server) jsonHandler(f apiFunc) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		ctx, cancel := context.WithTimeout(r.Context(), s.cfg.RequestTimeout)
+		defer cancel()
+		r = r.WithContext(ctx)
+		type result struct {
+			v   any
+			err error
+		}
+		done := make(chan result, 1)
+		go func() {
+			defer func() {
+				if p := recover(); p != nil {
+					s.log.Error("panic in handler", "path", r.URL.Path, "panic", p)
+					done <- result{err: fmt.Errorf("internal error")}
+				}
+			}()
+			v, err := f(r)
+			done <- result{v, err}
+		}()
+		select {
+		case res := <-done:
+			if res.err != nil {
+				s.writeError(w, res.err)
+				return
+			}
+			writeJSON(w, http.StatusOK, res.v)
+		case <-ctx.Done():
+			s.writeError(w, &apiError{Status: http.StatusServiceUnavailable, Message: fmt.Sprintf("request took longer than the %s limit", s.cfg.RequestTimeout)})
+		}
+	})
+}
+
+// writeError maps an error to a JSON response.
+func (s *Server) writeError(w http.ResponseWriter, err error) {
+	var ae *apiError
+	var mbe *http.MaxBytesError
+	switch {
+	case errors.As(err, &ae):
+		writeJSON(w, ae.Status, ae)
+	case errors.As(err, &mbe):
+		writeJSON(w, http.StatusRequestEntityTooLarge, &apiError{Message: fmt.Sprintf("request body is larger than %d bytes (allowed: at most %d bytes)", mbe.Limit, mbe.Limit), Field: "body", Allowed: fmt.Sprintf("<= %d bytes", mbe.Limit)})
+	case errors.Is(err, ErrNoData):
+		writeJSON(w, http.StatusNotFound, &apiError{Message: err.Error()})
+	case errors.Is(err, context.DeadlineExceeded):
+		writeJSON(w, http.StatusServiceUnavailable, &apiError{Message: "request timed out"})
+	default:
+		s.log.Error("request failed", "err", err)
+		writeJSON(w, http.StatusInternalServerError, &apiError{Message: err.Error()})
+	}
+}
+
+// writeJSON writes v as indented JSON. A value JSON cannot carry (NaN,
+// ±Inf; the domain packages avoid them) is a 500 naming the problem.
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetIndent("", "  ")
+	if err := enc.Encode(v); err != nil {
+		buf.Reset()
+		status = http.StatusInternalServerError
+		enc.Encode(&apiError{Message: "encoding the response: " + err.Error()})
+	}
+	w.Header().Set("Content-Type", "application/json; charset=utf-8")
+	w.Header().Set("Cache-Control", "no-store")
+	w.WriteHeader(status)
+	w.Write(buf.Bytes())
+}
+
+// bodyBytes reads the request body under the size limit.
+func (s *Server) bodyBytes(w http.ResponseWriter, r *http.Request) ([]byte, error) {
+	r.Body = http.MaxBytesReader(w, r.Body, s.cfg.MaxBodyBytes)
+	b, err := io.ReadAll(r.Body)
+	if err != nil {
+		return nil, err
+	}
+	if len(bytes.TrimSpace(b)) == 0 {
+		return nil, &apiError{Status: 400, Message: "request body is empty (allowed: a YAML or JSON document)", Field: "body", Allowed: "a YAML or JSON document"}
+	}
+	return b, nil
+}
+
+// requireToken checks the bearer token on heavy routes when one is set.
+func (s *Server) requireToken(next http.Handler) http.Handler {
+	if s.cfg.Token == "" {
+		return next
+	}
+	want := []byte("Bearer " + s.cfg.Token)
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		got := []byte(r.Header.Get("Authorization"))
+		if subtle.ConstantTimeCompare(got, want) != 1 {
+			w.Header().Set("WWW-Authenticate", `Bearer realm="hashlab"`)
+			writeJSON(w, http.StatusUnauthorized, &apiError{Message: "this endpoint needs the server's token (allowed: header Authorization: Bearer TOKEN)", Field: "Authorization", Allowed: "Bearer TOKEN"})
+			return
+		}
+		next.ServeHTTP(w, r)
+	})
+}
+
+// middleware applies what every request gets: security headers, a Host
+// check on loopback servers (against DNS rebinding), an Origin check on
+// state-changing methods (against cross-site requests), and a recover.
+func (s *Server) middleware(next http.Handler) http.Handler {
+	loopback := IsLoopback(s.cfg.Addr)
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		defer func() {
+			if p := recover(); p != nil {
+				s.log.Error("panic", "path", r.URL.Path, "panic", p)
+				writeJSON(w, http.StatusInternalServerError, &apiError{Message: "internal error"})
+			}
+		}()
+		h := w.Header()
+		h.Set("X-Content-Type-Options", "nosniff")
+		h.Set("X-Frame-Options", "DENY")
+		h.Set("Referrer-Policy", "no-referrer")
+		h.Set("Content-Security-Policy", "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; connect-src 'self'; frame-ancestors 'none'")
+		if loopback && !IsLoopback(hostPort(r.Host)) {
+			writeJSON(w, http.StatusForbidden, &apiError{Message: fmt.Sprintf("Host %q is not a loopback name on a loopback server (allowed: localhost, 127.0.0.1, [::1])", r.Host), Field: "Host", Value: r.Host, Allowed: "localhost, 127.0.0.1, [::1]"})
+			return
+		}
+		if r.Method != http.MethodGet && r.Method != http.MethodHead && r.Method != http.MethodOptions {
+			if o := r.Header.Get("Origin"); o != "" && o != "null" && !sameOrigin(o, r.Host) {
+				writeJSON(w, http.StatusForbidden, &apiError{Message: fmt.Sprintf("cross-origin %s from %q refused (allowed: same origin as %s)", r.Method, o, r.Host), Field: "Origin", Value: o, Allowed: "same origin"})
+				return
+			}
+		}
+		s.log.Debug("request", "method", r.Method, "path", r.URL.Path)
+		next.ServeHTTP(w, r)
+	})
+}
+
+func hostPort(host string) string {
+	if _, _, err := net.SplitHostPort(host); err == nil {
+		return host
+	}
+	return host + ":0"
+}
+
+func sameOrigin(origin, host string) bool {
+	o := strings.TrimPrefix(strings.TrimPrefix(origin, "http://"), "https://")
+	return strings.EqualFold(o, host)
+}
+
+// acquireHeavy waits for a heavy-work slot or the request's end.
+func (s *Server) acquireHeavy(ctx context.Context) (release func(), err error) {
+	select {
+	case s.heavy <- struct{}{}:
+		return func() { <-s.heavy }, nil
+	case <-ctx.Done():
+		return nil, &apiError{Status: http.StatusServiceUnavailable, Message: fmt.Sprintf("all %d heavy-work slots are busy; retry later", cap(s.heavy))}
+	}
+}
+
+// isFinite reports whether f is a finite float.
+func isFinite(f float64) bool { return !math.IsNaN(f) && !math.IsInf(f, 0) }
