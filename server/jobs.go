@@ -7,8 +7,10 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"math"
 	"net/http"
 	"sort"
+	"strconv"
 	"sync"
 	"time"
 )
@@ -50,17 +52,40 @@ type SimOutput struct {
 	Result any `json:"result,omitempty"`
 }
 
-// SimSeries is one daily output as Monte Carlo quantile bands.
+// SimSeries is one daily output as Monte Carlo quantile bands, in the unit
+// the chart shows.
 type SimSeries struct {
 	Name  string    `json:"name"`
+	Title string    `json:"title"`
 	Unit  string    `json:"unit"`
-	Days  []float64 `json:"days"`
-	P5    []float64 `json:"p5"`
-	P25   []float64 `json:"p25"`
-	P50   []float64 `json:"p50"`
-	P75   []float64 `json:"p75"`
-	P95   []float64 `json:"p95"`
+	Log   bool      `json:"log,omitempty"`
 	Start string    `json:"start,omitempty"` // date of day 0, YYYY-MM-DD
+	Days  []float64 `json:"days"`
+	P5    Values    `json:"p5"`
+	P25   Values    `json:"p25"`
+	P50   Values    `json:"p50"`
+	P75   Values    `json:"p75"`
+	P95   Values    `json:"p95"`
+}
+
+// Values are numbers where NaN means "no value" and encodes as JSON null.
+type Values []float64
+
+// MarshalJSON implements json.Marshaler.
+func (v Values) MarshalJSON() ([]byte, error) {
+	b := make([]byte, 0, 8*len(v)+2)
+	b = append(b, '[')
+	for i, f := range v {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		if math.IsNaN(f) || math.IsInf(f, 0) {
+			b = append(b, "null"...)
+			continue
+		}
+		b = strconv.AppendFloat(b, f, 'g', -1, 64)
+	}
+	return append(b, ']'), nil
 }
 
 // JobState is a job's lifecycle state.

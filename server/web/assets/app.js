@@ -84,7 +84,7 @@
       kpis.innerHTML = "";
       card(kpis, "Hashprice", usd(h.usd_per_ph_day), "USD/PH/day", usd(h.usd_per_th_day, 4) + " per TH/s per day");
       card(kpis, "Hashvalue", Math.round(h.sats_per_ph_day).toLocaleString("en-US"), "sats/PH/day", h.btc_per_ph_day.toFixed(8) + " BTC/PH/day");
-      card(kpis, "Network hashrate", fmt(h.network_hashrate_hs / 1e18, 4), "EH/s", "implied by difficulty " + fmt(h.difficulty));
+      card(kpis, "Network hashrate", Math.round(h.network_hashrate_hs / 1e18).toLocaleString("en-US"), "EH/s", "implied by difficulty " + fmt(h.difficulty));
       card(kpis, "BTC price", usd(h.price_usd, 0), "USD", "fees " + pct(h.fee_share) + " of revenue");
       card(kpis, "Security budget", usd(h.security_budget_usd_per_day / 1e6, 2), "M USD/day", "paid to all miners");
       card(kpis, "Next adjustment", (na.expected_change >= 0 ? "+" : "") + (100 * na.expected_change).toFixed(2), "%",
@@ -307,6 +307,7 @@
     function render(out) {
       var box = $("sim-charts");
       box.innerHTML = "";
+      box.className = "grid2";
       out.series.forEach(function (s) {
         var div = document.createElement("div"); div.className = "panel";
         var svg = document.createElementNS("http://www.w3.org/2000/svg", "svg");
@@ -315,7 +316,7 @@
         var t0 = Date.parse(s.start);
         HL.fanChart(svg, {
           x: s.days.map(function (d) { return t0 + d * 864e5; }), xTime: true, q: s, logY: s.log === true,
-          xLabel: "simulated date (UTC)", yLabel: s.name + ", " + s.unit, title: s.title || s.name
+          xLabel: "simulated date (UTC)", yLabel: (s.title || s.name) + ", " + s.unit, title: (s.title || s.name) + (out.result && out.result.paths ? " — " + out.result.paths + " paths" : "")
         });
       });
       if (out.summary) {

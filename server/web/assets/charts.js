@@ -28,7 +28,7 @@ window.HL = HL;
       if (a >= units[i][0]) return trim((v / units[i][0]).toPrecision(digits)) + units[i][1];
     }
     if (a === 0) return "0";
-    if (a < 1e-3) return v.toExponential(digits - 1);
+    if (a < 1e-3) return v.toExponential(digits - 1).replace(/\.?0+e/, "e");
     return trim(v.toPrecision(digits));
   };
   function trim(s) { return s.indexOf("e") >= 0 || s.indexOf(".") < 0 ? s : s.replace(/\.?0+$/, ""); }
