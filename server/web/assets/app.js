@@ -107,7 +107,7 @@
       });
       $("history-note").textContent = (h.note ? h.note + ". " : "") + h.points.length + " points; all-time low at height " + low.height.toLocaleString("en-US") + ".";
       var hr = h.points.filter(function (p) { return p.hashrate_hs > 0; }).map(function (p) { return [Date.parse(p.time), p.hashrate_hs / 1e18]; });
-      HL.lineChart($("hashrate-chart"), { series: [{ name: "hashrate", points: hr }], xTime: true, logY: true, xLabel: "date (UTC)", yLabel: "network hashrate, EH/s (log scale)", title: "Network hashrate from block times, per epoch" });
+      HL.lineChart($("hashrate-chart"), { series: [{ name: "hashrate", points: hr }], xTime: true, logY: true, xLabel: "date (UTC)", yLabel: "hashrate, EH/s (log)", title: "Network hashrate from block times, per epoch" });
     }).catch(function (e) { showError($("history-note"), e); });
 
     api("/api/v1/network/adjustments?from=2020-01-01").then(function (a) {
