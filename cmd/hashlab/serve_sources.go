@@ -6,8 +6,9 @@ import (
 	"github.com/hashlab/hashlab/server"
 )
 
-// addServeSources plugs the simulator and the chain store into the server
-// when they are available.
+// addServeSources plugs the simulator (and, with --db, the chain store)
+// into the server.
 func addServeSources(cfg *server.Config, fs *flag.FlagSet) error {
+	cfg.Sim = server.NewSimRunner()
 	return nil
 }

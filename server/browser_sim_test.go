@@ -1,0 +1,37 @@
+package server
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/chromedp/chromedp"
+)
+
+func TestBrowserSimulator(t *testing.T) {
+	_, ts := newTest(t, Config{Sim: NewSimRunner()})
+	ctx := tab(t)
+	steps(t, ctx,
+		chromedp.EmulateViewport(1280, 1600),
+		chromedp.Navigate(ts.URL+"/simulator"),
+		chromedp.WaitEnabled(chromedp.CSS(`#sim-go`)),
+		chromedp.SetValue(chromedp.CSS(`#sim-scenario`), "ai-exodus"),
+		chromedp.SetValue(chromedp.CSS(`#sim-paths`), "40"),
+		chromedp.SetValue(chromedp.CSS(`#sim-years`), "1"),
+		chromedp.Click(chromedp.CSS(`#sim-go`)),
+	)
+	waitJS(t, ctx, `document.querySelectorAll('#sim-charts svg[data-points]').length > 0`)
+	charts, bands := count(t, ctx, "#sim-charts svg[data-points]"), count(t, ctx, "#sim-charts path.band-outer")
+	if charts < 8 || bands < 8 {
+		t.Errorf("%d fan charts with %d outer bands, want at least 8", charts, bands)
+	}
+	// One year is 365 simulated days, all charted (under the 400-point cap).
+	if minPoints := js[int](t, ctx, `Math.min.apply(null, Array.prototype.map.call(document.querySelectorAll('#sim-charts svg'), function(s){return +s.getAttribute('data-points')}))`); minPoints < 300 {
+		t.Errorf("a fan chart has only %d median points", minPoints)
+	}
+	if st := text(t, ctx, "#sim-status"); !strings.Contains(st, "done: 40 paths") {
+		t.Errorf("status %q", st)
+	}
+	png := run(t, ctx, chromedp.CaptureScreenshot())
+	checkPNG(t, png)
+	artifact(t, "simulator.png", png)
+}
