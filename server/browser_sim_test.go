@@ -21,12 +21,16 @@ func TestBrowserSimulator(t *testing.T) {
 	)
 	waitJS(t, ctx, `document.querySelectorAll('#sim-charts svg[data-points]').length > 0`)
 	charts, bands := count(t, ctx, "#sim-charts svg[data-points]"), count(t, ctx, "#sim-charts path.band-outer")
-	if charts < 8 || bands < 8 {
-		t.Errorf("%d fan charts with %d outer bands, want at least 8", charts, bands)
+	if charts < 9 || bands < 9 {
+		t.Errorf("%d fan charts with %d outer bands, want at least 9 (8 daily outputs and the epoch adjustments)", charts, bands)
 	}
 	// One year is 365 simulated days, all charted (under the 400-point cap).
-	if minPoints := js[int](t, ctx, `Math.min.apply(null, Array.prototype.map.call(document.querySelectorAll('#sim-charts svg'), function(s){return +s.getAttribute('data-points')}))`); minPoints < 300 {
+	if minPoints := js[int](t, ctx, `Math.min.apply(null, Array.prototype.map.call(document.querySelectorAll('#sim-charts svg:not([data-series=epoch_change_pct])'), function(s){return +s.getAttribute('data-points')}))`); minPoints < 300 {
 		t.Errorf("a fan chart has only %d median points", minPoints)
+	}
+	// About 26 retargets in a year.
+	if n := chartPoints(t, ctx, "#sim-charts svg[data-series=epoch_change_pct]"); n < 20 || n > 30 {
+		t.Errorf("epoch chart: %d retargets in one simulated year", n)
 	}
 	if st := text(t, ctx, "#sim-status"); !strings.Contains(st, "done: 40 paths") {
 		t.Errorf("status %q", st)

@@ -316,9 +316,22 @@
         var t0 = Date.parse(s.start);
         HL.fanChart(svg, {
           x: s.days.map(function (d) { return t0 + d * 864e5; }), xTime: true, q: s, logY: s.log === true,
-          xLabel: "simulated date (UTC)", yLabel: (s.title || s.name) + ", " + s.unit, title: (s.title || s.name) + (out.result && out.result.paths ? " — " + out.result.paths + " paths" : "")
+          xLabel: "simulated date (UTC)", yLabel: s.unit, title: s.title || s.name
         });
       });
+      var ep = (out.result && out.result.epochs) || [];
+      if (ep.length > 1) {
+        var div = document.createElement("div"); div.className = "panel";
+        var svg = document.createElementNS("http://www.w3.org/2000/svg", "svg");
+        svg.setAttribute("class", "chart fan"); svg.setAttribute("data-series", "epoch_change_pct");
+        div.appendChild(svg); box.appendChild(div);
+        var qs = { p5: [], p25: [], p50: [], p75: [], p95: [] };
+        ep.forEach(function (e) { ["p5", "p25", "p50", "p75", "p95"].forEach(function (k) { qs[k].push(e.change_pct[k]); }); });
+        HL.fanChart(svg, {
+          x: ep.map(function (e) { return e.index; }), q: qs, xLabel: "retarget number after the start", yLabel: "difficulty change, %",
+          title: "Difficulty adjustments by epoch", xFmt: function (v) { return Number.isInteger(v) ? String(v) : ""; }
+        });
+      }
       if (out.summary) {
         var keys = Object.keys(out.summary).sort();
         table($("sim-summary"), ["Summary (median over paths)", "Value"], keys.map(function (k) { return [k, fmt(out.summary[k], 4)]; }));

@@ -128,7 +128,7 @@ window.HL = HL;
   function legend(svg, f, names, classes) {
     var g = el("g", { "class": "legend" }, svg), x = f.x1;
     for (var i = names.length - 1; i >= 0; i--) {
-      var w = 14 + names[i].length * 6.2;
+      var w = 14 + names[i].length * 7;
       x -= w + 12;
       el("line", { x1: x, x2: x + 12, y1: 14, y2: 14, "class": classes[i] }, g);
       el("text", { x: x + 15, y: 18 }, g, names[i]);
@@ -170,7 +170,7 @@ window.HL = HL;
     var q = o.q, all = [].concat(q.p5, q.p95, q.p50);
     var xe = extent(o.x, false), ye = extent(all, o.logY);
     if (!o.logY) { var pad = (ye[1] - ye[0]) * 0.06 || Math.abs(ye[1]) * 0.05 || 1; ye[0] -= pad; ye[1] += pad; if (o.zeroY && ye[0] > 0) ye[0] = 0; }
-    var f = frame(svg, { xlo: xe[0], xhi: xe[1], ylo: ye[0], yhi: ye[1], logY: o.logY, xTime: o.xTime, xLabel: o.xLabel, yLabel: o.yLabel, title: o.title, yFmt: o.yFmt });
+    var f = frame(svg, { xlo: xe[0], xhi: xe[1], ylo: ye[0], yhi: ye[1], logY: o.logY, xTime: o.xTime, xLabel: o.xLabel, yLabel: o.yLabel, title: o.title, yFmt: o.yFmt, xFmt: o.xFmt });
     function band(lo, hi, cls) {
       var top = [], bot = [];
       for (var i = 0; i < o.x.length; i++) {
