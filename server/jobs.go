@@ -178,7 +178,11 @@ func (q *jobQueue) submit(body []byte) (Job, error) {
 	var idb [8]byte
 	rand.Read(idb[:])
 	ctx, cancel := context.WithCancel(q.ctx)
-	j := &job{j: Job{ID: hex.EncodeToString(idb[:]), State: JobQueued, Run: run.Describe(), Created: q.now().UTC()}, cancel: cancel}
+	desc := run.Describe()
+	j := &job{j: Job{ID: hex.EncodeToString(idb[:]), State: JobQueued, Run: desc, Created: q.now().UTC()}, cancel: cancel}
+	if n, ok := desc["paths"].(int); ok {
+		j.j.Total = n
+	}
 	q.jobs[j.j.ID] = j
 	q.order = append(q.order, j.j.ID)
 	q.wg.Add(1)
