@@ -310,8 +310,21 @@ func simMerge(env *Env, args []string) error {
 		return err
 	}
 	if len(files) == 0 {
-		return usagef("sim merge needs the shard files (e.g. results/shard-*.json.gz)")
+		return usagef("sim merge needs the shard files or a directory holding them (e.g. results/)")
 	}
+	var expanded []string
+	for _, f := range files {
+		if st, err := os.Stat(f); err == nil && st.IsDir() {
+			m, _ := filepath.Glob(filepath.Join(f, "shard-*-of-*.json.gz"))
+			if len(m) == 0 {
+				return usagef("%s: no shard-*-of-*.json.gz files", f)
+			}
+			expanded = append(expanded, m...)
+			continue
+		}
+		expanded = append(expanded, f)
+	}
+	files = expanded
 	var shards []*sim.Shard
 	for _, f := range files {
 		fh, err := os.Open(f)
