@@ -872,7 +872,7 @@ func (s *Server) apiSimCancel(r *http.Request) (any, error) {
 
 // healthz answers 200 "ok" when the history source answers.
 func (s *Server) healthz(w http.ResponseWriter, r *http.Request) {
-	ctx, cancel := context.WithTimeout(r.Context(), 5*time.Second)
+	ctx, cancel := context.WithTimeout(r.Context(), min(5*time.Second, s.cfg.RequestTimeout))
 	defer cancel()
 	tip, err := s.hist.Tip(ctx)
 	if err != nil {

@@ -497,6 +497,12 @@ func TestRequestTimeout(t *testing.T) {
 	if r.status != 503 || !strings.Contains(r.json(t)["error"].(string), "50ms") {
 		t.Errorf("%d %s", r.status, r.body)
 	}
+	// Metrics and health answer 503 instead of hanging.
+	for _, p := range []string{"/metrics", "/healthz"} {
+		if r := do(t, "GET", ts.URL+p, ""); r.status != 503 {
+			t.Errorf("%s: %d %s", p, r.status, r.body)
+		}
+	}
 }
 
 func TestHealthzAndMetrics(t *testing.T) {

@@ -2,6 +2,7 @@ package server
 
 import (
 	"bytes"
+	"context"
 	"fmt"
 	"math"
 	"net/http"
@@ -72,7 +73,9 @@ func (s *Server) metrics(w http.ResponseWriter, r *http.Request) {
 	gauge := func(name, help string, v float64) {
 		fmt.Fprintf(&b, "# HELP %s %s\n# TYPE %s gauge\n%s %s\n", name, help, name, name, promFloat(v))
 	}
-	tip, err := s.hist.Tip(r.Context())
+	ctx, cancel := context.WithTimeout(r.Context(), s.cfg.RequestTimeout)
+	defer cancel()
+	tip, err := s.hist.Tip(ctx)
 	if err != nil {
 		http.Error(w, "history unavailable: "+err.Error(), http.StatusServiceUnavailable)
 		return
