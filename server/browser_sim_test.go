@@ -36,6 +36,17 @@ func TestBrowserSimulator(t *testing.T) {
 		t.Errorf("status %q", st)
 	}
 	png := run(t, ctx, chromedp.CaptureScreenshot())
+	// A pasted scenario with a bad value: the API's error, naming the
+	// field, is shown.
+	steps(t, ctx,
+		chromedp.Click(chromedp.CSS(`#sim-inline-box summary`)),
+		chromedp.SetValue(chromedp.CSS(`#sim-inline`), "name: pasted\nyears: -1\n"),
+		chromedp.Click(chromedp.CSS(`#sim-go`)),
+		chromedp.WaitVisible(chromedp.CSS(`#sim-status .error`)),
+	)
+	if e := text(t, ctx, "#sim-status .error"); !strings.Contains(e, "years") {
+		t.Errorf("error shown for a bad pasted scenario: %q", e)
+	}
 	checkPNG(t, png)
 	artifact(t, "simulator.png", png)
 }

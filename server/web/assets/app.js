@@ -294,8 +294,16 @@
     function stop() { clearInterval(timer); timer = null; $("sim-cancel").disabled = true; $("sim-go").disabled = false; }
     $("sim-form").addEventListener("submit", function (ev) {
       ev.preventDefault();
-      var f = formValues($("sim-form")), body = { scenario: f.get("scenario"), paths: +f.get("paths"), years: +f.get("years"), seed: +f.get("seed") };
-      api("/api/v1/sim/jobs", { method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify(body) }).then(function (j) {
+      var f = formValues($("sim-form")), inline = $("sim-inline").value.trim(), body, ctype = "application/json";
+      if (inline) {
+        // The pasted file goes under scenario_file: (YAML; JSON is YAML too).
+        body = "scenario_file:\n" + inline.split("\n").map(function (l) { return "  " + l; }).join("\n") +
+          "\npaths: " + (+f.get("paths")) + "\nyears: " + (+f.get("years")) + "\nseed: " + (+f.get("seed")) + "\n";
+        ctype = "application/yaml";
+      } else {
+        body = JSON.stringify({ scenario: f.get("scenario"), paths: +f.get("paths"), years: +f.get("years"), seed: +f.get("seed") });
+      }
+      api("/api/v1/sim/jobs", { method: "POST", headers: { "Content-Type": ctype }, body: body }).then(function (j) {
         current = j.id; $("sim-go").disabled = true; $("sim-cancel").disabled = false;
         status.textContent = j.state;
         timer = setInterval(poll, 400);
