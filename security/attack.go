@@ -24,9 +24,9 @@ type AttackInputs struct {
 	// New machines (S21-class).
 	NewUSDPerTH      float64 `json:"new_usd_per_th"`
 	NewJoulesPerTH   float64 `json:"new_joules_per_th"`
-	NewDeployDays    float64 `json:"new_deploy_days"`     // lead time to deliver and rack the whole fleet
-	MachineLifeYears float64 `json:"machine_life_years"`  // for amortising capex per hour
-	ResaleFraction   float64 `json:"resale_fraction"`     // of capex recovered by selling after the attack
+	NewDeployDays    float64 `json:"new_deploy_days"`    // lead time to deliver and rack the whole fleet
+	MachineLifeYears float64 `json:"machine_life_years"` // for amortising capex per hour
+	ResaleFraction   float64 `json:"resale_fraction"`    // of capex recovered by selling after the attack
 
 	// Rented hashrate (marketplaces such as NiceHash).
 	RentUSDPerPHDay float64 `json:"rent_usd_per_ph_day"`
@@ -101,7 +101,7 @@ type SourceCost struct {
 	CapexUSD float64 `json:"capex_usd"`
 	// PerHourUSD is the running cost: power plus capex amortised over the
 	// machine life (own machines) or the rental price.
-	PerHourUSD float64 `json:"per_hour_usd"`
+	PerHourUSD      float64 `json:"per_hour_usd"`
 	PowerPerHourUSD float64 `json:"power_per_hour_usd"`
 	// AttackUSD is the cost of one z-block double spend: the running cost
 	// for the attack's duration, plus for owned machines the capex not
@@ -112,13 +112,13 @@ type SourceCost struct {
 
 // AttackCost is the result for one confirmation depth.
 type AttackCost struct {
-	Z                int          `json:"z"`
-	HonestHs         float64      `json:"honest_hs"`
-	AttackerHs       float64      `json:"attacker_hs"`
-	DurationHours    float64      `json:"duration_hours"`
-	Sources          []SourceCost `json:"sources"`
-	CheapestSource   string       `json:"cheapest_source"`
-	CheapestUSD      float64      `json:"cheapest_usd"`
+	Z              int          `json:"z"`
+	HonestHs       float64      `json:"honest_hs"`
+	AttackerHs     float64      `json:"attacker_hs"`
+	DurationHours  float64      `json:"duration_hours"`
+	Sources        []SourceCost `json:"sources"`
+	CheapestSource string       `json:"cheapest_source"`
+	CheapestUSD    float64      `json:"cheapest_usd"`
 	// MaxSafeValueUSD is the largest payment that is safe at z
 	// confirmations under Budish's condition: an attack costs at least
 	// what it can steal (V ≤ cost / P(success); with a majority P = 1).

@@ -154,15 +154,15 @@ func CensoredDelay(q, spacingSec float64) (CensorshipDelay, error) {
 
 // ConcentrationReport summarises a share distribution.
 type ConcentrationReport struct {
-	Entities          int     `json:"entities"`
-	HHI               float64 `json:"hhi"`
-	HHI10000          float64 `json:"hhi_10000"`
-	Nakamoto50        int     `json:"nakamoto_coefficient_50"`
-	Nakamoto33        int     `json:"nakamoto_coefficient_33"`
-	Top1Share         float64 `json:"top1_share"`
-	Top2Share         float64 `json:"top2_share"`
-	Top3Share         float64 `json:"top3_share"`
-	Shares            []Share `json:"shares"`
+	Entities   int     `json:"entities"`
+	HHI        float64 `json:"hhi"`
+	HHI10000   float64 `json:"hhi_10000"`
+	Nakamoto50 int     `json:"nakamoto_coefficient_50"`
+	Nakamoto33 int     `json:"nakamoto_coefficient_33"`
+	Top1Share  float64 `json:"top1_share"`
+	Top2Share  float64 `json:"top2_share"`
+	Top3Share  float64 `json:"top3_share"`
+	Shares     []Share `json:"shares"`
 	// ProbTop2Majority1Day is the probability the top two entities mine
 	// more than half of a day's 144 blocks; ProbTop3Over33Day the same for
 	// the top three and a third.

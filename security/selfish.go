@@ -59,10 +59,10 @@ type OptimalResult struct {
 // (a, h, fork) with a, h in [0, T] and fork ∈ {irrelevant, relevant,
 // active}; actions adopt, override, match, wait.
 type mdp struct {
-	T       int
-	n       int
-	acts    [][]action // per state, feasible actions
-	start   int
+	T     int
+	n     int
+	acts  [][]action // per state, feasible actions
+	start int
 }
 
 type action struct {

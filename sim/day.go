@@ -99,6 +99,9 @@ func (p *path) run() error {
 		for i, pr := range m.probes {
 			x := math.NaN()
 			if pr.Every <= 1 || d%pr.Every == 0 {
+				if day.PoolShares == nil && m.pop != nil && p.activeHs >= minNetworkHs {
+					day.PoolShares = p.poolShares()
+				}
 				x = pr.Fn(&day)
 			}
 			v[int(numBuiltin)+i] = x
@@ -478,3 +481,14 @@ func sortedNames(m map[string]bool) []string {
 // minNetworkHs: below 1 TH/s the network has stopped (what is left is
 // floating-point residue of the running sums).
 const minNetworkHs = 1e12
+
+// poolShares returns the pools' shares of running hashrate, largest first.
+func (p *path) poolShares() []float64 {
+	p.poolConcentration() // ranks p.poolRank
+	out := p.shareBuf[:0]
+	for _, pi := range p.poolRank {
+		out = append(out, p.poolActive[pi]/p.activeHs)
+	}
+	p.shareBuf = out
+	return out
+}

@@ -35,6 +35,9 @@ type Day struct {
 	InstalledHs float64
 	// SoldBTC is what miners sold to cover their costs that day.
 	SoldBTC float64
+	// PoolShares are the pools' shares of hashrate, largest first (nil
+	// when hashrate is exogenous). Valid only during the probe call.
+	PoolShares []float64
 }
 
 // Probe is an extra daily metric computed on every path (for example a
@@ -299,6 +302,7 @@ type path struct {
 	lastNakPool            float64
 	cand                   []int32 // candidate operators for the Nakamoto coefficient, ranked
 	poolRank               []int16
+	shareBuf               []float64
 
 	// outputs
 	vals    []float64 // days × metrics

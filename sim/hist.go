@@ -33,7 +33,13 @@ type hist struct {
 	zero   uint32 // zeros (Log scale: values below logFloor)
 	inf    uint32 // +Inf (e.g. the block interval of a stopped network)
 	n      uint32
+	// min and max of the finite values: quantiles are clamped to them, so
+	// a metric that is the same on every path reads exactly.
+	min, max float64
 }
+
+// binned is the number of values in bins (not zero, not +Inf).
+func (h *hist) binned() uint32 { return h.n - h.zero - h.inf }
 
 // maxDense caps a histogram's dense window; bins outside it (rare tails)
 // go to a sparse map, so memory stays bounded whatever a path does.
@@ -65,6 +71,12 @@ func (h *hist) add(sc Scale, width, v float64) {
 	if math.IsInf(v, 1) {
 		h.inf++
 		return
+	}
+	if first := h.binned() == 1; first || v < h.min {
+		h.min = v
+	}
+	if first := h.binned() == 1; first || v > h.max {
+		h.max = v
 	}
 	if sc == Log && v < logFloor {
 		h.zero++
@@ -100,6 +112,14 @@ func (h *hist) addBin(b int32, c uint32) {
 
 // merge adds o's counts to h.
 func (h *hist) merge(o *hist) {
+	if o.binned() > 0 {
+		if h.binned() == 0 || o.min < h.min {
+			h.min = o.min
+		}
+		if h.binned() == 0 || o.max > h.max {
+			h.max = o.max
+		}
+	}
 	h.n += o.n
 	h.zero += o.zero
 	h.inf += o.inf
@@ -154,15 +174,18 @@ func (h *hist) quantiles(sc Scale, width float64, qs, out []float64) {
 		return
 	}
 	value := func(b, pos float64) float64 {
+		var v float64
 		switch sc {
 		case Count:
 			return b
 		case Log:
 			lo := math.Float64frombits(uint64(b) << logShift)
 			hi := math.Float64frombits(uint64(b+1) << logShift)
-			return lo + pos*(hi-lo)
+			v = lo + pos*(hi-lo)
+		default:
+			v = (b + pos) * width
 		}
-		return (b + pos) * width
+		return math.Max(h.min, math.Min(h.max, v))
 	}
 	var bs []int32
 	var cs []uint32

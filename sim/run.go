@@ -568,6 +568,8 @@ type histJSON struct {
 	Zero   uint32   `json:"z,omitempty"`
 	Inf    uint32   `json:"i,omitempty"`
 	N      uint32   `json:"n,omitempty"`
+	Min    float64  `json:"mn,omitempty"`
+	Max    float64  `json:"mx,omitempty"`
 	// Far are sparse bins outside the dense window, as bin, count pairs.
 	Far []int64 `json:"f,omitempty"`
 }
@@ -575,7 +577,7 @@ type histJSON struct {
 const shardFormat = "hashlab-sim-shard/1"
 
 func toJSON(h *hist) histJSON {
-	j := histJSON{Lo: h.lo, Counts: h.counts, Zero: h.zero, Inf: h.inf, N: h.n}
+	j := histJSON{Lo: h.lo, Counts: h.counts, Zero: h.zero, Inf: h.inf, N: h.n, Min: h.min, Max: h.max}
 	keys := make([]int32, 0, len(h.far))
 	for b := range h.far {
 		keys = append(keys, b)
@@ -588,7 +590,7 @@ func toJSON(h *hist) histJSON {
 }
 
 func fromJSON(j histJSON) hist {
-	h := hist{lo: j.Lo, counts: j.Counts, zero: j.Zero, inf: j.Inf, n: j.N}
+	h := hist{lo: j.Lo, counts: j.Counts, zero: j.Zero, inf: j.Inf, n: j.N, min: j.Min, max: j.Max}
 	for i := 0; i+1 < len(j.Far); i += 2 {
 		if h.far == nil {
 			h.far = map[int32]uint32{}

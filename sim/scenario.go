@@ -481,3 +481,21 @@ func dayOf(date string, start int64) (float64, error) {
 	}
 	return float64(t.Unix()-start) / 86400, nil
 }
+
+// StartHashrateHs is the network hashrate the simulation starts from:
+// start.hashrate_hs, or the hashrate the start difficulty implies
+// (D·2^32/spacing).
+func (s *Scenario) StartHashrateHs() (float64, error) {
+	if s.Start.HashrateHs > 0 {
+		return s.Start.HashrateHs, nil
+	}
+	p, err := consensus.ParamsByName(s.Network)
+	if err != nil {
+		return 0, err
+	}
+	bits, err := parseBitsHex(s.Start.Bits)
+	if err != nil {
+		return 0, fmt.Errorf("%w: start.bits %q: %v", ErrScenario, s.Start.Bits, err)
+	}
+	return consensus.Difficulty(bits) * 4294967296.0 / float64(p.TargetSpacingSec), nil
+}

@@ -23,7 +23,8 @@ Subcommands:
   confirmations  confirmations needed for a target risk
   selfish        selfish-mining revenue (honest, Eyal-Sirer SM1, optimal MDP policy) or --threshold
   attack-cost    cost of a majority double spend by buying, renting or re-activating idle machines
-  concentration  HHI, Nakamoto coefficient, cartel and censorship probabilities from shares`
+  concentration  HHI, Nakamoto coefficient, cartel and censorship probabilities from shares
+  report         every metric above as Monte Carlo bands over a simulator scenario (hashlab sim)`
 
 func runSecurity(ctx context.Context, env *Env, args []string) error {
 	if len(args) == 0 || args[0] == "-h" || args[0] == "--help" {
@@ -45,8 +46,10 @@ func runSecurity(ctx context.Context, env *Env, args []string) error {
 		return secAttackCost(env, rest)
 	case "concentration":
 		return secConcentration(env, rest)
+	case "report":
+		return secReport(ctx, env, rest)
 	}
-	return usagef("unknown subcommand %q (allowed: double-spend, confirmations, selfish, attack-cost, concentration)", sub)
+	return usagef("unknown subcommand %q (allowed: double-spend, confirmations, selfish, attack-cost, concentration, report)", sub)
 }
 
 // parseZList reads "6", "0-10" or "1,2,6".

@@ -57,3 +57,27 @@ func TestSecurityCLIErrors(t *testing.T) {
 		}
 	}
 }
+
+// Issue 6 part 5: security report over a simulator scenario.
+func TestSecurityReportCLI(t *testing.T) {
+	code, out, errOut := fndRun(t, "security", "report", "ai-exodus", "--paths", "40", "--years", "3")
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, errOut)
+	}
+	for _, want := range []string{"cost of 6-block double spend", "confirmations for risk 0.001", "2028-", "selfish mining pays above", "Nakamoto coefficient (pools)"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("report lacks %q:\n%s", want, out)
+		}
+	}
+	code, out, errOut = fndRun(t, "security", "report", "china-2021-replay", "--paths", "20", "--z", "3", "--json")
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, errOut)
+	}
+	if !strings.Contains(out, `"name":"attack_cost_usd"`) || !strings.Contains(out, `"name":"double_spend_probability"`) {
+		t.Errorf("JSON lacks the security series")
+	}
+	code, _, errOut = fndRun(t, "security", "report", "baseline", "--attacker-share", "0.7")
+	if code != 2 || !strings.Contains(errOut, "attacker_share") {
+		t.Errorf("bad share: exit %d %q", code, errOut)
+	}
+}

@@ -1,0 +1,116 @@
+package security
+
+import (
+	"context"
+	"math"
+	"strings"
+	"testing"
+
+	"github.com/hashlab/hashlab/sim"
+)
+
+// Along the China 2021 replay (hashrate falls to about half), a fixed
+// attacker's share rises, the double-spend risk and the confirmations it
+// needs rise, and a majority attack gets cheaper — each series checked
+// against the functions it wraps at the path's own hashrate.
+func TestReportProbesAlongChinaReplay(t *testing.T) {
+	sc, err := sim.LoadShipped("china-2021-replay")
+	if err != nil {
+		t.Fatal(err)
+	}
+	h0, _ := sc.StartHashrateHs()
+	cfg := DefaultReportConfig(h0)
+	cfg.Every = 1
+	probes, err := ReportProbes(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r, err := sim.Run(context.Background(), sc, sim.Options{Paths: 20, Seed: 1, Probes: probes})
+	if err != nil {
+		t.Fatal(err)
+	}
+	get := func(name string, d int) float64 {
+		s := r.Series(name)
+		if s == nil {
+			t.Fatalf("series %s missing", name)
+		}
+		return float64(s.P50[d])
+	}
+	// Day 13 has the lowest hashrate factor of the replay (0.493).
+	const low = 13
+	hs0, hsLow := get("hashrate_hs", 0), get("hashrate_hs", low)
+	A := h0 * 0.1 / 0.9
+	for _, d := range []int{0, low} {
+		hs := get("hashrate_hs", d)
+		q := A / (A + hs)
+		if got := get("attacker_share", d); math.Abs(got-q) > 0.001 {
+			t.Errorf("day %d: attacker share %.4f, want %.4f", d, got, q)
+		}
+		p, _ := DoubleSpendProbability(q, 6, Exact)
+		if got := get("double_spend_probability", d); math.Abs(got/p-1) > 0.02 {
+			t.Errorf("day %d: P(double spend) %.4g, want %.4g", d, got, p)
+		}
+		z, _ := ConfirmationsFor(q, 0.001, Exact)
+		if got := get("confirmations_needed", d); got != float64(z) {
+			t.Errorf("day %d: confirmations %v, want %d", d, got, z)
+		}
+	}
+	if !(hsLow < 0.6*hs0) {
+		t.Fatalf("replay hashrate %.3g -> %.3g", hs0, hsLow)
+	}
+	if !(get("attack_cost_usd", low) < 0.7*get("attack_cost_usd", 0)) {
+		t.Errorf("attack cost did not fall with hashrate: %.3g -> %.3g", get("attack_cost_usd", 0), get("attack_cost_usd", low))
+	}
+	if !(get("confirmations_needed", low) > get("confirmations_needed", 0)) {
+		t.Errorf("confirmations needed did not rise")
+	}
+	alpha, _ := SM1Threshold(0)
+	if got, want := get("selfish_threshold_hs", 0), hs0*alpha/(1-alpha); math.Abs(got/want-1) > 0.02 {
+		t.Errorf("selfish threshold %.4g, want %.4g", got, want)
+	}
+}
+
+// With the default population the cartel and censorship series use the
+// pools' shares.
+func TestReportProbesPoolSeries(t *testing.T) {
+	sc, _ := sim.LoadShipped("baseline")
+	h0, _ := sc.StartHashrateHs()
+	probes, err := ReportProbes(DefaultReportConfig(h0))
+	if err != nil {
+		t.Fatal(err)
+	}
+	r, err := sim.Run(context.Background(), sc, sim.Options{Paths: 4, Seed: 1, Years: 0.1, Probes: probes})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Day 0: Foundry 30.5% + AntPool 18.4% of hashrate (the default
+	// population's calibration).
+	top2 := float64(r.Series("top2_pool_majority_probability").P50[0])
+	if !(top2 > 0.2 && top2 < 0.5) {
+		t.Errorf("P(top 2 pools > 50%% of a day) = %.3f", top2)
+	}
+	wait := float64(r.Series("censorship_delay_p95_s").P50[0])
+	want, _ := CensoredDelay(0.3047, 600)
+	if math.Abs(wait/want.P95Sec-1) > 0.05 {
+		t.Errorf("censorship p95 %.0f s, want about %.0f", wait, want.P95Sec)
+	}
+}
+
+func TestReportConfigValidated(t *testing.T) {
+	for _, c := range []struct {
+		mod  func(*ReportConfig)
+		want string
+	}{
+		{func(c *ReportConfig) { c.AttackerShare = 0.6 }, "attacker_share"},
+		{func(c *ReportConfig) { c.Z = -1 }, "z"},
+		{func(c *ReportConfig) { c.Risk = 0 }, "risk"},
+		{func(c *ReportConfig) { c.Every = 0 }, "every"},
+		{func(c *ReportConfig) { c.StartHashrateHs = 0 }, "start_hashrate_hs"},
+	} {
+		cfg := DefaultReportConfig(1e21)
+		c.mod(&cfg)
+		if _, err := ReportProbes(cfg); err == nil || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("%s: %v", c.want, err)
+		}
+	}
+}
