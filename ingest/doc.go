@@ -1,0 +1,11 @@
+// Package ingest copies blocks from a Bitcoin Core-compatible JSON-RPC
+// node (Bitcoin Core, Knots, btcd) into a store: resumable, idempotent,
+// reorg-safe, with bounded parallel fetching and batched writes, and an
+// optional follow mode that tracks the tip.
+//
+// It is an adapter that wires chain (the RPC client and block extraction)
+// to store (through the store.ChainWriter interface, so any storage will
+// do). It must not import cmd/ or server; domain packages must not import
+// it. Flags, environment variables and progress bars live in
+// cmd/hashlab.
+package ingest

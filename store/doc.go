@@ -1,0 +1,16 @@
+// Package store keeps chain data — blocks, BTC prices and the reorgs an
+// ingest run rolled back — in an embedded SQLite database (modernc.org/sqlite:
+// pure Go, no cgo, nothing to install).
+//
+// Callers depend on small interfaces, not on *DB: ChainWriter is what the
+// ingester needs, Importer what the file imports need, and the history
+// package declares the readers it uses. A server database can implement the
+// same interfaces later without touching the domain packages.
+//
+// The schema is versioned in code (migrations, recorded in the
+// schema_version table); the database runs in WAL mode and every batch is
+// one transaction, so a crash at any moment leaves the file consistent.
+//
+// store is an adapter: it may do I/O. Domain packages (consensus, hashprice,
+// mining, pivot, sim, security, snapshot) must never import it.
+package store

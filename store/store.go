@@ -1,0 +1,462 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/url"
+	"os"
+	"path/filepath"
+	"sync"
+
+	_ "modernc.org/sqlite" // registers the "sqlite" driver
+
+	"github.com/hashlab/hashlab/chain"
+)
+
+// Reorg is one reorganisation an ingest run found: the database's chain
+// from ForkHeight+1 to OldTipHeight was no longer the node's and was
+// rolled back.
+type Reorg struct {
+	// DetectedAt is when the run noticed it, Unix seconds.
+	DetectedAt   int64  `json:"detected_at"`
+	ForkHeight   int64  `json:"fork_height"`
+	OldTipHeight int64  `json:"old_tip_height"`
+	OldTipHash   string `json:"old_tip_hash"`
+	NewTipHash   string `json:"new_tip_hash"`
+	// Depth is the number of blocks rolled back.
+	Depth int64 `json:"depth"`
+}
+
+// ChainWriter is what the ingester needs of a database. Tip and BlockHash
+// see only blocks that came from a node (Source "rpc"), so blocks imported
+// from files never look like a chain the node has to agree with.
+type ChainWriter interface {
+	// Network returns the database's network ("" when not set yet).
+	Network(ctx context.Context) (string, error)
+	// SetNetwork records the network of an empty database; it fails with
+	// ErrNetworkMismatch when another network is already recorded.
+	SetNetwork(ctx context.Context, network string) error
+	// Tip returns the highest block ingested from a node.
+	Tip(ctx context.Context) (height int64, hash string, ok bool, err error)
+	// BlockHash returns the hash of the node-ingested block at height.
+	BlockHash(ctx context.Context, height int64) (hash string, ok bool, err error)
+	// PutBlocks writes blocks (replacing any row at the same height) in
+	// one transaction.
+	PutBlocks(ctx context.Context, blocks []chain.BlockRecord) error
+	// Rollback deletes the node-ingested blocks above forkHeight and
+	// records ev, in one transaction.
+	Rollback(ctx context.Context, forkHeight int64, ev Reorg) error
+}
+
+// ErrNetworkMismatch is wrapped when data of one network is written to a
+// database that holds another.
+var ErrNetworkMismatch = errors.New("store: network mismatch")
+
+// DB is a hashlab database in one SQLite file. It is safe for concurrent
+// use; writes are serialised.
+type DB struct {
+	db   *sql.DB
+	path string
+	wmu  sync.Mutex // one writer at a time within the process
+}
+
+var _ ChainWriter = (*DB)(nil)
+
+// DefaultPath is the per-user database file: $XDG_DATA_HOME/hashlab/hashlab.db,
+// else ~/.local/share/hashlab/hashlab.db (HOME from getenv). On systems
+// without either it falls back to ./hashlab.db.
+func DefaultPath(getenv func(string) string) string {
+	if d := getenv("XDG_DATA_HOME"); d != "" && filepath.IsAbs(d) {
+		return filepath.Join(d, "hashlab", "hashlab.db")
+	}
+	home := getenv("HOME")
+	if home == "" {
+		home = getenv("USERPROFILE")
+	}
+	if home == "" {
+		return "hashlab.db"
+	}
+	return filepath.Join(home, ".local", "share", "hashlab", "hashlab.db")
+}
+
+// Open opens (creating it and its directory if needed) the database at
+// path and brings its schema up to date.
+func Open(ctx context.Context, path string) (*DB, error) {
+	if path == "" {
+		return nil, errors.New("store: database path is empty")
+	}
+	if dir := filepath.Dir(path); dir != "" {
+		if err := os.MkdirAll(dir, 0o755); err != nil {
+			return nil, fmt.Errorf("store: creating the database directory: %w", err)
+		}
+	}
+	q := url.Values{}
+	for _, p := range []string{"journal_mode(WAL)", "synchronous(NORMAL)", "busy_timeout(10000)", "foreign_keys(1)"} {
+		q.Add("_pragma", p)
+	}
+	q.Set("_txlock", "immediate")
+	dsn := "file:" + (&url.URL{Path: path}).EscapedPath() + "?" + q.Encode()
+	sdb, err := sql.Open("sqlite", dsn)
+	if err != nil {
+		return nil, fmt.Errorf("store: opening %s: %w", path, err)
+	}
+	sdb.SetMaxOpenConns(4)
+	d := &DB{db: sdb, path: path}
+	if err := d.migrate(ctx); err != nil {
+		sdb.Close()
+		return nil, fmt.Errorf("store: %s: %w", path, err)
+	}
+	return d, nil
+}
+
+// Path returns the database file's path.
+func (d *DB) Path() string { return d.path }
+
+// Close closes the database.
+func (d *DB) Close() error { return d.db.Close() }
+
+// SchemaVersion is the number of migrations this build applies.
+func SchemaVersion() int { return len(migrations) }
+
+func (d *DB) migrate(ctx context.Context) error {
+	d.wmu.Lock()
+	defer d.wmu.Unlock()
+	tx, err := d.db.BeginTx(ctx, nil)
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback()
+	if _, err := tx.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)`); err != nil {
+		return err
+	}
+	var v int
+	err = tx.QueryRowContext(ctx, `SELECT version FROM schema_version`).Scan(&v)
+	switch {
+	case errors.Is(err, sql.ErrNoRows):
+		if _, err := tx.ExecContext(ctx, `INSERT INTO schema_version (version) VALUES (0)`); err != nil {
+			return err
+		}
+	case err != nil:
+		return err
+	}
+	if v > len(migrations) {
+		return fmt.Errorf("schema version %d is newer than this hashlab knows (%d): use a newer hashlab", v, len(migrations))
+	}
+	for i := v; i < len(migrations); i++ {
+		if _, err := tx.ExecContext(ctx, migrations[i]); err != nil {
+			return fmt.Errorf("migration %d: %w", i+1, err)
+		}
+	}
+	if v < len(migrations) {
+		if _, err := tx.ExecContext(ctx, `UPDATE schema_version SET version = ?`, len(migrations)); err != nil {
+			return err
+		}
+	}
+	return tx.Commit()
+}
+
+// write runs fn in one write transaction.
+func (d *DB) write(ctx context.Context, fn func(tx *sql.Tx) error) error {
+	d.wmu.Lock()
+	defer d.wmu.Unlock()
+	tx, err := d.db.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("store: %w", err)
+	}
+	if err := fn(tx); err != nil {
+		tx.Rollback()
+		return err
+	}
+	if err := tx.Commit(); err != nil {
+		return fmt.Errorf("store: commit: %w", err)
+	}
+	return nil
+}
+
+// Network returns the database's network, "" when none is recorded.
+func (d *DB) Network(ctx context.Context) (string, error) {
+	return networkOf(ctx, d.db)
+}
+
+type queryer interface {
+	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
+}
+
+func networkOf(ctx context.Context, q queryer) (string, error) {
+	var n string
+	err := q.QueryRowContext(ctx, `SELECT value FROM meta WHERE key = 'network'`).Scan(&n)
+	if errors.Is(err, sql.ErrNoRows) {
+		return "", nil
+	}
+	if err != nil {
+		return "", fmt.Errorf("store: reading the network: %w", err)
+	}
+	return n, nil
+}
+
+// SetNetwork records network for a database that has none; the same
+// network again is a no-op; another fails with ErrNetworkMismatch.
+func (d *DB) SetNetwork(ctx context.Context, network string) error {
+	if network == "" {
+		return errors.New("store: network name is empty")
+	}
+	return d.write(ctx, func(tx *sql.Tx) error { return setNetwork(ctx, tx, network) })
+}
+
+func setNetwork(ctx context.Context, tx *sql.Tx, network string) error {
+	have, err := networkOf(ctx, tx)
+	if err != nil {
+		return err
+	}
+	if have == network {
+		return nil
+	}
+	if have != "" {
+		return fmt.Errorf("%w: the database holds %s data, not %s (use another --db for %s)", ErrNetworkMismatch, have, network, network)
+	}
+	if _, err := tx.ExecContext(ctx, `INSERT INTO meta (key, value) VALUES ('network', ?)`, network); err != nil {
+		return fmt.Errorf("store: recording the network: %w", err)
+	}
+	return nil
+}
+
+// Tip returns the highest block ingested from a node.
+func (d *DB) Tip(ctx context.Context) (int64, string, bool, error) {
+	var h int64
+	var hash string
+	err := d.db.QueryRowContext(ctx, `SELECT height, hash FROM blocks WHERE source = 'rpc' ORDER BY height DESC LIMIT 1`).Scan(&h, &hash)
+	if errors.Is(err, sql.ErrNoRows) {
+		return -1, "", false, nil
+	}
+	if err != nil {
+		return 0, "", false, fmt.Errorf("store: reading the tip: %w", err)
+	}
+	return h, hash, true, nil
+}
+
+// BlockHash returns the hash of the node-ingested block at height.
+func (d *DB) BlockHash(ctx context.Context, height int64) (string, bool, error) {
+	var hash string
+	err := d.db.QueryRowContext(ctx, `SELECT hash FROM blocks WHERE height = ? AND source = 'rpc'`, height).Scan(&hash)
+	if errors.Is(err, sql.ErrNoRows) {
+		return "", false, nil
+	}
+	if err != nil {
+		return "", false, fmt.Errorf("store: reading block %d: %w", height, err)
+	}
+	return hash, true, nil
+}
+
+const blockColumns = `height, hash, prev_hash, time, median_time, bits, version, nonce, tx_count, size_bytes, weight_wu,
+	coinbase_out_sats, subsidy_sats, fees_sats, under_claimed, coinbase_tag, payout_addresses, pool, source`
+
+// PutBlocks writes complete block records, replacing rows at the same
+// heights, in one transaction.
+func (d *DB) PutBlocks(ctx context.Context, blocks []chain.BlockRecord) error {
+	if len(blocks) == 0 {
+		return nil
+	}
+	return d.write(ctx, func(tx *sql.Tx) error {
+		st, err := tx.PrepareContext(ctx, `INSERT OR REPLACE INTO blocks (`+blockColumns+`) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)`)
+		if err != nil {
+			return fmt.Errorf("store: %w", err)
+		}
+		defer st.Close()
+		for _, b := range blocks {
+			addrs := "[]"
+			if len(b.PayoutAddresses) > 0 {
+				j, err := json.Marshal(b.PayoutAddresses)
+				if err != nil {
+					return fmt.Errorf("store: block %d: %w", b.Height, err)
+				}
+				addrs = string(j)
+			}
+			if _, err := st.ExecContext(ctx, b.Height, b.Hash, b.PrevHash, b.Time, b.MedianTime, int64(b.Bits), int64(b.Version), int64(b.Nonce),
+				b.TxCount, b.SizeBytes, b.WeightWU, b.CoinbaseOutSats, b.SubsidySats, b.FeesSats, b.UnderClaimed,
+				b.CoinbaseTag, addrs, b.Pool, b.Source); err != nil {
+				return fmt.Errorf("store: writing block %d: %w", b.Height, err)
+			}
+		}
+		return nil
+	})
+}
+
+// Rollback deletes node-ingested blocks above forkHeight and records ev,
+// in one transaction.
+func (d *DB) Rollback(ctx context.Context, forkHeight int64, ev Reorg) error {
+	return d.write(ctx, func(tx *sql.Tx) error {
+		if _, err := tx.ExecContext(ctx, `DELETE FROM blocks WHERE height > ? AND source = 'rpc'`, forkHeight); err != nil {
+			return fmt.Errorf("store: rolling back above %d: %w", forkHeight, err)
+		}
+		if _, err := tx.ExecContext(ctx, `INSERT INTO reorgs (detected_at, fork_height, old_tip_height, old_tip_hash, new_tip_hash, depth) VALUES (?,?,?,?,?,?)`,
+			ev.DetectedAt, ev.ForkHeight, ev.OldTipHeight, ev.OldTipHash, ev.NewTipHash, ev.Depth); err != nil {
+			return fmt.Errorf("store: recording the reorg: %w", err)
+		}
+		return nil
+	})
+}
+
+// Reorgs returns the recorded reorgs, oldest first.
+func (d *DB) Reorgs(ctx context.Context) ([]Reorg, error) {
+	rows, err := d.db.QueryContext(ctx, `SELECT detected_at, fork_height, old_tip_height, old_tip_hash, new_tip_hash, depth FROM reorgs ORDER BY id`)
+	if err != nil {
+		return nil, fmt.Errorf("store: %w", err)
+	}
+	defer rows.Close()
+	var out []Reorg
+	for rows.Next() {
+		var r Reorg
+		if err := rows.Scan(&r.DetectedAt, &r.ForkHeight, &r.OldTipHeight, &r.OldTipHash, &r.NewTipHash, &r.Depth); err != nil {
+			return nil, fmt.Errorf("store: %w", err)
+		}
+		out = append(out, r)
+	}
+	return out, rows.Err()
+}
+
+type scanner interface{ Scan(dest ...any) error }
+
+func scanBlock(s scanner) (chain.BlockRecord, error) {
+	var b chain.BlockRecord
+	var bits, version, nonce int64
+	var addrs string
+	if err := s.Scan(&b.Height, &b.Hash, &b.PrevHash, &b.Time, &b.MedianTime, &bits, &version, &nonce, &b.TxCount, &b.SizeBytes, &b.WeightWU,
+		&b.CoinbaseOutSats, &b.SubsidySats, &b.FeesSats, &b.UnderClaimed, &b.CoinbaseTag, &addrs, &b.Pool, &b.Source); err != nil {
+		return b, fmt.Errorf("store: %w", err)
+	}
+	b.Bits, b.Version, b.Nonce = uint32(bits), int32(version), uint32(nonce)
+	if addrs != "" && addrs != "[]" {
+		if err := json.Unmarshal([]byte(addrs), &b.PayoutAddresses); err != nil {
+			return b, fmt.Errorf("store: block %d: payout_addresses %q is not a JSON array of strings: %w", b.Height, addrs, err)
+		}
+	}
+	return b, nil
+}
+
+// Block returns the stored block at height (from any source).
+func (d *DB) Block(ctx context.Context, height int64) (chain.BlockRecord, bool, error) {
+	b, err := scanBlock(d.db.QueryRowContext(ctx, `SELECT `+blockColumns+` FROM blocks WHERE height = ?`, height))
+	if errors.Is(err, sql.ErrNoRows) {
+		return chain.BlockRecord{}, false, nil
+	}
+	if err != nil {
+		return chain.BlockRecord{}, false, err
+	}
+	return b, true, nil
+}
+
+// LastBlock returns the highest stored block of any source.
+func (d *DB) LastBlock(ctx context.Context) (chain.BlockRecord, bool, error) {
+	b, err := scanBlock(d.db.QueryRowContext(ctx, `SELECT `+blockColumns+` FROM blocks ORDER BY height DESC LIMIT 1`))
+	if errors.Is(err, sql.ErrNoRows) {
+		return chain.BlockRecord{}, false, nil
+	}
+	if err != nil {
+		return chain.BlockRecord{}, false, err
+	}
+	return b, true, nil
+}
+
+func (d *DB) scan(ctx context.Context, fn func(chain.BlockRecord) error, query string, args ...any) error {
+	rows, err := d.db.QueryContext(ctx, `SELECT `+blockColumns+` FROM blocks `+query, args...)
+	if err != nil {
+		return fmt.Errorf("store: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		b, err := scanBlock(rows)
+		if err != nil {
+			return err
+		}
+		if err := fn(b); err != nil {
+			return err
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("store: %w", err)
+	}
+	return nil
+}
+
+// BlocksByHeight calls fn for every stored block with from <= height <=
+// to, ascending. fn must not write to the database.
+func (d *DB) BlocksByHeight(ctx context.Context, from, to int64, fn func(chain.BlockRecord) error) error {
+	return d.scan(ctx, fn, `WHERE height BETWEEN ? AND ? ORDER BY height`, from, to)
+}
+
+// BlocksByTime calls fn for every stored block whose header time t has
+// from <= t < to (Unix seconds), ascending by height. fn must not write
+// to the database.
+func (d *DB) BlocksByTime(ctx context.Context, from, to int64, fn func(chain.BlockRecord) error) error {
+	return d.scan(ctx, fn, `WHERE time >= ? AND time < ? ORDER BY height`, from, to)
+}
+
+// EpochBoundaries calls fn for every stored block that starts or ends a
+// difficulty epoch of interval blocks (height%interval is 0 or
+// interval-1), ascending.
+func (d *DB) EpochBoundaries(ctx context.Context, interval int64, fn func(chain.BlockRecord) error) error {
+	if interval < 2 {
+		return fmt.Errorf("store: epoch interval %d (allowed: >= 2)", interval)
+	}
+	return d.scan(ctx, fn, `WHERE height % ? IN (0, ?) ORDER BY height`, interval, interval-1)
+}
+
+// Counts says how many rows the database holds.
+type Counts struct {
+	Blocks    int64            `json:"blocks"`
+	BySource  map[string]int64 `json:"blocks_by_source"`
+	Prices    int64            `json:"prices"`
+	Reorgs    int64            `json:"reorgs"`
+	MinHeight int64            `json:"min_height"`
+	MaxHeight int64            `json:"max_height"`
+}
+
+// Count summarises the database's content.
+func (d *DB) Count(ctx context.Context) (Counts, error) {
+	c := Counts{BySource: map[string]int64{}}
+	rows, err := d.db.QueryContext(ctx, `SELECT source, COUNT(*) FROM blocks GROUP BY source`)
+	if err != nil {
+		return c, fmt.Errorf("store: %w", err)
+	}
+	for rows.Next() {
+		var s string
+		var n int64
+		if err := rows.Scan(&s, &n); err != nil {
+			rows.Close()
+			return c, fmt.Errorf("store: %w", err)
+		}
+		c.BySource[s] = n
+		c.Blocks += n
+	}
+	rows.Close()
+	if err := d.db.QueryRowContext(ctx, `SELECT COALESCE(MIN(height), -1), COALESCE(MAX(height), -1) FROM blocks`).Scan(&c.MinHeight, &c.MaxHeight); err != nil {
+		return c, fmt.Errorf("store: %w", err)
+	}
+	if err := d.db.QueryRowContext(ctx, `SELECT (SELECT COUNT(*) FROM prices), (SELECT COUNT(*) FROM reorgs)`).Scan(&c.Prices, &c.Reorgs); err != nil {
+		return c, fmt.Errorf("store: %w", err)
+	}
+	return c, nil
+}
+
+// Prices returns the stored daily BTC prices (USD) keyed by UTC date
+// "2006-01-02".
+func (d *DB) Prices(ctx context.Context) (map[string]float64, error) {
+	rows, err := d.db.QueryContext(ctx, `SELECT date, usd FROM prices`)
+	if err != nil {
+		return nil, fmt.Errorf("store: %w", err)
+	}
+	defer rows.Close()
+	out := map[string]float64{}
+	for rows.Next() {
+		var date string
+		var usd float64
+		if err := rows.Scan(&date, &usd); err != nil {
+			return nil, fmt.Errorf("store: %w", err)
+		}
+		out[date] = usd
+	}
+	return out, rows.Err()
+}
