@@ -1,7 +1,9 @@
 // Package ingest copies blocks from a Bitcoin Core-compatible JSON-RPC
 // node (Bitcoin Core, Knots, btcd) into a store: resumable, idempotent,
 // reorg-safe, with bounded parallel fetching and batched writes, and an
-// optional follow mode that tracks the tip.
+// optional follow mode that tracks the tip. It also imports files
+// (raw headers, the blocks CSV, daily prices) into a store, each file in one
+// transaction (import.go).
 //
 // It is an adapter that wires chain (the RPC client and block extraction)
 // to store (through the store.ChainWriter interface, so any storage will

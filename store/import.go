@@ -70,14 +70,18 @@ const (
 		ON CONFLICT(height) DO UPDATE SET hash = excluded.hash, prev_hash = excluded.prev_hash, time = excluded.time,
 			bits = excluded.bits, version = excluded.version, nonce = excluded.nonce, subsidy_sats = excluded.subsidy_sats,
 			source = CASE WHEN blocks.source IN ('blocks-csv', 'headers+blocks-csv') THEN 'headers+blocks-csv' ELSE 'headers' END
-		WHERE blocks.source != 'rpc'`
+		WHERE blocks.source != 'rpc' AND (blocks.hash != excluded.hash OR blocks.prev_hash != excluded.prev_hash OR blocks.time != excluded.time
+			OR blocks.bits != excluded.bits OR blocks.version != excluded.version OR blocks.nonce != excluded.nonce
+			OR blocks.subsidy_sats != excluded.subsidy_sats OR blocks.source NOT IN ('headers', 'headers+blocks-csv'))`
 	upsertLabel = `INSERT INTO blocks (height, time, bits, subsidy_sats, pool, source)
 		VALUES (?,?,?,?,?,'blocks-csv')
 		ON CONFLICT(height) DO UPDATE SET time = excluded.time, pool = excluded.pool, subsidy_sats = excluded.subsidy_sats,
 			bits = CASE WHEN blocks.bits = 0 THEN excluded.bits ELSE blocks.bits END,
 			source = CASE WHEN blocks.source IN ('headers', 'headers+blocks-csv') THEN 'headers+blocks-csv' ELSE 'blocks-csv' END
-		WHERE blocks.source != 'rpc'`
-	upsertPrice = `INSERT INTO prices (date, usd) VALUES (?, ?) ON CONFLICT(date) DO UPDATE SET usd = excluded.usd`
+		WHERE blocks.source != 'rpc' AND (blocks.time != excluded.time OR blocks.pool != excluded.pool
+			OR blocks.subsidy_sats != excluded.subsidy_sats OR blocks.bits = 0 AND excluded.bits != 0
+			OR blocks.source NOT IN ('blocks-csv', 'headers+blocks-csv'))`
+	upsertPrice = `INSERT INTO prices (date, usd) VALUES (?, ?) ON CONFLICT(date) DO UPDATE SET usd = excluded.usd WHERE prices.usd != excluded.usd`
 )
 
 func (im *Import) exec(query string, args ...any) error {

@@ -30,7 +30,6 @@ var migrations = []string{
 		source            TEXT    NOT NULL DEFAULT ''
 	);
 	CREATE INDEX blocks_time ON blocks(time);
-	CREATE INDEX blocks_source_height ON blocks(source, height);
 	CREATE TABLE prices (
 		date TEXT PRIMARY KEY,
 		usd  REAL NOT NULL

@@ -1,0 +1,129 @@
+package chain
+
+import (
+	"bytes"
+	"compress/gzip"
+	"errors"
+	"io"
+	"strings"
+	"testing"
+)
+
+func TestBlocksCSVReader(t *testing.T) {
+	const good = "height,time,pool_slug\n610683,1577833505,f2pool\n610684,1577833558,poolin\n"
+	var gz bytes.Buffer
+	zw := gzip.NewWriter(&gz)
+	zw.Write([]byte(good))
+	zw.Close()
+	for name, in := range map[string][]byte{"plain": []byte(good), "gzip": gz.Bytes()} {
+		r, err := NewBlocksCSVReader(bytes.NewReader(in))
+		if err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		var got []BlockLabel
+		for {
+			b, _, err := r.Next()
+			if err == io.EOF {
+				break
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			got = append(got, b)
+		}
+		if len(got) != 2 || got[0] != (BlockLabel{610683, 1577833505, "f2pool"}) || got[1].Pool != "poolin" {
+			t.Errorf("%s: %+v", name, got)
+		}
+	}
+	for _, c := range []struct{ in, want string }{
+		{"h,t,p\n1,2,3\n", "line 1: header"},
+		{"height,time,pool_slug\nx,1577833505,f2pool\n", `line 2: height "x"`},
+		{"height,time,pool_slug\n1,1577833505,a\n2,12,f2pool\n", `line 3: time "12"`},
+		{"height,time,pool_slug\n1,1577833505,\n", "line 2: pool_slug is empty"},
+		{"height,time,pool_slug\n1,1577833505\n", "line 2: 2 fields"},
+	} {
+		r, err := NewBlocksCSVReader(strings.NewReader(c.in))
+		for err == nil {
+			_, _, err = r.Next()
+		}
+		if err == io.EOF || !errors.Is(err, ErrBlocksCSV) || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("%q: error %v, want one containing %q", c.in, err, c.want)
+		}
+	}
+}
+
+func TestReadPrices(t *testing.T) {
+	ps, err := ReadPrices(strings.NewReader("date,usd\n2024-01-01,42280.5\n2024-01-02T00:00:00Z,44950\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(ps) != 2 || ps[0] != (Price{"2024-01-01", 42280.5}) || ps[1] != (Price{"2024-01-02", 44950}) {
+		t.Errorf("%+v", ps)
+	}
+	// No header row is fine too.
+	if ps, err := ReadPrices(strings.NewReader("2024-01-01,1\n")); err != nil || len(ps) != 1 {
+		t.Errorf("headerless: %+v %v", ps, err)
+	}
+	for _, c := range []struct{ in, want string }{
+		{"date,usd\n2024-01-01,abc\n", `line 2: usd "abc"`},
+		{"date,usd\n2024-01-01,-3\n", `line 2: usd "-3"`},
+		{"date,usd\n2024-01-01,1\n01/02/2024,2\n", `line 3: date "01/02/2024"`},
+		{"date,usd\n2024-01-01,1\n2024-01-01,2\n", "line 3: date 2024-01-01 already given on line 2"},
+		{"date,usd\n2024-01-01\n", "line 2: 1 field"},
+		{"date,usd\n", "no price rows"},
+	} {
+		_, err := ReadPrices(strings.NewReader(c.in))
+		if !errors.Is(err, ErrPricesCSV) || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("%q: error %v, want one containing %q", c.in, err, c.want)
+		}
+	}
+}
+
+// FuzzReadPrices: any input gives prices or an ErrPricesCSV error naming
+// a line, never a panic; every price returned is a valid date and a
+// positive amount.
+func FuzzReadPrices(f *testing.F) {
+	f.Add([]byte("date,usd\n2024-01-01,42280.5\n2024-01-02,44950\n"))
+	f.Add([]byte("2024-01-01,1e3\n"))
+	f.Add([]byte("time,PriceUSD,HashRate\n2010-08-24,0.065,0.005\n"))
+	f.Add([]byte("\x1f\x8b\x08\x00"))
+	f.Add([]byte("date,usd\n\"2024-01-01\",\"7\"\n"))
+	f.Fuzz(func(t *testing.T, in []byte) {
+		ps, err := ReadPrices(bytes.NewReader(in))
+		if err != nil {
+			if ps != nil {
+				t.Fatal("prices returned with an error")
+			}
+			return
+		}
+		seen := map[string]bool{}
+		for _, p := range ps {
+			if _, ok := parseDate(p.Date); !ok || !(p.USD > 0) || seen[p.Date] {
+				t.Fatalf("bad price %+v", p)
+			}
+			seen[p.Date] = true
+		}
+	})
+}
+
+// FuzzBlocksCSVReader: no panics; rows returned satisfy the documented
+// bounds.
+func FuzzBlocksCSVReader(f *testing.F) {
+	f.Add([]byte("height,time,pool_slug\n610683,1577833505,f2pool\n"))
+	f.Add([]byte("height,time,pool\n0,1231006505,unknown\n"))
+	f.Fuzz(func(t *testing.T, in []byte) {
+		r, err := NewBlocksCSVReader(bytes.NewReader(in))
+		if err != nil {
+			return
+		}
+		for i := 0; i < 1000; i++ {
+			b, _, err := r.Next()
+			if err != nil {
+				return
+			}
+			if b.Height < 0 || b.Time < 1231006505 || b.Pool == "" {
+				t.Fatalf("bad row %+v", b)
+			}
+		}
+	})
+}

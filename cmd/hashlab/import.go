@@ -1,0 +1,134 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"time"
+
+	"github.com/hashlab/hashlab/chain"
+	"github.com/hashlab/hashlab/consensus"
+	"github.com/hashlab/hashlab/ingest"
+	"github.com/hashlab/hashlab/snapshot"
+	"github.com/hashlab/hashlab/store"
+)
+
+func init() {
+	register(command{Name: "import", Summary: "import headers, the blocks CSV or daily prices into the database (idempotent, one transaction per file)", Run: runImport})
+}
+
+const importUsage = `import headers FILE [--layout contiguous|epoch-boundaries] [--start-height N] [--no-verify] [--network NAME] [--db FILE] [--json]
+       hashlab import blocks FILE [--network mainnet] [--db FILE] [--json]
+       hashlab import prices FILE [--db FILE] [--json]`
+
+func runImport(ctx context.Context, env *Env, args []string) error {
+	if len(args) == 0 || (args[0] != "headers" && args[0] != "blocks" && args[0] != "prices") {
+		if len(args) > 0 && (args[0] == "-h" || args[0] == "--help") {
+			fmt.Fprintf(env.Stderr, "Usage: hashlab %s\n", importUsage)
+			return errHelp
+		}
+		got := ""
+		if len(args) > 0 {
+			got = args[0]
+		}
+		return usagef("import: what to import is %q (allowed: headers, blocks, prices)\nUsage: hashlab %s", got, importUsage)
+	}
+	kind := args[0]
+	fs := newFlags(env, "import "+kind, importUsage)
+	dbPath := fs.String("db", "", "database file (default "+store.DefaultPath(env.Getenv)+")")
+	asJSON := fs.Bool("json", false, "print the report as JSON")
+	netName := fs.String("network", "mainnet", "network of the data: mainnet, testnet3, testnet4, signet, regtest")
+	layoutName := fs.String("layout", "contiguous", "headers: file layout, contiguous or epoch-boundaries (as verify-chain)")
+	start := fs.Int64("start-height", 0, "headers: height of the first header of a contiguous file")
+	noVerify := fs.Bool("no-verify", false, "headers: skip proof-of-work, link and retarget checks (on by default)")
+	pos, err := parseFlags(fs, args[1:])
+	if err != nil {
+		return err
+	}
+	if len(pos) != 1 {
+		return usagef("import %s takes exactly one FILE, got %d arguments", kind, len(pos))
+	}
+	file := pos[0]
+	p, err := networkParams(*netName)
+	if err != nil {
+		return err
+	}
+	layout, err := chain.ParseLayout(*layoutName)
+	if err != nil {
+		return usagef("--layout: %v", err)
+	}
+	if *start < 0 {
+		return usagef("--start-height %d is negative (allowed: >= 0)", *start)
+	}
+	if kind == "blocks" && p != consensus.MainNet {
+		return usagef("--network %s: the blocks CSV takes its bits from the embedded mainnet epoch table (allowed: mainnet)", *netName)
+	}
+	f, err := os.Open(file)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	path := *dbPath
+	if path == "" {
+		path = store.DefaultPath(env.Getenv)
+	}
+	db, err := store.Open(ctx, path)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+
+	bar := newProgress(env, "import "+kind, 0)
+	var shown int64
+	onRow := func(n int64) { bar.Add(n - shown); shown = n }
+	t0 := env.Now()
+	var rep ingest.ImportReport
+	switch kind {
+	case "headers":
+		var epochs []snapshot.Epoch
+		if p == consensus.MainNet {
+			epochs = snapshot.Epochs()
+		}
+		rep, err = ingest.ImportHeaders(ctx, db, f, p, ingest.HeaderImportOptions{Layout: layout, StartHeight: *start, NoVerify: *noVerify, Epochs: epochs, OnRow: onRow})
+	case "blocks":
+		rep, err = ingest.ImportBlocksCSV(ctx, db, f, p, snapshot.Epochs(), onRow)
+	case "prices":
+		rep, err = ingest.ImportPrices(ctx, db, f)
+	}
+	if shown > 0 {
+		bar.Done()
+	}
+	if err != nil {
+		return fmt.Errorf("%s: %w (nothing imported)", file, err)
+	}
+	secs := env.Now().Sub(t0).Seconds()
+	if *asJSON {
+		return writeJSON(env.Stdout, struct {
+			File     string `json:"file"`
+			Database string `json:"database"`
+			ingest.ImportReport
+		}{file, path, rep})
+	}
+	w := newTable(env.Stdout)
+	fmt.Fprintf(w, "file\t%s\n", file)
+	fmt.Fprintf(w, "database\t%s\n", path)
+	switch kind {
+	case "prices":
+		fmt.Fprintf(w, "prices\t%d days, %s .. %s\n", rep.Rows, rep.FirstDate, rep.LastDate)
+	default:
+		fmt.Fprintf(w, "%s\t%d rows, heights %d .. %d (%s)\n", kind, rep.Rows, rep.FirstHeight, rep.LastHeight, rep.Network)
+	}
+	fmt.Fprintf(w, "written\t%d rows inserted or changed (re-importing the same file changes nothing)\n", rep.Written)
+	if rep.BitsFromEpochTable > 0 {
+		fmt.Fprintf(w, "bits\tfrom the embedded epoch table (%d rows) where no imported header gave them\n", rep.BitsFromEpochTable)
+	}
+	if v := rep.Verify; v != nil {
+		fmt.Fprintf(w, "verified\t%d headers: proof of work, %d links, %d retargets, %d in-epoch bits; %d mismatches\n", v.Headers, v.Links, v.Retargets, v.BitsUnchanged, v.MismatchCount)
+	} else if kind == "headers" {
+		fmt.Fprintf(w, "verified\tno (--no-verify)\n")
+	}
+	if secs > 0 {
+		fmt.Fprintf(w, "time\t%s\n", (time.Duration(secs*float64(time.Second))).Round(time.Millisecond))
+	}
+	return w.Flush()
+}

@@ -1,0 +1,212 @@
+package ingest
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+
+	"github.com/hashlab/hashlab/chain"
+	"github.com/hashlab/hashlab/consensus"
+	"github.com/hashlab/hashlab/snapshot"
+	"github.com/hashlab/hashlab/store"
+)
+
+// ImportReport says what a file import did.
+type ImportReport struct {
+	Kind    string `json:"kind"` // headers, blocks, prices
+	Network string `json:"network,omitempty"`
+	// Rows read from the file; Written counts rows inserted or changed
+	// (rows from a node are never changed by an import).
+	Rows        int64  `json:"rows"`
+	Written     int64  `json:"rows_written"`
+	FirstHeight int64  `json:"first_height,omitempty"`
+	LastHeight  int64  `json:"last_height,omitempty"`
+	FirstDate   string `json:"first_date,omitempty"`
+	LastDate    string `json:"last_date,omitempty"`
+	// BitsFromEpochTable counts blocks-CSV rows whose bits came from the
+	// embedded epoch table.
+	BitsFromEpochTable int64 `json:"bits_from_epoch_table,omitempty"`
+	// Verify is the header verification report (nil when skipped).
+	Verify *chain.VerifyReport `json:"verify,omitempty"`
+}
+
+// HeaderImportOptions configure ImportHeaders.
+type HeaderImportOptions struct {
+	Layout      chain.Layout
+	StartHeight int64
+	// NoVerify skips the consensus checks (proof of work, links,
+	// retargets); they are on by default.
+	NoVerify bool
+	// Epochs supplies first-block times for retargets whose epoch starts
+	// before the file (snapshot.Epochs() for mainnet).
+	Epochs []snapshot.Epoch
+	// OnRow is called every 4096 rows with the rows read so far.
+	OnRow func(rows int64)
+}
+
+// ErrVerify is wrapped when imported headers fail verification; nothing
+// is written then.
+var ErrVerify = errors.New("ingest: header verification failed; nothing imported")
+
+// ImportHeaders reads raw 80-byte headers (plain or gzip, in opt.Layout)
+// and writes their fields in one transaction, after checking every header
+// against the consensus rules of p unless opt.NoVerify. A file that fails
+// verification, or ends mid-header, writes nothing.
+func ImportHeaders(ctx context.Context, db store.Importer, r io.Reader, p *consensus.Params, opt HeaderImportOptions) (ImportReport, error) {
+	rep := ImportReport{Kind: "headers", Network: p.Name}
+	hr, err := chain.NewHeaderReader(r)
+	if err != nil {
+		return rep, err
+	}
+	im, err := db.BeginImport(ctx, p.Name)
+	if err != nil {
+		return rep, err
+	}
+	defer im.Rollback()
+	start := opt.StartHeight
+	if opt.Layout == chain.LayoutEpochBoundaries {
+		start = 0
+	}
+	v := chain.NewVerifier(p, chain.VerifyOptions{Layout: opt.Layout, StartHeight: start, Epochs: opt.Epochs})
+	for n := int64(0); ; n++ {
+		if n%4096 == 0 {
+			if err := ctx.Err(); err != nil {
+				return rep, err
+			}
+			if opt.OnRow != nil && n > 0 {
+				opt.OnRow(n)
+			}
+		}
+		raw, off, err := hr.Next()
+		if err == io.EOF {
+			break
+		}
+		h := opt.Layout.HeightAt(n, start, p.RetargetInterval())
+		if err != nil {
+			return rep, fmt.Errorf("ingest: header %d (height %d): %w", n+1, h, err)
+		}
+		var rec chain.BlockRecord
+		if opt.NoVerify {
+			hdr, err := consensus.ParseHeader(raw)
+			if err != nil {
+				return rep, fmt.Errorf("ingest: header at height %d (byte offset %d): %w", h, off, err)
+			}
+			rec = chain.BlockRecord{Height: h, Hash: consensus.HeaderHash(raw).String(), PrevHash: hdr.PrevBlock.String(), Time: hdr.Timestamp.Unix(),
+				Bits: hdr.Bits, Version: hdr.Version, Nonce: hdr.Nonce}
+		} else {
+			info, err := v.Add(raw, off)
+			if err != nil {
+				return rep, fmt.Errorf("ingest: %w", err)
+			}
+			rec = chain.BlockRecord{Height: info.Height, Hash: info.Hash.String(), PrevHash: info.Prev.String(), Time: info.Time,
+				Bits: info.Bits, Version: info.Version, Nonce: info.Nonce}
+		}
+		rec.SubsidySats = int64(consensus.BlockSubsidy(rec.Height, p))
+		if err := im.Header(rec); err != nil {
+			return rep, err
+		}
+		if rep.Rows == 0 {
+			rep.FirstHeight = rec.Height
+		}
+		rep.Rows++
+		rep.LastHeight = rec.Height
+	}
+	if !opt.NoVerify {
+		vr := v.Report()
+		rep.Verify = &vr
+		if err := v.Err(); err != nil {
+			return rep, fmt.Errorf("%w: %w", ErrVerify, err)
+		}
+	}
+	if rep.Rows == 0 {
+		return rep, errors.New("ingest: the header file is empty")
+	}
+	rep.Written = im.Rows
+	return rep, im.Commit()
+}
+
+// ImportBlocksCSV reads a blocks CSV (height,time,pool_slug; plain or
+// gzip) and writes every row in one transaction. The CSV has no bits: a
+// new block takes the bits of its epoch from epochs (the embedded table
+// has all of mainnet's), so difficulty is known at every height without
+// headers; a block already known from a header keeps the header's bits.
+func ImportBlocksCSV(ctx context.Context, db store.Importer, r io.Reader, p *consensus.Params, epochs []snapshot.Epoch, onRow func(int64)) (ImportReport, error) {
+	rep := ImportReport{Kind: "blocks", Network: p.Name}
+	br, err := chain.NewBlocksCSVReader(r)
+	if err != nil {
+		return rep, err
+	}
+	im, err := db.BeginImport(ctx, p.Name)
+	if err != nil {
+		return rep, err
+	}
+	defer im.Rollback()
+	interval := p.RetargetInterval()
+	for {
+		b, line, err := br.Next()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			return rep, err
+		}
+		if rep.Rows%4096 == 0 {
+			if err := ctx.Err(); err != nil {
+				return rep, err
+			}
+			if onRow != nil && rep.Rows > 0 {
+				onRow(rep.Rows)
+			}
+		}
+		var bits uint32
+		if e := b.Height / interval; e < int64(len(epochs)) && epochs[e].Epoch == e {
+			bits = epochs[e].Bits
+		}
+		if bits != 0 {
+			rep.BitsFromEpochTable++
+		}
+		if err := im.BlockLabel(b.Height, b.Time, b.Pool, bits, int64(consensus.BlockSubsidy(b.Height, p))); err != nil {
+			return rep, fmt.Errorf("line %d: %w", line, err)
+		}
+		if rep.Rows == 0 {
+			rep.FirstHeight = b.Height
+		}
+		rep.Rows++
+		rep.LastHeight = b.Height
+	}
+	if rep.Rows == 0 {
+		return rep, fmt.Errorf("%w: no rows after the header", chain.ErrBlocksCSV)
+	}
+	rep.Written = im.Rows
+	return rep, im.Commit()
+}
+
+// ImportPrices reads a CSV of daily USD prices (chain.ReadPrices) and
+// writes it in one transaction.
+func ImportPrices(ctx context.Context, db store.Importer, r io.Reader) (ImportReport, error) {
+	rep := ImportReport{Kind: "prices"}
+	ps, err := chain.ReadPrices(r)
+	if err != nil {
+		return rep, err
+	}
+	im, err := db.BeginImport(ctx, "")
+	if err != nil {
+		return rep, err
+	}
+	defer im.Rollback()
+	for _, p := range ps {
+		if err := im.Price(p.Date, p.USD); err != nil {
+			return rep, err
+		}
+		if rep.FirstDate == "" || p.Date < rep.FirstDate {
+			rep.FirstDate = p.Date
+		}
+		if p.Date > rep.LastDate {
+			rep.LastDate = p.Date
+		}
+	}
+	rep.Rows = int64(len(ps))
+	rep.Written = im.Rows
+	return rep, im.Commit()
+}
