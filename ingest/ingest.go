@@ -60,6 +60,19 @@ type Options struct {
 	OnProgress func(written, total int64)
 }
 
+// NodeTipRecorder is implemented by a database that keeps the height of
+// the node's best block (*store.DB does). Run records it each time it asks
+// the node, so a reader can show how far the database is behind.
+type NodeTipRecorder interface {
+	SetNodeTip(ctx context.Context, height int64, at time.Time) error
+}
+
+var _ NodeTipRecorder = (*store.DB)(nil)
+
+// nodeTipEvery is how often an unchanged node tip is recorded again, so
+// that readers see the record is fresh while a run follows the tip.
+const nodeTipEvery = time.Minute
+
 // Summary says what a run did.
 type Summary struct {
 	Network string `json:"network"`
@@ -137,9 +150,14 @@ type runner struct {
 	// from is where an empty database starts.
 	from  int64
 	races int
-	sum   Summary
-	start time.Time
-	total int64
+	// tipRec records the node's tip (nil when db cannot); tipRecH and
+	// tipRecAt are the last height recorded and when.
+	tipRec   NodeTipRecorder
+	tipRecH  int64
+	tipRecAt time.Time
+	sum      Summary
+	start    time.Time
+	total    int64
 }
 
 func newRunner(src Source, db store.ChainWriter, opt Options) (*runner, error) {
@@ -162,7 +180,9 @@ func newRunner(src Source, db store.ChainWriter, opt Options) (*runner, error) {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	return &runner{src: src, db: db, opt: opt, log: log}, nil
+	r := &runner{src: src, db: db, opt: opt, log: log, tipRecH: -1}
+	r.tipRec, _ = db.(NodeTipRecorder)
+	return r, nil
 }
 
 func (r *runner) run(ctx context.Context) (Summary, error) {
@@ -273,6 +293,7 @@ func (r *runner) prepare(ctx context.Context) error {
 		}
 	}
 	r.total = max(0, info.Blocks-r.next()+1)
+	r.recordNodeTip(ctx)
 	return nil
 }
 
@@ -290,7 +311,26 @@ func (r *runner) refresh(ctx context.Context) error {
 	}
 	r.info = info
 	r.total = max(r.total, r.sum.BlocksWritten+info.Blocks-r.next()+1)
+	r.recordNodeTip(ctx)
 	return nil
+}
+
+// recordNodeTip writes the node's tip height to the database when it
+// changed or nodeTipEvery has passed. A failure is logged, not returned:
+// the record only informs readers.
+func (r *runner) recordNodeTip(ctx context.Context) {
+	if r.tipRec == nil || ctx.Err() != nil {
+		return
+	}
+	now := r.opt.Now()
+	if r.info.Blocks == r.tipRecH && now.Sub(r.tipRecAt) < nodeTipEvery {
+		return
+	}
+	if err := r.tipRec.SetNodeTip(ctx, r.info.Blocks, now); err != nil {
+		r.log.Warn("recording the node's tip failed", "height", r.info.Blocks, "err", err)
+		return
+	}
+	r.tipRecH, r.tipRecAt = r.info.Blocks, now
 }
 
 // wait sleeps one poll interval and refreshes the node's state. In follow
@@ -371,6 +411,7 @@ func (r *runner) nodeHash(ctx context.Context, h int64) (string, error) {
 	if errors.As(err, &rerr) {
 		if n, err2 := r.src.ChainInfo(ctx); err2 == nil && n.Blocks < h {
 			r.info = n
+			r.recordNodeTip(ctx)
 			return "", errRace
 		}
 	}
@@ -434,6 +475,7 @@ func (r *runner) findFork(ctx context.Context) (fork int64, forkHash string, err
 		if err != nil {
 			if n, err2 := r.src.ChainInfo(ctx); err2 == nil && n.Blocks < top {
 				r.info = n
+				r.recordNodeTip(ctx)
 				return 0, "", errRace
 			}
 			return 0, "", err
@@ -464,6 +506,7 @@ func (r *runner) batch(ctx context.Context, from, to int64) error {
 		if errors.As(err, &rerr) {
 			if n, err2 := r.src.ChainInfo(ctx); err2 == nil && n.Blocks < to {
 				r.info = n
+				r.recordNodeTip(ctx)
 				return errRace
 			}
 		}
