@@ -1,0 +1,275 @@
+package server
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math"
+	"sort"
+	"sync"
+	"time"
+
+	"github.com/hashlab/hashlab/chain"
+	"github.com/hashlab/hashlab/consensus"
+	"github.com/hashlab/hashlab/history"
+	"github.com/hashlab/hashlab/security"
+)
+
+// ChainReader is what ChainHistory needs of a chain store; *store.DB is
+// one. The history package reads blocks and prices through it; Block,
+// BlocksByHeight and NodeTip answer the tip.
+type ChainReader interface {
+	history.BlockReader
+	history.PriceReader
+	// Block returns the stored block at height.
+	Block(ctx context.Context, height int64) (chain.BlockRecord, bool, error)
+	// BlocksByHeight calls fn for every stored block with from <= height
+	// <= to, ascending.
+	BlocksByHeight(ctx context.Context, from, to int64, fn func(chain.BlockRecord) error) error
+	// NodeTip returns the node's best height an ingest run last recorded,
+	// and when; ok is false when none was.
+	NodeTip(ctx context.Context) (height int64, at time.Time, ok bool, err error)
+}
+
+// NodeTipMaxAge is how old a recorded node tip may be for Tip to report
+// BlocksBehind: an ingest run that follows the tip records it at least
+// once a minute, so an older record means nobody is following.
+const NodeTipMaxAge = 10 * time.Minute
+
+// FeeBlocks is how many of the newest blocks Tip averages fees over (one
+// day of blocks).
+const FeeBlocks = 144
+
+// ChainHistoryOptions configure a ChainHistory.
+type ChainHistoryOptions struct {
+	// Source names the data in responses, e.g. "chain store /path/hashlab.db".
+	Source string
+	// Params are the network's; nil is mainnet.
+	Params *consensus.Params
+	// Now is the clock that decides whether a recorded node tip is fresh;
+	// nil is time.Now.
+	Now func() time.Time
+	// PoolName maps a pool slug to its display name; nil uses the
+	// embedded mempool pools-v2 list.
+	PoolName func(slug string) string
+}
+
+// ChainHistory answers History from a chain store through the history
+// package: daily, weekly and per-epoch hashprice with fees where the
+// blocks came from a node and USD where prices are stored, every
+// retarget the store holds, and block shares by pool. Every call reads
+// the store afresh, so blocks written by a running `hashlab ingest
+// --follow` show up at once. It holds no mutable state and is safe for
+// concurrent use as long as the reader is.
+type ChainHistory struct {
+	r      ChainReader
+	p      *consensus.Params
+	source string
+	now    func() time.Time
+	name   func(string) string
+}
+
+var _ History = (*ChainHistory)(nil)
+
+// NewChainHistory wraps a chain store.
+func NewChainHistory(r ChainReader, opt ChainHistoryOptions) *ChainHistory {
+	h := &ChainHistory{r: r, p: opt.Params, source: opt.Source, now: opt.Now, name: opt.PoolName}
+	if h.p == nil {
+		h.p = consensus.MainNet
+	}
+	if h.source == "" {
+		h.source = "chain store"
+	}
+	if h.now == nil {
+		h.now = time.Now
+	}
+	if h.name == nil {
+		h.name = DefaultPoolName
+	}
+	return h
+}
+
+// DefaultPoolName returns the display name of a pool slug from the
+// embedded mempool pools-v2 list ("foundryusa" -> "Foundry USA"); a slug
+// it does not list is returned as is.
+func DefaultPoolName(slug string) string {
+	if n, ok := poolNames()[slug]; ok {
+		return n
+	}
+	return slug
+}
+
+var poolNames = sync.OnceValue(func() map[string]string {
+	m := map[string]string{}
+	for _, p := range chain.DefaultPools().List() {
+		if _, dup := m[p.Slug]; !dup {
+			m[p.Slug] = p.Name
+		}
+	}
+	return m
+})
+
+// chainErr turns the history package's errors into the server's: no data
+// is a 404 with the message, bad input a 400.
+func chainErr(err error) error {
+	switch {
+	case errors.Is(err, history.ErrNoData):
+		return fmt.Errorf("%w: %s", ErrNoData, err.Error())
+	case errors.Is(err, history.ErrInput):
+		return badRequest("%v", err)
+	}
+	return err
+}
+
+// Tip implements History: the newest stored block (of any source), the
+// first block time of its epoch when stored, the mean fee of the newest
+// FeeBlocks blocks that came from a node, the newest stored price, and
+// how far the store is behind its node when an ingest run recorded the
+// node's tip within NodeTipMaxAge.
+func (h *ChainHistory) Tip(ctx context.Context) (Tip, error) {
+	last, ok, err := h.r.LastBlock(ctx)
+	if err != nil {
+		return Tip{}, err
+	}
+	if !ok {
+		return Tip{}, fmt.Errorf("%w: the %s holds no blocks (import or ingest some first)", ErrNoData, h.source)
+	}
+	t := Tip{Height: last.Height, Time: time.Unix(last.Time, 0).UTC(), Bits: last.Bits, BlocksBehind: -1, Source: h.source}
+	interval := h.p.RetargetInterval()
+	if first, ok, err := h.r.Block(ctx, last.Height/interval*interval); err != nil {
+		return Tip{}, err
+	} else if ok {
+		t.EpochFirstTime = first.Time
+	}
+	var fees, n int64
+	err = h.r.BlocksByHeight(ctx, max(0, last.Height-FeeBlocks+1), last.Height, func(b chain.BlockRecord) error {
+		if b.Source == "rpc" && !b.UnderClaimed {
+			fees += b.FeesSats
+			n++
+		}
+		return nil
+	})
+	if err != nil {
+		return Tip{}, err
+	}
+	if n > 0 {
+		t.FeesPerBlock = consensus.Sats(math.Round(float64(fees) / float64(n)))
+	}
+	prices, err := h.r.Prices(ctx)
+	if err != nil {
+		return Tip{}, err
+	}
+	var newest string
+	for d := range prices {
+		if d > newest {
+			newest = d
+		}
+	}
+	if newest != "" {
+		t.PriceUSD = prices[newest]
+	}
+	nodeH, at, ok, err := h.r.NodeTip(ctx)
+	if err != nil {
+		return Tip{}, err
+	}
+	if ok && h.now().Sub(at) <= NodeTipMaxAge {
+		t.BlocksBehind = max(0, nodeH-last.Height)
+	}
+	return t, nil
+}
+
+// Hashprice implements History with history.Hashprice: one point per UTC
+// day, ISO week or difficulty epoch, over the blocks whose time is in
+// [from, to] (zero: unbounded). HashrateHs is the mean of the daily
+// estimates (history.Hashrate) of the complete days the point covers.
+func (h *ChainHistory) Hashprice(ctx context.Context, from, to time.Time, every string) ([]HashpricePoint, error) {
+	period, err := history.ParsePeriod(every)
+	if err != nil {
+		return nil, chainErr(err)
+	}
+	rg := history.Range{From: from}
+	if !to.IsZero() {
+		rg.To = to.Add(time.Second) // to is inclusive; Range is half-open
+	}
+	pts, err := history.Hashprice(ctx, h.r, h.r, h.p, rg, period)
+	if err != nil {
+		return nil, chainErr(err)
+	}
+	days, err := history.Hashrate(ctx, h.r, rg, 0.9)
+	if err != nil && !errors.Is(err, history.ErrNoData) {
+		return nil, chainErr(err)
+	}
+	out := make([]HashpricePoint, len(pts))
+	for i, p := range pts {
+		start, err := time.Parse(time.DateOnly, p.Start)
+		if err != nil {
+			return nil, fmt.Errorf("server: history point start %q: %w", p.Start, err)
+		}
+		o := HashpricePoint{Time: start, Height: p.FirstHeight, Difficulty: p.Difficulty, BTCPerPHDay: p.BTCPerPHDay,
+			USDPerPHDay: p.USDPerPHDay, FeesIncluded: p.FeesIncluded}
+		if period == history.Epoch {
+			// The epoch's first stored block time, to the second.
+			if b, ok, err := h.r.Block(ctx, p.FirstHeight); err != nil {
+				return nil, err
+			} else if ok {
+				o.Time = time.Unix(b.Time, 0).UTC()
+			}
+		}
+		out[i] = o
+	}
+	// Days [start_i, start_i+1) belong to point i; the last point ends
+	// after one day or week, or never for an epoch.
+	for i := range out {
+		lo := pts[i].Start
+		hi := ""
+		switch {
+		case i+1 < len(pts):
+			hi = pts[i+1].Start
+		case period == history.Day:
+			hi = out[i].Time.AddDate(0, 0, 1).Format(time.DateOnly)
+		case period == history.Week:
+			hi = out[i].Time.AddDate(0, 0, 7).Format(time.DateOnly)
+		}
+		j := sort.Search(len(days), func(k int) bool { return days[k].Date >= lo })
+		var sum float64
+		var n int
+		for ; j < len(days) && (hi == "" || days[j].Date < hi); j++ {
+			sum += days[j].HashrateHs
+			n++
+		}
+		if n > 0 {
+			out[i].HashrateHs = sum / float64(n)
+		}
+	}
+	return out, nil
+}
+
+// Adjustments implements History with history.Adjustments: every retarget
+// whose boundary blocks the store holds.
+func (h *ChainHistory) Adjustments(ctx context.Context) ([]Adjustment, error) {
+	adj, err := history.Adjustments(ctx, h.r, h.p)
+	if err != nil {
+		return nil, chainErr(err)
+	}
+	out := make([]Adjustment, len(adj))
+	for i, a := range adj {
+		out[i] = Adjustment{Height: a.Height, Time: time.Unix(a.Time, 0).UTC(), Bits: "0x" + a.Bits, Difficulty: a.Difficulty,
+			ChangePct: a.ChangePct, EpochDurationSec: a.EpochDurationSec}
+	}
+	return out, nil
+}
+
+// Pools implements History with history.PoolsWindow: block shares by pool
+// (display names; "unknown" for unattributed blocks) over the window
+// ending at the newest stored block, and the number of blocks.
+func (h *ChainHistory) Pools(ctx context.Context, window time.Duration) ([]security.Share, int64, error) {
+	rep, err := history.PoolsWindow(ctx, h.r, window, h.name)
+	if err != nil {
+		return nil, 0, chainErr(err)
+	}
+	out := make([]security.Share, len(rep.Pools))
+	for i, p := range rep.Pools {
+		out[i] = security.Share{Name: p.Name, Share: p.Share}
+	}
+	return out, rep.Blocks, nil
+}
