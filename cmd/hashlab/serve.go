@@ -13,9 +13,10 @@ func init() {
 }
 
 func runServe(ctx context.Context, env *Env, args []string) error {
-	fs := newFlags(env, "serve", "serve [--addr 127.0.0.1:8080] [--token T]")
+	fs := newFlags(env, "serve", "serve [--addr 127.0.0.1:8080] [--token T] [--db FILE]")
 	addr := fs.String("addr", "127.0.0.1:8080", "listen address; anything but loopback needs --token")
 	token := fs.String("token", "", "bearer token required on endpoints that write or start heavy work (default: $HASHLAB_TOKEN)")
+	plugSources := addServeSources(env, fs)
 	if pos, err := parseFlags(fs, args); err != nil {
 		return err
 	} else if len(pos) > 0 {
@@ -25,9 +26,11 @@ func runServe(ctx context.Context, env *Env, args []string) error {
 		*token = env.Getenv("HASHLAB_TOKEN")
 	}
 	cfg := server.Config{Addr: *addr, Token: *token, Logger: env.Logger, Now: env.Now}
-	if err := addServeSources(&cfg, fs); err != nil {
+	closeSources, err := plugSources(ctx, &cfg)
+	if err != nil {
 		return err
 	}
+	defer closeSources()
 	srv, err := server.New(cfg)
 	if err != nil {
 		return usagef("%v", err)

@@ -1,14 +1,67 @@
 package main
 
 import (
+	"context"
+	"errors"
 	"flag"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
 
 	"github.com/hashlab/hashlab/server"
+	"github.com/hashlab/hashlab/store"
 )
 
-// addServeSources plugs the simulator (and, with --db, the chain store)
-// into the server.
-func addServeSources(cfg *server.Config, fs *flag.FlagSet) error {
-	cfg.Sim = server.NewSimRunner()
-	return nil
+// addServeSources declares serve's data-source flags (--db) on fs and
+// returns what plugs them into the server once the flags are parsed: the
+// simulator always, and with --db FILE the chain store as live history
+// (without it, the embedded snapshot). The returned close releases the
+// store.
+func addServeSources(env *Env, fs *flag.FlagSet) func(ctx context.Context, cfg *server.Config) (close func(), err error) {
+	dbPath := fs.String("db", "", "serve live history from this chain store (written by hashlab import or hashlab ingest --follow); default: the embedded snapshot")
+	return func(ctx context.Context, cfg *server.Config) (func(), error) {
+		cfg.Sim = server.NewSimRunner()
+		if *dbPath == "" {
+			return func() {}, nil
+		}
+		db, err := openServeDB(ctx, *dbPath)
+		if err != nil {
+			return nil, err
+		}
+		if _, ok, err := db.LastBlock(ctx); err != nil {
+			db.Close()
+			return nil, fmt.Errorf("--db %s: %w", *dbPath, err)
+		} else if !ok {
+			fmt.Fprintf(env.Stderr, "hashlab: --db %s holds no blocks yet: history answers 404 and /healthz 503 until hashlab import or hashlab ingest writes some\n", *dbPath)
+		}
+		cfg.History = server.NewChainHistory(db, server.ChainHistoryOptions{Source: "chain store " + filepath.Base(*dbPath), Now: env.Now})
+		return func() { db.Close() }, nil
+	}
+}
+
+// openServeDB opens an existing mainnet chain store. It never creates one:
+// a path that does not exist is a usage error.
+func openServeDB(ctx context.Context, path string) (*store.DB, error) {
+	st, err := os.Stat(path)
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+		return nil, usagef("--db %s: no such database (create one with hashlab import or hashlab ingest)", path)
+	case err != nil:
+		return nil, fmt.Errorf("--db %s: %w", path, err)
+	case st.IsDir():
+		return nil, usagef("--db %s: is a directory (allowed: a hashlab database file, e.g. %s)", path, filepath.Join(path, "hashlab.db"))
+	}
+	db, err := store.Open(ctx, path)
+	if err != nil {
+		return nil, fmt.Errorf("--db %s: cannot open the database: %w", path, err)
+	}
+	if n, err := db.Network(ctx); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("--db %s: %w", path, err)
+	} else if n != "" && n != "mainnet" {
+		db.Close()
+		return nil, usagef("--db %s: the database holds %s blocks; serve answers for mainnet (allowed: a mainnet database)", path, n)
+	}
+	return db, nil
 }

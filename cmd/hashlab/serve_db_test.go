@@ -1,0 +1,124 @@
+package main
+
+import (
+	"bufio"
+	"compress/gzip"
+	"context"
+	"encoding/json"
+	"io"
+	"net/http"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/hashlab/hashlab/internal/sharedtest"
+)
+
+// TestServeDBMissingFile: --db naming a file that does not exist is a
+// usage error that says how to create one, and creates nothing.
+func TestServeDBMissingFile(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "nope.db")
+	code, _, stderr := fndRun(t, "serve", "--addr", "127.0.0.1:0", "--db", path)
+	want := "--db " + path + ": no such database (create one with hashlab import or hashlab ingest)"
+	if code != 2 || !strings.Contains(stderr, want) {
+		t.Errorf("exit %d, stderr %q; want 2 and %q", code, stderr, want)
+	}
+	if _, err := os.Stat(path); !os.IsNotExist(err) {
+		t.Errorf("serve created %s (stat: %v)", path, err)
+	}
+	dir := t.TempDir()
+	if code, _, stderr := fndRun(t, "serve", "--addr", "127.0.0.1:0", "--db", dir); code != 2 || !strings.Contains(stderr, "is a directory") {
+		t.Errorf("directory: exit %d, stderr %q", code, stderr)
+	}
+}
+
+// TestServeDBLiveHistory: blocks imported from the first 3,000 rows of
+// the real blocks CSV (heights 610683..613682, across the retargets at
+// 610848 and 612864) are what serve --db answers with.
+func TestServeDBLiveHistory(t *testing.T) {
+	src := sharedtest.Path(t, "blocks", "blocks_610683-946236_time_pool.csv.gz")
+	f, err := os.Open(src)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	zr, err := gzip.NewReader(f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var slice strings.Builder
+	sc := bufio.NewScanner(zr)
+	for n := 0; n <= 3000 && sc.Scan(); n++ { // header + 3,000 rows
+		slice.WriteString(sc.Text() + "\n")
+	}
+	dir := t.TempDir()
+	csvPath, dbPath := filepath.Join(dir, "blocks.csv"), filepath.Join(dir, "chain.db")
+	if err := os.WriteFile(csvPath, []byte(slice.String()), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if code, _, stderr := fndRun(t, "import", "blocks", csvPath, "--db", dbPath); code != 0 {
+		t.Fatalf("import: exit %d: %s", code, stderr)
+	}
+
+	var stderr syncBuffer
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	env := &Env{Stdout: io.Discard, Stderr: &stderr, Stdin: strings.NewReader(""), Now: time.Now, Getenv: func(string) string { return "" }}
+	done := make(chan int, 1)
+	go func() { done <- run(ctx, env, []string{"serve", "--addr", "127.0.0.1:0", "--db", dbPath}) }()
+	re := regexp.MustCompile(`serving on (http://127\.0\.0\.1:\d+)`)
+	var base string
+	for deadline := time.Now().Add(10 * time.Second); base == ""; {
+		if m := re.FindStringSubmatch(stderr.String()); m != nil {
+			base = m[1]
+		} else if time.Now().After(deadline) {
+			t.Fatalf("server did not start: %s", stderr.String())
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	get := func(path string, v any) {
+		t.Helper()
+		res, err := http.Get(base + path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer res.Body.Close()
+		b, _ := io.ReadAll(res.Body)
+		if res.StatusCode != 200 {
+			t.Fatalf("%s: %d %s", path, res.StatusCode, b)
+		}
+		if err := json.Unmarshal(b, v); err != nil {
+			t.Fatalf("%s: %v: %s", path, err, b)
+		}
+	}
+	var hz struct {
+		Source string `json:"source"`
+		Height int64  `json:"height"`
+	}
+	get("/healthz", &hz)
+	if hz.Source != "chain store chain.db" || hz.Height != 613682 {
+		t.Errorf("healthz: %+v, want source chain store chain.db at 613682", hz)
+	}
+	var adj struct {
+		Adjustments []struct {
+			Height int64 `json:"height"`
+		} `json:"adjustments"`
+	}
+	get("/api/v1/network/adjustments", &adj)
+	// 610848 (the block before it, 610847, is stored) and 612864.
+	if len(adj.Adjustments) != 2 || adj.Adjustments[0].Height != 610848 || adj.Adjustments[1].Height != 612864 {
+		t.Errorf("adjustments %+v, want 610848 and 612864 (the retargets the store holds)", adj.Adjustments)
+	}
+	cancel()
+	select {
+	case code := <-done:
+		if code != 0 {
+			t.Errorf("exit %d: %s", code, stderr.String())
+		}
+	case <-time.After(15 * time.Second):
+		t.Fatal("serve did not stop")
+	}
+}
