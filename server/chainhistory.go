@@ -11,6 +11,7 @@ import (
 
 	"github.com/hashlab/hashlab/chain"
 	"github.com/hashlab/hashlab/consensus"
+	"github.com/hashlab/hashlab/hashprice"
 	"github.com/hashlab/hashlab/history"
 	"github.com/hashlab/hashlab/security"
 )
@@ -180,8 +181,10 @@ func (h *ChainHistory) Tip(ctx context.Context) (Tip, error) {
 
 // Hashprice implements History with history.Hashprice: one point per UTC
 // day, ISO week or difficulty epoch, over the blocks whose time is in
-// [from, to] (zero: unbounded). HashrateHs is the mean of the daily
-// estimates (history.Hashrate) of the complete days the point covers.
+// [from, to] (zero: unbounded). HashrateHs is, for days and weeks, the
+// mean of the daily estimates (history.Hashrate) of the complete days the
+// point covers; for epochs, the estimate from the epoch's first and last
+// stored block times.
 func (h *ChainHistory) Hashprice(ctx context.Context, from, to time.Time, every string) ([]HashpricePoint, error) {
 	period, err := history.ParsePeriod(every)
 	if err != nil {
@@ -195,10 +198,6 @@ func (h *ChainHistory) Hashprice(ctx context.Context, from, to time.Time, every 
 	if err != nil {
 		return nil, chainErr(err)
 	}
-	days, err := history.Hashrate(ctx, h.r, rg, 0.9)
-	if err != nil && !errors.Is(err, history.ErrNoData) {
-		return nil, chainErr(err)
-	}
 	out := make([]HashpricePoint, len(pts))
 	for i, p := range pts {
 		start, err := time.Parse(time.DateOnly, p.Start)
@@ -208,32 +207,53 @@ func (h *ChainHistory) Hashprice(ctx context.Context, from, to time.Time, every 
 		o := HashpricePoint{Time: start, Height: p.FirstHeight, Difficulty: p.Difficulty, BTCPerPHDay: p.BTCPerPHDay,
 			USDPerPHDay: p.USDPerPHDay, FeesIncluded: p.FeesIncluded}
 		if period == history.Epoch {
-			// The epoch's first stored block time, to the second.
-			if b, ok, err := h.r.Block(ctx, p.FirstHeight); err != nil {
+			// The epoch's first stored block time, to the second, and
+			// the hashrate from its first and last block times (one
+			// difficulty per epoch), as SnapshotHistory does.
+			first, ok1, err := h.r.Block(ctx, p.FirstHeight)
+			if err != nil {
 				return nil, err
-			} else if ok {
-				o.Time = time.Unix(b.Time, 0).UTC()
+			}
+			last, ok2, err := h.r.Block(ctx, p.LastHeight)
+			if err != nil {
+				return nil, err
+			}
+			if ok1 {
+				o.Time = time.Unix(first.Time, 0).UTC()
+			}
+			if n := p.LastHeight - p.FirstHeight; ok1 && ok2 && n > 0 && last.Time > first.Time {
+				work := p.Difficulty * math.Exp2(32) * float64(n)
+				if est, err := hashprice.EstimateHashrate(work, n, float64(last.Time-first.Time), 0.9); err == nil {
+					o.HashrateHs = est.HashesPerSec
+				}
 			}
 		}
 		out[i] = o
 	}
+	if period == history.Epoch {
+		return out, nil
+	}
+	days, err := history.Hashrate(ctx, h.r, rg, 0.9)
+	if err != nil && !errors.Is(err, history.ErrNoData) {
+		return nil, chainErr(err)
+	}
 	// Days [start_i, start_i+1) belong to point i; the last point ends
-	// after one day or week, or never for an epoch.
+	// after one day or week.
 	for i := range out {
 		lo := pts[i].Start
-		hi := ""
+		var hi string
 		switch {
 		case i+1 < len(pts):
 			hi = pts[i+1].Start
 		case period == history.Day:
 			hi = out[i].Time.AddDate(0, 0, 1).Format(time.DateOnly)
-		case period == history.Week:
+		default:
 			hi = out[i].Time.AddDate(0, 0, 7).Format(time.DateOnly)
 		}
 		j := sort.Search(len(days), func(k int) bool { return days[k].Date >= lo })
 		var sum float64
 		var n int
-		for ; j < len(days) && (hi == "" || days[j].Date < hi); j++ {
+		for ; j < len(days) && days[j].Date < hi; j++ {
 			sum += days[j].HashrateHs
 			n++
 		}

@@ -195,6 +195,16 @@ func TestChainHistory(t *testing.T) {
 				if tm, _ := time.Parse(time.RFC3339, p["time"].(string)); tm.Unix() != epochFirstTime(689472) {
 					t.Errorf("epoch 689472 starts at %v, want %d", p["time"], epochFirstTime(689472))
 				}
+				// Its hashrate, from the same first and last block
+				// times, matches the snapshot's.
+				snap, _ := NewSnapshotHistory().Hashprice(context.Background(), time.Time{}, time.Time{}, "epoch")
+				for _, sp := range snap {
+					if sp.Height == 689472 {
+						if hr := p["hashrate_hs"].(float64); math.Abs(hr/sp.HashrateHs-1) > 0.001 {
+							t.Errorf("epoch 689472 hashrate %.4g H/s, snapshot %.4g", hr, sp.HashrateHs)
+						}
+					}
+				}
 			}
 		}
 		if !found {
