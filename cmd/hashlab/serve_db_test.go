@@ -15,10 +15,12 @@ import (
 	"time"
 
 	"github.com/hashlab/hashlab/internal/sharedtest"
+	"github.com/hashlab/hashlab/store"
 )
 
 // TestServeDBMissingFile: --db naming a file that does not exist is a
-// usage error that says how to create one, and creates nothing.
+// usage error that says how to create one, and creates nothing; a
+// directory and a database of another network are usage errors too.
 func TestServeDBMissingFile(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "nope.db")
 	code, _, stderr := fndRun(t, "serve", "--addr", "127.0.0.1:0", "--db", path)
@@ -32,6 +34,19 @@ func TestServeDBMissingFile(t *testing.T) {
 	dir := t.TempDir()
 	if code, _, stderr := fndRun(t, "serve", "--addr", "127.0.0.1:0", "--db", dir); code != 2 || !strings.Contains(stderr, "is a directory") {
 		t.Errorf("directory: exit %d, stderr %q", code, stderr)
+	}
+	// Another network's database: the server's figures are mainnet's.
+	tn := filepath.Join(dir, "testnet4.db")
+	db, err := store.Open(context.Background(), tn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := db.SetNetwork(context.Background(), "testnet4"); err != nil {
+		t.Fatal(err)
+	}
+	db.Close()
+	if code, _, stderr := fndRun(t, "serve", "--addr", "127.0.0.1:0", "--db", tn); code != 2 || !strings.Contains(stderr, "--db "+tn+": the database holds testnet4 blocks") {
+		t.Errorf("testnet4 database: exit %d, stderr %q", code, stderr)
 	}
 }
 
