@@ -150,3 +150,14 @@ func DefaultPools() *Pools {
 func Attribute(coinbaseTag string, payoutAddresses []string) (slug, name string) {
 	return DefaultPools().Attribute(coinbaseTag, payoutAddresses)
 }
+
+// Name returns the display name of the pool with the given slug, or ""
+// when the list has no such pool.
+func (ps *Pools) Name(slug string) string {
+	for _, p := range ps.list {
+		if p.Slug == slug {
+			return p.Name
+		}
+	}
+	return ""
+}

@@ -128,7 +128,7 @@ func runImport(ctx context.Context, env *Env, args []string) error {
 		fmt.Fprintf(w, "verified\tno (--no-verify)\n")
 	}
 	if secs > 0 {
-		fmt.Fprintf(w, "time\t%s\n", (time.Duration(secs*float64(time.Second))).Round(time.Millisecond))
+		fmt.Fprintf(w, "time\t%s\n", (time.Duration(secs * float64(time.Second))).Round(time.Millisecond))
 	}
 	return w.Flush()
 }

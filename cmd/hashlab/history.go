@@ -1,0 +1,458 @@
+package main
+
+import (
+	"context"
+	"encoding/csv"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"math"
+	"os"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/hashlab/hashlab/chain"
+	"github.com/hashlab/hashlab/consensus"
+	"github.com/hashlab/hashlab/history"
+	"github.com/hashlab/hashlab/store"
+)
+
+func init() {
+	register(command{Name: "history", Summary: "history from the database: hashprice per day/week/epoch, every difficulty adjustment, daily hashrate", Run: runHistory})
+	register(command{Name: "pools", Summary: "blocks and share per mining pool over a window, HHI and Nakamoto coefficient (from the database)", Run: runPools})
+}
+
+const historyUsage = `history hashprice [--from DATE] [--to DATE] [--every day|week|epoch] [--db FILE] [--json|--csv]
+       hashlab history adjustments [--from DATE] [--to DATE] [--db FILE] [--json|--csv]
+       hashlab history hashrate [--from DATE] [--to DATE] [--confidence 0.95] [--db FILE] [--json|--csv]`
+
+const poolsUsage = `pools [--window 1w | --from DATE --to DATE] [--pools FILE] [--db FILE] [--json|--csv]`
+
+// dbFlags are the flags every database query shares.
+type dbFlags struct {
+	db       *string
+	from, to *string
+	asJSON   *bool
+	asCSV    *bool
+}
+
+func addDBFlags(fs *flag.FlagSet, env *Env) *dbFlags {
+	return &dbFlags{
+		db:     fs.String("db", "", "database file (default "+store.DefaultPath(env.Getenv)+")"),
+		from:   fs.String("from", "", "first UTC day, YYYY-MM-DD (inclusive)"),
+		to:     fs.String("to", "", "last UTC day, YYYY-MM-DD (inclusive)"),
+		asJSON: fs.Bool("json", false, "print JSON"),
+		asCSV:  fs.Bool("csv", false, "print CSV"),
+	}
+}
+
+// rng parses --from and --to into a half-open range of whole UTC days.
+func (f *dbFlags) rng() (history.Range, error) {
+	var rg history.Range
+	for _, x := range []struct {
+		name string
+		val  string
+		dst  *time.Time
+		add  int
+	}{{"--from", *f.from, &rg.From, 0}, {"--to", *f.to, &rg.To, 1}} {
+		if x.val == "" {
+			continue
+		}
+		t, err := time.Parse(time.DateOnly, x.val)
+		if err != nil {
+			return rg, usagef("%s %q is not a date (allowed: YYYY-MM-DD, UTC)", x.name, x.val)
+		}
+		*x.dst = t.AddDate(0, 0, x.add)
+	}
+	if !rg.From.IsZero() && !rg.To.IsZero() && !rg.From.Before(rg.To) {
+		return rg, usagef("--from %s is after --to %s (allowed: from <= to)", *f.from, *f.to)
+	}
+	return rg, nil
+}
+
+func (f *dbFlags) check() error {
+	if *f.asJSON && *f.asCSV {
+		return usagef("--json and --csv: choose one")
+	}
+	return nil
+}
+
+// openDB opens an existing database: queries never create one.
+func (f *dbFlags) open(ctx context.Context, env *Env) (*store.DB, *consensus.Params, error) {
+	path := *f.db
+	if path == "" {
+		path = store.DefaultPath(env.Getenv)
+	}
+	if _, err := os.Stat(path); err != nil {
+		if errors.Is(err, os.ErrNotExist) {
+			return nil, nil, fmt.Errorf("--db %s: no such database (create one with hashlab import blocks|headers|prices FILE, or hashlab ingest)", path)
+		}
+		return nil, nil, fmt.Errorf("--db %s: %w", path, err)
+	}
+	db, err := store.Open(ctx, path)
+	if err != nil {
+		return nil, nil, err
+	}
+	net, err := db.Network(ctx)
+	if err != nil {
+		db.Close()
+		return nil, nil, err
+	}
+	if net == "" {
+		net = "mainnet"
+	}
+	p, err := networkParams(net)
+	if err != nil {
+		db.Close()
+		return nil, nil, fmt.Errorf("%s: %w", path, err)
+	}
+	return db, p, nil
+}
+
+func runHistory(ctx context.Context, env *Env, args []string) error {
+	kinds := []string{"hashprice", "adjustments", "hashrate"}
+	if len(args) == 0 || !contains(kinds, args[0]) {
+		if len(args) > 0 && (args[0] == "-h" || args[0] == "--help") {
+			fmt.Fprintf(env.Stderr, "Usage: hashlab %s\n", historyUsage)
+			return errHelp
+		}
+		got := ""
+		if len(args) > 0 {
+			got = args[0]
+		}
+		return usagef("history: what to show is %q (allowed: %s)\nUsage: hashlab %s", got, strings.Join(kinds, ", "), historyUsage)
+	}
+	kind := args[0]
+	fs := newFlags(env, "history "+kind, historyUsage)
+	df := addDBFlags(fs, env)
+	every := fs.String("every", "day", "hashprice: one point per day, week (ISO, Monday UTC) or epoch")
+	conf := fs.Float64("confidence", 0.95, "hashrate: confidence of the interval (0 < c < 1)")
+	pos, err := parseFlags(fs, args[1:])
+	if err != nil {
+		return err
+	}
+	if len(pos) > 0 {
+		return usagef("history %s takes no arguments, got %q", kind, pos)
+	}
+	if err := df.check(); err != nil {
+		return err
+	}
+	rg, err := df.rng()
+	if err != nil {
+		return err
+	}
+	period, err := history.ParsePeriod(*every)
+	if err != nil {
+		return usagef("--every %q is not a period (allowed: day, week, epoch)", *every)
+	}
+	if !(*conf > 0 && *conf < 1) {
+		return usagef("--confidence %v is out of range (allowed: 0 < c < 1)", *conf)
+	}
+	db, p, err := df.open(ctx, env)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	switch kind {
+	case "hashprice":
+		pts, err := history.Hashprice(ctx, db, db, p, rg, period)
+		if err != nil {
+			return err
+		}
+		return printHashpriceHistory(env.Stdout, df, pts)
+	case "adjustments":
+		adj, err := history.Adjustments(ctx, db, p)
+		if err != nil {
+			return err
+		}
+		from, to := rg.From.Unix(), rg.To.Unix()
+		kept := adj[:0]
+		for _, a := range adj {
+			if (rg.From.IsZero() || a.Time >= from) && (rg.To.IsZero() || a.Time < to) {
+				kept = append(kept, a)
+			}
+		}
+		if len(kept) == 0 {
+			return history.ErrNoData
+		}
+		return printAdjustments(env.Stdout, df, kept)
+	default:
+		days, err := history.Hashrate(ctx, db, rg, *conf)
+		if err != nil {
+			return err
+		}
+		return printHashrateHistory(env.Stdout, df, days)
+	}
+}
+
+func contains(list []string, s string) bool {
+	for _, x := range list {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}
+
+func ff(v float64, prec int) string { return strconv.FormatFloat(v, 'f', prec, 64) }
+
+func writeCSV(w io.Writer, header []string, rows [][]string) error {
+	cw := csv.NewWriter(w)
+	cw.Write(header)
+	cw.WriteAll(rows)
+	return cw.Error()
+}
+
+func printHashpriceHistory(w io.Writer, df *dbFlags, pts []history.HashpricePoint) error {
+	if *df.asJSON {
+		return writeJSON(w, pts)
+	}
+	usdOf := func(p history.HashpricePoint) string {
+		if p.USDPerPHDay == nil {
+			return ""
+		}
+		return ff(*p.USDPerPHDay, 2)
+	}
+	if *df.asCSV {
+		rows := make([][]string, len(pts))
+		for i, p := range pts {
+			rows[i] = []string{p.Start, strconv.FormatInt(p.FirstHeight, 10), strconv.FormatInt(p.LastHeight, 10), strconv.FormatInt(p.Blocks, 10),
+				strconv.FormatFloat(p.Difficulty, 'g', -1, 64), strconv.FormatFloat(p.BTCPerPHDay, 'g', -1, 64), usdOf(p), strconv.FormatBool(p.FeesIncluded)}
+		}
+		return writeCSV(w, []string{"start", "first_height", "last_height", "blocks", "difficulty", "btc_per_ph_day", "usd_per_ph_day", "fees_included"}, rows)
+	}
+	t := newTable(w)
+	fmt.Fprintln(t, "START\tHEIGHTS\tBLOCKS\tDIFFICULTY\tBTC/PH/DAY\tUSD/PH/DAY\tFEES")
+	anyNoFees, anyNoUSD := false, false
+	var low *history.HashpricePoint
+	for i, p := range pts {
+		u := usdOf(p)
+		if u == "" {
+			u, anyNoUSD = "-", true
+		}
+		fees := "yes"
+		if !p.FeesIncluded {
+			fees, anyNoFees = "no", true
+		}
+		fmt.Fprintf(t, "%s\t%d-%d\t%d\t%s\t%.8f\t%s\t%s\n", p.Start, p.FirstHeight, p.LastHeight, p.Blocks, siNumber(p.Difficulty), p.BTCPerPHDay, u, fees)
+		if p.USDPerPHDay != nil && (low == nil || *p.USDPerPHDay < *low.USDPerPHDay) {
+			low = &pts[i]
+		}
+	}
+	if err := t.Flush(); err != nil {
+		return err
+	}
+	if low != nil {
+		fmt.Fprintf(w, "\nLowest hashprice in this range: $%.2f/PH/day (%s)\n", *low.USDPerPHDay, low.Start)
+	}
+	if anyNoFees {
+		fmt.Fprintln(w, "FEES no: subsidy only for blocks without fee data (imported from files); ingest from a node to include fees.")
+	}
+	if anyNoUSD {
+		fmt.Fprintln(w, "USD -: no price for some day of the period (hashlab import prices FILE).")
+	}
+	return nil
+}
+
+func printAdjustments(w io.Writer, df *dbFlags, adj []history.Adjustment) error {
+	if *df.asJSON {
+		return writeJSON(w, adj)
+	}
+	days := func(a history.Adjustment) string {
+		if a.EpochDurationSec == 0 {
+			return ""
+		}
+		return ff(float64(a.EpochDurationSec)/86400, 2)
+	}
+	if *df.asCSV {
+		rows := make([][]string, len(adj))
+		for i, a := range adj {
+			rows[i] = []string{strconv.FormatInt(a.Height, 10), a.Date, a.Bits, strconv.FormatFloat(a.Difficulty, 'g', -1, 64),
+				ff(a.ChangePct, 4), strconv.FormatInt(a.EpochDurationSec, 10), days(a)}
+		}
+		return writeCSV(w, []string{"height", "date", "bits", "difficulty", "change_pct", "epoch_duration_sec", "epoch_days"}, rows)
+	}
+	t := newTable(w)
+	fmt.Fprintln(t, "HEIGHT\tDATE\tBITS\tDIFFICULTY\tCHANGE\tEPOCH DAYS\tMEAN INTERVAL")
+	lo, hi := adj[0], adj[0]
+	for _, a := range adj {
+		d, mi := days(a), ""
+		if d == "" {
+			d = "-"
+		} else {
+			mi = ff(a.MeanIntervalSec, 0) + " s"
+		}
+		fmt.Fprintf(t, "%d\t%s\t%s\t%s\t%+.2f%%\t%s\t%s\n", a.Height, a.Date, a.Bits, siNumber(a.Difficulty), a.ChangePct, d, mi)
+		if a.ChangePct < lo.ChangePct {
+			lo = a
+		}
+		if a.ChangePct > hi.ChangePct {
+			hi = a
+		}
+	}
+	if err := t.Flush(); err != nil {
+		return err
+	}
+	fmt.Fprintf(w, "\n%d adjustments; largest drop %+.2f%% at %d (%s); largest rise %+.2f%% at %d (%s)\n",
+		len(adj), lo.ChangePct, lo.Height, lo.Date, hi.ChangePct, hi.Height, hi.Date)
+	return nil
+}
+
+func printHashrateHistory(w io.Writer, df *dbFlags, days []history.DayHashrate) error {
+	if *df.asJSON {
+		return writeJSON(w, days)
+	}
+	if *df.asCSV {
+		rows := make([][]string, len(days))
+		g := func(v float64) string { return strconv.FormatFloat(v, 'g', -1, 64) }
+		for i, d := range days {
+			rows[i] = []string{d.Date, strconv.FormatInt(d.Blocks, 10), g(d.MeanDifficulty), g(d.HashrateHs), g(d.LowerHs), g(d.UpperHs), g(d.Confidence)}
+		}
+		return writeCSV(w, []string{"date", "blocks", "mean_difficulty", "hashrate_hs", "lower_hs", "upper_hs", "confidence"}, rows)
+	}
+	t := newTable(w)
+	conf := 0.0
+	if len(days) > 0 {
+		conf = days[0].Confidence
+	}
+	fmt.Fprintf(t, "DATE\tBLOCKS\tDIFFICULTY\tHASHRATE\t%g%% INTERVAL\n", 100*conf)
+	for _, d := range days {
+		fmt.Fprintf(t, "%s\t%d\t%s\t%s\t%s .. %s\n", d.Date, d.Blocks, siNumber(d.MeanDifficulty), siHashrate(d.HashrateHs), siHashrate(d.LowerHs), siHashrate(d.UpperHs))
+	}
+	if err := t.Flush(); err != nil {
+		return err
+	}
+	fmt.Fprintln(w, "\nHashrate = sum over the day's blocks of difficulty x 2^32 / 86,400 s (the day's expected work); the interval is exact for a Poisson count of blocks.")
+	return nil
+}
+
+// parseWindow reads a window such as 24h, 3d, 1w, 1m (30 days), 6m or
+// 1y (365 days), the spans mempool.space offers.
+func parseWindow(s string) (time.Duration, error) {
+	bad := usagef("--window %q is not a window (allowed: a positive number followed by h, d, w, m (30 days) or y (365 days), e.g. 24h, 1w, 3m, 1y)", s)
+	if len(s) < 2 {
+		return 0, bad
+	}
+	n, err := strconv.ParseFloat(s[:len(s)-1], 64)
+	if err != nil || !(n > 0) || math.IsInf(n, 0) {
+		return 0, bad
+	}
+	unit := map[byte]time.Duration{'h': time.Hour, 'd': 24 * time.Hour, 'w': 7 * 24 * time.Hour, 'm': 30 * 24 * time.Hour, 'y': 365 * 24 * time.Hour}[s[len(s)-1]]
+	if unit == 0 || n*float64(unit) > float64(50*365*24*time.Hour) {
+		return 0, bad
+	}
+	return time.Duration(n * float64(unit)), nil
+}
+
+func runPools(ctx context.Context, env *Env, args []string) error {
+	fs := newFlags(env, "pools", poolsUsage)
+	df := addDBFlags(fs, env)
+	window := fs.String("window", "1w", "span ending at the newest stored block: 24h, 3d, 1w, 1m (30 days), 3m, 1y (365 days); ignored with --from/--to")
+	poolsFile := fs.String("pools", "", "pools definition file for display names (mempool mining-pools pools-v2 JSON; default: the embedded list)")
+	pos, err := parseFlags(fs, args)
+	if err != nil {
+		return err
+	}
+	if len(pos) > 0 {
+		return usagef("pools takes no arguments, got %q", pos)
+	}
+	if err := df.check(); err != nil {
+		return err
+	}
+	rg, err := df.rng()
+	if err != nil {
+		return err
+	}
+	ranged := !rg.From.IsZero() || !rg.To.IsZero()
+	if ranged && flagWasSet(fs, "window") {
+		return usagef("--window and --from/--to: choose one")
+	}
+	win, err := parseWindow(*window)
+	if err != nil {
+		return err
+	}
+	ps, err := loadPools(*poolsFile)
+	if err != nil {
+		return err
+	}
+	names := func(slug string) string { return ps.Name(slug) }
+	db, _, err := df.open(ctx, env)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	var rep history.PoolReport
+	if ranged {
+		from, to := rg.From, rg.To
+		if from.IsZero() {
+			from = time.Unix(0, 0)
+		}
+		if to.IsZero() {
+			last, ok, err := db.LastBlock(ctx)
+			if err != nil {
+				return err
+			}
+			if !ok {
+				return history.ErrNoData
+			}
+			to = time.Unix(last.Time+1, 0)
+		}
+		rep, err = history.Pools(ctx, db, from, to, names)
+	} else {
+		rep, err = history.PoolsWindow(ctx, db, win, names)
+	}
+	if err != nil {
+		return err
+	}
+	return printPools(env.Stdout, df, rep)
+}
+
+// loadPools reads a pools definition file, or returns the embedded list.
+func loadPools(path string) (*chain.Pools, error) {
+	if path == "" {
+		return chain.DefaultPools(), nil
+	}
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, fmt.Errorf("--pools: %w", err)
+	}
+	defer f.Close()
+	ps, err := chain.ParsePools(f)
+	if err != nil {
+		return nil, fmt.Errorf("--pools %s: %w", path, err)
+	}
+	return ps, nil
+}
+
+func printPools(w io.Writer, df *dbFlags, rep history.PoolReport) error {
+	if *df.asJSON {
+		return writeJSON(w, rep)
+	}
+	if *df.asCSV {
+		rows := make([][]string, len(rep.Pools))
+		for i, p := range rep.Pools {
+			rows[i] = []string{p.Slug, p.Name, strconv.FormatInt(p.Blocks, 10), strconv.FormatFloat(p.Share, 'g', -1, 64)}
+		}
+		return writeCSV(w, []string{"slug", "name", "blocks", "share"}, rows)
+	}
+	from, to := time.Unix(rep.From, 0).UTC(), time.Unix(rep.To, 0).UTC()
+	fmt.Fprintf(w, "%s blocks from %s to %s\n\n", commas(rep.Blocks), from.Format("2006-01-02 15:04"), to.Format("2006-01-02 15:04 UTC"))
+	t := newTable(w)
+	fmt.Fprintln(t, "#\tPOOL\tBLOCKS\tSHARE\tCUMULATIVE")
+	cum := 0.0
+	for i, p := range rep.Pools {
+		cum += p.Share
+		fmt.Fprintf(t, "%d\t%s\t%d\t%.2f%%\t%.2f%%\n", i+1, p.Name, p.Blocks, 100*p.Share, 100*cum)
+	}
+	if err := t.Flush(); err != nil {
+		return err
+	}
+	fmt.Fprintf(w, "\nHHI %.4f (%.0f on the 0-10,000 scale); Nakamoto coefficient %d pools for > 50%%, %d for > 33%%", rep.HHI, 1e4*rep.HHI, rep.Nakamoto50, rep.Nakamoto33)
+	if rep.UnknownBlocks > 0 {
+		fmt.Fprintf(w, "; %d unattributed blocks count as one entity", rep.UnknownBlocks)
+	}
+	fmt.Fprintln(w)
+	return nil
+}

@@ -1,0 +1,13 @@
+// Package history answers history questions from stored chain data: every
+// difficulty adjustment, the network hashrate per day with its confidence
+// interval, hashvalue and hashprice per day, week or epoch, and block shares
+// by mining pool with their concentration (HHI, Nakamoto coefficient).
+//
+// It reads through the small interfaces declared here (BlockReader,
+// PriceReader), which store.DB implements; the domain math comes from
+// consensus, hashprice and security. These are the library functions the
+// CLI (hashlab history, hashlab pools) and the server use.
+//
+// history does no I/O of its own beyond its readers; it must not import
+// cmd/, server or store. Domain packages must not import it.
+package history

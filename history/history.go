@@ -1,0 +1,476 @@
+package history
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math"
+	"sort"
+	"time"
+
+	"github.com/hashlab/hashlab/chain"
+	"github.com/hashlab/hashlab/consensus"
+	"github.com/hashlab/hashlab/hashprice"
+	"github.com/hashlab/hashlab/security"
+)
+
+// BlockReader is what history needs of a chain store.
+type BlockReader interface {
+	// BlocksByTime calls fn for every block whose header time t has
+	// from <= t < to (Unix seconds), ascending by height.
+	BlocksByTime(ctx context.Context, from, to int64, fn func(chain.BlockRecord) error) error
+	// EpochBoundaries calls fn for every block whose height%interval is
+	// 0 or interval-1, ascending.
+	EpochBoundaries(ctx context.Context, interval int64, fn func(chain.BlockRecord) error) error
+	// LastBlock returns the highest stored block.
+	LastBlock(ctx context.Context) (chain.BlockRecord, bool, error)
+}
+
+// PriceReader gives daily BTC prices in USD keyed by UTC date
+// "2006-01-02".
+type PriceReader interface {
+	Prices(ctx context.Context) (map[string]float64, error)
+}
+
+// ErrNoData is returned when the store holds nothing in the asked range.
+var ErrNoData = errors.New("history: no blocks in the database for this range (import or ingest some first)")
+
+// ErrInput is wrapped by errors about bad arguments.
+var ErrInput = errors.New("history: bad input")
+
+const two32 = 4294967296.0
+
+// Adjustment is one difficulty retarget.
+type Adjustment struct {
+	Height     int64   `json:"height"`
+	Time       int64   `json:"time"` // header time of the first block of the new epoch
+	Date       string  `json:"date"`
+	Bits       string  `json:"bits"`
+	Difficulty float64 `json:"difficulty"`
+	// ChangePct is the difficulty change in percent (-27.94 = -27.94%).
+	ChangePct float64 `json:"change_pct"`
+	// EpochDurationSec is the time from the first to the last block of
+	// the epoch that ended (2015 block intervals); 0 when either block is
+	// not stored. MeanIntervalSec is that over 2015.
+	EpochDurationSec int64   `json:"epoch_duration_sec"`
+	MeanIntervalSec  float64 `json:"mean_interval_sec,omitempty"`
+}
+
+// Adjustments returns every retarget the store can show: each height
+// k*interval whose block and the previous epoch's bits (from block
+// k*interval-1 or (k-1)*interval) are stored with known bits, oldest
+// first.
+func Adjustments(ctx context.Context, r BlockReader, p *consensus.Params) ([]Adjustment, error) {
+	interval := p.RetargetInterval()
+	byHeight := map[int64]chain.BlockRecord{}
+	var heights []int64
+	err := r.EpochBoundaries(ctx, interval, func(b chain.BlockRecord) error {
+		byHeight[b.Height] = b
+		if b.Height%interval == 0 {
+			heights = append(heights, b.Height)
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	if len(byHeight) == 0 {
+		return nil, ErrNoData
+	}
+	var out []Adjustment
+	for _, h := range heights {
+		cur := byHeight[h]
+		if h == 0 || cur.Bits == 0 {
+			continue
+		}
+		var oldBits uint32
+		last, haveLast := byHeight[h-1]
+		first, haveFirst := byHeight[h-interval]
+		switch {
+		case haveLast && last.Bits != 0:
+			oldBits = last.Bits
+		case haveFirst && first.Bits != 0:
+			oldBits = first.Bits
+		default:
+			continue
+		}
+		d, old := consensus.Difficulty(cur.Bits), consensus.Difficulty(oldBits)
+		a := Adjustment{Height: h, Time: cur.Time, Date: date(cur.Time), Bits: fmt.Sprintf("%08x", cur.Bits), Difficulty: d, ChangePct: 100 * (d/old - 1)}
+		if haveLast && haveFirst && last.Time > 0 && first.Time > 0 {
+			a.EpochDurationSec = last.Time - first.Time
+			a.MeanIntervalSec = float64(a.EpochDurationSec) / float64(interval-1)
+		}
+		out = append(out, a)
+	}
+	return out, nil
+}
+
+// DayHashrate is the estimated network hashrate of one UTC day.
+type DayHashrate struct {
+	Date string `json:"date"`
+	// Blocks is the number of blocks whose header time falls in the day.
+	Blocks int64 `json:"blocks"`
+	// MeanDifficulty is the mean difficulty of those blocks.
+	MeanDifficulty float64 `json:"mean_difficulty"`
+	// HashrateHs is the expected work of the day's blocks over 86,400 s:
+	// sum(difficulty * 2^32) / 86400 (the definition Coin Metrics uses).
+	HashrateHs float64 `json:"hashrate_hs"`
+	// LowerHs and UpperHs bound it with the exact (Garwood) interval for
+	// a Poisson count at the given confidence.
+	LowerHs    float64 `json:"lower_hs"`
+	UpperHs    float64 `json:"upper_hs"`
+	Confidence float64 `json:"confidence"`
+}
+
+// Range is a half-open time range [From, To); zero times are unbounded.
+type Range struct{ From, To time.Time }
+
+func (rg Range) bounds() (int64, int64) {
+	from, to := int64(math.MinInt64), int64(math.MaxInt64)
+	if !rg.From.IsZero() {
+		from = rg.From.Unix()
+	}
+	if !rg.To.IsZero() {
+		to = rg.To.Unix()
+	}
+	return from, to
+}
+
+// Hashrate estimates the network hashrate for every UTC day in rg that the
+// store covers completely (the first and last day of the data are left
+// out, since blocks outside the data would belong to them), with a
+// confidence interval (e.g. 0.95). Blocks without known bits are an error.
+func Hashrate(ctx context.Context, r BlockReader, rg Range, confidence float64) ([]DayHashrate, error) {
+	if !(confidence > 0 && confidence < 1) {
+		return nil, fmt.Errorf("%w: confidence %v (allowed: 0 < c < 1)", ErrInput, confidence)
+	}
+	from, to := rg.bounds()
+	// Read one day more on each side. A day is complete when the store
+	// holds every height from one below its lowest block to one above
+	// its highest: that leaves out the first and last day of the data
+	// and days among sparse headers (e.g. epoch boundaries only), and
+	// keeps the days at the edge of rg.
+	qFrom, qTo := from, to
+	if qFrom != math.MinInt64 {
+		qFrom -= 86400
+	}
+	if qTo != math.MaxInt64 {
+		qTo += 86400
+	}
+	type acc struct {
+		n          int64
+		work       float64
+		minH, maxH int64
+	}
+	days := map[int64]*acc{}
+	// gaps holds the first missing height after each run of stored
+	// heights, and gapEnd the next stored height.
+	var gaps, gapEnd []int64
+	prevH := int64(math.MinInt64)
+	err := r.BlocksByTime(ctx, qFrom, qTo, func(b chain.BlockRecord) error {
+		if b.Bits == 0 {
+			return fmt.Errorf("history: block %d has no bits (import its header, or the blocks CSV for mainnet)", b.Height)
+		}
+		if b.Height != prevH+1 {
+			gaps, gapEnd = append(gaps, prevH+1), append(gapEnd, b.Height)
+		}
+		prevH = b.Height
+		day := floorDay(b.Time)
+		a := days[day]
+		if a == nil {
+			a = &acc{minH: b.Height}
+			days[day] = a
+		}
+		a.n++
+		a.work += consensus.Difficulty(b.Bits) * two32
+		a.maxH = b.Height
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	gaps, gapEnd = append(gaps, prevH+1), append(gapEnd, math.MaxInt64)
+	// complete reports whether heights lo..hi are all stored.
+	complete := func(lo, hi int64) bool {
+		// The first gap that ends after lo must start after hi.
+		i := sort.Search(len(gaps), func(i int) bool { return gapEnd[i] > lo })
+		return i == len(gaps) || gaps[i] > hi
+	}
+	var keys []int64
+	for d, a := range days {
+		if d >= from && d+86400 <= to && complete(a.minH-1, a.maxH+1) {
+			keys = append(keys, d)
+		}
+	}
+	if len(keys) == 0 {
+		return nil, ErrNoData
+	}
+	sort.Slice(keys, func(i, j int) bool { return keys[i] < keys[j] })
+	out := make([]DayHashrate, 0, len(keys))
+	for _, d := range keys {
+		a := days[d]
+		est, err := hashprice.EstimateHashrate(a.work, a.n, 86400, confidence)
+		if err != nil {
+			return nil, err
+		}
+		// Counting blocks in a fixed day (not waiting for the n-th
+		// block): the upper bound uses n+1 (Garwood).
+		lo, _ := hashprice.PoissonRateFactors(a.n, confidence)
+		_, hi := hashprice.PoissonRateFactors(a.n+1, confidence)
+		hi *= float64(a.n+1) / float64(a.n)
+		out = append(out, DayHashrate{Date: date(d), Blocks: a.n, MeanDifficulty: a.work / two32 / float64(a.n),
+			HashrateHs: est.HashesPerSec, LowerHs: est.HashesPerSec * lo, UpperHs: est.HashesPerSec * hi, Confidence: confidence})
+	}
+	return out, nil
+}
+
+// Period groups history points.
+type Period string
+
+// Periods of Hashprice.
+const (
+	Day   Period = "day"
+	Week  Period = "week" // ISO weeks, Monday 00:00 UTC
+	Epoch Period = "epoch"
+)
+
+// ParsePeriod reads day, week or epoch.
+func ParsePeriod(s string) (Period, error) {
+	switch Period(s) {
+	case Day, Week, Epoch:
+		return Period(s), nil
+	}
+	return "", fmt.Errorf("%w: period %q (allowed: day, week, epoch)", ErrInput, s)
+}
+
+// HashpricePoint is hashvalue (and hashprice when prices are known) over
+// one period.
+type HashpricePoint struct {
+	// Start is the period's start: its UTC day, Monday, or the epoch's
+	// first stored block time.
+	Start       string `json:"start"`
+	FirstHeight int64  `json:"first_height"`
+	LastHeight  int64  `json:"last_height"`
+	Blocks      int64  `json:"blocks"`
+	// Difficulty is the mean difficulty of the period's blocks.
+	Difficulty float64 `json:"difficulty"`
+	// BTCPerPHDay is the hashvalue: BTC a PH/s earns per day, the mean
+	// over the period's blocks of (subsidy + fees) / (difficulty * 2^32)
+	// * 1e15 * 86400.
+	BTCPerPHDay float64 `json:"btc_per_ph_day"`
+	// USDPerPHDay is the hashprice: the same mean with each block's
+	// reward valued at its day's price; nil unless every day of the
+	// period has a price.
+	USDPerPHDay *float64 `json:"usd_per_ph_day"`
+	// FeesIncluded is true when every block's fees are known (blocks
+	// ingested from a node); otherwise the figures are subsidy only for
+	// the blocks without fees. FeeBlocks counts blocks with known fees.
+	FeesIncluded bool  `json:"fees_included"`
+	FeeBlocks    int64 `json:"fee_blocks"`
+}
+
+// Hashprice returns hashvalue per period for the blocks in rg, and
+// hashprice in USD where prices (pr, may be nil) cover the period.
+func Hashprice(ctx context.Context, r BlockReader, pr PriceReader, p *consensus.Params, rg Range, every Period) ([]HashpricePoint, error) {
+	if _, err := ParsePeriod(string(every)); err != nil {
+		return nil, err
+	}
+	var prices map[string]float64
+	if pr != nil {
+		var err error
+		if prices, err = pr.Prices(ctx); err != nil {
+			return nil, err
+		}
+	}
+	from, to := rg.bounds()
+	interval := p.RetargetInterval()
+	type acc struct {
+		pt      HashpricePoint
+		sumD    float64
+		sumBTC  float64
+		sumUSD  float64
+		missing bool
+	}
+	var order []int64
+	groups := map[int64]*acc{}
+	err := r.BlocksByTime(ctx, from, to, func(b chain.BlockRecord) error {
+		if b.Bits == 0 {
+			return fmt.Errorf("history: block %d has no bits (import its header, or the blocks CSV for mainnet)", b.Height)
+		}
+		var key int64
+		switch every {
+		case Day:
+			key = floorDay(b.Time)
+		case Week:
+			key = floorWeek(b.Time)
+		case Epoch:
+			key = b.Height / interval
+		}
+		a := groups[key]
+		if a == nil {
+			a = &acc{pt: HashpricePoint{FirstHeight: b.Height, FeesIncluded: true}}
+			switch every {
+			case Epoch:
+				a.pt.Start = date(b.Time)
+			default:
+				a.pt.Start = date(key)
+			}
+			groups[key] = a
+			order = append(order, key)
+		}
+		fees := consensus.Sats(0)
+		if b.Source == "rpc" {
+			fees = consensus.Sats(b.FeesSats)
+			a.pt.FeeBlocks++
+		} else {
+			a.pt.FeesIncluded = false
+		}
+		d := consensus.Difficulty(b.Bits)
+		res, err := hashprice.Compute(hashprice.Inputs{Difficulty: d, Height: b.Height, FeesPerBlock: fees, Params: p})
+		if err != nil {
+			return fmt.Errorf("history: block %d: %w", b.Height, err)
+		}
+		a.pt.Blocks++
+		a.pt.LastHeight = max(a.pt.LastHeight, b.Height)
+		a.pt.FirstHeight = min(a.pt.FirstHeight, b.Height)
+		a.sumD += d
+		a.sumBTC += res.BTCPerPHDay
+		if usd, ok := prices[date(b.Time)]; ok {
+			a.sumUSD += res.BTCPerPHDay * usd
+		} else {
+			a.missing = true
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	if len(order) == 0 {
+		return nil, ErrNoData
+	}
+	sort.Slice(order, func(i, j int) bool { return order[i] < order[j] })
+	out := make([]HashpricePoint, 0, len(order))
+	for _, k := range order {
+		a := groups[k]
+		n := float64(a.pt.Blocks)
+		a.pt.Difficulty = a.sumD / n
+		a.pt.BTCPerPHDay = a.sumBTC / n
+		if !a.missing {
+			v := a.sumUSD / n
+			a.pt.USDPerPHDay = &v
+		}
+		out = append(out, a.pt)
+	}
+	return out, nil
+}
+
+// PoolShare is one pool's blocks in a window.
+type PoolShare struct {
+	Slug   string  `json:"slug"`
+	Name   string  `json:"name"`
+	Blocks int64   `json:"blocks"`
+	Share  float64 `json:"share"`
+}
+
+// PoolReport is block shares by pool over a window, with concentration.
+// "unknown" (unattributed blocks) counts as one entity in HHI and the
+// Nakamoto coefficients, as mempool.space shows it.
+type PoolReport struct {
+	From   int64       `json:"from"` // Unix seconds, inclusive
+	To     int64       `json:"to"`   // exclusive
+	Blocks int64       `json:"blocks"`
+	Pools  []PoolShare `json:"pools"`
+	// HHI is the Herfindahl-Hirschman index of the shares (0..1).
+	HHI float64 `json:"hhi"`
+	// Nakamoto50 is the fewest pools that together mined more than half
+	// of the blocks; Nakamoto33 more than a third.
+	Nakamoto50 int `json:"nakamoto_coefficient_50"`
+	Nakamoto33 int `json:"nakamoto_coefficient_33"`
+	// UnknownBlocks counts blocks attributed to no pool.
+	UnknownBlocks int64 `json:"unknown_blocks"`
+}
+
+// Pools counts blocks per pool among blocks with from <= time < to.
+// names maps a slug to a display name (nil: the slug).
+func Pools(ctx context.Context, r BlockReader, from, to time.Time, names func(slug string) string) (PoolReport, error) {
+	if !from.Before(to) {
+		return PoolReport{}, fmt.Errorf("%w: from %s is not before to %s", ErrInput, from.UTC().Format(time.RFC3339), to.UTC().Format(time.RFC3339))
+	}
+	rep := PoolReport{From: from.Unix(), To: to.Unix()}
+	counts := map[string]int64{}
+	err := r.BlocksByTime(ctx, rep.From, rep.To, func(b chain.BlockRecord) error {
+		slug := b.Pool
+		if slug == "" {
+			slug = "unknown"
+		}
+		counts[slug]++
+		rep.Blocks++
+		return nil
+	})
+	if err != nil {
+		return rep, err
+	}
+	if rep.Blocks == 0 {
+		return rep, ErrNoData
+	}
+	shares := make([]security.Share, 0, len(counts))
+	for slug, n := range counts {
+		name := slug
+		if names != nil {
+			if s := names(slug); s != "" {
+				name = s
+			}
+		}
+		rep.Pools = append(rep.Pools, PoolShare{Slug: slug, Name: name, Blocks: n, Share: float64(n) / float64(rep.Blocks)})
+		shares = append(shares, security.Share{Name: slug, Share: float64(n)})
+		if slug == "unknown" {
+			rep.UnknownBlocks = n
+		}
+	}
+	sort.Slice(rep.Pools, func(i, j int) bool {
+		if rep.Pools[i].Blocks != rep.Pools[j].Blocks {
+			return rep.Pools[i].Blocks > rep.Pools[j].Blocks
+		}
+		return rep.Pools[i].Slug < rep.Pools[j].Slug
+	})
+	norm, err := security.Normalize(shares)
+	if err != nil {
+		return rep, err
+	}
+	rep.HHI = security.HHI(norm)
+	rep.Nakamoto50 = security.NakamotoCoefficient(norm, 0.5)
+	rep.Nakamoto33 = security.NakamotoCoefficient(norm, 1.0/3)
+	return rep, nil
+}
+
+// PoolsWindow is Pools over the window that ends at the newest stored
+// block (inclusive).
+func PoolsWindow(ctx context.Context, r BlockReader, window time.Duration, names func(string) string) (PoolReport, error) {
+	if window <= 0 {
+		return PoolReport{}, fmt.Errorf("%w: window %s (allowed: > 0)", ErrInput, window)
+	}
+	last, ok, err := r.LastBlock(ctx)
+	if err != nil {
+		return PoolReport{}, err
+	}
+	if !ok {
+		return PoolReport{}, ErrNoData
+	}
+	to := time.Unix(last.Time+1, 0)
+	return Pools(ctx, r, to.Add(-window), to, names)
+}
+
+func floorDay(t int64) int64 {
+	return t - ((t%86400)+86400)%86400
+}
+
+// floorWeek returns the Monday 00:00 UTC of t's ISO week.
+func floorWeek(t int64) int64 {
+	d := floorDay(t)
+	// 1970-01-01 was a Thursday: days since the epoch + 3 mod 7 is the
+	// weekday with Monday = 0.
+	wd := ((d/86400)+3)%7 + 7
+	return d - (wd%7)*86400
+}
+
+func date(t int64) string { return time.Unix(t, 0).UTC().Format(time.DateOnly) }
