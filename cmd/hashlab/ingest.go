@@ -33,7 +33,7 @@ const (
 const defaultRPCURL = "http://127.0.0.1:8332"
 
 func runIngest(ctx context.Context, env *Env, args []string) error {
-	fs := newFlags(env, "ingest", "ingest [--rpc URL] [--rpc-user U --rpc-pass P | --rpc-cookie FILE] [--db FILE] [--workers N] [--batch N] [--from-height N] [--follow [--poll D]] [--json]")
+	fs := newFlags(env, "ingest", "ingest [--rpc URL] [--rpc-user U --rpc-pass P | --rpc-cookie FILE] [--db FILE] [--workers N] [--batch N] [--from-height N] [--follow [--poll D]] [--pools FILE] [--json]")
 	rpcURL := fs.String("rpc", "", "node JSON-RPC URL (env "+envRPCURL+"; default "+defaultRPCURL+")")
 	rpcUser := fs.String("rpc-user", "", "RPC user (env "+envRPCUser+")")
 	rpcPass := fs.String("rpc-pass", "", "RPC password (env "+envRPCPassword+")")
@@ -46,6 +46,7 @@ func runIngest(ctx context.Context, env *Env, args []string) error {
 	follow := fs.Bool("follow", false, "keep following the tip until interrupted (Ctrl-C), then print the summary")
 	poll := fs.Duration("poll", ingest.DefaultPollInterval, "with --follow: how often to ask the node for new blocks")
 	asJSON := fs.Bool("json", false, "print the summary as JSON")
+	poolsFile := fs.String("pools", "", "pools definition file for attribution (mempool mining-pools pools-v2 JSON: coinbase tag regexes and payout addresses; default: the embedded list)")
 	pos, err := parseFlags(fs, args)
 	if err != nil {
 		return err
@@ -67,6 +68,11 @@ func runIngest(ctx context.Context, env *Env, args []string) error {
 	}
 	if *rpcTimeout <= 0 {
 		return usagef("--rpc-timeout %s must be positive", *rpcTimeout)
+	}
+
+	pools, err := loadPools(*poolsFile)
+	if err != nil {
+		return err
 	}
 
 	cfg, err := ingestRPCConfig(env, *rpcURL, *rpcUser, *rpcPass, *rpcCookie)
@@ -105,7 +111,7 @@ func runIngest(ctx context.Context, env *Env, args []string) error {
 		FromHeight:   *from,
 		Follow:       *follow,
 		PollInterval: *poll,
-		Attribute:    chain.Attribute,
+		Attribute:    pools.Attribute,
 		Now:          env.Now,
 		Logger:       env.Logger,
 		OnProgress: func(written, total int64) {
