@@ -19,7 +19,12 @@ import (
 	"github.com/hashlab/hashlab/store"
 )
 
-func TestMain(m *testing.M) { os.Exit(btcdtest.Main(m)) }
+func TestMain(m *testing.M) {
+	if path := os.Getenv(childDBEnv); path != "" {
+		os.Exit(ingestChild(path)) // the process TestIngestKillNineResumes kills
+	}
+	os.Exit(btcdtest.Main(m))
+}
 
 // minedBlock is a block the test built, with what it put in it: the
 // ground truth the database is checked against.
