@@ -232,13 +232,21 @@ func (s *Server) apiHashpriceHistory(r *http.Request) (any, error) {
 			out.AllTimeLow = p
 		}
 	}
+	noFees := false
+	for _, p := range pts {
+		noFees = noFees || !p.FeesIncluded
+	}
+	const subsidyOnly = "from the block subsidy alone where fees are unknown (the embedded epoch table and imported files have none; blocks ingested from a node do)"
 	if allUSD {
 		out.Unit = "USD/PH/day"
+		if noFees {
+			out.Note = "hashprice " + subsidyOnly
+		}
 	} else if len(pts) > 0 {
 		out.Unit = "BTC/PH/day"
 		out.Note = "no BTC price history: hashvalue in BTC per PH/s per day"
-		if !pts[0].FeesIncluded {
-			out.Note += ", from the block subsidy alone (fees are not in the embedded epoch table)"
+		if noFees {
+			out.Note += ", " + subsidyOnly
 		}
 	}
 	return out, nil

@@ -60,14 +60,70 @@ type ChainHistoryOptions struct {
 // blocks came from a node and USD where prices are stored, every
 // retarget the store holds, and block shares by pool. Every call reads
 // the store afresh, so blocks written by a running `hashlab ingest
-// --follow` show up at once. It holds no mutable state and is safe for
-// concurrent use as long as the reader is.
+// --follow` show up at once. It is safe for concurrent use as long as
+// the reader is. When the reader can say when
+// its data changed (Generationer), results are cached until the next
+// change.
 type ChainHistory struct {
 	r      ChainReader
 	p      *consensus.Params
 	source string
 	now    func() time.Time
 	name   func(string) string
+	cache  resultCache
+}
+
+// Generationer is implemented by a store that can say when its data
+// changed (*store.DB does): ChainHistory then caches query results until
+// the next change, so a dashboard's repeated full-history requests cost a
+// lookup instead of a scan of every block.
+type Generationer interface {
+	Generation(ctx context.Context) (int64, error)
+}
+
+// resultCache keeps query results for one data generation.
+type resultCache struct {
+	mu  sync.Mutex
+	gen int64
+	m   map[string]any
+}
+
+// maxCached bounds the entries kept for one generation.
+const maxCached = 256
+
+// cached returns the result for key at the store's current generation,
+// computing it with fn on a miss. Without a Generationer it always calls
+// fn. Errors are not cached.
+func cached[T any](ctx context.Context, h *ChainHistory, key string, fn func() (T, error)) (T, error) {
+	g, ok := h.r.(Generationer)
+	if !ok {
+		return fn()
+	}
+	gen, err := g.Generation(ctx)
+	if err != nil {
+		var zero T
+		return zero, err
+	}
+	c := &h.cache
+	c.mu.Lock()
+	if c.gen != gen || c.m == nil {
+		c.gen, c.m = gen, map[string]any{}
+	}
+	v, hit := c.m[key]
+	c.mu.Unlock()
+	if hit {
+		return v.(T), nil
+	}
+	out, err := fn()
+	if err != nil {
+		return out, err
+	}
+	c.mu.Lock()
+	if c.gen == gen && len(c.m) < maxCached {
+		c.m[key] = out
+	}
+	c.mu.Unlock()
+	return out, nil
 }
 
 var _ History = (*ChainHistory)(nil)
@@ -186,6 +242,12 @@ func (h *ChainHistory) Tip(ctx context.Context) (Tip, error) {
 // point covers; for epochs, the estimate from the epoch's first and last
 // stored block times.
 func (h *ChainHistory) Hashprice(ctx context.Context, from, to time.Time, every string) ([]HashpricePoint, error) {
+	key := fmt.Sprintf("hashprice %d %d %s", from.Unix(), to.Unix(), every)
+	pts, err := cached(ctx, h, key, func() ([]HashpricePoint, error) { return h.hashprice(ctx, from, to, every) })
+	return append([]HashpricePoint(nil), pts...), err
+}
+
+func (h *ChainHistory) hashprice(ctx context.Context, from, to time.Time, every string) ([]HashpricePoint, error) {
 	period, err := history.ParsePeriod(every)
 	if err != nil {
 		return nil, chainErr(err)
@@ -267,6 +329,11 @@ func (h *ChainHistory) Hashprice(ctx context.Context, from, to time.Time, every 
 // Adjustments implements History with history.Adjustments: every retarget
 // whose boundary blocks the store holds.
 func (h *ChainHistory) Adjustments(ctx context.Context) ([]Adjustment, error) {
+	adj, err := cached(ctx, h, "adjustments", func() ([]Adjustment, error) { return h.adjustments(ctx) })
+	return append([]Adjustment(nil), adj...), err
+}
+
+func (h *ChainHistory) adjustments(ctx context.Context) ([]Adjustment, error) {
 	adj, err := history.Adjustments(ctx, h.r, h.p)
 	if err != nil {
 		return nil, chainErr(err)
@@ -283,6 +350,18 @@ func (h *ChainHistory) Adjustments(ctx context.Context) ([]Adjustment, error) {
 // (display names; "unknown" for unattributed blocks) over the window
 // ending at the newest stored block, and the number of blocks.
 func (h *ChainHistory) Pools(ctx context.Context, window time.Duration) ([]security.Share, int64, error) {
+	type result struct {
+		shares []security.Share
+		blocks int64
+	}
+	r, err := cached(ctx, h, "pools "+window.String(), func() (result, error) {
+		s, n, err := h.pools(ctx, window)
+		return result{s, n}, err
+	})
+	return append([]security.Share(nil), r.shares...), r.blocks, err
+}
+
+func (h *ChainHistory) pools(ctx context.Context, window time.Duration) ([]security.Share, int64, error) {
 	rep, err := history.PoolsWindow(ctx, h.r, window, h.name)
 	if err != nil {
 		return nil, 0, chainErr(err)

@@ -321,3 +321,50 @@ func TestChainHistoryEmptyStore(t *testing.T) {
 		t.Errorf("healthz: %d %s", r.status, r.body)
 	}
 }
+
+// countingStore counts the scans ChainHistory asks of the store.
+type countingStore struct {
+	*store.DB
+	scans int
+}
+
+func (c *countingStore) EpochBoundaries(ctx context.Context, interval int64, fn func(chain.BlockRecord) error) error {
+	c.scans++
+	return c.DB.EpochBoundaries(ctx, interval, fn)
+}
+
+// TestChainHistoryCachesUntilDataChanges: a repeated query is answered
+// from the cache; a write to the store (here a block, as ingest --follow
+// would write it) makes the next query read the store again and see it.
+func TestChainHistoryCachesUntilDataChanges(t *testing.T) {
+	ctx := context.Background()
+	db, err := store.Open(ctx, filepath.Join(t.TempDir(), "c.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	blk := func(h int64, bits uint32) chain.BlockRecord {
+		return chain.BlockRecord{Height: h, Hash: fmt.Sprintf("%064x", h), Time: 1_700_000_000 + h*600, Bits: bits, Source: store.SourceRPC}
+	}
+	if err := db.PutBlocks(ctx, []chain.BlockRecord{blk(2015, 0x1d00ffff), blk(2016, 0x1c7fffff)}); err != nil {
+		t.Fatal(err)
+	}
+	cs := &countingStore{DB: db}
+	h := NewChainHistory(cs, ChainHistoryOptions{})
+	for range 3 {
+		adj, err := h.Adjustments(ctx)
+		if err != nil || len(adj) != 1 {
+			t.Fatalf("adjustments %v, %v", adj, err)
+		}
+	}
+	if cs.scans != 1 {
+		t.Errorf("3 identical queries scanned the store %d times, want 1", cs.scans)
+	}
+	if err := db.PutBlocks(ctx, []chain.BlockRecord{blk(4031, 0x1c7fffff), blk(4032, 0x1c3fffff)}); err != nil {
+		t.Fatal(err)
+	}
+	adj, err := h.Adjustments(ctx)
+	if err != nil || len(adj) != 2 || cs.scans != 2 {
+		t.Errorf("after a write: %d adjustments, %d scans, %v; want 2 and 2", len(adj), cs.scans, err)
+	}
+}

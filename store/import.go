@@ -152,6 +152,13 @@ func (im *Import) Commit() error {
 	if im.done {
 		return errors.New("store: import already ended")
 	}
+	if im.Rows > 0 {
+		if err := bumpGeneration(im.ctx, im.tx); err != nil {
+			im.tx.Rollback()
+			im.end()
+			return err
+		}
+	}
 	err := im.tx.Commit()
 	im.end()
 	if err != nil {

@@ -53,3 +53,33 @@ func (d *DB) NodeTip(ctx context.Context) (height int64, at time.Time, ok bool, 
 	}
 	return height, time.Unix(sec, 0).UTC(), true, nil
 }
+
+// metaGeneration counts the transactions that changed blocks or prices.
+const metaGeneration = "generation"
+
+// bumpGeneration counts one more change of blocks or prices; call it in
+// the transaction that makes the change.
+func bumpGeneration(ctx context.Context, tx *sql.Tx) error {
+	_, err := tx.ExecContext(ctx, `INSERT INTO meta (key, value) VALUES (?, '1')
+		ON CONFLICT(key) DO UPDATE SET value = CAST(CAST(value AS INTEGER) + 1 AS TEXT)`, metaGeneration)
+	if err != nil {
+		return fmt.Errorf("store: counting the change: %w", err)
+	}
+	return nil
+}
+
+// Generation returns a number that changes whenever blocks or prices
+// change (ingest batches, rollbacks, imports that wrote rows), in this
+// process or another: readers cache query results under it. Recording
+// the node tip does not change it.
+func (d *DB) Generation(ctx context.Context) (int64, error) {
+	var v sql.NullString
+	err := d.db.QueryRowContext(ctx, `SELECT (SELECT value FROM meta WHERE key = ?)`, metaGeneration).Scan(&v)
+	if err != nil {
+		return 0, fmt.Errorf("store: reading the generation: %w", err)
+	}
+	if !v.Valid {
+		return 0, nil
+	}
+	return strconv.ParseInt(v.String, 10, 64)
+}

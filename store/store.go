@@ -280,7 +280,7 @@ func (d *DB) PutBlocks(ctx context.Context, blocks []chain.BlockRecord) error {
 				return fmt.Errorf("store: writing block %d: %w", b.Height, err)
 			}
 		}
-		return nil
+		return bumpGeneration(ctx, tx)
 	})
 }
 
@@ -295,7 +295,7 @@ func (d *DB) Rollback(ctx context.Context, forkHeight int64, ev Reorg) error {
 			ev.DetectedAt, ev.ForkHeight, ev.OldTipHeight, ev.OldTipHash, ev.NewTipHash, ev.Depth); err != nil {
 			return fmt.Errorf("store: recording the reorg: %w", err)
 		}
-		return nil
+		return bumpGeneration(ctx, tx)
 	})
 }
 
