@@ -51,14 +51,14 @@ func realChain(t *testing.T) *store.DB {
 	t.Helper()
 	blocks := sharedtest.Path(t, "blocks", "blocks_610683-946236_time_pool.csv.gz")
 	headers := sharedtest.Path(t, "headers", "epoch_boundary_headers_0-832608.bin")
-	daily := sharedtest.Path(t, "daily", "coinmetrics_btc_daily_2009-01-03_2026-03-23.csv")
+	prices := sharedtest.CoinMetricsPriceCSV(t)
 	realOnce.Do(func() {
 		dir, err := os.MkdirTemp("", "hashlab-history-test-")
 		if err != nil {
 			realErr = err
 			return
 		}
-		realErr = buildRealChain(filepath.Join(dir, "real.db"), blocks, headers, daily)
+		realErr = buildRealChain(filepath.Join(dir, "real.db"), blocks, headers, prices)
 	})
 	if realErr != nil {
 		t.Fatal(realErr)
@@ -66,7 +66,7 @@ func realChain(t *testing.T) *store.DB {
 	return realDB
 }
 
-func buildRealChain(path, blocks, headers, daily string) error {
+func buildRealChain(path, blocks, headers, prices string) error {
 	ctx := context.Background()
 	db, err := store.Open(ctx, path)
 	if err != nil {
@@ -94,19 +94,8 @@ func buildRealChain(path, blocks, headers, daily string) error {
 	if rep.Verify == nil || rep.Verify.MismatchCount != 0 {
 		return errors.New("epoch-boundary headers did not verify")
 	}
-	// A price CSV made from the daily file's PriceUSD column.
-	rows, err := readDaily(daily)
-	if err != nil {
-		return err
-	}
-	var b strings.Builder
-	b.WriteString("date,usd\n")
-	for _, r := range rows {
-		if r["PriceUSD"] != "" {
-			b.WriteString(r["time"] + "," + r["PriceUSD"] + "\n")
-		}
-	}
-	_, err = ingest.ImportPrices(ctx, db, strings.NewReader(b.String()))
+	// The price CSV a user would make from the daily file.
+	_, err = ingest.ImportPrices(ctx, db, strings.NewReader(prices))
 	return err
 }
 
@@ -329,24 +318,8 @@ func TestHashrateMatchesCoinMetrics(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	rows, err := readDaily(sharedtest.Path(t, "daily", "coinmetrics_btc_daily_2009-01-03_2026-03-23.csv"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	cm := map[string]map[string]string{}
-	for _, r := range rows {
-		cm[r["time"]] = r
-	}
-	adj, err := history.Adjustments(context.Background(), db, consensus.MainNet)
-	if err != nil {
-		t.Fatal(err)
-	}
-	nearRetarget := map[string]bool{}
-	for _, a := range adj {
-		for k := -1; k <= 1; k++ {
-			nearRetarget[time.Unix(a.Time, 0).UTC().AddDate(0, 0, k).Format(time.DateOnly)] = true
-		}
-	}
+	cm := coinMetricsByDay(t)
+	nearRetarget := retargetDays(t, db)
 	var compared, near int
 	var worst, worstNear float64
 	var worstDay string
@@ -407,24 +380,8 @@ func TestHashpriceMatchesCoinMetrics(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	rows, err := readDaily(sharedtest.Path(t, "daily", "coinmetrics_btc_daily_2009-01-03_2026-03-23.csv"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	cm := map[string]map[string]string{}
-	for _, r := range rows {
-		cm[r["time"]] = r
-	}
-	nearRetarget := map[string]bool{}
-	adj, err := history.Adjustments(context.Background(), db, consensus.MainNet)
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, a := range adj {
-		for k := -1; k <= 1; k++ {
-			nearRetarget[time.Unix(a.Time, 0).UTC().AddDate(0, 0, k).Format(time.DateOnly)] = true
-		}
-	}
+	cm := coinMetricsByDay(t)
+	nearRetarget := retargetDays(t, db)
 	var worst float64
 	var worstDay string
 	var low history.HashpricePoint
@@ -475,4 +432,33 @@ func mustLayout(s string) chain.Layout {
 		panic(err)
 	}
 	return l
+}
+
+// retargetDays returns the UTC days of every stored retarget and the days
+// beside them.
+func retargetDays(t *testing.T, db *store.DB) map[string]bool {
+	adj, err := history.Adjustments(context.Background(), db, consensus.MainNet)
+	if err != nil {
+		t.Fatal(err)
+	}
+	days := map[string]bool{}
+	for _, a := range adj {
+		for k := -1; k <= 1; k++ {
+			days[time.Unix(a.Time, 0).UTC().AddDate(0, 0, k).Format(time.DateOnly)] = true
+		}
+	}
+	return days
+}
+
+// coinMetricsByDay returns the Coin Metrics daily rows keyed by date.
+func coinMetricsByDay(t *testing.T) map[string]map[string]string {
+	rows, err := readDaily(sharedtest.Path(t, "daily", "coinmetrics_btc_daily_2009-01-03_2026-03-23.csv"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	cm := map[string]map[string]string{}
+	for _, r := range rows {
+		cm[r["time"]] = r
+	}
+	return cm
 }

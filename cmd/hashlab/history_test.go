@@ -98,23 +98,7 @@ func TestHistoryMustShow(t *testing.T) {
 }
 
 func writePriceCSV(t *testing.T, path string) {
-	f, err := os.Open(sharedtest.Path(t, "daily", "coinmetrics_btc_daily_2009-01-03_2026-03-23.csv"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	recs, err := csv.NewReader(f).ReadAll()
-	if err != nil {
-		t.Fatal(err)
-	}
-	var b strings.Builder
-	b.WriteString("date,usd\n")
-	for _, r := range recs[1:] {
-		if r[1] != "" {
-			b.WriteString(r[0] + "," + r[1] + "\n")
-		}
-	}
-	if err := os.WriteFile(path, []byte(b.String()), 0o644); err != nil {
+	if err := os.WriteFile(path, []byte(sharedtest.CoinMetricsPriceCSV(t)), 0o644); err != nil {
 		t.Fatal(err)
 	}
 }

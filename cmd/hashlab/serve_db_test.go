@@ -5,14 +5,10 @@ import (
 	"compress/gzip"
 	"context"
 	"encoding/json"
-	"io"
-	"net/http"
 	"os"
 	"path/filepath"
-	"regexp"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/hashlab/hashlab/internal/sharedtest"
 	"github.com/hashlab/hashlab/store"
@@ -78,33 +74,10 @@ func TestServeDBLiveHistory(t *testing.T) {
 		t.Fatalf("import: exit %d: %s", code, stderr)
 	}
 
-	var stderr syncBuffer
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	env := &Env{Stdout: io.Discard, Stderr: &stderr, Stdin: strings.NewReader(""), Now: time.Now, Getenv: func(string) string { return "" }}
-	done := make(chan int, 1)
-	go func() { done <- run(ctx, env, []string{"serve", "--addr", "127.0.0.1:0", "--db", dbPath}) }()
-	re := regexp.MustCompile(`serving on (http://127\.0\.0\.1:\d+)`)
-	var base string
-	for deadline := time.Now().Add(10 * time.Second); base == ""; {
-		if m := re.FindStringSubmatch(stderr.String()); m != nil {
-			base = m[1]
-		} else if time.Now().After(deadline) {
-			t.Fatalf("server did not start: %s", stderr.String())
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
+	base, stop := startServe(t, "--addr", "127.0.0.1:0", "--db", dbPath)
 	get := func(path string, v any) {
 		t.Helper()
-		res, err := http.Get(base + path)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer res.Body.Close()
-		b, _ := io.ReadAll(res.Body)
-		if res.StatusCode != 200 {
-			t.Fatalf("%s: %d %s", path, res.StatusCode, b)
-		}
+		b := httpGet200(t, base+path)
 		if err := json.Unmarshal(b, v); err != nil {
 			t.Fatalf("%s: %v: %s", path, err, b)
 		}
@@ -127,13 +100,5 @@ func TestServeDBLiveHistory(t *testing.T) {
 	if len(adj.Adjustments) != 2 || adj.Adjustments[0].Height != 610848 || adj.Adjustments[1].Height != 612864 {
 		t.Errorf("adjustments %+v, want 610848 and 612864 (the retargets the store holds)", adj.Adjustments)
 	}
-	cancel()
-	select {
-	case code := <-done:
-		if code != 0 {
-			t.Errorf("exit %d: %s", code, stderr.String())
-		}
-	case <-time.After(15 * time.Second):
-		t.Fatal("serve did not stop")
-	}
+	stop()
 }

@@ -36,34 +36,8 @@ func (s *syncBuffer) String() string {
 // and /metrics carries hashlab_hashprice_usd_per_ph_day; cancelling the
 // context shuts it down cleanly.
 func TestServeMustShow(t *testing.T) {
-	var stderr syncBuffer
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	env := &Env{Stdout: io.Discard, Stderr: &stderr, Stdin: strings.NewReader(""), Now: time.Now, Getenv: func(string) string { return "" }}
-	done := make(chan int, 1)
-	go func() { done <- run(ctx, env, []string{"serve", "--addr", "127.0.0.1:0"}) }()
-	re := regexp.MustCompile(`serving on (http://127\.0\.0\.1:\d+)`)
-	var base string
-	for deadline := time.Now().Add(10 * time.Second); base == ""; {
-		if m := re.FindStringSubmatch(stderr.String()); m != nil {
-			base = m[1]
-		} else if time.Now().After(deadline) {
-			t.Fatalf("server did not start: %s", stderr.String())
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
-	get := func(path string) []byte {
-		res, err := http.Get(base + path)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer res.Body.Close()
-		b, _ := io.ReadAll(res.Body)
-		if res.StatusCode != 200 {
-			t.Fatalf("%s: %d %s", path, res.StatusCode, b)
-		}
-		return b
-	}
+	base, stop := startServe(t, "--addr", "127.0.0.1:0")
+	get := func(path string) []byte { return httpGet200(t, base+path) }
 	var api, cli map[string]any
 	if err := json.Unmarshal(get("/api/v1/hashprice"), &api); err != nil {
 		t.Fatal(err)
@@ -85,15 +59,56 @@ func TestServeMustShow(t *testing.T) {
 	if m := get("/metrics"); !regexp.MustCompile(`(?m)^hashlab_hashprice_usd_per_ph_day 35\.7\d*$`).Match(m) {
 		t.Errorf("metrics:\n%s", m)
 	}
-	cancel()
-	select {
-	case code := <-done:
-		if code != 0 {
-			t.Errorf("exit %d: %s", code, stderr.String())
+	stop()
+}
+
+// startServe runs `hashlab serve args...` in-process until stop, which
+// cancels it and checks that it exits 0. It returns the base URL the
+// server printed.
+func startServe(t *testing.T, args ...string) (base string, stop func()) {
+	t.Helper()
+	var stderr syncBuffer
+	ctx, cancel := context.WithCancel(context.Background())
+	env := &Env{Stdout: io.Discard, Stderr: &stderr, Stdin: strings.NewReader(""), Now: time.Now, Getenv: func(string) string { return "" }}
+	done := make(chan int, 1)
+	go func() { done <- run(ctx, env, append([]string{"serve"}, args...)) }()
+	re := regexp.MustCompile(`serving on (http://127\.0\.0\.1:\d+)`)
+	for deadline := time.Now().Add(10 * time.Second); base == ""; {
+		if m := re.FindStringSubmatch(stderr.String()); m != nil {
+			base = m[1]
+		} else if time.Now().After(deadline) {
+			cancel()
+			t.Fatalf("server did not start: %s", stderr.String())
 		}
-	case <-time.After(15 * time.Second):
-		t.Fatal("serve did not stop")
+		time.Sleep(10 * time.Millisecond)
 	}
+	return base, func() {
+		t.Helper()
+		cancel()
+		select {
+		case code := <-done:
+			if code != 0 {
+				t.Errorf("exit %d: %s", code, stderr.String())
+			}
+		case <-time.After(15 * time.Second):
+			t.Fatal("serve did not stop")
+		}
+	}
+}
+
+// httpGet200 fetches url and fails the test unless it answers 200.
+func httpGet200(t *testing.T, url string) []byte {
+	t.Helper()
+	res, err := http.Get(url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer res.Body.Close()
+	b, _ := io.ReadAll(res.Body)
+	if res.StatusCode != 200 {
+		t.Fatalf("%s: %d %s", url, res.StatusCode, b)
+	}
+	return b
 }
 
 func TestServeRefusesPublicAddressWithoutToken(t *testing.T) {

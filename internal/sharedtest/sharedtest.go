@@ -4,8 +4,10 @@
 package sharedtest
 
 import (
+	"encoding/csv"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 )
 
@@ -48,4 +50,39 @@ func DataDir(tb testing.TB) string {
 func Path(tb testing.TB, elem ...string) string {
 	tb.Helper()
 	return filepath.Join(append([]string{DataDir(tb)}, elem...)...)
+}
+
+// CoinMetricsPriceCSV returns a "date,usd" CSV of the daily PriceUSD
+// column of the Coin Metrics file in daily/, one row per day that has a
+// price: the price file a user would make to `hashlab import prices`.
+// Coin Metrics data is CC BY-NC: tests may use it, the product never
+// ships it.
+func CoinMetricsPriceCSV(tb testing.TB) string {
+	tb.Helper()
+	f, err := os.Open(Path(tb, "daily", "coinmetrics_btc_daily_2009-01-03_2026-03-23.csv"))
+	if err != nil {
+		tb.Fatal(err)
+	}
+	defer f.Close()
+	recs, err := csv.NewReader(f).ReadAll()
+	if err != nil {
+		tb.Fatal(err)
+	}
+	col := -1
+	for i, name := range recs[0] {
+		if name == "PriceUSD" {
+			col = i
+		}
+	}
+	if col < 0 {
+		tb.Fatal("sharedtest: no PriceUSD column in the Coin Metrics file")
+	}
+	var b strings.Builder
+	b.WriteString("date,usd\n")
+	for _, r := range recs[1:] {
+		if r[col] != "" {
+			b.WriteString(r[0] + "," + r[col] + "\n")
+		}
+	}
+	return b.String()
 }
