@@ -261,3 +261,31 @@ func round6(v float64) float64 {
 	p := math.Pow(10, 5-e)
 	return math.Round(v*p) / p
 }
+
+// addBatch adds vals as add would, one by one, with the common case (a
+// finite value whose bin is inside the dense window) inlined: the
+// Monte Carlo runner adds a batch of paths' values to each histogram in
+// turn.
+func (h *hist) addBatch(sc Scale, width float64, vals []float32) {
+	for _, f := range vals {
+		v := float64(f)
+		if v != v || math.IsInf(v, 0) || len(h.counts) == 0 || h.binned() == 0 || (sc == Log && v < logFloor) {
+			h.add(sc, width, v)
+			continue
+		}
+		h.n++
+		h.min = min(h.min, v)
+		h.max = max(h.max, v)
+		var b int32
+		if sc == Log {
+			b = int32(math.Float64bits(v) >> logShift)
+		} else {
+			b = binOf(sc, width, v)
+		}
+		if i := uint32(b - h.lo); i < uint32(len(h.counts)) {
+			h.counts[i]++
+		} else {
+			h.addBin(b, 1)
+		}
+	}
+}

@@ -210,11 +210,7 @@ func (a *agg) flush(m *model) {
 		sp := m.spec(i)
 		hs := a.daily[i]
 		for d := 0; d < days; d++ {
-			b := a.batch[(i*days+d)*batchPaths:][:a.inBatch]
-			h := &hs[d]
-			for _, v := range b {
-				h.add(sp.scale, sp.width, float64(v))
-			}
+			hs[d].addBatch(sp.scale, sp.width, a.batch[(i*days+d)*batchPaths:][:a.inBatch])
 		}
 	}
 	a.inBatch = 0
