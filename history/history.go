@@ -160,6 +160,7 @@ func Hashrate(ctx context.Context, r BlockReader, rg Range, confidence float64) 
 	type acc struct {
 		n          int64
 		work       float64
+		d0, dSum   float64 // first difficulty, and the sum of the others' differences from it
 		minH, maxH int64
 	}
 	days := map[int64]*acc{}
@@ -182,7 +183,13 @@ func Hashrate(ctx context.Context, r BlockReader, rg Range, confidence float64) 
 			days[day] = a
 		}
 		a.n++
-		a.work += consensus.Difficulty(b.Bits) * two32
+		d := consensus.Difficulty(b.Bits)
+		a.work += d * two32
+		if a.n == 1 {
+			a.d0 = d
+		} else {
+			a.dSum += d - a.d0
+		}
 		a.maxH = b.Height
 		return nil
 	})
@@ -218,7 +225,7 @@ func Hashrate(ctx context.Context, r BlockReader, rg Range, confidence float64) 
 		lo, _ := hashprice.PoissonRateFactors(a.n, confidence)
 		_, hi := hashprice.PoissonRateFactors(a.n+1, confidence)
 		hi *= float64(a.n+1) / float64(a.n)
-		out = append(out, DayHashrate{Date: date(d), Blocks: a.n, MeanDifficulty: a.work / two32 / float64(a.n),
+		out = append(out, DayHashrate{Date: date(d), Blocks: a.n, MeanDifficulty: a.d0 + a.dSum/float64(a.n),
 			HashrateHs: est.HashesPerSec, LowerHs: est.HashesPerSec * lo, UpperHs: est.HashesPerSec * hi, Confidence: confidence})
 	}
 	return out, nil
@@ -286,7 +293,8 @@ func Hashprice(ctx context.Context, r BlockReader, pr PriceReader, p *consensus.
 	interval := p.RetargetInterval()
 	type acc struct {
 		pt      HashpricePoint
-		sumD    float64
+		d0      float64 // first block's difficulty
+		sumD    float64 // sum of the differences from d0: the mean is exact when all are equal
 		sumBTC  float64
 		sumUSD  float64
 		missing bool
@@ -333,7 +341,10 @@ func Hashprice(ctx context.Context, r BlockReader, pr PriceReader, p *consensus.
 		a.pt.Blocks++
 		a.pt.LastHeight = max(a.pt.LastHeight, b.Height)
 		a.pt.FirstHeight = min(a.pt.FirstHeight, b.Height)
-		a.sumD += d
+		if a.pt.Blocks == 1 {
+			a.d0 = d
+		}
+		a.sumD += d - a.d0
 		a.sumBTC += res.BTCPerPHDay
 		if usd, ok := prices[date(b.Time)]; ok {
 			a.sumUSD += res.BTCPerPHDay * usd
@@ -353,7 +364,7 @@ func Hashprice(ctx context.Context, r BlockReader, pr PriceReader, p *consensus.
 	for _, k := range order {
 		a := groups[k]
 		n := float64(a.pt.Blocks)
-		a.pt.Difficulty = a.sumD / n
+		a.pt.Difficulty = a.d0 + a.sumD/n
 		a.pt.BTCPerPHDay = a.sumBTC / n
 		if !a.missing {
 			v := a.sumUSD / n
