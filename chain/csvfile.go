@@ -105,12 +105,34 @@ type Price struct {
 // ErrPricesCSV is wrapped by every price-CSV error.
 var ErrPricesCSV = errors.New("chain: bad prices CSV")
 
-// ReadPrices reads a CSV of daily BTC prices: the date (YYYY-MM-DD, or an
-// RFC 3339 time whose date part is used) in the first column and the USD
-// close in the second; more columns are ignored. A first row whose second
-// field is not a number is a header. Plain or gzip. Every error names the
-// line; a date given twice is an error.
-func ReadPrices(r io.Reader) ([]Price, error) {
+// PriceOptions choose the USD column of a price CSV and what to do with
+// rows that have no price.
+type PriceOptions struct {
+	// Column names the USD column in the header row (case-insensitive).
+	// Empty: the header's column named usd, priceusd, price_usd, close,
+	// close_usd or price (in that order of preference); a two-column file
+	// uses its second column; a wider file with none of those names is an
+	// error (a CSV of open/high/low/close must not import the open).
+	Column string
+	// SkipEmpty skips rows whose price cell is empty (e.g. the days before
+	// a series starts) instead of failing on them.
+	SkipEmpty bool
+}
+
+// priceColumns are the header names taken as the USD close, best first.
+var priceColumns = []string{"usd", "priceusd", "price_usd", "close", "close_usd", "price"}
+
+// ReadPrices reads a CSV of daily BTC prices with the default options
+// (ReadPricesWith).
+func ReadPrices(r io.Reader) ([]Price, error) { return ReadPricesWith(r, PriceOptions{}) }
+
+// ReadPricesWith reads a CSV of daily BTC prices: the date (YYYY-MM-DD,
+// or a time whose first ten characters are that date, such as RFC 3339 or
+// "2024-01-01 00:00:00 UTC") in the first column and the USD close in
+// the column opt chooses. A first row whose date field is not a date is a
+// header. Plain or gzip. Every error names the line; a date given twice
+// is an error.
+func ReadPricesWith(r io.Reader, opt PriceOptions) ([]Price, error) {
 	zr, err := gunzipMaybe(r)
 	if err != nil {
 		return nil, err
@@ -120,6 +142,8 @@ func ReadPrices(r io.Reader) ([]Price, error) {
 	cr.ReuseRecord = true
 	seen := map[string]int{}
 	var out []Price
+	col := 1
+	colName := "usd"
 	for line := 1; ; line++ {
 		rec, err := cr.Read()
 		if err == io.EOF {
@@ -128,20 +152,37 @@ func ReadPrices(r io.Reader) ([]Price, error) {
 		if err != nil {
 			return nil, fmt.Errorf("%w: line %d: %v", ErrPricesCSV, line, err)
 		}
-		if len(rec) < 2 {
-			return nil, fmt.Errorf("%w: line %d: %d field(s) (want date,usd)", ErrPricesCSV, line, len(rec))
+		ds := strings.TrimSpace(strings.TrimPrefix(rec[0], "\ufeff"))
+		if line == 1 {
+			if _, isDate := parseDate(ds); !isDate {
+				if col, err = pickPriceColumn(rec, opt.Column); err != nil {
+					return nil, err
+				}
+				colName = strings.TrimSpace(rec[col])
+				continue // header
+			}
+			if opt.Column != "" {
+				return nil, fmt.Errorf("%w: line 1: column %q asked for, but the first row is data, not a header", ErrPricesCSV, opt.Column)
+			}
 		}
-		ds, us := strings.TrimSpace(strings.TrimPrefix(rec[0], "\ufeff")), strings.TrimSpace(rec[1])
+		if len(rec) <= col {
+			return nil, fmt.Errorf("%w: line %d: %d field(s), the price is in field %d (%s)", ErrPricesCSV, line, len(rec), col+1, colName)
+		}
+		us := strings.TrimSpace(rec[col])
+		if us == "" && opt.SkipEmpty {
+			continue
+		}
 		usd, perr := strconv.ParseFloat(us, 64)
-		if line == 1 && perr != nil {
-			continue // header
-		}
 		if perr != nil || !(usd > 0) || math.IsInf(usd, 0) {
-			return nil, fmt.Errorf("%w: line %d: usd %q (allowed: a positive number)", ErrPricesCSV, line, us)
+			hint := ""
+			if us == "" {
+				hint = "; --skip-empty skips rows without a price"
+			}
+			return nil, fmt.Errorf("%w: line %d: %s %q (allowed: a positive number%s)", ErrPricesCSV, line, colName, us, hint)
 		}
 		date, ok := parseDate(ds)
 		if !ok {
-			return nil, fmt.Errorf("%w: line %d: date %q (allowed: YYYY-MM-DD or an RFC 3339 time)", ErrPricesCSV, line, ds)
+			return nil, fmt.Errorf("%w: line %d: date %q (allowed: YYYY-MM-DD, or a time starting with it)", ErrPricesCSV, line, ds)
 		}
 		if prev, dup := seen[date]; dup {
 			return nil, fmt.Errorf("%w: line %d: date %s already given on line %d", ErrPricesCSV, line, date, prev)
@@ -155,12 +196,43 @@ func ReadPrices(r io.Reader) ([]Price, error) {
 	return out, nil
 }
 
-func parseDate(s string) (string, bool) {
-	if t, err := time.Parse(time.DateOnly, s); err == nil {
-		return t.Format(time.DateOnly), true
+// pickPriceColumn finds the USD column of a header row.
+func pickPriceColumn(header []string, want string) (int, error) {
+	names := make([]string, len(header))
+	for i, h := range header {
+		names[i] = strings.ToLower(strings.TrimSpace(strings.TrimPrefix(h, "\ufeff")))
 	}
+	if want != "" {
+		for i, n := range names {
+			if i > 0 && n == strings.ToLower(want) {
+				return i, nil
+			}
+		}
+		return 0, fmt.Errorf("%w: line 1: no column %q after the date in the header (columns: %s)", ErrPricesCSV, want, strings.Join(header, ", "))
+	}
+	for _, c := range priceColumns {
+		for i, n := range names {
+			if i > 0 && n == c {
+				return i, nil
+			}
+		}
+	}
+	if len(header) == 2 {
+		return 1, nil
+	}
+	return 0, fmt.Errorf("%w: line 1: none of the header's columns (%s) is a USD price (allowed names: %s); name the column (--column)",
+		ErrPricesCSV, strings.Join(header, ", "), strings.Join(priceColumns, ", "))
+}
+
+func parseDate(s string) (string, bool) {
 	if t, err := time.Parse(time.RFC3339, s); err == nil {
 		return t.UTC().Format(time.DateOnly), true
+	}
+	if len(s) > 10 && (s[10] == ' ' || s[10] == 'T') {
+		s = s[:10] // "2024-01-01 00:00:00 UTC", "2024-01-01T00:00:00"
+	}
+	if t, err := time.Parse(time.DateOnly, s); err == nil {
+		return t.Format(time.DateOnly), true
 	}
 	return "", false
 }

@@ -127,3 +127,38 @@ func FuzzBlocksCSVReader(f *testing.F) {
 		}
 	})
 }
+
+// TestReadPricesColumns: the USD column is found by name in common
+// exports, never guessed in a wide file, and rows without a price are
+// skipped only when asked.
+func TestReadPricesColumns(t *testing.T) {
+	yahoo := "Date,Open,High,Low,Close,Adj Close,Volume\n2024-01-02,44187.14,45899.71,44176.95,44957.97,44957.97,39335274536\n"
+	ps, err := ReadPrices(strings.NewReader(yahoo))
+	if err != nil || len(ps) != 1 || ps[0].USD != 44957.97 {
+		t.Errorf("Yahoo-style: %+v %v, want the Close 44957.97", ps, err)
+	}
+	gecko := "snapped_at,price,market_cap,total_volume\n2024-01-02 00:00:00 UTC,44179.92,8.6e11,2.1e10\n"
+	if ps, err := ReadPrices(strings.NewReader(gecko)); err != nil || len(ps) != 1 || ps[0] != (Price{"2024-01-02", 44179.92}) {
+		t.Errorf("CoinGecko-style: %+v %v", ps, err)
+	}
+	cm := "time,PriceUSD,HashRate\n2010-07-17,,0.1\n2010-07-18,0.08584,0.1\n"
+	if _, err := ReadPrices(strings.NewReader(cm)); err == nil || !strings.Contains(err.Error(), `line 2: PriceUSD ""`) || !strings.Contains(err.Error(), "--skip-empty") {
+		t.Errorf("empty price: %v", err)
+	}
+	if ps, err := ReadPricesWith(strings.NewReader(cm), PriceOptions{SkipEmpty: true}); err != nil || len(ps) != 1 || ps[0].USD != 0.08584 {
+		t.Errorf("skip empty: %+v %v", ps, err)
+	}
+	wide := "date,open,high,low\n2024-01-02,1,2,3\n"
+	if _, err := ReadPrices(strings.NewReader(wide)); err == nil || !strings.Contains(err.Error(), "none of the header's columns (date, open, high, low) is a USD price") {
+		t.Errorf("wide file without a price column: %v", err)
+	}
+	if ps, err := ReadPricesWith(strings.NewReader(wide), PriceOptions{Column: "HIGH"}); err != nil || ps[0].USD != 2 {
+		t.Errorf("--column HIGH: %+v %v", ps, err)
+	}
+	if _, err := ReadPricesWith(strings.NewReader(wide), PriceOptions{Column: "vwap"}); err == nil || !strings.Contains(err.Error(), `no column "vwap"`) {
+		t.Errorf("missing column: %v", err)
+	}
+	if _, err := ReadPricesWith(strings.NewReader("2024-01-01,1\n"), PriceOptions{Column: "usd"}); err == nil || !strings.Contains(err.Error(), "not a header") {
+		t.Errorf("column without a header: %v", err)
+	}
+}

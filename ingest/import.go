@@ -185,8 +185,14 @@ func ImportBlocksCSV(ctx context.Context, db store.Importer, r io.Reader, p *con
 // ImportPrices reads a CSV of daily USD prices (chain.ReadPrices) and
 // writes it in one transaction.
 func ImportPrices(ctx context.Context, db store.Importer, r io.Reader) (ImportReport, error) {
+	return ImportPricesWith(ctx, db, r, chain.PriceOptions{})
+}
+
+// ImportPricesWith is ImportPrices with the price column and empty-cell
+// handling of opt (chain.ReadPricesWith).
+func ImportPricesWith(ctx context.Context, db store.Importer, r io.Reader, opt chain.PriceOptions) (ImportReport, error) {
 	rep := ImportReport{Kind: "prices"}
-	ps, err := chain.ReadPrices(r)
+	ps, err := chain.ReadPricesWith(r, opt)
 	if err != nil {
 		return rep, err
 	}

@@ -145,3 +145,39 @@ func TestParseWindow(t *testing.T) {
 		}
 	}
 }
+
+// TestImportPricesOptions: the Coin Metrics daily file itself (a wide CSV
+// whose first days have no price) imports with --skip-empty; without it
+// the error names the line and the file is not created; --column picks
+// another column.
+func TestImportPricesOptions(t *testing.T) {
+	dir := t.TempDir()
+	db := filepath.Join(dir, "p.db")
+	daily := sharedtest.Path(t, "daily", "coinmetrics_btc_daily_2009-01-03_2026-03-23.csv")
+	code, _, stderr := fndRun(t, "import", "prices", daily, "--db", db)
+	if code != 1 || !strings.Contains(stderr, `line 2: PriceUSD ""`) || !strings.Contains(stderr, "nothing imported") {
+		t.Errorf("without --skip-empty: exit %d: %s", code, stderr)
+	}
+	if _, err := os.Stat(db); err == nil {
+		t.Errorf("a failed import into a new database left %s", db)
+	}
+	code, out, stderr := fndRun(t, "import", "prices", daily, "--db", db, "--skip-empty", "--json")
+	if code != 0 || !strings.Contains(out, `"rows": 5727`) || !strings.Contains(out, `"first_date": "2010-07-18"`) {
+		t.Errorf("--skip-empty: exit %d\n%s%s", code, out, stderr)
+	}
+	wide := filepath.Join(dir, "ohlc.csv")
+	os.WriteFile(wide, []byte("date,open,high,low\n2024-01-02,1,2,3\n"), 0o644)
+	if code, _, stderr := fndRun(t, "import", "prices", wide, "--db", db); code != 1 || !strings.Contains(stderr, "is a USD price") {
+		t.Errorf("wide file: exit %d: %s", code, stderr)
+	}
+	if code, out, _ := fndRun(t, "import", "prices", wide, "--db", db, "--column", "low", "--json"); code != 0 || !strings.Contains(out, `"rows_written": 1`) {
+		t.Errorf("--column low: exit %d\n%s", code, out)
+	}
+	// A failed import into an existing database keeps it.
+	if code, _, _ := fndRun(t, "import", "prices", wide, "--db", db); code != 1 {
+		t.Fatal("expected a failure")
+	}
+	if _, err := os.Stat(db); err != nil {
+		t.Errorf("the existing database went away: %v", err)
+	}
+}

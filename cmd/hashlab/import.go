@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"time"
@@ -19,7 +20,7 @@ func init() {
 
 const importUsage = `import headers FILE [--layout contiguous|epoch-boundaries] [--start-height N] [--no-verify] [--network NAME] [--db FILE] [--json]
        hashlab import blocks FILE [--network mainnet] [--db FILE] [--json]
-       hashlab import prices FILE [--db FILE] [--json]`
+       hashlab import prices FILE [--column NAME] [--skip-empty] [--db FILE] [--json]`
 
 func runImport(ctx context.Context, env *Env, args []string) error {
 	if len(args) == 0 || (args[0] != "headers" && args[0] != "blocks" && args[0] != "prices") {
@@ -41,6 +42,8 @@ func runImport(ctx context.Context, env *Env, args []string) error {
 	layoutName := fs.String("layout", "contiguous", "headers: file layout, contiguous or epoch-boundaries (as verify-chain)")
 	start := fs.Int64("start-height", 0, "headers: height of the first header of a contiguous file")
 	noVerify := fs.Bool("no-verify", false, "headers: skip proof-of-work, link and retarget checks (on by default)")
+	column := fs.String("column", "", "prices: the header's USD column (default: usd, priceusd, price_usd, close, close_usd or price; the second column of a two-column file)")
+	skipEmpty := fs.Bool("skip-empty", false, "prices: skip rows whose price cell is empty instead of failing")
 	pos, err := parseFlags(fs, args[1:])
 	if err != nil {
 		return err
@@ -72,6 +75,8 @@ func runImport(ctx context.Context, env *Env, args []string) error {
 	if path == "" {
 		path = store.DefaultPath(env.Getenv)
 	}
+	_, statErr := os.Stat(path)
+	created := errors.Is(statErr, os.ErrNotExist)
 	db, err := store.Open(ctx, path)
 	if err != nil {
 		return err
@@ -93,12 +98,19 @@ func runImport(ctx context.Context, env *Env, args []string) error {
 	case "blocks":
 		rep, err = ingest.ImportBlocksCSV(ctx, db, f, p, snapshot.Epochs(), onRow)
 	case "prices":
-		rep, err = ingest.ImportPrices(ctx, db, f)
+		rep, err = ingest.ImportPricesWith(ctx, db, f, chain.PriceOptions{Column: *column, SkipEmpty: *skipEmpty})
 	}
 	if shown > 0 {
 		bar.Done()
 	}
 	if err != nil {
+		if created {
+			// A failed import into a new database leaves no file.
+			db.Close()
+			for _, suffix := range []string{"", "-wal", "-shm"} {
+				os.Remove(path + suffix)
+			}
+		}
 		return fmt.Errorf("%s: %w (nothing imported)", file, err)
 	}
 	secs := env.Now().Sub(t0).Seconds()
