@@ -192,17 +192,22 @@ func TestIngestFromBtcd(t *testing.T) {
 		t.Errorf("block with three fee-paying transactions: %+v", r)
 	}
 
-	t.Run("core-shaped answers give the same records", func(t *testing.T) {
-		db2 := newRecorder(t)
-		if _, err := Run(ctx, coreShaped{n.RPC}, db2, Options{Workers: 2, BatchSize: 50, Attribute: chain.Attribute}); err != nil {
-			t.Fatal(err)
-		}
-		for h := int64(0); h <= tip; h++ {
-			if a, b := fmt.Sprintf("%+v", db.blocks[h]), fmt.Sprintf("%+v", db2.blocks[h]); a != b {
-				t.Errorf("height %d:\nbtcd %s\ncore %s", h, a, b)
+	// The records above came from serialized blocks (getblock <hash> 0,
+	// the default); the node's own decoding (verbosity 2), in btcd's
+	// dialect and in Core's, must give the same records.
+	for name, src := range map[string]Source{"btcd verbosity 2": n.RPC, "core-shaped verbosity 2": coreShaped{n.RPC}} {
+		t.Run(name+" gives the same records", func(t *testing.T) {
+			db2 := newRecorder(t)
+			if _, err := Run(ctx, src, db2, Options{Workers: 2, BatchSize: 50, Attribute: chain.Attribute, Verbosity: 2}); err != nil {
+				t.Fatal(err)
 			}
-		}
-	})
+			for h := int64(0); h <= tip; h++ {
+				if a, b := fmt.Sprintf("%+v", db.blocks[h]), fmt.Sprintf("%+v", db2.blocks[h]); a != b {
+					t.Errorf("height %d:\nraw       %s\nverbose   %s", h, a, b)
+				}
+			}
+		})
+	}
 }
 
 // checkAgainstNode compares a stored record with getblockheader and
@@ -396,16 +401,18 @@ func BenchmarkIngestRegtest(b *testing.B) {
 	m := btcdtest.NewMiner(b, n, "bench")
 	const blocks = 1000
 	m.MineN(b, blocks, btcdtest.BlockSpec{Tag: "/Foundry USA Pool #dropgold/"})
-	for _, workers := range []int{1, 4} {
-		for _, batch := range []int{100, 500} {
-			b.Run(fmt.Sprintf("workers=%d/batch=%d", workers, batch), func(b *testing.B) {
+	type setup struct{ workers, batch, verbosity int }
+	for _, c := range []setup{{1, 100, 0}, {1, 500, 0}, {4, 100, 0}, {4, 500, 0}, {1, 500, 2}, {4, 500, 2}} {
+		workers, batch := c.workers, c.batch
+		{
+			b.Run(fmt.Sprintf("workers=%d/batch=%d/verbosity=%d", workers, batch, c.verbosity), func(b *testing.B) {
 				var rpcTime, dbTime time.Duration
 				for b.Loop() {
 					b.StopTimer()
 					timed := &timedSink{ChainWriter: openStore(b)}
 					b.StartTimer()
 					start := time.Now()
-					sum, err := Run(context.Background(), n.RPC, timed, Options{Workers: workers, BatchSize: batch, Attribute: chain.Attribute})
+					sum, err := Run(context.Background(), n.RPC, timed, Options{Workers: workers, BatchSize: batch, Attribute: chain.Attribute, Verbosity: c.verbosity})
 					total := time.Since(start)
 					if err != nil {
 						b.Fatal(err)

@@ -23,6 +23,12 @@ type Source interface {
 	Block(ctx context.Context, hash string) (*chain.RPCBlock, error)
 }
 
+// RawSource is a Source that also serves serialized blocks (getblock
+// <hash> 0); *chain.RPCClient is one.
+type RawSource interface {
+	RawBlock(ctx context.Context, hash string) ([]byte, error)
+}
+
 // AttributeFunc names the pool that mined a block from its coinbase tag
 // and payout addresses (chain.Attribute).
 type AttributeFunc func(coinbaseTag string, payoutAddresses []string) (slug, name string)
@@ -50,6 +56,13 @@ type Options struct {
 	PollInterval time.Duration
 	// Attribute names the pool of each block; nil leaves Pool "unknown".
 	Attribute AttributeFunc
+	// Verbosity is the getblock verbosity used to read blocks: 0 (the
+	// default) fetches the serialized block and decodes it here
+	// (chain.BlockFromRaw) when the source can (RawSource); 2 asks the
+	// node to decode every transaction (chain.BlockFromRPC), several
+	// times more work for the node and the wire on mainnet. Both give
+	// the same records.
+	Verbosity int
 	// Now stamps reorg records; nil means time.Now.
 	Now func() time.Time
 	// Logger receives reorgs and retried errors; nil discards.
@@ -172,6 +185,9 @@ func newRunner(src Source, db store.ChainWriter, opt Options) (*runner, error) {
 	}
 	if opt.FromHeight < 0 {
 		return nil, fmt.Errorf("ingest: from height %d is negative (allowed: >= 0)", opt.FromHeight)
+	}
+	if opt.Verbosity != 0 && opt.Verbosity != 2 {
+		return nil, fmt.Errorf("ingest: getblock verbosity %d (allowed: 0, 2)", opt.Verbosity)
 	}
 	if opt.Now == nil {
 		opt.Now = time.Now
@@ -512,7 +528,7 @@ func (r *runner) batch(ctx context.Context, from, to int64) error {
 		}
 		return err
 	}
-	recs, err := r.fetch(ctx, hashes)
+	recs, err := r.fetch(ctx, from, hashes)
 	if err != nil {
 		return err
 	}
@@ -562,9 +578,9 @@ func (r *runner) batch(ctx context.Context, from, to int64) error {
 	return nil
 }
 
-// fetch calls getblock for each hash with opt.Workers calls in flight and
-// returns the records in order.
-func (r *runner) fetch(ctx context.Context, hashes []string) ([]chain.BlockRecord, error) {
+// fetch calls getblock for each hash (of heights from, from+1, ...) with
+// opt.Workers calls in flight and returns the records in order.
+func (r *runner) fetch(ctx context.Context, from int64, hashes []string) ([]chain.BlockRecord, error) {
 	recs := make([]chain.BlockRecord, len(hashes))
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
@@ -577,7 +593,7 @@ func (r *runner) fetch(ctx context.Context, hashes []string) ([]chain.BlockRecor
 	for range min(r.opt.Workers, len(hashes)) {
 		wg.Go(func() {
 			for i := range idx {
-				rec, err := r.fetchOne(ctx, hashes[i])
+				rec, err := r.fetchOne(ctx, hashes[i], from+int64(i))
 				if err != nil {
 					mu.Lock()
 					if firstErr == nil {
@@ -610,7 +626,18 @@ feed:
 	return recs, nil
 }
 
-func (r *runner) fetchOne(ctx context.Context, hash string) (chain.BlockRecord, error) {
+func (r *runner) fetchOne(ctx context.Context, hash string, height int64) (chain.BlockRecord, error) {
+	if raw, ok := r.src.(RawSource); ok && r.opt.Verbosity == 0 {
+		b, err := raw.RawBlock(ctx, hash)
+		if err != nil {
+			return chain.BlockRecord{}, fmt.Errorf("ingest: getblock %s 0: %w", hash, err)
+		}
+		rec, err := chain.BlockFromRaw(b, height, r.params)
+		if err == nil && rec.Hash != hash {
+			err = fmt.Errorf("ingest: getblock %s 0 answered a block whose header hashes to %s", hash, rec.Hash)
+		}
+		return rec, err
+	}
 	b, err := r.src.Block(ctx, hash)
 	if err != nil {
 		var rerr *chain.RPCError

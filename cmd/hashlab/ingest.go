@@ -33,7 +33,7 @@ const (
 const defaultRPCURL = "http://127.0.0.1:8332"
 
 func runIngest(ctx context.Context, env *Env, args []string) error {
-	fs := newFlags(env, "ingest", "ingest [--rpc URL] [--rpc-user U --rpc-pass P | --rpc-cookie FILE] [--db FILE] [--workers N] [--batch N] [--from-height N] [--follow [--poll D]] [--pools FILE] [--json]")
+	fs := newFlags(env, "ingest", "ingest [--rpc URL] [--rpc-user U --rpc-pass P | --rpc-cookie FILE] [--db FILE] [--workers N] [--batch N] [--from-height N] [--follow [--poll D]] [--pools FILE] [--getblock-verbosity 0|2] [--json]")
 	rpcURL := fs.String("rpc", "", "node JSON-RPC URL (env "+envRPCURL+"; default "+defaultRPCURL+")")
 	rpcUser := fs.String("rpc-user", "", "RPC user (env "+envRPCUser+")")
 	rpcPass := fs.String("rpc-pass", "", "RPC password (env "+envRPCPassword+")")
@@ -46,6 +46,7 @@ func runIngest(ctx context.Context, env *Env, args []string) error {
 	follow := fs.Bool("follow", false, "keep following the tip until interrupted (Ctrl-C), then print the summary")
 	poll := fs.Duration("poll", ingest.DefaultPollInterval, "with --follow: how often to ask the node for new blocks")
 	asJSON := fs.Bool("json", false, "print the summary as JSON")
+	verbosity := fs.Int("getblock-verbosity", 0, "0: fetch serialized blocks and decode them here (default; least work for the node); 2: let the node decode every transaction")
 	poolsFile := fs.String("pools", "", "pools definition file for attribution (mempool mining-pools pools-v2 JSON: coinbase tag regexes and payout addresses; default: the embedded list)")
 	pos, err := parseFlags(fs, args)
 	if err != nil {
@@ -62,6 +63,9 @@ func runIngest(ctx context.Context, env *Env, args []string) error {
 	}
 	if *from < 0 {
 		return usagef("--from-height %d is negative (allowed: >= 0)", *from)
+	}
+	if *verbosity != 0 && *verbosity != 2 {
+		return usagef("--getblock-verbosity %d (allowed: 0, 2)", *verbosity)
 	}
 	if *poll <= 0 {
 		return usagef("--poll %s must be positive", *poll)
@@ -112,6 +116,7 @@ func runIngest(ctx context.Context, env *Env, args []string) error {
 		Follow:       *follow,
 		PollInterval: *poll,
 		Attribute:    pools.Attribute,
+		Verbosity:    *verbosity,
 		Now:          env.Now,
 		Logger:       env.Logger,
 		OnProgress: func(written, total int64) {

@@ -68,6 +68,9 @@ func TestIngestCommandAgainstBtcd(t *testing.T) {
 	}
 
 	fresh := filepath.Join(dir, "fresh.db")
+	if code, _, stderr := runEnv(t, vars, "ingest", "--db", fresh, "--getblock-verbosity", "1"); code != 2 || !strings.Contains(stderr, "--getblock-verbosity 1 (allowed: 0, 2)") {
+		t.Errorf("verbosity 1: exit %d: %s", code, stderr)
+	}
 	code, _, stderr = runEnv(t, nil, "ingest", "--rpc", n.RPCURL, "--rpc-user", n.User, "--rpc-pass", "wrong", "--db", fresh)
 	if code != 1 || !strings.Contains(stderr, "authentication failed") {
 		t.Errorf("wrong password: exit %d: %s", code, stderr)
