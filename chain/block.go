@@ -32,3 +32,13 @@ type BlockRecord struct {
 	// Source says where the record came from: "rpc", "headers", "blocks-csv".
 	Source string `json:"source,omitempty"`
 }
+
+// splitCoinbase sets FeesSats to what the coinbase claimed beyond the
+// subsidy, or flags a coinbase that claimed less (fees 0).
+func (r *BlockRecord) splitCoinbase() {
+	if r.CoinbaseOutSats >= r.SubsidySats {
+		r.FeesSats = r.CoinbaseOutSats - r.SubsidySats
+	} else {
+		r.UnderClaimed = true
+	}
+}

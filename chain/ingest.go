@@ -203,11 +203,7 @@ func BlockFromRPC(b *RPCBlock, p *consensus.Params) (BlockRecord, error) {
 		PayoutAddresses: PayoutAddresses(cb.Vout, p.Name),
 		Source:          "rpc",
 	}
-	if out >= subsidy {
-		r.FeesSats = out - subsidy
-	} else {
-		r.UnderClaimed = true
-	}
+	r.splitCoinbase()
 	return r, nil
 }
 

@@ -60,11 +60,7 @@ func BlockFromRaw(raw []byte, height int64, p *consensus.Params) (BlockRecord, e
 		PayoutAddresses: rawPayoutAddresses(cb.TxOut, p.Name),
 		Source:          "rpc",
 	}
-	if out >= subsidy {
-		rec.FeesSats = out - subsidy
-	} else {
-		rec.UnderClaimed = true
-	}
+	rec.splitCoinbase()
 	return rec, nil
 }
 
