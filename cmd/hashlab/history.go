@@ -349,8 +349,7 @@ func parseWindow(s string) (time.Duration, error) {
 func runPools(ctx context.Context, env *Env, args []string) error {
 	fs := newFlags(env, "pools", poolsUsage)
 	df := addDBFlags(fs, env)
-	window := fs.String("window", "1w", "span ending at the newest stored block: 24h, 3d, 1w, 1m (30 days), 3m, 1y (365 days); ignored with --from/--to")
-	poolsFile := fs.String("pools", "", "pools definition file for display names (mempool mining-pools pools-v2 JSON; default: the embedded list)")
+	pf := addPoolFlags(fs)
 	pos, err := parseFlags(fs, args)
 	if err != nil {
 		return err
@@ -361,52 +360,70 @@ func runPools(ctx context.Context, env *Env, args []string) error {
 	if err := df.check(); err != nil {
 		return err
 	}
-	rg, err := df.rng()
-	if err != nil {
-		return err
-	}
-	ranged := !rg.From.IsZero() || !rg.To.IsZero()
-	if ranged && flagWasSet(fs, "window") {
-		return usagef("--window and --from/--to: choose one")
-	}
-	win, err := parseWindow(*window)
-	if err != nil {
-		return err
-	}
-	ps, err := loadPools(*poolsFile)
-	if err != nil {
-		return err
-	}
-	names := func(slug string) string { return ps.Name(slug) }
-	db, _, err := df.open(ctx, env)
-	if err != nil {
-		return err
-	}
-	defer db.Close()
-	var rep history.PoolReport
-	if ranged {
-		from, to := rg.From, rg.To
-		if from.IsZero() {
-			from = time.Unix(0, 0)
-		}
-		if to.IsZero() {
-			last, ok, err := db.LastBlock(ctx)
-			if err != nil {
-				return err
-			}
-			if !ok {
-				return history.ErrNoData
-			}
-			to = time.Unix(last.Time+1, 0)
-		}
-		rep, err = history.Pools(ctx, db, from, to, names)
-	} else {
-		rep, err = history.PoolsWindow(ctx, db, win, names)
-	}
+	rep, err := pf.report(ctx, env, fs, df)
 	if err != nil {
 		return err
 	}
 	return printPools(env.Stdout, df, rep)
+}
+
+// poolFlags choose the blocks whose pools are counted.
+type poolFlags struct {
+	window    *string
+	poolsFile *string
+}
+
+func addPoolFlags(fs *flag.FlagSet) *poolFlags {
+	return &poolFlags{
+		window:    fs.String("window", "1w", "span ending at the newest stored block: 24h, 3d, 1w, 1m (30 days), 3m, 1y (365 days); or give --from/--to"),
+		poolsFile: fs.String("pools", "", "pools definition file for display names (mempool mining-pools pools-v2 JSON; default: the embedded list)"),
+	}
+}
+
+// report counts blocks per pool in the database over --window or
+// --from/--to.
+func (pf *poolFlags) report(ctx context.Context, env *Env, fs *flag.FlagSet, df *dbFlags) (history.PoolReport, error) {
+	var rep history.PoolReport
+	rg, err := df.rng()
+	if err != nil {
+		return rep, err
+	}
+	ranged := !rg.From.IsZero() || !rg.To.IsZero()
+	if ranged && flagWasSet(fs, "window") {
+		return rep, usagef("--window and --from/--to: choose one")
+	}
+	win, err := parseWindow(*pf.window)
+	if err != nil {
+		return rep, err
+	}
+	ps, err := loadPools(*pf.poolsFile)
+	if err != nil {
+		return rep, err
+	}
+	names := func(slug string) string { return ps.Name(slug) }
+	db, _, err := df.open(ctx, env)
+	if err != nil {
+		return rep, err
+	}
+	defer db.Close()
+	if !ranged {
+		return history.PoolsWindow(ctx, db, win, names)
+	}
+	from, to := rg.From, rg.To
+	if from.IsZero() {
+		from = time.Unix(0, 0)
+	}
+	if to.IsZero() {
+		last, ok, err := db.LastBlock(ctx)
+		if err != nil {
+			return rep, err
+		}
+		if !ok {
+			return rep, history.ErrNoData
+		}
+		to = time.Unix(last.Time+1, 0)
+	}
+	return history.Pools(ctx, db, from, to, names)
 }
 
 // loadPools reads a pools definition file, or returns the embedded list.

@@ -76,6 +76,18 @@ func TestHistoryMustShow(t *testing.T) {
 	if rep.Blocks != 53082 || rep.Pools[0].Slug != "foundryusa" || rep.Pools[0].Name != "Foundry USA" || math.Abs(rep.Pools[0].Share-0.30) > 0.01 {
 		t.Errorf("2025 pools: %d blocks, top %+v", rep.Blocks, rep.Pools[0])
 	}
+	// The cartel and censorship figures from the same shares.
+	code, out, stderr = fndRun(t, "security", "concentration", "--db", db, "--from", "2025-01-01", "--to", "2025-12-31", "--json")
+	var conc struct {
+		Entities  int     `json:"entities"`
+		Top1Share float64 `json:"top1_share"`
+		HHI       float64 `json:"hhi"`
+		N50       int     `json:"nakamoto_coefficient_50"`
+	}
+	if err := json.Unmarshal([]byte(out), &conc); code != 0 || err != nil || conc.Entities != len(rep.Pools) ||
+		math.Abs(conc.Top1Share-rep.Pools[0].Share) > 1e-12 || math.Abs(conc.HHI-rep.HHI) > 1e-12 || conc.N50 != rep.Nakamoto50 {
+		t.Errorf("security concentration --db: exit %d %v %+v\n%s", code, err, conc, stderr)
+	}
 	if code, text, _ := fndRun(t, "pools", "--db", db, "--window", "1w"); code != 0 || !strings.Contains(text, "HHI ") || !strings.Contains(text, "Nakamoto coefficient") {
 		t.Errorf("pools --window 1w: %d\n%s", code, text)
 	}

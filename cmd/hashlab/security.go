@@ -7,6 +7,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/hashlab/hashlab/hashprice"
 	"github.com/hashlab/hashlab/security"
@@ -45,7 +46,7 @@ func runSecurity(ctx context.Context, env *Env, args []string) error {
 	case "attack-cost":
 		return secAttackCost(env, rest)
 	case "concentration":
-		return secConcentration(env, rest)
+		return secConcentration(ctx, env, rest)
 	case "report":
 		return secReport(ctx, env, rest)
 	}
@@ -335,19 +336,45 @@ func parseShares(spec string) ([]security.Share, error) {
 	return out, nil
 }
 
-func secConcentration(env *Env, args []string) error {
-	fs := newFlags(env, "security concentration", `security concentration --shares "foundry=0.30,antpool=0.18,..." | --shares FILE [--json]`)
+func secConcentration(ctx context.Context, env *Env, args []string) error {
+	fs := newFlags(env, "security concentration", `security concentration --shares "foundry=0.30,antpool=0.18,..." | --shares FILE | --db FILE [--window 1w | --from DATE --to DATE] [--json]`)
 	spec := fs.String("shares", "", `entity shares: "name=share,..." or a CSV (name,share) / JSON object file; any scale, normalised`)
 	asJSON := fs.Bool("json", false, "print JSON")
+	df := &dbFlags{
+		db:     fs.String("db", "", "take pool shares from this chain database (blocks per pool; see hashlab pools)"),
+		from:   fs.String("from", "", "with --db: first UTC day, YYYY-MM-DD (inclusive)"),
+		to:     fs.String("to", "", "with --db: last UTC day, YYYY-MM-DD (inclusive)"),
+		asJSON: asJSON,
+		asCSV:  new(bool),
+	}
+	pf := addPoolFlags(fs)
 	if _, err := parseFlags(fs, args); err != nil {
 		return err
 	}
-	if *spec == "" {
-		return usagef("--shares is required")
-	}
-	shares, err := parseShares(*spec)
-	if err != nil {
-		return err
+	fromDB := flagWasSet(fs, "db")
+	var shares []security.Share
+	switch {
+	case *spec != "" && fromDB:
+		return usagef("--shares and --db: choose one")
+	case *spec != "":
+		var err error
+		if shares, err = parseShares(*spec); err != nil {
+			return err
+		}
+	case fromDB:
+		rep, err := pf.report(ctx, env, fs, df)
+		if err != nil {
+			return err
+		}
+		for _, p := range rep.Pools {
+			shares = append(shares, security.Share{Name: p.Name, Share: p.Share})
+		}
+		if !*asJSON {
+			fmt.Fprintf(env.Stdout, "Pool shares of %s blocks from %s to %s (%s)\n", commas(rep.Blocks),
+				time.Unix(rep.From, 0).UTC().Format("2006-01-02 15:04"), time.Unix(rep.To, 0).UTC().Format("2006-01-02 15:04 UTC"), *df.db)
+		}
+	default:
+		return usagef("--shares or --db is required")
 	}
 	r, err := security.Concentration(shares)
 	if err != nil {

@@ -46,7 +46,7 @@ func TestSecurityCLIErrors(t *testing.T) {
 		{[]string{"security", "confirmations", "--q", "0.6"}, "q (attacker hashrate share) = 0.6"},
 		{[]string{"security", "selfish", "--gamma", "2"}, "gamma"},
 		{[]string{"security", "attack-cost", "--exodus", "1"}, "exodus_fraction = 1"},
-		{[]string{"security", "concentration"}, "--shares is required"},
+		{[]string{"security", "concentration"}, "--shares or --db is required"},
 		{[]string{"security", "concentration", "--shares", "a=x"}, "not name=share"},
 		{[]string{"security", "nope"}, "unknown subcommand"},
 		{[]string{"security"}, "subcommand is required"},
