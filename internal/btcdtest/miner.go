@@ -319,3 +319,53 @@ func BlockHeight(b *wire.MsgBlock) (int64, error) {
 	copy(buf[:], s[1:1+n])
 	return int64(binary.LittleEndian.Uint64(buf[:])), nil
 }
+
+// BusyTxs builds n+1 transactions that fill a block the way mainnet's
+// are filled: one spends the oldest mature coin into n P2PKH outputs of
+// the miner's key, and n more each spend one of those outputs (in the
+// same block, after their parent), every one paying a fee. It returns
+// them in block order and the sum of their fees, for BlockSpec{Txs,
+// Fees}.
+func (m *Miner) BusyTxs(tb testing.TB, n int) ([]*wire.MsgTx, int64) {
+	tb.Helper()
+	const fanFee, childFee = 100_000, 2_000
+	tip := m.Tip(tb)
+	if n < 1 || len(m.coins) == 0 || tip.Height+1-m.coins[0].Height < 100 {
+		tb.Fatalf("btcdtest: BusyTxs(%d): no mature coin at height %d (coins: %d)", n, tip.Height, len(m.coins))
+	}
+	c := m.coins[0]
+	m.coins = m.coins[1:]
+	each := (c.Value - fanFee) / int64(n)
+	if each <= childFee {
+		tb.Fatalf("btcdtest: BusyTxs(%d): a coin of %d sats is too small", n, c.Value)
+	}
+	pk, err := txscript.PayToAddrScript(m.Key.P2PKH)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	sign := func(tx *wire.MsgTx, prevScript []byte) {
+		sig, err := txscript.SignatureScript(tx, 0, prevScript, txscript.SigHashAll, m.Key.Priv, true)
+		if err != nil {
+			tb.Fatal(err)
+		}
+		tx.TxIn[0].SignatureScript = sig
+	}
+	fan := wire.NewMsgTx(2)
+	fan.AddTxIn(&wire.TxIn{PreviousOutPoint: c.OutPoint, Sequence: wire.MaxTxInSequenceNum})
+	for range n {
+		fan.AddTxOut(wire.NewTxOut(each, pk))
+	}
+	sign(fan, c.PkScript)
+	fees := c.Value - each*int64(n)
+	txs := []*wire.MsgTx{fan}
+	fanHash := fan.TxHash()
+	for i := range n {
+		tx := wire.NewMsgTx(2)
+		tx.AddTxIn(&wire.TxIn{PreviousOutPoint: wire.OutPoint{Hash: fanHash, Index: uint32(i)}, Sequence: wire.MaxTxInSequenceNum})
+		tx.AddTxOut(wire.NewTxOut(each-childFee, pk))
+		sign(tx, pk)
+		txs = append(txs, tx)
+		fees += childFee
+	}
+	return txs, fees
+}
