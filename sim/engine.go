@@ -510,6 +510,9 @@ func (p *path) priceOn(d int) float64 {
 		x = math.Max(0, math.Min(1, x))
 		f += x * math.Log1p(sh.Change)
 	}
+	if f == 0 {
+		return base // no shock in effect (exactly base * exp(0))
+	}
 	return base * math.Exp(f)
 }
 
