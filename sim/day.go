@@ -153,11 +153,16 @@ const decisionHorizonDays = 30
 // elapsed time plus the projected rest, with the 4x clamp), the same
 // projection as hashlab next-adjustment.
 type forward struct {
-	hp       float64
-	blocksHs float64 // remaining blocks × D·2^32: tEnd = blocksHs / hs
-	elapsed  float64
-	target   float64
-	none     bool // no retarget within reach: forward = hp
+	hp float64
+	// blocksW is the remaining blocks' work over the horizon, so that
+	// x = blocksW / hs is the share of the horizon left in this epoch
+	// (tEnd / w).
+	blocksW float64
+	// elapsedT is the epoch's elapsed time and wT the horizon, both over
+	// the target timespan: the retarget's timespan ratio is
+	// elapsedT + x*wT, clamped to [1/4, 4].
+	elapsedT, wT float64
+	none         bool // no retarget within reach: forward = hp
 }
 
 func (p *path) forwardAt(hp, now float64) forward {
@@ -167,27 +172,21 @@ func (p *path) forwardAt(hp, now float64) forward {
 		return forward{hp: hp, none: true}
 	}
 	remaining := float64(h - h%n + n - 1 - p.tip)
-	return forward{hp: hp, blocksHs: remaining * p.diff * two32, elapsed: now - float64(p.firstTime),
-		target: float64(p.m.params.TargetTimespanSec)}
+	const w = decisionHorizonDays * 86400.0
+	target := float64(p.m.params.TargetTimespanSec)
+	return forward{hp: hp, blocksW: remaining * p.diff * two32 / w, elapsedT: (now - float64(p.firstTime)) / target, wT: w / target}
 }
 
 func (f *forward) at(hs float64) float64 {
 	if f.none || hs <= 0 {
 		return f.hp
 	}
-	const w = decisionHorizonDays * 86400.0
-	tEnd := f.blocksHs / hs
-	if tEnd >= w {
+	x := f.blocksW / hs // one division: at is called many times a day
+	if x >= 1 {
 		return f.hp
 	}
-	span := f.elapsed + tEnd
-	if span < f.target/4 {
-		span = f.target / 4
-	} else if span > f.target*4 {
-		span = f.target * 4
-	}
-	x := tEnd / w
-	return f.hp * (x + (1-x)*span/f.target)
+	r := min(max(f.elapsedT+x*f.wT, 0.25), 4)
+	return f.hp * (x + (1-x)*r)
 }
 
 // equilibrium returns the expected hashprice at the supply curve's fixed
