@@ -314,20 +314,8 @@ func nextAdjustment(tip Tip, tipHeight, tipTime, first int64, firstSet bool, con
 
 func unixDate(t int64) string { return time.Unix(t, 0).UTC().Format("2006-01-02 15:04 UTC") }
 
-// Halving is the CLI's `halving --json`.
-type Halving struct {
-	Height             int64   `json:"next_halving_height"`
-	BlocksToGo         int64   `json:"blocks_to_go"`
-	ExpectedDate       string  `json:"expected_date,omitempty"`
-	SubsidyBeforeSats  int64   `json:"subsidy_before_sats"`
-	SubsidyAfterSats   int64   `json:"subsidy_after_sats"`
-	HashpriceNow       float64 `json:"hashprice_now_usd_per_ph_day"`
-	HashpriceAfter     float64 `json:"hashprice_after_usd_per_ph_day"`
-	PriceToKeepHashUSD float64 `json:"btc_price_to_keep_hashprice_usd"`
-	Breakeven175Now    float64 `json:"breakeven_usd_per_kwh_17_5_jth_now"`
-	Breakeven175After  float64 `json:"breakeven_usd_per_kwh_17_5_jth_after"`
-	Assumption         string  `json:"assumption"`
-}
+// Halving is the CLI's `halving --json` (hashprice.Halving).
+type Halving = hashprice.Halving
 
 func (s *Server) apiHalving(r *http.Request) (any, error) {
 	q := newQuery(r.URL.Query())
@@ -339,20 +327,9 @@ func (s *Server) apiHalving(r *http.Request) (any, error) {
 	if e := q.done(); e != nil {
 		return nil, e
 	}
-	next := consensus.NextHalvingHeight(m.in.Height, consensus.MainNet)
-	after := m.in
-	after.Height = next
-	then, err := hashprice.Compute(after)
+	out, err := hashprice.NextHalving(m.in)
 	if err != nil {
 		return nil, badRequest("%v", err)
-	}
-	now := m.res
-	out := Halving{Height: next, BlocksToGo: next - m.in.Height, SubsidyBeforeSats: int64(now.SubsidySats), SubsidyAfterSats: int64(then.SubsidySats),
-		HashpriceNow: now.USDPerPHDay, HashpriceAfter: then.USDPerPHDay,
-		Breakeven175Now: hashprice.BreakevenUSDPerKWh(now.USDPerPHDay, 17.5), Breakeven175After: hashprice.BreakevenUSDPerKWh(then.USDPerPHDay, 17.5),
-		Assumption: "difficulty, fees per block and BTC price held at today's values"}
-	if then.BTCPerPHDay > 0 {
-		out.PriceToKeepHashUSD = now.USDPerPHDay / then.BTCPerPHDay
 	}
 	if !m.tip.Time.IsZero() && !q.v.Has("height") {
 		out.ExpectedDate = m.tip.Time.Add(time.Duration(float64(out.BlocksToGo)*interval) * time.Second).UTC().Format("2006-01-02")

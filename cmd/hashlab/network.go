@@ -213,39 +213,17 @@ func runHalving(ctx context.Context, env *Env, args []string) error {
 	if !(*interval > 0) {
 		return usagef("--block-interval %v is out of range (allowed: > 0 seconds)", *interval)
 	}
-	in, now, source, err := m.compute()
+	in, _, source, err := m.compute()
 	if err != nil {
 		return err
 	}
-	p := consensus.MainNet
-	next := consensus.NextHalvingHeight(in.Height, p)
-	after := in
-	after.Height = next
-	then, _ := hashprice.Compute(after)
+	out, err := hashprice.NextHalving(in)
+	if err != nil {
+		return err
+	}
 	asOf := snapshot.Default().AsOf
 	if source == "flags" {
 		asOf = time.Time{}
-	}
-	out := struct {
-		Height             int64   `json:"next_halving_height"`
-		BlocksToGo         int64   `json:"blocks_to_go"`
-		ExpectedDate       string  `json:"expected_date,omitempty"`
-		SubsidyBeforeSats  int64   `json:"subsidy_before_sats"`
-		SubsidyAfterSats   int64   `json:"subsidy_after_sats"`
-		HashpriceNow       float64 `json:"hashprice_now_usd_per_ph_day"`
-		HashpriceAfter     float64 `json:"hashprice_after_usd_per_ph_day"`
-		PriceToKeepHashUSD float64 `json:"btc_price_to_keep_hashprice_usd"`
-		Breakeven175Now    float64 `json:"breakeven_usd_per_kwh_17_5_jth_now"`
-		Breakeven175After  float64 `json:"breakeven_usd_per_kwh_17_5_jth_after"`
-		Assumption         string  `json:"assumption"`
-	}{
-		Height: next, BlocksToGo: next - in.Height, SubsidyBeforeSats: int64(now.SubsidySats), SubsidyAfterSats: int64(then.SubsidySats),
-		HashpriceNow: now.USDPerPHDay, HashpriceAfter: then.USDPerPHDay,
-		Breakeven175Now: hashprice.BreakevenUSDPerKWh(now.USDPerPHDay, 17.5), Breakeven175After: hashprice.BreakevenUSDPerKWh(then.USDPerPHDay, 17.5),
-		Assumption: "difficulty, fees per block and BTC price held at today's values",
-	}
-	if then.BTCPerPHDay > 0 {
-		out.PriceToKeepHashUSD = now.USDPerPHDay / then.BTCPerPHDay
 	}
 	if !asOf.IsZero() {
 		out.ExpectedDate = asOf.Add(time.Duration(float64(out.BlocksToGo)**interval) * time.Second).UTC().Format("2006-01-02")
@@ -254,12 +232,12 @@ func runHalving(ctx context.Context, env *Env, args []string) error {
 		return writeJSON(env.Stdout, out)
 	}
 	w := newTable(env.Stdout)
-	fmt.Fprintf(w, "next halving\theight %s, %s blocks from %s", commas(next), commas(out.BlocksToGo), commas(in.Height))
+	fmt.Fprintf(w, "next halving\theight %s, %s blocks from %s", commas(out.Height), commas(out.BlocksToGo), commas(in.Height))
 	if out.ExpectedDate != "" {
 		fmt.Fprintf(w, " (expected %s at %.0f s/block)", out.ExpectedDate, *interval)
 	}
 	fmt.Fprintln(w)
-	fmt.Fprintf(w, "subsidy\t%.8g -> %.8g BTC\n", now.SubsidySats.BTC(), then.SubsidySats.BTC())
+	fmt.Fprintf(w, "subsidy\t%.8g -> %.8g BTC\n", consensus.Sats(out.SubsidyBeforeSats).BTC(), consensus.Sats(out.SubsidyAfterSats).BTC())
 	fmt.Fprintf(w, "hashprice\t%s -> %s /PH/day (%s)\n", usd(out.HashpriceNow), usd(out.HashpriceAfter), out.Assumption)
 	fmt.Fprintf(w, "breakeven at 17.5 J/TH\t$%.4f -> $%.4f /kWh\n", out.Breakeven175Now, out.Breakeven175After)
 	fmt.Fprintf(w, "BTC price to keep hashprice\t%s\n", usd(out.PriceToKeepHashUSD))
