@@ -75,24 +75,16 @@ func (q *query) has(name string) bool {
 // float reads a float in [lo, hi] (either bound may be ±Inf; NaN and ±Inf
 // values are always rejected). allowed describes the range with its unit.
 func (q *query) float(name string, def, lo, hi float64, allowed string) float64 {
-	s, ok := q.raw(name)
-	if !ok {
-		return def
-	}
-	v, err := strconv.ParseFloat(s, 64)
-	if err != nil || math.IsNaN(v) || math.IsInf(v, 0) {
-		q.fail(badParam(name, s, "is not a number", allowed))
-		return def
-	}
-	if v < lo || v > hi {
-		q.fail(badParam(name, s, "is out of range", allowed))
-		return def
-	}
-	return v
+	return q.floatIn(name, def, func(v float64) bool { return v >= lo && v <= hi }, allowed)
 }
 
 // floatOpen reads a float in the open-ended range lo < v < hi.
 func (q *query) floatOpen(name string, def, lo, hi float64, allowed string) float64 {
+	return q.floatIn(name, def, func(v float64) bool { return v > lo && v < hi }, allowed)
+}
+
+// floatIn reads a finite float for which in holds.
+func (q *query) floatIn(name string, def float64, in func(float64) bool, allowed string) float64 {
 	s, ok := q.raw(name)
 	if !ok {
 		return def
@@ -102,7 +94,7 @@ func (q *query) floatOpen(name string, def, lo, hi float64, allowed string) floa
 		q.fail(badParam(name, s, "is not a number", allowed))
 		return def
 	}
-	if !(v > lo && v < hi) {
+	if !in(v) {
 		q.fail(badParam(name, s, "is out of range", allowed))
 		return def
 	}

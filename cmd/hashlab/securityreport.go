@@ -102,17 +102,8 @@ func printSecurityReport(env *Env, res *sim.Result, cfg security.ReportConfig, e
 	if last := (res.Days - 1) / every * every; days[len(days)-1] != last {
 		days = append(days, last)
 	}
-	tw := newTable(w)
-	hdr := "METRIC"
-	for _, d := range days {
-		hdr += "\t" + res.Dates[d]
-	}
-	fmt.Fprintln(tw, hdr)
 	pct := func(v float64) string { return fmt.Sprintf("%.3g%%", 100*v) }
-	rows := []struct {
-		name, label string
-		f           func(float64) string
-	}{
+	printBands(w, res, days, []bandRow{
 		{"hashrate_hs", "network hashrate", siHashrate},
 		{"attacker_share", "attacker share", pct},
 		{"double_spend_probability", fmt.Sprintf("P(double spend, z=%d)", cfg.Z), func(v float64) string { return fmt.Sprintf("%.2g", v) }},
@@ -125,19 +116,7 @@ func printSecurityReport(env *Env, res *sim.Result, cfg security.ReportConfig, e
 		{"nakamoto_pool", "Nakamoto coefficient (pools)", func(v float64) string { return fmt.Sprintf("%.0f", v) }},
 		{"top2_pool_majority_probability", "P(top 2 pools > 50% of a day)", pct},
 		{"censorship_delay_p95_s", "censored tx wait p95 (top pool)", func(v float64) string { return fmt.Sprintf("%.0f min", v/60) }},
-	}
-	for _, r := range rows {
-		s := res.Series(r.name)
-		if s == nil {
-			continue
-		}
-		line := r.label
-		for _, d := range days {
-			line += "\t" + band(r.f, s.P5[d], s.P50[d], s.P95[d])
-		}
-		fmt.Fprintln(tw, line)
-	}
-	tw.Flush()
+	})
 	for _, n := range res.Notes {
 		fmt.Fprintln(w, "Note:", n)
 	}

@@ -487,17 +487,7 @@ func printSimText(env *Env, res *sim.Result) {
 		tw.Flush()
 	}
 	fmt.Fprintln(w, "\nDaily bands, p5 / p50 / p95:")
-	tw := newTable(w)
-	cps := checkpoints(res.Days)
-	hdr := "METRIC"
-	for _, d := range cps {
-		hdr += "\t" + res.Dates[d]
-	}
-	fmt.Fprintln(tw, hdr)
-	show := []struct {
-		name, label string
-		f           func(float64) string
-	}{
+	printBands(w, res, checkpoints(res.Days), []bandRow{
 		{"hashrate_hs", "hashrate", siHashrate},
 		{"difficulty", "difficulty", func(v float64) string { return siNumber(v) }},
 		{"hashprice_usd_per_ph_day", "hashprice $/PH/day", func(v float64) string { return fmt.Sprintf("%.2f", v) }},
@@ -511,21 +501,9 @@ func printSimText(env *Env, res *sim.Result) {
 		{"nakamoto_pool", "Nakamoto coef. pools", func(v float64) string { return fmt.Sprintf("%.0f", v) }},
 		{"nakamoto_operator", "Nakamoto coef. operators", func(v float64) string { return fmt.Sprintf("%.0f", v) }},
 		{"small_miner_revenue_share", "small miners' revenue share", func(v float64) string { return fmt.Sprintf("%.1f%%", 100*v) }},
-	}
-	for _, m := range show {
-		s := res.Series(m.name)
-		if s == nil {
-			continue
-		}
-		line := m.label
-		for _, d := range cps {
-			line += "\t" + band(m.f, s.P5[d], s.P50[d], s.P95[d])
-		}
-		fmt.Fprintln(tw, line)
-	}
-	tw.Flush()
+	})
 	fmt.Fprintln(w, "\nPer path, p5 / p50 / p95:")
-	tw = newTable(w)
+	tw := newTable(w)
 	for _, st := range res.Summary {
 		f := func(v float64) string { return strconv.FormatFloat(v, 'g', 4, 64) }
 		if strings.HasSuffix(st.Name, "_hs") {
@@ -557,6 +535,35 @@ func printSimText(env *Env, res *sim.Result) {
 	for _, n := range res.Notes {
 		fmt.Fprintln(w, "Note:", n)
 	}
+}
+
+// bandRow is one metric of a band table: its series, label and format.
+type bandRow struct {
+	name, label string
+	f           func(float64) string
+}
+
+// printBands writes a table of p5 / p50 / p95 bands: one row per series
+// of rows the result has, one column per day in days.
+func printBands(w io.Writer, res *sim.Result, days []int, rows []bandRow) {
+	tw := newTable(w)
+	hdr := "METRIC"
+	for _, d := range days {
+		hdr += "\t" + res.Dates[d]
+	}
+	fmt.Fprintln(tw, hdr)
+	for _, r := range rows {
+		s := res.Series(r.name)
+		if s == nil {
+			continue
+		}
+		line := r.label
+		for _, d := range days {
+			line += "\t" + band(r.f, s.P5[d], s.P50[d], s.P95[d])
+		}
+		fmt.Fprintln(tw, line)
+	}
+	tw.Flush()
 }
 
 func band(f func(float64) string, a, b, c sim.Num) string {
