@@ -298,3 +298,19 @@ func BenchmarkDoubleSpendExact(b *testing.B) {
 		DoubleSpendProbability(0.3, 24, Exact)
 	}
 }
+
+// TestCompareSelfish: at Eyal and Sirer's threshold (α = 1/3, γ = 0) SM1
+// earns exactly the honest share; the optimal policy never earns less
+// than SM1 or honest mining.
+func TestCompareSelfish(t *testing.T) {
+	c, err := CompareSelfish(1.0/3, 0, 1e-4)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if math.Abs(c.SM1-1.0/3) > 1e-12 || c.Honest != 1.0/3 || c.Optimal < c.SM1-1e-4 || c.Truncation == 0 {
+		t.Errorf("%+v", c)
+	}
+	if _, err := CompareSelfish(0.6, 0, 1e-4); err == nil {
+		t.Error("alpha 0.6 accepted")
+	}
+}

@@ -259,3 +259,32 @@ func OptimalThreshold(gamma float64, T int, tol float64) (float64, error) {
 	}
 	return (lo + hi) / 2, nil
 }
+
+// SelfishComparison is an attacker's relative revenue for one (α, γ)
+// under honest mining (α itself), Eyal and Sirer's SM1 and the optimal
+// policy of the MDP: what `hashlab security selfish --json` and the API
+// report.
+type SelfishComparison struct {
+	Alpha           float64 `json:"alpha"`
+	Gamma           float64 `json:"gamma"`
+	Honest          float64 `json:"honest"`
+	SM1             float64 `json:"sm1"`
+	Optimal         float64 `json:"optimal"`
+	Truncation      int     `json:"truncation"`
+	TruncationError float64 `json:"truncation_error"`
+}
+
+// CompareSelfish solves the optimal policy to the given accuracy
+// (OptimalSelfishRevenueAuto) and sets it beside honest mining and SM1.
+func CompareSelfish(alpha, gamma, accuracy float64) (SelfishComparison, error) {
+	sm1, err := SM1Revenue(alpha, gamma)
+	if err != nil {
+		return SelfishComparison{}, err
+	}
+	opt, err := OptimalSelfishRevenueAuto(alpha, gamma, accuracy)
+	if err != nil {
+		return SelfishComparison{}, err
+	}
+	return SelfishComparison{Alpha: alpha, Gamma: gamma, Honest: alpha, SM1: sm1, Optimal: opt.Revenue,
+		Truncation: opt.Truncation, TruncationError: opt.TruncationError}, nil
+}

@@ -689,30 +689,23 @@ func (s *Server) apiSelfish(r *http.Request) (any, error) {
 	if e := q.done(); e != nil {
 		return nil, e
 	}
-	sm1, err := security.SM1Revenue(alpha, gamma)
-	if err != nil {
-		return nil, badRequest("%v", err)
+	if _, err := security.SM1Revenue(alpha, gamma); err != nil {
+		return nil, badRequest("%v", err) // bad input answers before waiting for a slot
 	}
 	release, err := s.acquireHeavy(r.Context())
 	if err != nil {
 		return nil, err
 	}
 	defer release()
-	opt, err := security.OptimalSelfishRevenueAuto(alpha, gamma, acc)
+	c, err := security.CompareSelfish(alpha, gamma, acc)
 	if err != nil {
 		return nil, badRequest("%v", err)
 	}
 	thr, _ := security.SM1Threshold(gamma)
 	return struct {
-		Alpha           float64 `json:"alpha"`
-		Gamma           float64 `json:"gamma"`
-		Honest          float64 `json:"honest"`
-		SM1             float64 `json:"sm1"`
-		Optimal         float64 `json:"optimal"`
-		Truncation      int     `json:"truncation"`
-		TruncationError float64 `json:"truncation_error"`
-		SM1Threshold    float64 `json:"sm1_threshold"`
-	}{alpha, gamma, alpha, sm1, opt.Revenue, opt.Truncation, opt.TruncationError, thr}, nil
+		security.SelfishComparison
+		SM1Threshold float64 `json:"sm1_threshold"`
+	}{c, thr}, nil
 }
 
 // AttackCostResponse is the CLI's `security attack-cost --json`.

@@ -188,30 +188,18 @@ func secSelfish(env *Env, args []string) error {
 		fmt.Fprintf(env.Stdout, "γ=%g: SM1 profitable above α=%.4f (Eyal–Sirer), the optimal policy above α≈%.3f (MDP, ±0.001)\n", *gamma, sm1, opt)
 		return nil
 	}
-	sm1, err := security.SM1Revenue(*alpha, *gamma)
-	if err != nil {
-		return usagef("%v", err)
-	}
-	opt, err := security.OptimalSelfishRevenueAuto(*alpha, *gamma, *acc)
+	c, err := security.CompareSelfish(*alpha, *gamma, *acc)
 	if err != nil {
 		return usagef("%v", err)
 	}
 	if *asJSON {
-		return writeJSON(env.Stdout, struct {
-			Alpha           float64 `json:"alpha"`
-			Gamma           float64 `json:"gamma"`
-			Honest          float64 `json:"honest"`
-			SM1             float64 `json:"sm1"`
-			Optimal         float64 `json:"optimal"`
-			Truncation      int     `json:"truncation"`
-			TruncationError float64 `json:"truncation_error"`
-		}{*alpha, *gamma, *alpha, sm1, opt.Revenue, opt.Truncation, opt.TruncationError})
+		return writeJSON(env.Stdout, c)
 	}
 	w := newTable(env.Stdout)
-	fmt.Fprintf(w, "relative revenue at α=%g, γ=%g\t\n", *alpha, *gamma)
-	fmt.Fprintf(w, "  honest mining\t%.5f\n", *alpha)
-	fmt.Fprintf(w, "  SM1 (Eyal–Sirer)\t%.5f\n", sm1)
-	fmt.Fprintf(w, "  optimal policy (MDP)\t%.5f  (truncation %d, est. error %.1g)\n", opt.Revenue, opt.Truncation, opt.TruncationError)
+	fmt.Fprintf(w, "relative revenue at α=%g, γ=%g\t\n", c.Alpha, c.Gamma)
+	fmt.Fprintf(w, "  honest mining\t%.5f\n", c.Honest)
+	fmt.Fprintf(w, "  SM1 (Eyal–Sirer)\t%.5f\n", c.SM1)
+	fmt.Fprintf(w, "  optimal policy (MDP)\t%.5f  (truncation %d, est. error %.1g)\n", c.Optimal, c.Truncation, c.TruncationError)
 	return w.Flush()
 }
 
