@@ -183,7 +183,28 @@ func chainErr(err error) error {
 // FeeBlocks blocks that came from a node, the newest stored price, and
 // how far the store is behind its node when an ingest run recorded the
 // node's tip within NodeTipMaxAge.
+//
+// Everything but BlocksBehind depends only on the stored blocks and
+// prices, so it is cached like the history queries: /metrics scrapes and
+// hashprice requests do not re-read the newest day of blocks and every
+// price each time.
 func (h *ChainHistory) Tip(ctx context.Context) (Tip, error) {
+	t, err := cached(ctx, h, "tip", func() (Tip, error) { return h.storedTip(ctx) })
+	if err != nil {
+		return Tip{}, err
+	}
+	nodeH, at, ok, err := h.r.NodeTip(ctx)
+	if err != nil {
+		return Tip{}, err
+	}
+	if ok && h.now().Sub(at) <= NodeTipMaxAge {
+		t.BlocksBehind = max(0, nodeH-t.Height)
+	}
+	return t, nil
+}
+
+// storedTip is Tip without BlocksBehind (-1).
+func (h *ChainHistory) storedTip(ctx context.Context) (Tip, error) {
 	last, ok, err := h.r.LastBlock(ctx)
 	if err != nil {
 		return Tip{}, err
@@ -224,13 +245,6 @@ func (h *ChainHistory) Tip(ctx context.Context) (Tip, error) {
 	}
 	if newest != "" {
 		t.PriceUSD = prices[newest]
-	}
-	nodeH, at, ok, err := h.r.NodeTip(ctx)
-	if err != nil {
-		return Tip{}, err
-	}
-	if ok && h.now().Sub(at) <= NodeTipMaxAge {
-		t.BlocksBehind = max(0, nodeH-last.Height)
 	}
 	return t, nil
 }

@@ -325,7 +325,12 @@ func TestChainHistoryEmptyStore(t *testing.T) {
 // countingStore counts the scans ChainHistory asks of the store.
 type countingStore struct {
 	*store.DB
-	scans int
+	scans, priceReads int
+}
+
+func (c *countingStore) Prices(ctx context.Context) (map[string]float64, error) {
+	c.priceReads++
+	return c.DB.Prices(ctx)
 }
 
 func (c *countingStore) EpochBoundaries(ctx context.Context, interval int64, fn func(chain.BlockRecord) error) error {
@@ -360,11 +365,23 @@ func TestChainHistoryCachesUntilDataChanges(t *testing.T) {
 	if cs.scans != 1 {
 		t.Errorf("3 identical queries scanned the store %d times, want 1", cs.scans)
 	}
+	// The tip too: repeated /metrics scrapes read the prices once.
+	for range 3 {
+		if _, err := h.Tip(ctx); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if cs.priceReads != 1 {
+		t.Errorf("3 tips read the prices %d times, want 1", cs.priceReads)
+	}
 	if err := db.PutBlocks(ctx, []chain.BlockRecord{blk(4031, 0x1c7fffff), blk(4032, 0x1c3fffff)}); err != nil {
 		t.Fatal(err)
 	}
 	adj, err := h.Adjustments(ctx)
 	if err != nil || len(adj) != 2 || cs.scans != 2 {
 		t.Errorf("after a write: %d adjustments, %d scans, %v; want 2 and 2", len(adj), cs.scans, err)
+	}
+	if tip, err := h.Tip(ctx); err != nil || tip.Height != 4032 || cs.priceReads != 2 {
+		t.Errorf("after a write: tip %d, %d price reads, %v; want 4032 and 2", tip.Height, cs.priceReads, err)
 	}
 }
