@@ -9,6 +9,8 @@ import (
 	"io"
 	"math"
 	"os"
+	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -79,17 +81,34 @@ func (f *dbFlags) check() error {
 	return nil
 }
 
-// openDB opens an existing database: queries never create one.
+// notDBFile says that --db names no file, or a directory.
+type notDBFile string
+
+func (e notDBFile) Error() string { return string(e) }
+
+// checkDBFile says why path is not an existing database file: queries
+// and serve --db never create one.
+func checkDBFile(path string) error {
+	st, err := os.Stat(path)
+	switch {
+	case errors.Is(err, os.ErrNotExist):
+		return notDBFile(fmt.Sprintf("--db %s: no such database (create one with hashlab import or hashlab ingest)", path))
+	case err != nil:
+		return fmt.Errorf("--db %s: %w", path, err)
+	case st.IsDir():
+		return notDBFile(fmt.Sprintf("--db %s: is a directory (allowed: a hashlab database file, e.g. %s)", path, filepath.Join(path, "hashlab.db")))
+	}
+	return nil
+}
+
+// open opens an existing database.
 func (f *dbFlags) open(ctx context.Context, env *Env) (*store.DB, *consensus.Params, error) {
 	path := *f.db
 	if path == "" {
 		path = store.DefaultPath(env.Getenv)
 	}
-	if _, err := os.Stat(path); err != nil {
-		if errors.Is(err, os.ErrNotExist) {
-			return nil, nil, fmt.Errorf("--db %s: no such database (create one with hashlab import blocks|headers|prices FILE, or hashlab ingest)", path)
-		}
-		return nil, nil, fmt.Errorf("--db %s: %w", path, err)
+	if err := checkDBFile(path); err != nil {
+		return nil, nil, err
 	}
 	db, err := store.Open(ctx, path)
 	if err != nil {
@@ -113,7 +132,7 @@ func (f *dbFlags) open(ctx context.Context, env *Env) (*store.DB, *consensus.Par
 
 func runHistory(ctx context.Context, env *Env, args []string) error {
 	kinds := []string{"hashprice", "adjustments", "hashrate"}
-	if len(args) == 0 || !contains(kinds, args[0]) {
+	if len(args) == 0 || !slices.Contains(kinds, args[0]) {
 		if len(args) > 0 && (args[0] == "-h" || args[0] == "--help") {
 			fmt.Fprintf(env.Stderr, "Usage: hashlab %s\n", historyUsage)
 			return errHelp
@@ -185,15 +204,6 @@ func runHistory(ctx context.Context, env *Env, args []string) error {
 		}
 		return printHashrateHistory(env.Stdout, df, days)
 	}
-}
-
-func contains(list []string, s string) bool {
-	for _, x := range list {
-		if x == s {
-			return true
-		}
-	}
-	return false
 }
 
 func ff(v float64, prec int) string { return strconv.FormatFloat(v, 'f', prec, 64) }

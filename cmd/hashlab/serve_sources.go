@@ -5,8 +5,6 @@ import (
 	"errors"
 	"flag"
 	"fmt"
-	"io/fs"
-	"os"
 	"path/filepath"
 
 	"github.com/hashlab/hashlab/server"
@@ -43,14 +41,12 @@ func addServeSources(env *Env, fs *flag.FlagSet) func(ctx context.Context, cfg *
 // openServeDB opens an existing mainnet chain store. It never creates one:
 // a path that does not exist is a usage error.
 func openServeDB(ctx context.Context, path string) (*store.DB, error) {
-	st, err := os.Stat(path)
-	switch {
-	case errors.Is(err, fs.ErrNotExist):
-		return nil, usagef("--db %s: no such database (create one with hashlab import or hashlab ingest)", path)
-	case err != nil:
-		return nil, fmt.Errorf("--db %s: %w", path, err)
-	case st.IsDir():
-		return nil, usagef("--db %s: is a directory (allowed: a hashlab database file, e.g. %s)", path, filepath.Join(path, "hashlab.db"))
+	if err := checkDBFile(path); err != nil {
+		var nf notDBFile
+		if errors.As(err, &nf) {
+			return nil, usagef("%v", err) // a bad --db value: exit 2
+		}
+		return nil, err
 	}
 	db, err := store.Open(ctx, path)
 	if err != nil {
