@@ -137,9 +137,10 @@ func (rg Range) bounds() (int64, int64) {
 }
 
 // Hashrate estimates the network hashrate for every UTC day in rg that the
-// store covers completely (the first and last day of the data are left
-// out, since blocks outside the data would belong to them), with a
-// confidence interval (e.g. 0.95). Blocks without known bits are an error.
+// store covers completely (every height from one below the day's lowest
+// block to one above its highest is stored, so the first and last day of
+// the data and days among sparse headers are left out), with a confidence
+// interval (e.g. 0.95). Blocks without known bits are an error.
 func Hashrate(ctx context.Context, r BlockReader, rg Range, confidence float64) ([]DayHashrate, error) {
 	if !(confidence > 0 && confidence < 1) {
 		return nil, fmt.Errorf("%w: confidence %v (allowed: 0 < c < 1)", ErrInput, confidence)
@@ -158,9 +159,8 @@ func Hashrate(ctx context.Context, r BlockReader, rg Range, confidence float64) 
 		qTo += 86400
 	}
 	type acc struct {
-		n          int64
 		work       float64
-		d0, dSum   float64 // first difficulty, and the sum of the others' differences from it
+		diff       exactMean
 		minH, maxH int64
 	}
 	days := map[int64]*acc{}
@@ -182,14 +182,9 @@ func Hashrate(ctx context.Context, r BlockReader, rg Range, confidence float64) 
 			a = &acc{minH: b.Height}
 			days[day] = a
 		}
-		a.n++
 		d := consensus.Difficulty(b.Bits)
 		a.work += d * two32
-		if a.n == 1 {
-			a.d0 = d
-		} else {
-			a.dSum += d - a.d0
-		}
+		a.diff.add(d)
 		a.maxH = b.Height
 		return nil
 	})
@@ -216,16 +211,17 @@ func Hashrate(ctx context.Context, r BlockReader, rg Range, confidence float64) 
 	out := make([]DayHashrate, 0, len(keys))
 	for _, d := range keys {
 		a := days[d]
-		est, err := hashprice.EstimateHashrate(a.work, a.n, 86400, confidence)
+		n := a.diff.n
+		est, err := hashprice.EstimateHashrate(a.work, n, 86400, confidence)
 		if err != nil {
 			return nil, err
 		}
 		// Counting blocks in a fixed day (not waiting for the n-th
 		// block): the upper bound uses n+1 (Garwood).
-		lo, _ := hashprice.PoissonRateFactors(a.n, confidence)
-		_, hi := hashprice.PoissonRateFactors(a.n+1, confidence)
-		hi *= float64(a.n+1) / float64(a.n)
-		out = append(out, DayHashrate{Date: date(d), Blocks: a.n, MeanDifficulty: a.d0 + a.dSum/float64(a.n),
+		lo, _ := hashprice.PoissonRateFactors(n, confidence)
+		_, hi := hashprice.PoissonRateFactors(n+1, confidence)
+		hi *= float64(n+1) / float64(n)
+		out = append(out, DayHashrate{Date: date(d), Blocks: n, MeanDifficulty: a.diff.mean(),
 			HashrateHs: est.HashesPerSec, LowerHs: est.HashesPerSec * lo, UpperHs: est.HashesPerSec * hi, Confidence: confidence})
 	}
 	return out, nil
@@ -293,8 +289,7 @@ func Hashprice(ctx context.Context, r BlockReader, pr PriceReader, p *consensus.
 	interval := p.RetargetInterval()
 	type acc struct {
 		pt      HashpricePoint
-		d0      float64 // first block's difficulty
-		sumD    float64 // sum of the differences from d0: the mean is exact when all are equal
+		diff    exactMean
 		sumBTC  float64
 		sumUSD  float64
 		missing bool
@@ -341,10 +336,7 @@ func Hashprice(ctx context.Context, r BlockReader, pr PriceReader, p *consensus.
 		a.pt.Blocks++
 		a.pt.LastHeight = max(a.pt.LastHeight, b.Height)
 		a.pt.FirstHeight = min(a.pt.FirstHeight, b.Height)
-		if a.pt.Blocks == 1 {
-			a.d0 = d
-		}
-		a.sumD += d - a.d0
+		a.diff.add(d)
 		a.sumBTC += res.BTCPerPHDay
 		if usd, ok := prices[date(b.Time)]; ok {
 			a.sumUSD += res.BTCPerPHDay * usd
@@ -364,7 +356,7 @@ func Hashprice(ctx context.Context, r BlockReader, pr PriceReader, p *consensus.
 	for _, k := range order {
 		a := groups[k]
 		n := float64(a.pt.Blocks)
-		a.pt.Difficulty = a.d0 + a.sumD/n
+		a.pt.Difficulty = a.diff.mean()
 		a.pt.BTCPerPHDay = a.sumBTC / n
 		if !a.missing {
 			v := a.sumUSD / n
@@ -470,6 +462,24 @@ func PoolsWindow(ctx context.Context, r BlockReader, window time.Duration, names
 	to := time.Unix(last.Time+1, 0)
 	return Pools(ctx, r, to.Add(-window), to, names)
 }
+
+// exactMean is a running mean that is exact when every value is the same
+// (a day or epoch of blocks at one difficulty): each value is added as its
+// difference from the first.
+type exactMean struct {
+	n          int64
+	first, sum float64
+}
+
+func (m *exactMean) add(v float64) {
+	if m.n == 0 {
+		m.first = v
+	}
+	m.n++
+	m.sum += v - m.first
+}
+
+func (m *exactMean) mean() float64 { return m.first + m.sum/float64(m.n) }
 
 func floorDay(t int64) int64 {
 	return t - ((t%86400)+86400)%86400

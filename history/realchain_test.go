@@ -47,7 +47,7 @@ var (
 
 // realChain returns a database holding the real data imported through
 // the same functions as hashlab import (built once per test binary).
-func realChain(t *testing.T) *store.DB {
+func realChain(t testing.TB) *store.DB {
 	t.Helper()
 	blocks := sharedtest.Path(t, "blocks", "blocks_610683-946236_time_pool.csv.gz")
 	headers := sharedtest.Path(t, "headers", "epoch_boundary_headers_0-832608.bin")
