@@ -1,7 +1,6 @@
 package history_test
 
 import (
-	"compress/gzip"
 	"context"
 	"encoding/csv"
 	"errors"
@@ -271,16 +270,7 @@ func TestPoolsFoundry2025(t *testing.T) {
 }
 
 func countCSV(t *testing.T, from, to int64) map[string]int64 {
-	f, err := os.Open(sharedtest.Path(t, "blocks", "blocks_610683-946236_time_pool.csv.gz"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	zr, err := gzip.NewReader(f)
-	if err != nil {
-		t.Fatal(err)
-	}
-	cr := csv.NewReader(zr)
+	cr := csv.NewReader(sharedtest.BlocksCSV(t))
 	out := map[string]int64{}
 	for {
 		rec, err := cr.Read()

@@ -2,7 +2,6 @@ package main
 
 import (
 	"bufio"
-	"compress/gzip"
 	"context"
 	"encoding/json"
 	"os"
@@ -50,18 +49,8 @@ func TestServeDBMissingFile(t *testing.T) {
 // the real blocks CSV (heights 610683..613682, across the retargets at
 // 610848 and 612864) are what serve --db answers with.
 func TestServeDBLiveHistory(t *testing.T) {
-	src := sharedtest.Path(t, "blocks", "blocks_610683-946236_time_pool.csv.gz")
-	f, err := os.Open(src)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	zr, err := gzip.NewReader(f)
-	if err != nil {
-		t.Fatal(err)
-	}
 	var slice strings.Builder
-	sc := bufio.NewScanner(zr)
+	sc := bufio.NewScanner(sharedtest.BlocksCSV(t))
 	for n := 0; n <= 3000 && sc.Scan(); n++ { // header + 3,000 rows
 		slice.WriteString(sc.Text() + "\n")
 	}

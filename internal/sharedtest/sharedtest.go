@@ -4,7 +4,9 @@
 package sharedtest
 
 import (
+	"compress/gzip"
 	"encoding/csv"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
@@ -85,4 +87,21 @@ func CoinMetricsPriceCSV(tb testing.TB) string {
 		}
 	}
 	return b.String()
+}
+
+// BlocksCSV opens the real blocks file (blocks/, gzip) and returns its
+// decompressed text: height,time,pool_slug with a header row. The file is
+// closed when the test ends.
+func BlocksCSV(tb testing.TB) io.Reader {
+	tb.Helper()
+	f, err := os.Open(Path(tb, "blocks", "blocks_610683-946236_time_pool.csv.gz"))
+	if err != nil {
+		tb.Fatal(err)
+	}
+	tb.Cleanup(func() { f.Close() })
+	zr, err := gzip.NewReader(f)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return zr
 }
