@@ -627,28 +627,27 @@ feed:
 }
 
 func (r *runner) fetchOne(ctx context.Context, hash string, height int64) (chain.BlockRecord, error) {
+	// batch checks that each record is the block asked for (its hash
+	// and height) and builds on the one before.
+	var err error
 	if raw, ok := r.src.(RawSource); ok && r.opt.Verbosity == 0 {
-		b, err := raw.RawBlock(ctx, hash)
-		if err != nil {
-			return chain.BlockRecord{}, fmt.Errorf("ingest: getblock %s 0: %w", hash, err)
+		var b []byte
+		if b, err = raw.RawBlock(ctx, hash); err == nil {
+			return chain.BlockFromRaw(b, height, r.params)
 		}
-		rec, err := chain.BlockFromRaw(b, height, r.params)
-		if err == nil && rec.Hash != hash {
-			err = fmt.Errorf("ingest: getblock %s 0 answered a block whose header hashes to %s", hash, rec.Hash)
+	} else {
+		var b *chain.RPCBlock
+		if b, err = r.src.Block(ctx, hash); err == nil {
+			return chain.BlockFromRPC(b, r.params)
 		}
-		return rec, err
 	}
-	b, err := r.src.Block(ctx, hash)
-	if err != nil {
-		var rerr *chain.RPCError
-		if errors.As(err, &rerr) {
-			// A block that was just reorganised away can still be
-			// fetched by hash on Core and btcd; an error here is real.
-			return chain.BlockRecord{}, fmt.Errorf("ingest: getblock %s: %w", hash, err)
-		}
-		return chain.BlockRecord{}, err
+	var rerr *chain.RPCError
+	if errors.As(err, &rerr) {
+		// A block that was just reorganised away can still be fetched
+		// by hash on Core and btcd; an error here is real.
+		return chain.BlockRecord{}, fmt.Errorf("ingest: getblock %s: %w", hash, err)
 	}
-	return chain.BlockFromRPC(b, r.params)
+	return chain.BlockRecord{}, err
 }
 
 // completeMedianTimes fills MedianTime for nodes that do not report it
