@@ -25,8 +25,8 @@ import (
 
 // chainStore builds a real chain store from the shared reference data:
 // every block 610683..946236 of the blocks CSV (time and pool; bits from
-// the embedded epoch table) and Coin Metrics' daily PriceUSD from
-// 2019-12-01 (test data only, never embedded). It returns the store and
+// the embedded epoch table) and Coin Metrics' daily PriceUSD (test data
+// only, never embedded). It returns the store and
 // the Coin Metrics rows by date for cross-checks.
 func chainStore(t *testing.T) (*store.DB, map[string]cmDay) {
 	t.Helper()
@@ -47,23 +47,7 @@ func chainStore(t *testing.T) (*store.DB, map[string]cmDay) {
 		t.Fatal(err)
 	}
 	days := readCoinMetrics(t, cmPath)
-	var b strings.Builder
-	b.WriteString("date,usd\n")
-	for d, row := range days {
-		if d >= "2019-12-01" && row.PriceUSD > 0 {
-			fmt.Fprintf(&b, "%s,%s\n", d, strconv.FormatFloat(row.PriceUSD, 'g', -1, 64))
-		}
-	}
-	pricesPath := filepath.Join(t.TempDir(), "prices.csv")
-	if err := os.WriteFile(pricesPath, []byte(b.String()), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	pf, err := os.Open(pricesPath)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer pf.Close()
-	if _, err := ingest.ImportPrices(ctx, db, pf); err != nil {
+	if _, err := ingest.ImportPrices(ctx, db, strings.NewReader(sharedtest.CoinMetricsPriceCSV(t))); err != nil {
 		t.Fatal(err)
 	}
 	return db, days
