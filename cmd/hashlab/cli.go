@@ -6,6 +6,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"slices"
 	"strings"
 	"sync"
 	"text/tabwriter"
@@ -153,4 +154,22 @@ func (p *progress) Done() {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	io.WriteString(p.w, "\n")
+}
+
+// subcommand returns args[0] when it is one of kinds. -h or --help prints
+// usage (errHelp); anything else is a usage error naming what was given,
+// e.g. `import: what to import is "x" (allowed: headers, blocks, prices)`.
+func subcommand(env *Env, cmd, what string, kinds []string, usage string, args []string) (string, error) {
+	if len(args) > 0 && slices.Contains(kinds, args[0]) {
+		return args[0], nil
+	}
+	if len(args) > 0 && (args[0] == "-h" || args[0] == "--help") {
+		fmt.Fprintf(env.Stderr, "Usage: hashlab %s\n", usage)
+		return "", errHelp
+	}
+	got := ""
+	if len(args) > 0 {
+		got = args[0]
+	}
+	return "", usagef("%s: what to %s is %q (allowed: %s)\nUsage: hashlab %s", cmd, what, got, strings.Join(kinds, ", "), usage)
 }

@@ -10,9 +10,7 @@ import (
 	"math"
 	"os"
 	"path/filepath"
-	"slices"
 	"strconv"
-	"strings"
 	"time"
 
 	"github.com/hashlab/hashlab/chain"
@@ -131,19 +129,10 @@ func (f *dbFlags) open(ctx context.Context, env *Env) (*store.DB, *consensus.Par
 }
 
 func runHistory(ctx context.Context, env *Env, args []string) error {
-	kinds := []string{"hashprice", "adjustments", "hashrate"}
-	if len(args) == 0 || !slices.Contains(kinds, args[0]) {
-		if len(args) > 0 && (args[0] == "-h" || args[0] == "--help") {
-			fmt.Fprintf(env.Stderr, "Usage: hashlab %s\n", historyUsage)
-			return errHelp
-		}
-		got := ""
-		if len(args) > 0 {
-			got = args[0]
-		}
-		return usagef("history: what to show is %q (allowed: %s)\nUsage: hashlab %s", got, strings.Join(kinds, ", "), historyUsage)
+	kind, err := subcommand(env, "history", "show", []string{"hashprice", "adjustments", "hashrate"}, historyUsage, args)
+	if err != nil {
+		return err
 	}
-	kind := args[0]
 	fs := newFlags(env, "history "+kind, historyUsage)
 	df := addDBFlags(fs, env)
 	every := fs.String("every", "day", "hashprice: one point per day, week (ISO, Monday UTC) or epoch")

@@ -23,18 +23,10 @@ const importUsage = `import headers FILE [--layout contiguous|epoch-boundaries] 
        hashlab import prices FILE [--column NAME] [--skip-empty] [--db FILE] [--json]`
 
 func runImport(ctx context.Context, env *Env, args []string) error {
-	if len(args) == 0 || (args[0] != "headers" && args[0] != "blocks" && args[0] != "prices") {
-		if len(args) > 0 && (args[0] == "-h" || args[0] == "--help") {
-			fmt.Fprintf(env.Stderr, "Usage: hashlab %s\n", importUsage)
-			return errHelp
-		}
-		got := ""
-		if len(args) > 0 {
-			got = args[0]
-		}
-		return usagef("import: what to import is %q (allowed: headers, blocks, prices)\nUsage: hashlab %s", got, importUsage)
+	kind, err := subcommand(env, "import", "import", []string{"headers", "blocks", "prices"}, importUsage, args)
+	if err != nil {
+		return err
 	}
-	kind := args[0]
 	fs := newFlags(env, "import "+kind, importUsage)
 	dbPath := fs.String("db", "", "database file (default "+store.DefaultPath(env.Getenv)+")")
 	asJSON := fs.Bool("json", false, "print the report as JSON")
