@@ -1,5 +1,7 @@
 package consensus
 
+import "fmt"
+
 // Sats is an amount of bitcoin in satoshis.
 type Sats int64
 
@@ -49,4 +51,19 @@ func NextHalvingHeight(height int64, p *Params) int64 {
 		return 0
 	}
 	return (height/p.SubsidyHalvingInterval + 1) * p.SubsidyHalvingInterval
+}
+
+// String prints an amount in BTC with eight decimals ("3.12500000 BTC");
+// negative amounts keep their sign. It is exact: no float is involved.
+func (s Sats) String() string {
+	neg := s < 0
+	u := uint64(s)
+	if neg {
+		u = uint64(-s)
+	}
+	str := fmt.Sprintf("%d.%08d BTC", u/SatsPerBTC, u%SatsPerBTC)
+	if neg {
+		return "-" + str
+	}
+	return str
 }
