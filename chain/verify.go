@@ -122,7 +122,7 @@ func (v *Verifier) fail(h, off int64, check, format string, args ...any) {
 func (v *Verifier) work(bits uint32) *big.Int {
 	w, ok := v.works[bits]
 	if !ok {
-		w = consensus.WorkFromBits(bits)
+		w = consensus.WorkFromBits(consensus.Bits(bits))
 		v.works[bits] = w
 	}
 	return w
@@ -153,7 +153,7 @@ func (v *Verifier) Add(raw []byte, offset int64) (HeaderInfo, error) {
 	// Proof of work, with the target cached per bits value.
 	tg, ok := v.targets[hdr.Bits]
 	if !ok {
-		t, err := consensus.TargetFromBits(hdr.Bits, v.p.PowLimit)
+		t, err := consensus.TargetFromBits(consensus.Bits(hdr.Bits), v.p.PowLimit)
 		if err != nil {
 			v.fail(h, offset, "pow", "%v", err)
 		} else {
@@ -222,7 +222,7 @@ func (v *Verifier) checkRetarget(cur, last HeaderInfo, prevEpoch int64) {
 		v.rep.RetargetsSkipped++ // needs the first block's bits; not tracked here
 		return
 	}
-	want, err := consensus.NextBits(base, first, last.Time, v.p)
+	want, err := consensus.NextBits(consensus.Bits(base), first, last.Time, v.p)
 	v.rep.Retargets++
 	if fromTable {
 		v.rep.RetargetsFromTbl++
@@ -230,8 +230,8 @@ func (v *Verifier) checkRetarget(cur, last HeaderInfo, prevEpoch int64) {
 	switch {
 	case err != nil:
 		v.fail(cur.Height, cur.Offset, "retarget", "%v", err)
-	case want != cur.Bits:
-		v.fail(cur.Height, cur.Offset, "retarget", "bits 0x%08x, consensus requires 0x%08x (epoch %d from %d to %d)", cur.Bits, want, prevEpoch, first, last.Time)
+	case want != consensus.Bits(cur.Bits):
+		v.fail(cur.Height, cur.Offset, "retarget", "bits 0x%08x, consensus requires %s (epoch %d from %d to %d)", cur.Bits, want, prevEpoch, first, last.Time)
 	}
 }
 
@@ -305,9 +305,9 @@ func VerifyEpochTable(es []snapshot.Epoch, p *consensus.Params) EpochTableReport
 		}
 		if e.HasTimes() && e.NextBits != 0 {
 			r.Retargets++
-			got, err := consensus.NextBits(e.Bits, e.FirstTime, e.LastTime, p)
-			if err != nil || got != e.NextBits {
-				fail(e, "retarget", "epoch %d: consensus gives 0x%08x (%v), table says 0x%08x", e.Epoch, got, err, e.NextBits)
+			got, err := consensus.NextBits(consensus.Bits(e.Bits), e.FirstTime, e.LastTime, p)
+			if err != nil || got != consensus.Bits(e.NextBits) {
+				fail(e, "retarget", "epoch %d: consensus gives %s (%v), table says 0x%08x", e.Epoch, got, err, e.NextBits)
 			}
 		}
 	}

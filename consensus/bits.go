@@ -64,8 +64,8 @@ func ParseBits(s string) (Bits, error) {
 // limit (Core's DeriveTarget). The error is a *hashlab.InputError naming
 // field.
 func CheckBits(field string, b Bits, p *Params) error {
-	if _, err := TargetFromBits(uint32(b), p.PowLimit); err != nil {
-		return hashlab.Invalidf(field, b, "a compact target that decodes to 0 < target <= the "+p.Name+" proof-of-work limit "+Bits(p.PowLimitBits).String(), err)
+	if _, err := TargetFromBits(b, p.PowLimit); err != nil {
+		return hashlab.Invalidf(field, b, "a compact target that decodes to 0 < target <= the "+p.Name+" proof-of-work limit "+p.PowLimitBits.String(), err)
 	}
 	return nil
 }

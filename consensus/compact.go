@@ -19,12 +19,12 @@ var (
 	bigOne     = big.NewInt(1)
 	twoTo256   = new(big.Int).Lsh(bigOne, 256)
 	mask256    = new(big.Int).Sub(twoTo256, bigOne)
-	diff1Bits  = uint32(0x1d00ffff)
+	diff1Bits  = Bits(0x1d00ffff)
 	diff1Targ  = mustTarget(diff1Bits)
 	diff1Float = func() float64 { f, _ := new(big.Float).SetInt(diff1Targ).Float64(); return f }()
 )
 
-func mustTarget(bits uint32) *big.Int {
+func mustTarget(bits Bits) *big.Int {
 	t, err := TargetFromBits(bits, nil)
 	if err != nil {
 		panic(err)
@@ -45,9 +45,9 @@ type Compact struct {
 }
 
 // DecodeCompact decodes nBits exactly as arith_uint256::SetCompact.
-func DecodeCompact(bits uint32) Compact {
-	size := bits >> 24
-	word := bits & 0x007fffff
+func DecodeCompact(bits Bits) Compact {
+	size := uint32(bits) >> 24
+	word := uint32(bits) & 0x007fffff
 	t := new(big.Int)
 	if size <= 3 {
 		t.SetUint64(uint64(word >> (8 * (3 - size))))
@@ -61,7 +61,7 @@ func DecodeCompact(bits uint32) Compact {
 	}
 	return Compact{
 		Target:   t,
-		Negative: word != 0 && bits&0x00800000 != 0,
+		Negative: word != 0 && uint32(bits)&0x00800000 != 0,
 		Overflow: word != 0 && (size > 34 || (word > 0xff && size > 33) || (word > 0xffff && size > 32)),
 	}
 }
@@ -69,7 +69,7 @@ func DecodeCompact(bits uint32) Compact {
 // EncodeCompact encodes a non-negative value exactly as
 // arith_uint256::GetCompact(fNegative). Values wider than 256 bits are
 // truncated to 256 bits first, as arith_uint256 would.
-func EncodeCompact(n *big.Int, negative bool) uint32 {
+func EncodeCompact(n *big.Int, negative bool) Bits {
 	v := n
 	if v.Sign() < 0 || v.BitLen() > 256 {
 		v = new(big.Int).And(new(big.Int).Abs(n), mask256)
@@ -91,26 +91,26 @@ func EncodeCompact(n *big.Int, negative bool) uint32 {
 	if negative && compact&0x007fffff != 0 {
 		compact |= 0x00800000
 	}
-	return compact
+	return Bits(compact)
 }
 
 // BitsFromTarget is EncodeCompact for a non-negative target.
-func BitsFromTarget(target *big.Int) uint32 { return EncodeCompact(target, false) }
+func BitsFromTarget(target *big.Int) Bits { return EncodeCompact(target, false) }
 
 // TargetFromBits decodes nBits into a target and validates it as Bitcoin
 // Core's DeriveTarget does: negative, zero and overflowing targets are
 // rejected, and so is a target above powLimit when powLimit is non-nil.
-func TargetFromBits(bits uint32, powLimit *big.Int) (*big.Int, error) {
+func TargetFromBits(bits Bits, powLimit *big.Int) (*big.Int, error) {
 	c := DecodeCompact(bits)
 	switch {
 	case c.Negative:
-		return nil, fmt.Errorf("%w: bits 0x%08x", ErrNegativeTarget, bits)
+		return nil, fmt.Errorf("%w: bits %s", ErrNegativeTarget, bits)
 	case c.Overflow:
-		return nil, fmt.Errorf("%w: bits 0x%08x", ErrOverflowTarget, bits)
+		return nil, fmt.Errorf("%w: bits %s", ErrOverflowTarget, bits)
 	case c.Target.Sign() == 0:
-		return nil, fmt.Errorf("%w: bits 0x%08x", ErrZeroTarget, bits)
+		return nil, fmt.Errorf("%w: bits %s", ErrZeroTarget, bits)
 	case powLimit != nil && c.Target.Cmp(powLimit) > 0:
-		return nil, fmt.Errorf("%w: bits 0x%08x, limit 0x%08x", ErrAbovePowLimit, bits, BitsFromTarget(powLimit))
+		return nil, fmt.Errorf("%w: bits %s, limit %s", ErrAbovePowLimit, bits, BitsFromTarget(powLimit))
 	}
 	return c.Target, nil
 }
@@ -118,9 +118,9 @@ func TargetFromBits(bits uint32, powLimit *big.Int) (*big.Int, error) {
 // Difficulty returns the difficulty of nBits as a float64, computed exactly
 // as Bitcoin Core's GetDifficulty (rpc/blockchain.cpp): 0xffff divided by
 // the mantissa, scaled by powers of 256 toward exponent 29.
-func Difficulty(bits uint32) float64 {
-	shift := int((bits >> 24) & 0xff)
-	mant := float64(bits & 0x00ffffff)
+func Difficulty(bits Bits) float64 {
+	shift := int((uint32(bits) >> 24) & 0xff)
+	mant := float64(uint32(bits) & 0x00ffffff)
 	if mant == 0 {
 		return 0
 	}
@@ -175,7 +175,7 @@ func Work(target *big.Int) *big.Int {
 
 // WorkFromBits is Work for an nBits value; invalid bits (negative, overflow
 // or zero) yield zero work, as GetBlockProof does.
-func WorkFromBits(bits uint32) *big.Int {
+func WorkFromBits(bits Bits) *big.Int {
 	c := DecodeCompact(bits)
 	if c.Negative || c.Overflow || c.Target.Sign() == 0 {
 		return new(big.Int)

@@ -18,9 +18,9 @@ import (
 // re-encoded compact (GetCompact(negative)), and the flags.
 func TestCompactCoreVectors(t *testing.T) {
 	tests := []struct {
-		bits     uint32
+		bits     Bits
 		value    string
-		compact  uint32
+		compact  Bits
 		negative bool
 		overflow bool
 	}{
@@ -48,22 +48,22 @@ func TestCompactCoreVectors(t *testing.T) {
 	for _, tt := range tests {
 		c := DecodeCompact(tt.bits)
 		if c.Negative != tt.negative || c.Overflow != tt.overflow {
-			t.Errorf("0x%08x: negative=%v overflow=%v, want %v %v", tt.bits, c.Negative, c.Overflow, tt.negative, tt.overflow)
+			t.Errorf("%v: negative=%v overflow=%v, want %v %v", tt.bits, c.Negative, c.Overflow, tt.negative, tt.overflow)
 		}
 		if tt.overflow {
 			continue
 		}
 		want, _ := new(big.Int).SetString(tt.value, 16)
 		if c.Target.Cmp(want) != 0 {
-			t.Errorf("0x%08x: value %x, want %s", tt.bits, c.Target, tt.value)
+			t.Errorf("%v: value %x, want %s", tt.bits, c.Target, tt.value)
 		}
 		if got := EncodeCompact(c.Target, c.Negative); got != tt.compact {
-			t.Errorf("0x%08x: GetCompact 0x%08x, want 0x%08x", tt.bits, got, tt.compact)
+			t.Errorf("%v: GetCompact %v, want %v", tt.bits, got, tt.compact)
 		}
 	}
 	// Same file: 0x80 must encode with the sign bit avoided.
 	if got := EncodeCompact(big.NewInt(0x80), false); got != 0x02008000 {
-		t.Errorf("GetCompact(0x80) = 0x%08x, want 0x02008000", got)
+		t.Errorf("GetCompact(0x80) = %v, want 0x02008000", got)
 	}
 }
 
@@ -71,7 +71,7 @@ func TestTargetFromBitsErrors(t *testing.T) {
 	// Bitcoin Core src/test/pow_tests.cpp CheckProofOfWork_test_*.
 	tests := []struct {
 		name string
-		bits uint32
+		bits Bits
 		want error
 	}{
 		{"negative target", 0x01fedcba, ErrNegativeTarget},
@@ -103,7 +103,7 @@ func TestNextBitsCoreVectors(t *testing.T) {
 	tests := []struct {
 		name           string
 		first, last    int64
-		prevBits, want uint32
+		prevBits, want Bits
 	}{
 		{"get_next_work (block 32255)", 1261130161, 1262152739, 0x1d00ffff, 0x1d00d86a},
 		{"get_next_work_pow_limit (block 2015)", 1231006505, 1233061996, 0x1d00ffff, 0x1d00ffff},
@@ -113,7 +113,7 @@ func TestNextBitsCoreVectors(t *testing.T) {
 	for _, tt := range tests {
 		got, err := NextBits(tt.prevBits, tt.first, tt.last, MainNet)
 		if err != nil || got != tt.want {
-			t.Errorf("%s: 0x%08x %v, want 0x%08x", tt.name, got, err, tt.want)
+			t.Errorf("%s: %v %v, want %v", tt.name, got, err, tt.want)
 		}
 	}
 }
@@ -124,7 +124,7 @@ func TestNextBitsCoreVectors(t *testing.T) {
 func TestNextBitsChina2021(t *testing.T) {
 	got, err := NextBits(0x170e1ef9, 1623614836, 1625293501, MainNet)
 	if err != nil || got != 0x171398ce {
-		t.Fatalf("got 0x%08x %v", got, err)
+		t.Fatalf("got %v %v", got, err)
 	}
 	change := Difficulty(got)/Difficulty(0x170e1ef9) - 1
 	if change > -0.279 || change < -0.2795 {
@@ -220,7 +220,7 @@ func TestCompactRoundTrip(t *testing.T) {
 		bits := BitsFromTarget(n)
 		c := DecodeCompact(bits)
 		if c.Negative || c.Overflow {
-			t.Fatalf("encode(%x)=0x%08x decodes negative/overflow", n, bits)
+			t.Fatalf("encode(%x)=%v decodes negative/overflow", n, bits)
 		}
 		// The compact form keeps the top 3 significant bytes (at most 24
 		// bits of mantissa, 23 usable): decoding never exceeds the value
@@ -258,9 +258,9 @@ func TestRealEpochTable(t *testing.T) {
 		next, _ := strconv.ParseUint(r[6], 16, 32)
 		first, _ := strconv.ParseInt(r[4], 10, 64)
 		last, _ := strconv.ParseInt(r[5], 10, 64)
-		got, err := NextBits(uint32(bits), first, last, MainNet)
-		if err != nil || got != uint32(next) {
-			t.Errorf("epoch %s: got 0x%08x %v, want %s", r[0], got, err, r[6])
+		got, err := NextBits(Bits(bits), first, last, MainNet)
+		if err != nil || got != Bits(next) {
+			t.Errorf("epoch %s: got %v %v, want %s", r[0], got, err, r[6])
 		}
 		checked++
 	}
@@ -282,10 +282,10 @@ func TestHeaderGenesis(t *testing.T) {
 	if h.Timestamp.Unix() != 1231006505 || h.Bits != 0x1d00ffff {
 		t.Fatalf("fields %v %x", h.Timestamp, h.Bits)
 	}
-	if err := CheckProofOfWork(&hash, h.Bits, MainNet); err != nil {
+	if err := CheckProofOfWork(&hash, Bits(h.Bits), MainNet); err != nil {
 		t.Fatal(err)
 	}
-	tg := NewTarget32(mustTarget(h.Bits))
+	tg := NewTarget32(mustTarget(Bits(h.Bits)))
 	if !tg.HashMeets(&hash) {
 		t.Fatal("Target32 rejects genesis")
 	}
@@ -301,12 +301,12 @@ type chainStub struct {
 type stubHdr struct {
 	c    *chainStub
 	h    int64
-	bits uint32
+	bits Bits
 	ts   int64
 }
 
 func (s *stubHdr) Height() int64    { return s.h }
-func (s *stubHdr) Bits() uint32     { return s.bits }
+func (s *stubHdr) Bits() Bits       { return s.bits }
 func (s *stubHdr) Timestamp() int64 { return s.ts }
 func (s *stubHdr) Ancestor(h int64) HeaderCtx {
 	if v, ok := s.c.m[h]; ok {
@@ -317,7 +317,7 @@ func (s *stubHdr) Ancestor(h int64) HeaderCtx {
 
 func TestNextWorkRequired(t *testing.T) {
 	c := &chainStub{m: map[int64]*stubHdr{}}
-	add := func(h int64, bits uint32, ts int64) *stubHdr {
+	add := func(h int64, bits Bits, ts int64) *stubHdr {
 		s := &stubHdr{c: c, h: h, bits: bits, ts: ts}
 		c.m[h] = s
 		return s
@@ -326,20 +326,20 @@ func TestNextWorkRequired(t *testing.T) {
 	last := add(32255, 0x1d00ffff, 1262152739)
 	got, err := NextWorkRequired(last, 1262153464, MainNet)
 	if err != nil || got != 0x1d00d86a {
-		t.Fatalf("mainnet retarget 0x%08x %v", got, err)
+		t.Fatalf("mainnet retarget %v %v", got, err)
 	}
 	mid := add(32256, 0x1d00d86a, 1262153464)
 	if got, _ := NextWorkRequired(mid, 1262154000, MainNet); got != 0x1d00d86a {
-		t.Fatalf("inside epoch 0x%08x", got)
+		t.Fatalf("inside epoch %v", got)
 	}
 	// testnet3: a block 20 minutes late may use the pow limit; otherwise
 	// the last non-min-difficulty bits apply.
 	if got, _ := NextWorkRequired(mid, mid.ts+1201, TestNet3); got != TestNet3.PowLimitBits {
-		t.Fatalf("testnet min-difficulty 0x%08x", got)
+		t.Fatalf("testnet min-difficulty %v", got)
 	}
 	minb := add(32257, TestNet3.PowLimitBits, mid.ts+1300)
 	if got, _ := NextWorkRequired(minb, minb.ts+60, TestNet3); got != 0x1d00d86a {
-		t.Fatalf("testnet walk-back 0x%08x", got)
+		t.Fatalf("testnet walk-back %v", got)
 	}
 	// Missing first block of the epoch is an error, not a guess.
 	delete(c.m, 30240)
@@ -348,7 +348,7 @@ func TestNextWorkRequired(t *testing.T) {
 	}
 	// regtest never retargets.
 	if got, _ := NextWorkRequired(last, 0, RegTest); got != 0x1d00ffff {
-		t.Fatalf("regtest 0x%08x", got)
+		t.Fatalf("regtest %v", got)
 	}
 }
 
@@ -362,7 +362,7 @@ func TestParamsByName(t *testing.T) {
 		t.Error("unknown network accepted")
 	}
 	if RegTest.PowLimitBits != 0x207fffff || BitsFromTarget(RegTest.PowLimit) != 0x207fffff {
-		t.Errorf("regtest pow limit bits 0x%08x", BitsFromTarget(RegTest.PowLimit))
+		t.Errorf("regtest pow limit bits %v", BitsFromTarget(RegTest.PowLimit))
 	}
 	if MainNet.RetargetInterval() != 2016 || TestNet4.EnforceBIP94 != true {
 		t.Error("params")
@@ -374,17 +374,17 @@ func FuzzDecodeCompact(f *testing.F) {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, bits uint32) {
-		c := DecodeCompact(bits)
+		c := DecodeCompact(Bits(bits))
 		if c.Overflow {
 			return
 		}
 		re := EncodeCompact(c.Target, c.Negative)
 		c2 := DecodeCompact(re)
 		if c2.Target.Cmp(c.Target) != 0 || (c.Target.Sign() != 0 && c2.Negative != c.Negative) {
-			t.Fatalf("0x%08x -> %x -> 0x%08x -> %x", bits, c.Target, re, c2.Target)
+			t.Fatalf("%v -> %x -> %v -> %x", bits, c.Target, re, c2.Target)
 		}
-		_ = Difficulty(bits)
-		_ = WorkFromBits(bits)
+		_ = Difficulty(Bits(bits))
+		_ = WorkFromBits(Bits(bits))
 	})
 }
 
@@ -404,7 +404,7 @@ func FuzzParseHeader(f *testing.F) {
 		if h.BlockHash() != hash {
 			t.Fatalf("wire and raw hashes differ")
 		}
-		_ = CheckProofOfWork(&hash, h.Bits, MainNet)
+		_ = CheckProofOfWork(&hash, Bits(h.Bits), MainNet)
 	})
 }
 

@@ -53,13 +53,13 @@ func HashToBig(h *Hash) *big.Int {
 // CheckProofOfWork reports whether hash satisfies bits under p, as Core's
 // CheckProofOfWork: the target must be valid (DeriveTarget) and the hash
 // not above it.
-func CheckProofOfWork(hash *Hash, bits uint32, p *Params) error {
+func CheckProofOfWork(hash *Hash, bits Bits, p *Params) error {
 	target, err := TargetFromBits(bits, p.PowLimit)
 	if err != nil {
 		return err
 	}
 	if HashToBig(hash).Cmp(target) > 0 {
-		return fmt.Errorf("%w: hash %s, bits 0x%08x", ErrHighHash, hash, bits)
+		return fmt.Errorf("%w: hash %s, bits %s", ErrHighHash, hash, bits)
 	}
 	return nil
 }

@@ -17,7 +17,7 @@ type Params struct {
 	// PowLimit is the highest (easiest) allowed target.
 	PowLimit *big.Int
 	// PowLimitBits is PowLimit in compact form.
-	PowLimitBits uint32
+	PowLimitBits Bits
 	// TargetTimespanSec is the intended duration of one retarget period
 	// (Core: nPowTargetTimespan), in seconds.
 	TargetTimespanSec int64
@@ -50,7 +50,7 @@ func fromChaincfg(name string, c *chaincfg.Params, rpcPort int) *Params {
 	return &Params{
 		Name:                     name,
 		PowLimit:                 new(big.Int).Set(c.PowLimit),
-		PowLimitBits:             c.PowLimitBits,
+		PowLimitBits:             Bits(c.PowLimitBits),
 		TargetTimespanSec:        int64(c.TargetTimespan.Seconds()),
 		TargetSpacingSec:         int64(c.TargetTimePerBlock.Seconds()),
 		SubsidyHalvingInterval:   int64(c.SubsidyReductionInterval),

@@ -10,7 +10,7 @@ import (
 // simulator state). Ancestor returns nil when the block is not known.
 type HeaderCtx interface {
 	Height() int64
-	Bits() uint32
+	Bits() Bits
 	Timestamp() int64
 	Ancestor(height int64) HeaderCtx
 }
@@ -44,13 +44,13 @@ func RetargetTarget(base *big.Int, firstTime, lastTime int64, p *Params) *big.In
 // seconds). This is the whole mainnet retarget rule; note that Core
 // measures the timespan over 2015 intervals (first to last block of the
 // epoch), not 2016. Invalid prevBits give an error.
-func NextBits(prevBits uint32, firstTime, lastTime int64, p *Params) (uint32, error) {
+func NextBits(prevBits Bits, firstTime, lastTime int64, p *Params) (Bits, error) {
 	if p.NoRetargeting {
 		return prevBits, nil
 	}
 	base := DecodeCompact(prevBits)
 	if base.Negative || base.Overflow {
-		return 0, fmt.Errorf("consensus: prev bits 0x%08x is not a valid target (negative=%v overflow=%v)", prevBits, base.Negative, base.Overflow)
+		return 0, fmt.Errorf("consensus: prev bits %s is not a valid target (negative=%v overflow=%v)", prevBits, base.Negative, base.Overflow)
 	}
 	return BitsFromTarget(RetargetTarget(base.Target, firstTime, lastTime, p)), nil
 }
@@ -65,7 +65,7 @@ func IsRetargetHeight(height int64, p *Params) bool {
 // chain through HeaderCtx: to the epoch's first block at a retarget, and,
 // on networks with AllowMinDifficultyBlocks, back over min-difficulty
 // blocks.
-func NextWorkRequired(last HeaderCtx, newTime int64, p *Params) (uint32, error) {
+func NextWorkRequired(last HeaderCtx, newTime int64, p *Params) (Bits, error) {
 	if last == nil {
 		return p.PowLimitBits, nil // genesis
 	}

@@ -94,7 +94,7 @@ func Adjustments(ctx context.Context, r BlockReader, p *consensus.Params) ([]Adj
 		default:
 			continue
 		}
-		d, old := consensus.Difficulty(cur.Bits), consensus.Difficulty(oldBits)
+		d, old := consensus.Difficulty(consensus.Bits(cur.Bits)), consensus.Difficulty(consensus.Bits(oldBits))
 		a := Adjustment{Height: h, Time: cur.Time, Date: date(cur.Time), Bits: fmt.Sprintf("%08x", cur.Bits), Difficulty: d, ChangePct: 100 * (d/old - 1)}
 		if haveLast && haveFirst && last.Time > 0 && first.Time > 0 {
 			a.EpochDurationSec = last.Time - first.Time
@@ -182,7 +182,7 @@ func Hashrate(ctx context.Context, r BlockReader, rg Range, confidence float64) 
 			a = &acc{minH: b.Height}
 			days[day] = a
 		}
-		d := consensus.Difficulty(b.Bits)
+		d := consensus.Difficulty(consensus.Bits(b.Bits))
 		a.work += d * two32
 		a.diff.add(d)
 		a.maxH = b.Height
@@ -328,7 +328,7 @@ func Hashprice(ctx context.Context, r BlockReader, pr PriceReader, p *consensus.
 		} else {
 			a.pt.FeesIncluded = false
 		}
-		d := consensus.Difficulty(b.Bits)
+		d := consensus.Difficulty(consensus.Bits(b.Bits))
 		res, err := hashprice.Compute(hashprice.Inputs{Difficulty: d, Height: b.Height, FeesPerBlock: fees, Params: p})
 		if err != nil {
 			return fmt.Errorf("history: block %d: %w", b.Height, err)

@@ -144,7 +144,7 @@ func TestAdjustmentsRealRecord(t *testing.T) {
 			t.Errorf("no adjustment at %d (epoch %d has bits %08x and a first time)", e.first, k, e.bits)
 			continue
 		}
-		want := 100 * (consensus.Difficulty(e.bits)/consensus.Difficulty(prev.bits) - 1)
+		want := 100 * (consensus.Difficulty(consensus.Bits(e.bits))/consensus.Difficulty(consensus.Bits(prev.bits)) - 1)
 		if a.Bits != strconv.FormatUint(uint64(e.bits)|1<<32, 16)[1:] || math.Abs(a.ChangePct-want) > 1e-9 {
 			t.Errorf("adjustment %d: bits %s change %.6f%%, epoch table %08x %.6f%%", a.Height, a.Bits, a.ChangePct, e.bits, want)
 		}

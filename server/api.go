@@ -84,7 +84,7 @@ func (s *Server) readMarket(ctx context.Context, q *query) (market, error) {
 		price = snapshot.Default().PriceUSD
 	}
 	in := hashprice.Inputs{Height: tip.Height, FeesPerBlock: tip.FeesPerBlock, PriceUSD: price, Params: consensus.MainNet}
-	in.Difficulty = consensus.Difficulty(tip.Bits)
+	in.Difficulty = consensus.Difficulty(consensus.Bits(tip.Bits))
 	set := false
 	d := q.float("difficulty", 0, math.SmallestNonzeroFloat64, math.MaxFloat64, "> 0")
 	bitsS := q.str("bits", "", 10)
@@ -99,7 +99,7 @@ func (s *Server) readMarket(ctx context.Context, q *query) (market, error) {
 		if err != nil {
 			q.fail(badParam("bits", bitsS, "is not a valid compact target", "8 hex digits of a positive target up to the mainnet limit 0x1d00ffff, e.g. 0x1701d936"))
 		} else {
-			in.Difficulty, m.bits, set = consensus.Difficulty(b), b, true
+			in.Difficulty, m.bits, set = consensus.Difficulty(consensus.Bits(b)), b, true
 		}
 	}
 	if q.has("height") {
@@ -134,7 +134,7 @@ func parseBits(s string) (uint32, error) {
 	if err != nil {
 		return 0, err
 	}
-	if _, err := consensus.TargetFromBits(uint32(v), consensus.MainNet.PowLimit); err != nil {
+	if _, err := consensus.TargetFromBits(consensus.Bits(v), consensus.MainNet.PowLimit); err != nil {
 		return 0, err
 	}
 	return uint32(v), nil
@@ -163,7 +163,7 @@ func (s *Server) hashpriceNow(ctx context.Context, q *query) (HashpriceResponse,
 	if m.bits != 0 {
 		out.Bits = bitsHex(m.bits)
 	} else if tg, err := consensus.TargetFromDifficulty(m.in.Difficulty); err == nil {
-		out.Bits = bitsHex(consensus.BitsFromTarget(tg))
+		out.Bits = bitsHex(uint32(consensus.BitsFromTarget(tg)))
 	}
 	if m.source == m.tip.Source {
 		out.AsOf = m.tip.Time.Format(time.RFC3339)
@@ -529,7 +529,7 @@ func tipHashprice(tip Tip) (float64, float64) {
 	if price == 0 {
 		price = snapshot.Default().PriceUSD
 	}
-	r, err := hashprice.Compute(hashprice.Inputs{Difficulty: consensus.Difficulty(tip.Bits), Height: tip.Height, FeesPerBlock: tip.FeesPerBlock, PriceUSD: price})
+	r, err := hashprice.Compute(hashprice.Inputs{Difficulty: consensus.Difficulty(consensus.Bits(tip.Bits)), Height: tip.Height, FeesPerBlock: tip.FeesPerBlock, PriceUSD: price})
 	if err != nil {
 		return 0, 0
 	}
@@ -720,7 +720,7 @@ func (s *Server) apiAttackCost(r *http.Request) (any, error) {
 		return nil, err
 	}
 	hp, _ := tipHashprice(tip)
-	netHs := hashprice.ImpliedHashrateHs(consensus.Difficulty(tip.Bits), consensus.MainNet.TargetSpacingSec)
+	netHs := hashprice.ImpliedHashrateHs(consensus.Difficulty(consensus.Bits(tip.Bits)), consensus.MainNet.TargetSpacingSec)
 	def := security.DefaultAttackInputs(netHs, hp)
 	q := newQuery(r.URL.Query())
 	in := def

@@ -106,7 +106,7 @@ func NewSnapshotHistory() *SnapshotHistory {
 		if e.Bits == 0 {
 			continue
 		}
-		d := consensus.Difficulty(e.Bits)
+		d := consensus.Difficulty(consensus.Bits(e.Bits))
 		var t time.Time
 		if e.FirstTime != 0 {
 			t = time.Unix(e.FirstTime, 0).UTC()

@@ -84,7 +84,7 @@ func (s *Server) metrics(w http.ResponseWriter, r *http.Request) {
 	if price == 0 {
 		price = snapshot.Default().PriceUSD
 	}
-	hp, err := hashprice.Compute(hashprice.Inputs{Difficulty: consensus.Difficulty(tip.Bits), Height: tip.Height, FeesPerBlock: tip.FeesPerBlock, PriceUSD: price, Params: consensus.MainNet})
+	hp, err := hashprice.Compute(hashprice.Inputs{Difficulty: consensus.Difficulty(consensus.Bits(tip.Bits)), Height: tip.Height, FeesPerBlock: tip.FeesPerBlock, PriceUSD: price, Params: consensus.MainNet})
 	if err == nil {
 		gauge("hashlab_hashprice_usd_per_ph_day", "Hashprice: USD earned per PH/s per day at the tip's difficulty, subsidy, fees and BTC price.", hp.USDPerPHDay)
 		gauge("hashlab_hashprice_btc_per_ph_day", "Hashvalue: BTC earned per PH/s per day.", hp.BTCPerPHDay)
@@ -102,7 +102,7 @@ func (s *Server) metrics(w http.ResponseWriter, r *http.Request) {
 		gauge("hashlab_next_adjustment_blocks_remaining", "Blocks until the next retarget.", float64(na.BlocksRemaining))
 		gauge("hashlab_next_adjustment_expected_timestamp_seconds", "Expected time of the retarget block, Unix seconds.", float64(na.ExpectedRetargetUnix))
 		if na.MeanIntervalSec > 0 {
-			est := consensus.Difficulty(tip.Bits) * math.Exp2(32) / na.MeanIntervalSec
+			est := consensus.Difficulty(consensus.Bits(tip.Bits)) * math.Exp2(32) / na.MeanIntervalSec
 			gauge("hashlab_network_hashrate_estimate_hs", "Network hashrate estimated from this epoch's block times (hashes per second).", est)
 		}
 	}

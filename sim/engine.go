@@ -181,7 +181,7 @@ func newModel(sc *Scenario, days int, probes []Probe, blockwise bool) (*model, e
 		return nil, fmt.Errorf("%w: start.bits %q: %v", ErrScenario, sc.Start.Bits, err)
 	}
 	m := &model{sc: sc, params: params, days: days, startBits: bits, probes: probes, blockwise: blockwise}
-	d := consensus.Difficulty(bits)
+	d := consensus.Difficulty(consensus.Bits(bits))
 	m.h0 = sc.Start.HashrateHs
 	if m.h0 == 0 {
 		m.h0 = d * two32 / float64(params.TargetSpacingSec)
@@ -365,7 +365,7 @@ func (p *path) reset(seed uint64, i int) {
 	p.g = newRNG(seed, i)
 	p.tip = sc.Start.Height
 	p.bits = m.startBits
-	p.diff = consensus.Difficulty(p.bits)
+	p.diff = consensus.Difficulty(consensus.Bits(p.bits))
 	p.firstTime = sc.Start.EpochFirstTime
 	p.t = float64(sc.Start.Time)
 	p.lastBlock = p.t
@@ -570,7 +570,7 @@ func (p *path) event(t float64, day int) error {
 			return nil
 		}
 		last := int64(t)
-		nb, err := consensus.NextBits(p.bits, p.firstTime, last, p.m.params)
+		nb, err := consensus.NextBits(consensus.Bits(p.bits), p.firstTime, last, p.m.params)
 		if err != nil {
 			return err
 		}
@@ -582,7 +582,7 @@ func (p *path) event(t float64, day int) error {
 			overHour: p.epochOver,
 		})
 		p.epochOver = 0
-		p.bits, p.diff = nb, nd
+		p.bits, p.diff = uint32(nb), nd
 		// Clear floating-point drift of the running sums about once a year.
 		if p.m.pop != nil && len(p.epochs)%26 == 0 {
 			p.recomputeAggregates()

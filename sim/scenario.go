@@ -466,7 +466,7 @@ func parseBitsHex(s string) (uint32, error) {
 	if err != nil {
 		return 0, err
 	}
-	c := consensus.DecodeCompact(uint32(v))
+	c := consensus.DecodeCompact(consensus.Bits(v))
 	if c.Negative || c.Overflow || c.Target.Sign() <= 0 {
 		return 0, fmt.Errorf("not a positive target")
 	}
@@ -497,5 +497,5 @@ func (s *Scenario) StartHashrateHs() (float64, error) {
 	if err != nil {
 		return 0, fmt.Errorf("%w: start.bits %q: %v", ErrScenario, s.Start.Bits, err)
 	}
-	return consensus.Difficulty(bits) * 4294967296.0 / float64(p.TargetSpacingSec), nil
+	return consensus.Difficulty(consensus.Bits(bits)) * 4294967296.0 / float64(p.TargetSpacingSec), nil
 }

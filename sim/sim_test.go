@@ -88,7 +88,7 @@ func TestRunOptionsValidated(t *testing.T) {
 func realJuly2021(t *testing.T) (changePct, lengthDays float64) {
 	nb, err := consensus.NextBits(0x170e1ef9, 1623614836, 1625293501, consensus.MainNet)
 	if err != nil || nb != 0x171398ce {
-		t.Fatalf("NextBits = %08x, %v; want 171398ce", nb, err)
+		t.Fatalf("NextBits = %s, %v; want 0x171398ce", nb, err)
 	}
 	return (consensus.Difficulty(nb)/consensus.Difficulty(0x170e1ef9) - 1) * 100, float64(1625293501-1623614836) / 86400
 }

@@ -39,7 +39,7 @@ func (n Network) Bits() uint32 {
 }
 
 // Difficulty returns the snapshot's difficulty.
-func (n Network) Difficulty() float64 { return consensus.Difficulty(n.Bits()) }
+func (n Network) Difficulty() float64 { return consensus.Difficulty(consensus.Bits(n.Bits())) }
 
 // FeesPerBlock returns the average fees per block in sats.
 func (n Network) FeesPerBlock() consensus.Sats {

@@ -56,7 +56,7 @@ func TestEpochsEmbeddedMatchesShared(t *testing.T) {
 		}
 		if e.HasTimes() {
 			timed++
-			if got, _ := consensus.NextBits(e.Bits, e.FirstTime, e.LastTime, consensus.MainNet); got != e.NextBits {
+			if got, _ := consensus.NextBits(consensus.Bits(e.Bits), e.FirstTime, e.LastTime, consensus.MainNet); got != consensus.Bits(e.NextBits) {
 				t.Fatalf("epoch %d retarget", i)
 			}
 		}

@@ -52,8 +52,8 @@ func validBits(field, s string, p *consensus.Params) (uint32, error) {
 	if err != nil {
 		return 0, err
 	}
-	if _, err := consensus.TargetFromBits(bits, p.PowLimit); err != nil {
-		return 0, usagef("--%s 0x%08x is not a valid target: %v (allowed: a positive target up to the %s limit 0x%08x)", field, bits, err, p.Name, p.PowLimitBits)
+	if _, err := consensus.TargetFromBits(consensus.Bits(bits), p.PowLimit); err != nil {
+		return 0, usagef("--%s 0x%08x is not a valid target: %v (allowed: a positive target up to the %s limit %s)", field, bits, err, p.Name, p.PowLimitBits)
 	}
 	return bits, nil
 }
@@ -78,7 +78,7 @@ func (m *marketFlags) inputs() (hashprice.Inputs, string, error) {
 		if err != nil {
 			return in, "", err
 		}
-		in.Difficulty = consensus.Difficulty(bits)
+		in.Difficulty = consensus.Difficulty(consensus.Bits(bits))
 		m.resolvedBits = bits
 		source = "flags"
 	default:

@@ -46,7 +46,7 @@ func runHashprice(ctx context.Context, env *Env, args []string) error {
 	} else if tg, err := consensus.TargetFromDifficulty(in.Difficulty); err == nil {
 		// A difficulty given as a decimal number has no exact nBits; this
 		// is the nearest compact target at or below it.
-		out.Bits = fmt.Sprintf("0x%08x", consensus.BitsFromTarget(tg))
+		out.Bits = consensus.BitsFromTarget(tg).String()
 		bitsNote = "nearest bits"
 	}
 	if source == "embedded snapshot "+snapshot.Default().AsOf.Format("2006-01-02") {
@@ -106,13 +106,13 @@ func runNextBits(ctx context.Context, env *Env, args []string) error {
 	if *last < 0 || *last > 1<<32 {
 		return usagef("--last-time %d is out of range (allowed: 0 to 4294967296, Unix seconds)", *last)
 	}
-	bits, err := consensus.NextBits(prevBits, *first, *last, p)
+	bits, err := consensus.NextBits(consensus.Bits(prevBits), *first, *last, p)
 	if err != nil {
 		return usagef("%v", err)
 	}
 	actual := *last - *first
 	clamped := consensus.ClampTimespan(actual, p)
-	change := consensus.Difficulty(bits)/consensus.Difficulty(prevBits) - 1
+	change := consensus.Difficulty(bits)/consensus.Difficulty(consensus.Bits(prevBits)) - 1
 	out := struct {
 		Bits              string  `json:"bits"`
 		PrevBits          string  `json:"prev_bits"`
@@ -124,7 +124,7 @@ func runNextBits(ctx context.Context, env *Env, args []string) error {
 		TargetTimespanSec int64   `json:"target_timespan_sec"`
 		Clamped           bool    `json:"clamped"`
 		Network           string  `json:"network"`
-	}{fmt.Sprintf("0x%08x", bits), fmt.Sprintf("0x%08x", prevBits), consensus.Difficulty(bits), consensus.Difficulty(prevBits), 100 * change, actual, clamped, p.TargetTimespanSec, clamped != actual, p.Name}
+	}{bits.String(), fmt.Sprintf("0x%08x", prevBits), consensus.Difficulty(bits), consensus.Difficulty(consensus.Bits(prevBits)), 100 * change, actual, clamped, p.TargetTimespanSec, clamped != actual, p.Name}
 	if *asJSON {
 		return writeJSON(env.Stdout, out)
 	}

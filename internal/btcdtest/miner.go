@@ -282,7 +282,7 @@ func merkleRoot(txs []*wire.MsgTx) chainhash.Hash {
 // solve increments the nonce until the header meets its target. On
 // regtest about every second hash does.
 func solve(tb testing.TB, h *wire.BlockHeader) {
-	target, err := consensus.TargetFromBits(h.Bits, consensus.RegTest.PowLimit)
+	target, err := consensus.TargetFromBits(consensus.Bits(h.Bits), consensus.RegTest.PowLimit)
 	if err != nil {
 		tb.Fatal(err)
 	}
