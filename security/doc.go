@@ -14,14 +14,10 @@
 // import os, net, database/sql or any hashlab adapter package.
 package security
 
-import (
-	"errors"
-	"fmt"
-)
+import "github.com/hashlab/hashlab"
 
-// ErrInput is wrapped by every validation error of this package.
-var ErrInput = errors.New("security: invalid input")
-
+// inputErr returns the one input-error type, *hashlab.InputError
+// (errors.Is(err, hashlab.ErrInput) holds).
 func inputErr(field string, value any, allowed string) error {
-	return fmt.Errorf("%w: %s = %v (allowed: %s)", ErrInput, field, value, allowed)
+	return hashlab.Invalid(field, value, allowed)
 }

@@ -31,8 +31,8 @@ func ParseMethod(s string) (Method, error) {
 }
 
 func validQZ(q float64, z int) error {
-	if !(q >= 0 && q < 1) {
-		return inputErr("q (attacker hashrate share)", q, "0 <= q < 1")
+	if err := AnyShare.Check("q", q); err != nil {
+		return err
 	}
 	if z < 0 {
 		return inputErr("z (confirmations)", z, ">= 0")
@@ -94,14 +94,11 @@ func exactP(q float64, z int) float64 {
 // when more than maxZ would be needed.
 func ConfirmationsFor(q, risk float64, m Method) (int, error) {
 	const maxZ = 100000
-	if err := validQZ(q, 0); err != nil {
+	if err := MinorityShare.Check("q", q); err != nil {
 		return 0, err
 	}
-	if !(risk > 0 && risk < 1) {
-		return 0, inputErr("risk", risk, "0 < risk < 1")
-	}
-	if q >= 0.5 {
-		return 0, inputErr("q (attacker hashrate share)", q, "< 0.5: a majority attacker succeeds at any depth")
+	if err := Risk.Check("risk", risk); err != nil {
+		return 0, err
 	}
 	// P(z) decreases in z: exponential search, then bisection.
 	lo, hi := 0, 1

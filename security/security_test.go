@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"math"
 	"testing"
+
+	"github.com/hashlab/hashlab"
 )
 
 func near(a, b, tol float64) bool { return math.Abs(a-b) <= tol }
@@ -92,14 +94,14 @@ func TestDoubleSpendValidation(t *testing.T) {
 		q float64
 		z int
 	}{{-0.1, 1}, {1, 1}, {0.1, -1}, {math.NaN(), 1}} {
-		if _, err := DoubleSpendProbability(c.q, c.z, Exact); !errors.Is(err, ErrInput) {
+		if _, err := DoubleSpendProbability(c.q, c.z, Exact); !errors.Is(err, hashlab.ErrInput) {
 			t.Errorf("%+v: %v", c, err)
 		}
 	}
-	if _, err := ConfirmationsFor(0.5, 0.001, Exact); !errors.Is(err, ErrInput) {
+	if _, err := ConfirmationsFor(0.5, 0.001, Exact); !errors.Is(err, hashlab.ErrInput) {
 		t.Error("q=0.5 accepted")
 	}
-	if _, err := ConfirmationsFor(0.1, 0, Exact); !errors.Is(err, ErrInput) {
+	if _, err := ConfirmationsFor(0.1, 0, Exact); !errors.Is(err, hashlab.ErrInput) {
 		t.Error("risk=0 accepted")
 	}
 	if _, err := ParseMethod("bayes"); err == nil {
@@ -185,7 +187,7 @@ func TestConcentration(t *testing.T) {
 	if !near(r.HHI, 0.215, 1e-12) || r.HHI10000 != 2150 || r.Nakamoto50 != 3 || r.Nakamoto33 != 2 {
 		t.Fatalf("%+v", r)
 	}
-	if _, err := Concentration([]Share{{"x", -1}}); !errors.Is(err, ErrInput) {
+	if _, err := Concentration([]Share{{"x", -1}}); !errors.Is(err, hashlab.ErrInput) {
 		t.Fatal("negative share accepted")
 	}
 }
@@ -270,7 +272,7 @@ func TestAttackCostByHand(t *testing.T) {
 		t.Fatalf("%+v", c2)
 	}
 	in.TargetShare = 1.5
-	if _, err := AttackCostFor(in, 6); !errors.Is(err, ErrInput) {
+	if _, err := AttackCostFor(in, 6); !errors.Is(err, hashlab.ErrInput) {
 		t.Fatal("bad share accepted")
 	}
 }

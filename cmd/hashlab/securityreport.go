@@ -9,6 +9,7 @@ import (
 
 	"github.com/hashlab/hashlab/security"
 	"github.com/hashlab/hashlab/sim"
+	"github.com/hashlab/hashlab/sim/secreport"
 )
 
 // secReport runs a simulator scenario with the security metrics as probes
@@ -52,8 +53,8 @@ func secReport(ctx context.Context, env *Env, args []string) error {
 	if err != nil {
 		return err
 	}
-	cfg := security.ReportConfig{Z: *z, AttackerShare: *share, Risk: *risk, Method: m, Gamma: *gamma, Every: *every, StartHashrateHs: h0}
-	probes, err := security.ReportProbes(cfg)
+	cfg := secreport.Config{Z: *z, AttackerShare: *share, Risk: *risk, Method: m, Gamma: *gamma, Every: *every, StartHashrateHs: h0}
+	probes, err := secreport.Probes(cfg)
 	if err != nil {
 		return usagef("%v", err)
 	}
@@ -84,7 +85,7 @@ func secReport(ctx context.Context, env *Env, args []string) error {
 	return nil
 }
 
-func printSecurityReport(env *Env, res *sim.Result, cfg security.ReportConfig, every int) {
+func printSecurityReport(env *Env, res *sim.Result, cfg secreport.Config, every int) {
 	w := env.Stdout
 	fmt.Fprintf(w, "Security report: %s (%d paths, seed %d, %g years from %s)\n", res.Scenario, res.Paths, res.Seed, res.Years, res.Dates[0])
 	fmt.Fprintf(w, "Attacker: %.0f%% of hashrate at the start, fixed at %s; double spend at z = %d, risk target %g, %s formula.\n",

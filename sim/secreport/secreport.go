@@ -1,15 +1,28 @@
-package security
+// Package secreport computes the security metrics of package security
+// along the simulator's Monte Carlo paths (hashlab security report): a
+// fixed-hashrate attacker's share, double-spend risk and confirmations
+// needed, majority-attack cost, the selfish-mining threshold, and the
+// cartel and censorship figures of the day's pool shares. It lives next
+// to the simulator so that package security depends on consensus alone.
+//
+// The package is pure: no I/O, no clock. It must not import os, net,
+// database/sql or any hashlab adapter package.
+package secreport
 
 import (
 	"fmt"
 	"math"
 
+	"github.com/hashlab/hashlab"
+	"github.com/hashlab/hashlab/consensus"
+	"github.com/hashlab/hashlab/hashprice"
+	"github.com/hashlab/hashlab/security"
 	"github.com/hashlab/hashlab/sim"
 )
 
-// ReportConfig sets up the security metrics computed along simulator paths
-// (hashlab security report). DefaultReportConfig fills it.
-type ReportConfig struct {
+// Config sets up the security metrics computed along simulator paths
+// (hashlab security report). DefaultConfig fills it.
+type Config struct {
 	// Z is the confirmation depth of the double spend whose risk and cost
 	// are tracked.
 	Z int `json:"z"`
@@ -21,7 +34,7 @@ type ReportConfig struct {
 	// confirmations-needed series.
 	Risk float64 `json:"risk"`
 	// Method is the double-spend formula.
-	Method Method `json:"method"`
+	Method security.Method `json:"method"`
 	// Gamma is the selfish miner's tie-breaking share.
 	Gamma float64 `json:"gamma"`
 	// Every computes the metrics every Every days.
@@ -29,22 +42,54 @@ type ReportConfig struct {
 	// StartHashrateHs is the network hashrate at the start (the
 	// simulation's; sets the attacker's fixed hashrate).
 	StartHashrateHs float64 `json:"start_hashrate_hs"`
+	// Params is the network whose target spacing sets the blocks per day
+	// and the censorship delay (nil: mainnet).
+	Params *consensus.Params `json:"-"`
 }
 
-// DefaultReportConfig: a 6-confirmation double spend by an attacker with
+// DefaultConfig: a 6-confirmation double spend by an attacker with
 // 10% of the start hashrate, 0.1% accepted risk, the exact formula, γ = 0,
 // weekly.
-func DefaultReportConfig(startHashrateHs float64) ReportConfig {
-	return ReportConfig{Z: 6, AttackerShare: 0.1, Risk: 0.001, Method: Exact, Every: 7, StartHashrateHs: startHashrateHs}
+func DefaultConfig(startHashrateHs float64) Config {
+	return Config{Z: 6, AttackerShare: 0.1, Risk: 0.001, Method: security.Exact, Every: 7, StartHashrateHs: startHashrateHs}
 }
 
-// ReportMetric names one series of the security report.
-type ReportMetric struct {
+// Validate checks every field against the bounds of package security
+// (security.ReportShare, security.Risk, security.Gamma,
+// security.CheckConfirmations), naming the field as the CLI and the API
+// spell it; errors are *hashlab.InputError.
+func (cfg Config) Validate() error {
+	if err := security.CheckConfirmations("z", cfg.Z); err != nil {
+		return err
+	}
+	if err := security.ReportShare.Check("attacker_share", cfg.AttackerShare); err != nil {
+		return err
+	}
+	if err := security.Risk.Check("risk", cfg.Risk); err != nil {
+		return err
+	}
+	if err := security.Gamma.Check("gamma", cfg.Gamma); err != nil {
+		return err
+	}
+	if cfg.Every < 1 {
+		return hashlab.Invalid("every", cfg.Every, ">= 1 day")
+	}
+	if !(cfg.StartHashrateHs > 0) || math.IsInf(cfg.StartHashrateHs, 0) {
+		return hashlab.Invalid("start_hashrate_hs", cfg.StartHashrateHs, "> 0 H/s and finite")
+	}
+	if _, err := security.ParseMethod(string(cfg.Method)); err != nil {
+		return err
+	}
+	return nil
+}
+
+// Metric names one series of the security report.
+type Metric struct {
 	Name, Unit, Description string
 }
 
-// ReportMetrics lists the series ReportProbes adds, in order.
-var ReportMetrics = []ReportMetric{
+// Metrics lists the series Probes adds, in order.
+var Metrics = []Metric{
 	{"attacker_share", "", "share of a fixed-hashrate attacker (AttackerShare at the start)"},
 	{"double_spend_probability", "", "probability that attacker catches up from Z confirmations"},
 	{"confirmations_needed", "blocks", "confirmations for a double-spend risk below Risk against that attacker"},
@@ -56,7 +101,7 @@ var ReportMetrics = []ReportMetric{
 	{"censorship_delay_p95_s", "s", "95th percentile wait of a transaction censored by the largest pool"},
 }
 
-// ReportProbes returns simulator probes that compute every security metric
+// Probes returns simulator probes that compute every security metric
 // of this package along each Monte Carlo path, so their quantile bands
 // show how security changes over a scenario.
 //
@@ -67,53 +112,46 @@ var ReportMetrics = []ReportMetric{
 // an attacker can re-activate), at the day's hashprice; the selfish-mining
 // threshold is Eyal–Sirer's α(γ) scaled to hashrate; the cartel and
 // censorship figures use the day's pool shares.
-func ReportProbes(cfg ReportConfig) ([]sim.Probe, error) {
-	if cfg.Z < 0 || cfg.Z > 1000 {
-		return nil, inputErr("z", cfg.Z, "0 to 1000")
-	}
-	if !(cfg.AttackerShare > 0 && cfg.AttackerShare < 0.5) {
-		return nil, inputErr("attacker_share", cfg.AttackerShare, "0 < share < 0.5")
-	}
-	if !(cfg.Risk > 0 && cfg.Risk < 1) {
-		return nil, inputErr("risk", cfg.Risk, "0 < risk < 1")
-	}
-	if cfg.Every < 1 {
-		return nil, inputErr("every", cfg.Every, ">= 1 day")
-	}
-	if !(cfg.StartHashrateHs > 0) {
-		return nil, inputErr("start_hashrate_hs", cfg.StartHashrateHs, "> 0")
-	}
-	if _, err := ParseMethod(string(cfg.Method)); err != nil {
+func Probes(cfg Config) ([]sim.Probe, error) {
+	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
-	alpha, err := SM1Threshold(cfg.Gamma)
+	params := cfg.Params
+	if params == nil {
+		params = consensus.MainNet
+	}
+	// The cartel figure counts a day's blocks at the target spacing (144
+	// on mainnet).
+	blocksPerDay := int(hashprice.SecondsPerDay / params.TargetSpacingSec)
+	spacing := float64(params.TargetSpacingSec)
+	alpha, err := security.SM1Threshold(cfg.Gamma)
 	if err != nil {
 		return nil, err
 	}
 	attackerHs := cfg.StartHashrateHs * cfg.AttackerShare / (1 - cfg.AttackerShare)
-	share := func(d *sim.Day) float64 { return AttackerShare(attackerHs, d.HashrateHs) }
-	attack := func(d *sim.Day) (AttackCost, bool) {
+	share := func(d *sim.Day) float64 { return security.AttackerShare(attackerHs, d.HashrateHs) }
+	attack := func(d *sim.Day) (security.AttackCost, bool) {
 		if d.HashrateHs <= 0 {
-			return AttackCost{}, false
+			return security.AttackCost{}, false
 		}
 		n := d.HashrateHs + d.ConvertedHs
-		in := DefaultAttackInputs(n, d.HashpriceUSDPerPHDay)
+		in := security.DefaultAttackInputs(n, d.HashpriceUSDPerPHDay)
 		in.ExodusFraction = d.ConvertedHs / n
-		c, err := AttackCostFor(in, cfg.Z)
+		c, err := security.AttackCostFor(in, cfg.Z)
 		return c, err == nil
 	}
 	nan := math.NaN()
 	fns := []func(d *sim.Day) float64{
 		share,
 		func(d *sim.Day) float64 {
-			p, err := DoubleSpendProbability(share(d), cfg.Z, cfg.Method)
+			p, err := security.DoubleSpendProbability(share(d), cfg.Z, cfg.Method)
 			if err != nil {
 				return nan
 			}
 			return p
 		},
 		func(d *sim.Day) float64 {
-			z, err := ConfirmationsFor(share(d), cfg.Risk, cfg.Method)
+			z, err := security.ConfirmationsFor(share(d), cfg.Risk, cfg.Method)
 			if err != nil {
 				return math.Inf(1) // the attacker has a majority: no depth is safe
 			}
@@ -142,7 +180,7 @@ func ReportProbes(cfg ReportConfig) ([]sim.Probe, error) {
 			if len(d.PoolShares) < 2 {
 				return nan
 			}
-			p, err := ProbMajorityOfBlocks(d.PoolShares[0]+d.PoolShares[1], 144, 0.5)
+			p, err := security.ProbMajorityOfBlocks(d.PoolShares[0]+d.PoolShares[1], blocksPerDay, 0.5)
 			if err != nil {
 				return nan
 			}
@@ -152,19 +190,19 @@ func ReportProbes(cfg ReportConfig) ([]sim.Probe, error) {
 			if len(d.PoolShares) < 1 || d.PoolShares[0] >= 1 {
 				return nan
 			}
-			c, err := CensoredDelay(d.PoolShares[0], 600)
+			c, err := security.CensoredDelay(d.PoolShares[0], spacing)
 			if err != nil {
 				return nan
 			}
 			return c.P95Sec
 		},
 	}
-	if len(fns) != len(ReportMetrics) {
-		panic(fmt.Sprintf("security: %d report functions for %d metrics", len(fns), len(ReportMetrics)))
+	if len(fns) != len(Metrics) {
+		panic(fmt.Sprintf("secreport: %d report functions for %d metrics", len(fns), len(Metrics)))
 	}
 	out := make([]sim.Probe, len(fns))
 	for i, f := range fns {
-		m := ReportMetrics[i]
+		m := Metrics[i]
 		sc, w := sim.Log, 0.0
 		switch m.Name {
 		case "confirmations_needed":

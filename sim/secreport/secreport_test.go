@@ -1,11 +1,12 @@
-package security
+package secreport
 
 import (
 	"context"
 	"math"
-	"strings"
 	"testing"
 
+	"github.com/hashlab/hashlab"
+	"github.com/hashlab/hashlab/security"
 	"github.com/hashlab/hashlab/sim"
 )
 
@@ -13,15 +14,15 @@ import (
 // attacker's share rises, the double-spend risk and the confirmations it
 // needs rise, and a majority attack gets cheaper — each series checked
 // against the functions it wraps at the path's own hashrate.
-func TestReportProbesAlongChinaReplay(t *testing.T) {
+func TestProbesAlongChinaReplay(t *testing.T) {
 	sc, err := sim.LoadShipped("china-2021-replay")
 	if err != nil {
 		t.Fatal(err)
 	}
 	h0, _ := sc.StartHashrateHs()
-	cfg := DefaultReportConfig(h0)
+	cfg := DefaultConfig(h0)
 	cfg.Every = 1
-	probes, err := ReportProbes(cfg)
+	probes, err := Probes(cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -46,11 +47,11 @@ func TestReportProbesAlongChinaReplay(t *testing.T) {
 		if got := get("attacker_share", d); math.Abs(got-q) > 0.001 {
 			t.Errorf("day %d: attacker share %.4f, want %.4f", d, got, q)
 		}
-		p, _ := DoubleSpendProbability(q, 6, Exact)
+		p, _ := security.DoubleSpendProbability(q, 6, security.Exact)
 		if got := get("double_spend_probability", d); math.Abs(got/p-1) > 0.02 {
 			t.Errorf("day %d: P(double spend) %.4g, want %.4g", d, got, p)
 		}
-		z, _ := ConfirmationsFor(q, 0.001, Exact)
+		z, _ := security.ConfirmationsFor(q, 0.001, security.Exact)
 		if got := get("confirmations_needed", d); got != float64(z) {
 			t.Errorf("day %d: confirmations %v, want %d", d, got, z)
 		}
@@ -64,7 +65,7 @@ func TestReportProbesAlongChinaReplay(t *testing.T) {
 	if !(get("confirmations_needed", low) > get("confirmations_needed", 0)) {
 		t.Errorf("confirmations needed did not rise")
 	}
-	alpha, _ := SM1Threshold(0)
+	alpha, _ := security.SM1Threshold(0)
 	if got, want := get("selfish_threshold_hs", 0), hs0*alpha/(1-alpha); math.Abs(got/want-1) > 0.02 {
 		t.Errorf("selfish threshold %.4g, want %.4g", got, want)
 	}
@@ -72,10 +73,10 @@ func TestReportProbesAlongChinaReplay(t *testing.T) {
 
 // With the default population the cartel and censorship series use the
 // pools' shares.
-func TestReportProbesPoolSeries(t *testing.T) {
+func TestProbesPoolSeries(t *testing.T) {
 	sc, _ := sim.LoadShipped("baseline")
 	h0, _ := sc.StartHashrateHs()
-	probes, err := ReportProbes(DefaultReportConfig(h0))
+	probes, err := Probes(DefaultConfig(h0))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -90,26 +91,37 @@ func TestReportProbesPoolSeries(t *testing.T) {
 		t.Errorf("P(top 2 pools > 50%% of a day) = %.3f", top2)
 	}
 	wait := float64(r.Series("censorship_delay_p95_s").P50[0])
-	want, _ := CensoredDelay(0.3047, 600)
+	want, _ := security.CensoredDelay(0.3047, 600)
 	if math.Abs(wait/want.P95Sec-1) > 0.05 {
 		t.Errorf("censorship p95 %.0f s, want about %.0f", wait, want.P95Sec)
 	}
 }
 
-func TestReportConfigValidated(t *testing.T) {
+func TestConfigValidated(t *testing.T) {
 	for _, c := range []struct {
-		mod  func(*ReportConfig)
+		mod  func(*Config)
 		want string
 	}{
-		{func(c *ReportConfig) { c.AttackerShare = 0.6 }, "attacker_share"},
-		{func(c *ReportConfig) { c.Z = -1 }, "z"},
-		{func(c *ReportConfig) { c.Risk = 0 }, "risk"},
-		{func(c *ReportConfig) { c.Every = 0 }, "every"},
-		{func(c *ReportConfig) { c.StartHashrateHs = 0 }, "start_hashrate_hs"},
+		{func(c *Config) { c.AttackerShare = 0.6 }, "attacker_share"},
+		{func(c *Config) { c.Z = -1 }, "z"},
+		{func(c *Config) { c.Risk = 0 }, "risk"},
+		{func(c *Config) { c.Every = 0 }, "every"},
+		{func(c *Config) { c.StartHashrateHs = 0 }, "start_hashrate_hs"},
+		{func(c *Config) { c.AttackerShare = 0.49999 + 0.000009 }, ""}, // just below 0.5: accepted
+		{func(c *Config) { c.AttackerShare = 0.5 }, "attacker_share"},
+		{func(c *Config) { c.Gamma = math.NaN() }, "gamma"},
+		{func(c *Config) { c.Z = security.MaxConfirmations + 1 }, "z"},
 	} {
-		cfg := DefaultReportConfig(1e21)
+		cfg := DefaultConfig(1e21)
 		c.mod(&cfg)
-		if _, err := ReportProbes(cfg); err == nil || !strings.Contains(err.Error(), c.want) {
+		_, err := Probes(cfg)
+		if c.want == "" {
+			if err != nil {
+				t.Errorf("accepted config refused: %v", err)
+			}
+			continue
+		}
+		if ie, ok := hashlab.AsInput(err); !ok || ie.Field != c.want {
 			t.Errorf("%s: %v", c.want, err)
 		}
 	}
