@@ -5,14 +5,16 @@ import (
 	"math"
 
 	"gonum.org/v1/gonum/stat/distuv"
+
+	"github.com/hashlab/hashlab/consensus"
 )
 
 // Estimate is a network-hashrate estimate with a two-sided confidence
 // interval.
 type Estimate struct {
-	HashesPerSec float64 `json:"hashrate_hs"`
-	LowerHs      float64 `json:"lower_hs"`
-	UpperHs      float64 `json:"upper_hs"`
+	HashrateHs float64 `json:"hashrate_hs"`
+	LowerHs    float64 `json:"lower_hs"`
+	UpperHs    float64 `json:"upper_hs"`
 	// Confidence is the interval's coverage, e.g. 0.95.
 	Confidence float64 `json:"confidence"`
 	// Blocks and Seconds are the observation the estimate rests on.
@@ -31,17 +33,17 @@ type Estimate struct {
 func EstimateHashrate(work float64, n int64, seconds float64, confidence float64) (Estimate, error) {
 	switch {
 	case n < 1:
-		return Estimate{}, fmt.Errorf("%w: blocks = %d (allowed: >= 1)", ErrInput, n)
+		return Estimate{}, inputErr("blocks", n, ">= 1")
 	case !(seconds > 0):
-		return Estimate{}, fmt.Errorf("%w: seconds = %v (allowed: > 0)", ErrInput, seconds)
+		return Estimate{}, inputErr("seconds", seconds, "> 0")
 	case !(work > 0):
-		return Estimate{}, fmt.Errorf("%w: work = %v (allowed: > 0)", ErrInput, work)
+		return Estimate{}, inputErr("work", work, "> 0")
 	case !(confidence > 0 && confidence < 1):
-		return Estimate{}, fmt.Errorf("%w: confidence = %v (allowed: 0 < c < 1)", ErrInput, confidence)
+		return Estimate{}, inputErr("confidence", confidence, "0 < c < 1")
 	}
 	point := work / seconds
 	lo, hi := PoissonRateFactors(n, confidence)
-	return Estimate{HashesPerSec: point, LowerHs: point * lo, UpperHs: point * hi, Confidence: confidence, Blocks: n, Seconds: seconds}, nil
+	return Estimate{HashrateHs: point, LowerHs: point * lo, UpperHs: point * hi, Confidence: confidence, Blocks: n, Seconds: seconds}, nil
 }
 
 // PoissonRateFactors returns (lo, hi) such that [lo, hi] times the point
@@ -75,18 +77,40 @@ type Projection struct {
 	MeanIntervalSec float64 `json:"mean_interval_sec"`
 }
 
-// ProjectRetarget projects the adjustment at the end of the epoch that
-// began at epochStart (height) with first-block time firstTime, given the
-// tip (height, time) inside that epoch. The block rate is estimated from
-// the epoch so far, with a Poisson interval; the remaining blocks arrive at
-// that rate. The returned change includes the 4x clamp. interval is the
-// retarget interval (2016), spacingSec the target spacing (600).
-func ProjectRetarget(epochStart, firstTime, tipHeight, tipTime, interval, spacingSec int64, confidence float64) (Projection, error) {
+// RetargetInputs is the epoch in progress that ProjectRetarget projects:
+// where it began, where the tip is, and the network whose retarget
+// interval (2016 blocks on mainnet) and target spacing (600 s) apply.
+type RetargetInputs struct {
+	// EpochStartHeight is the height of the epoch's first block and
+	// EpochFirstTimeUnix its timestamp (Unix seconds).
+	EpochStartHeight   int64
+	EpochFirstTimeUnix int64
+	// TipHeight and TipTimeUnix are the tip, inside the epoch.
+	TipHeight   int64
+	TipTimeUnix int64
+	// Confidence is the coverage of the interval, 0 < c < 1 (e.g. 0.9).
+	Confidence float64
+	// Params is the network; nil means mainnet.
+	Params *consensus.Params
+}
+
+// ProjectRetarget projects the adjustment at the end of the epoch in in.
+// The block rate is estimated from the epoch so far, with a Poisson
+// interval; the remaining blocks arrive at that rate. The returned change
+// includes the 4x clamp. Errors are *hashlab.InputError (a tip outside the
+// epoch, a confidence outside (0, 1)).
+func ProjectRetarget(in RetargetInputs) (Projection, error) {
+	params := in.Params
+	if params == nil {
+		params = consensus.MainNet
+	}
+	epochStart, firstTime, tipHeight, tipTime, confidence := in.EpochStartHeight, in.EpochFirstTimeUnix, in.TipHeight, in.TipTimeUnix, in.Confidence
+	interval, spacingSec := params.RetargetInterval(), params.TargetSpacingSec
 	if tipHeight < epochStart || tipHeight >= epochStart+interval {
-		return Projection{}, fmt.Errorf("%w: tip height %d not in epoch [%d, %d)", ErrInput, tipHeight, epochStart, epochStart+interval)
+		return Projection{}, inputErr("tip height", tipHeight, fmt.Sprintf("in the epoch [%d, %d)", epochStart, epochStart+interval))
 	}
 	if !(confidence > 0 && confidence < 1) {
-		return Projection{}, fmt.Errorf("%w: confidence = %v (allowed: 0 < c < 1)", ErrInput, confidence)
+		return Projection{}, inputErr("confidence", confidence, "0 < c < 1")
 	}
 	mined := tipHeight - epochStart // intervals observed since the first block
 	remaining := epochStart + interval - 1 - tipHeight

@@ -1,6 +1,10 @@
 package hashprice
 
-import "github.com/hashlab/hashlab/consensus"
+import (
+	"math"
+
+	"github.com/hashlab/hashlab/consensus"
+)
 
 // HalvingAssumption is what NextHalving holds fixed.
 const HalvingAssumption = "difficulty, fees per block and BTC price held at today's values"
@@ -18,16 +22,52 @@ type Halving struct {
 	HashpriceNow      float64 `json:"hashprice_now_usd_per_ph_day"`
 	HashpriceAfter    float64 `json:"hashprice_after_usd_per_ph_day"`
 	// PriceToKeepHashUSD is the BTC price at which hashprice after the
-	// halving equals today's.
-	PriceToKeepHashUSD float64 `json:"btc_price_to_keep_hashprice_usd"`
-	Breakeven175Now    float64 `json:"breakeven_usd_per_kwh_17_5_jth_now"`
-	Breakeven175After  float64 `json:"breakeven_usd_per_kwh_17_5_jth_after"`
-	Assumption         string  `json:"assumption"`
+	// halving equals today's; nil (JSON null) when no price does (no
+	// reward after the halving).
+	PriceToKeepHashUSD *float64 `json:"btc_price_to_keep_hashprice_usd"`
+	// Breakeven is the breakeven power price before and after the
+	// halving, one entry per machine efficiency asked for (by default
+	// DefaultEfficiencyJPerTH).
+	Breakeven  []HalvingBreakeven `json:"breakeven_usd_per_kwh"`
+	Assumption string             `json:"assumption"`
+}
+
+// HalvingBreakeven is the power price at which a machine of efficiency
+// JoulesPerTH earns its power, at today's hashprice and after the halving.
+type HalvingBreakeven struct {
+	JoulesPerTH    float64 `json:"joules_per_th"`
+	NowUSDPerKWh   float64 `json:"now"`
+	AfterUSDPerKWh float64 `json:"after"`
+}
+
+// DefaultEfficiencyJPerTH is the machine efficiency NextHalving reports a
+// breakeven for when none is given: 17.5 J/TH, the Antminer S21 class that
+// is the bulk of the 2025 fleet's new machines.
+const DefaultEfficiencyJPerTH = 17.5
+
+// BreakevenAt returns the entry for efficiency jPerTH, if present.
+func (h Halving) BreakevenAt(jPerTH float64) (HalvingBreakeven, bool) {
+	for _, b := range h.Breakeven {
+		if b.JoulesPerTH == jPerTH {
+			return b, true
+		}
+	}
+	return HalvingBreakeven{}, false
 }
 
 // NextHalving computes hashprice now (at in) and at the next halving
-// height with everything else in in unchanged.
-func NextHalving(in Inputs) (Halving, error) {
+// height with everything else in in unchanged, and the breakeven power
+// price of each machine efficiency in jPerTH (J/TH, > 0; none given:
+// DefaultEfficiencyJPerTH).
+func NextHalving(in Inputs, jPerTH ...float64) (Halving, error) {
+	if len(jPerTH) == 0 {
+		jPerTH = []float64{DefaultEfficiencyJPerTH}
+	}
+	for _, j := range jPerTH {
+		if !(j > 0) || math.IsInf(j, 0) {
+			return Halving{}, inputErr("efficiency (J/TH)", j, "> 0 and finite")
+		}
+	}
 	p := in.Params
 	if p == nil {
 		p = consensus.MainNet
@@ -46,12 +86,15 @@ func NextHalving(in Inputs) (Halving, error) {
 		Height: after.Height, BlocksToGo: after.Height - in.Height,
 		SubsidyBeforeSats: int64(now.SubsidySats), SubsidyAfterSats: int64(then.SubsidySats),
 		HashpriceNow: now.USDPerPHDay, HashpriceAfter: then.USDPerPHDay,
-		Breakeven175Now:   BreakevenUSDPerKWh(now.USDPerPHDay, 17.5),
-		Breakeven175After: BreakevenUSDPerKWh(then.USDPerPHDay, 17.5),
-		Assumption:        HalvingAssumption,
+		Assumption: HalvingAssumption,
+	}
+	for _, j := range jPerTH {
+		h.Breakeven = append(h.Breakeven, HalvingBreakeven{JoulesPerTH: j,
+			NowUSDPerKWh: BreakevenUSDPerKWh(now.USDPerPHDay, j), AfterUSDPerKWh: BreakevenUSDPerKWh(then.USDPerPHDay, j)})
 	}
 	if then.BTCPerPHDay > 0 {
-		h.PriceToKeepHashUSD = now.USDPerPHDay / then.BTCPerPHDay
+		v := now.USDPerPHDay / then.BTCPerPHDay
+		h.PriceToKeepHashUSD = &v
 	}
 	return h, nil
 }

@@ -1,9 +1,11 @@
 package hashprice
 
 import (
+	"errors"
 	"math"
 	"testing"
 
+	"github.com/hashlab/hashlab"
 	"github.com/hashlab/hashlab/consensus"
 )
 
@@ -25,8 +27,18 @@ func TestNextHalving(t *testing.T) {
 	if math.Abs(h.HashpriceNow-now.USDPerPHDay) > 1e-12 || math.Abs(h.HashpriceAfter/h.HashpriceNow-ratio) > 1e-12 {
 		t.Errorf("hashprice %v -> %v, want ratio %v", h.HashpriceNow, h.HashpriceAfter, ratio)
 	}
-	if math.Abs(h.PriceToKeepHashUSD-86_000/ratio) > 1e-6 || math.Abs(h.Breakeven175After/h.Breakeven175Now-ratio) > 1e-12 {
-		t.Errorf("price to keep %v (want %v), breakevens %v -> %v", h.PriceToKeepHashUSD, 86_000/ratio, h.Breakeven175Now, h.Breakeven175After)
+	be, ok := h.BreakevenAt(DefaultEfficiencyJPerTH)
+	if h.PriceToKeepHashUSD == nil || math.Abs(*h.PriceToKeepHashUSD-86_000/ratio) > 1e-6 || !ok || math.Abs(be.AfterUSDPerKWh/be.NowUSDPerKWh-ratio) > 1e-12 {
+		t.Errorf("price to keep %v (want %v), breakevens %+v", h.PriceToKeepHashUSD, 86_000/ratio, h.Breakeven)
+	}
+	// Breakevens keyed by efficiency: 12 J/TH breaks even at 17.5/12 times
+	// the 17.5 J/TH price.
+	h2, err := NextHalving(in, 12, 17.5)
+	if err != nil || len(h2.Breakeven) != 2 || math.Abs(h2.Breakeven[0].NowUSDPerKWh/h2.Breakeven[1].NowUSDPerKWh-17.5/12) > 1e-12 {
+		t.Errorf("by efficiency: %+v %v", h2.Breakeven, err)
+	}
+	if _, err := NextHalving(in, 0); !errors.Is(err, hashlab.ErrInput) {
+		t.Errorf("efficiency 0 accepted: %v", err)
 	}
 	// At a halving height the next one is 210,000 blocks on.
 	in.Height = 1_050_000

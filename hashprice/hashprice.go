@@ -1,29 +1,34 @@
 package hashprice
 
 import (
-	"errors"
-	"fmt"
 	"math"
 
+	"github.com/hashlab/hashlab"
 	"github.com/hashlab/hashlab/consensus"
 )
 
-// Units used throughout the package.
+// Units used throughout the package. Hashrates are hashes per second and
+// spelled with the suffix Hs in every name (NetworkHashrateHs, LowerHs,
+// ImpliedHashrateHs); per-PH and per-TH figures say so in their names.
 const (
 	HashesPerPH    = 1e15
 	HashesPerTH    = 1e12
 	HashesPerEH    = 1e18
 	SecondsPerDay  = 86400
-	two32          = 4294967296.0
 	JoulesPerKWh   = 3.6e6
 	kWhPerJouleDay = SecondsPerDay / JoulesPerKWh // kWh used in a day by 1 W
+	// HashesPerDifficulty1 is the expected number of hashes per block at
+	// difficulty 1: 2^32, the standard approximation of
+	// 2^256 / (difficulty-1 target + 1) = 2^256 / (0xffff·2^208 + 1)
+	// (Bitcoin Core's GetBlockProof; the relative error is 1.5e-5, the
+	// same for every difficulty, and every hashrate in hashlab uses it).
+	HashesPerDifficulty1 = 4294967296.0
 )
 
-// ErrInput is wrapped by every validation error of this package.
-var ErrInput = errors.New("hashprice: invalid input")
-
+// inputErr returns the one input-error type, *hashlab.InputError
+// (errors.Is(err, hashlab.ErrInput) holds).
 func inputErr(field string, value any, allowed string) error {
-	return fmt.Errorf("%w: %s = %v (allowed: %s)", ErrInput, field, value, allowed)
+	return hashlab.Invalid(field, value, allowed)
 }
 
 // Inputs are the network and market values hashprice depends on.
@@ -87,21 +92,56 @@ type Result struct {
 	SecurityBudgetUSDPerDay float64 `json:"security_budget_usd_per_day"`
 }
 
-// BlocksPerDay returns the expected blocks per day found by hashrate at
-// difficulty: hashrate * 86400 / (difficulty * 2^32).
-func BlocksPerDay(hashrateHs, difficulty float64) float64 {
-	return hashrateHs * SecondsPerDay / (difficulty * two32)
+// HashesPerBlock is the expected work of one block at difficulty, in
+// hashes: D * 2^32.
+func HashesPerBlock(difficulty float64) float64 {
+	return difficulty * HashesPerDifficulty1
 }
 
-// ImpliedHashrateHs returns the network hashrate that finds one block per
-// target spacing at difficulty: D * 2^32 / spacing.
+// BlocksPerDay returns the expected blocks per day found by hashrate (H/s)
+// at difficulty: hashrate * 86400 / (difficulty * 2^32).
+func BlocksPerDay(hashrateHs, difficulty float64) float64 {
+	return hashrateHs * SecondsPerDay / HashesPerBlock(difficulty)
+}
+
+// USDPerPHDay is the hashprice formula itself, in USD per PH/s per day:
+// the blocks one PH/s finds in a day at difficulty (1e15 * 86400 /
+// (D * 2^32)) times the reward per block (subsidy + fees, in BTC) times
+// the BTC price (USD). Compute validates its inputs and calls it; the
+// simulator calls it directly, once per simulated day.
+func USDPerPHDay(difficulty, rewardBTC, priceUSD float64) float64 {
+	return BlocksPerDay(HashesPerPH, difficulty) * rewardBTC * priceUSD
+}
+
+// ImpliedHashrateHs returns the network hashrate (H/s) that finds one
+// block per target spacing at difficulty: D * 2^32 / spacing.
 func ImpliedHashrateHs(difficulty float64, spacingSec int64) float64 {
-	return difficulty * two32 / float64(spacingSec)
+	return HashesPerBlock(difficulty) / float64(spacingSec)
 }
 
 // DifficultyForHashrate is the inverse of ImpliedHashrateHs.
 func DifficultyForHashrate(hashrateHs float64, spacingSec int64) float64 {
-	return hashrateHs * float64(spacingSec) / two32
+	return hashrateHs * float64(spacingSec) / HashesPerDifficulty1
+}
+
+// YearsToNextHalving is the time to the next halving after height at the
+// network's target spacing, in years of 365.25 days.
+func YearsToNextHalving(height int64, p *consensus.Params) float64 {
+	if p == nil {
+		p = consensus.MainNet
+	}
+	blocks := consensus.NextHalvingHeight(height, p) - height
+	return float64(blocks*p.TargetSpacingSec) / (365.25 * SecondsPerDay)
+}
+
+// HalvingIntervalYears is the time between halvings at the network's
+// target spacing, in years of 365.25 days (about 3.99 on mainnet:
+// 210,000 blocks of 600 s).
+func HalvingIntervalYears(p *consensus.Params) float64 {
+	if p == nil {
+		p = consensus.MainNet
+	}
+	return float64(p.SubsidyHalvingInterval*p.TargetSpacingSec) / (365.25 * SecondsPerDay)
 }
 
 // Compute returns hashvalue and hashprice for in.
@@ -115,14 +155,14 @@ func Compute(in Inputs) (Result, error) {
 	}
 	subsidy := consensus.BlockSubsidy(in.Height, p)
 	reward := float64(subsidy + in.FeesPerBlock)
+	rewardBTC := (subsidy + in.FeesPerBlock).BTC()
 	bpd := BlocksPerDay(HashesPerPH, in.Difficulty)
-	sats := bpd * reward
-	btc := sats / consensus.SatsPerBTC
+	usd := USDPerPHDay(in.Difficulty, rewardBTC, in.PriceUSD)
 	r := Result{
-		BTCPerPHDay:       btc,
-		SatsPerPHDay:      sats,
-		USDPerPHDay:       btc * in.PriceUSD,
-		USDPerTHDay:       btc * in.PriceUSD / 1000,
+		BTCPerPHDay:       bpd * rewardBTC,
+		SatsPerPHDay:      bpd * reward,
+		USDPerPHDay:       usd,
+		USDPerTHDay:       usd / 1000,
 		NetworkHashrateHs: ImpliedHashrateHs(in.Difficulty, p.TargetSpacingSec),
 		BlocksPerDayPerPH: bpd,
 		SubsidySats:       subsidy,
@@ -134,8 +174,17 @@ func Compute(in Inputs) (Result, error) {
 	if reward > 0 {
 		r.FeeShare = float64(in.FeesPerBlock) / reward
 	}
-	r.SecurityBudgetUSDPerDay = float64(SecondsPerDay) / float64(p.TargetSpacingSec) * reward / consensus.SatsPerBTC * in.PriceUSD
+	r.SecurityBudgetUSDPerDay = TargetBlocksPerDay(p) * reward / consensus.SatsPerBTC * in.PriceUSD
 	return r, nil
+}
+
+// TargetBlocksPerDay is the blocks per day at the network's target
+// spacing: 86400 / spacing (144 on mainnet).
+func TargetBlocksPerDay(p *consensus.Params) float64 {
+	if p == nil {
+		p = consensus.MainNet
+	}
+	return float64(SecondsPerDay) / float64(p.TargetSpacingSec)
 }
 
 // EnergyKWhPerTHDay is the energy one TH/s uses in a day at efficiency

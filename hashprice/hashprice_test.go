@@ -6,6 +6,7 @@ import (
 	"math"
 	"testing"
 
+	"github.com/hashlab/hashlab"
 	"github.com/hashlab/hashlab/consensus"
 )
 
@@ -57,7 +58,7 @@ func TestComputeValidation(t *testing.T) {
 		{Difficulty: 1, PriceUSD: math.NaN()},
 	}
 	for _, in := range bad {
-		if _, err := Compute(in); !errors.Is(err, ErrInput) {
+		if _, err := Compute(in); !errors.Is(err, hashlab.ErrInput) {
 			t.Errorf("%+v: err %v", in, err)
 		}
 	}
@@ -80,8 +81,8 @@ func TestEstimateHashrate(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !near(e.HashesPerSec, ImpliedHashrateHs(d, 600), 1e-12) {
-		t.Fatalf("point %g", e.HashesPerSec)
+	if !near(e.HashrateHs, ImpliedHashrateHs(d, 600), 1e-12) {
+		t.Fatalf("point %g", e.HashrateHs)
 	}
 	// Gamma(144,1) 2.5% and 97.5% quantiles / 144, computed independently
 	// with the Wilson-Hilferty approximation (accurate to ~1e-3 here).
@@ -89,8 +90,8 @@ func TestEstimateHashrate(t *testing.T) {
 		k := 144.0
 		return math.Pow(1-1/(9*k)+z/(3*math.Sqrt(k)), 3)
 	}
-	if !near(e.LowerHs/e.HashesPerSec, wh(-1.959964), 2e-3) || !near(e.UpperHs/e.HashesPerSec, wh(1.959964), 2e-3) {
-		t.Fatalf("interval %g %g", e.LowerHs/e.HashesPerSec, e.UpperHs/e.HashesPerSec)
+	if !near(e.LowerHs/e.HashrateHs, wh(-1.959964), 2e-3) || !near(e.UpperHs/e.HashrateHs, wh(1.959964), 2e-3) {
+		t.Fatalf("interval %g %g", e.LowerHs/e.HashrateHs, e.UpperHs/e.HashrateHs)
 	}
 	if _, err := EstimateHashrate(work, 0, 86400, 0.95); err == nil {
 		t.Fatal("zero blocks accepted")
@@ -102,7 +103,7 @@ func TestProjectRetarget(t *testing.T) {
 	// timespan is 2015 intervals × 540 s (Core measures 2015 intervals), so
 	// the change is 1209600/(2015·540) - 1 = +11.17%; the interval
 	// straddles it, and the date is about 1008 blocks × 540 s away.
-	p, err := ProjectRetarget(2016*100, 1_000_000, 2016*100+1008, 1_000_000+1008*540, 2016, 600, 0.9)
+	p, err := ProjectRetarget(RetargetInputs{EpochStartHeight: 2016 * 100, EpochFirstTimeUnix: 1_000_000, TipHeight: 2016*100 + 1008, TipTimeUnix: 1_000_000 + 1008*540, Confidence: 0.9})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -124,12 +125,12 @@ func TestProjectRetarget(t *testing.T) {
 	}
 	// Real epoch 341 (July 2021), projected from its last block: the whole
 	// timespan is known and the projection equals the consensus result.
-	p, _ = ProjectRetarget(687456, 1623614836, 689471, 1625293501, 2016, 600, 0.95)
+	p, _ = ProjectRetarget(RetargetInputs{EpochStartHeight: 687456, EpochFirstTimeUnix: 1623614836, TipHeight: 689471, TipTimeUnix: 1625293501, Confidence: 0.95})
 	exact := consensus.Difficulty(0x171398ce)/consensus.Difficulty(0x170e1ef9) - 1
 	if !near(p.ExpectedChange, exact, 1e-5) || p.LowChange != p.HighChange {
 		t.Fatalf("epoch 341 projection %g vs %g (%+v)", p.ExpectedChange, exact, p)
 	}
-	if _, err := ProjectRetarget(0, 0, 5000, 0, 2016, 600, 0.9); err == nil {
+	if _, err := ProjectRetarget(RetargetInputs{TipHeight: 5000, Confidence: 0.9}); err == nil {
 		t.Fatal("tip outside epoch accepted")
 	}
 }
@@ -151,7 +152,7 @@ func TestProjectRetargetCoverage(t *testing.T) {
 			times[i] = times[i-1] + expo()
 		}
 		tip := int64(500)
-		p, err := ProjectRetarget(0, 0, tip, int64(times[tip]), 2016, 600, 0.9)
+		p, err := ProjectRetarget(RetargetInputs{TipHeight: tip, TipTimeUnix: int64(times[tip]), Confidence: 0.9, Params: consensus.MainNet})
 		if err != nil {
 			t.Fatal(err)
 		}
