@@ -222,7 +222,7 @@ func Hashrate(ctx context.Context, r BlockReader, rg Range, confidence float64) 
 		_, hi := hashprice.PoissonRateFactors(n+1, confidence)
 		hi *= float64(n+1) / float64(n)
 		out = append(out, DayHashrate{Date: date(d), Blocks: n, MeanDifficulty: a.diff.mean(),
-			HashrateHs: est.HashesPerSec, LowerHs: est.HashesPerSec * lo, UpperHs: est.HashesPerSec * hi, Confidence: confidence})
+			HashrateHs: est.HashrateHs, LowerHs: est.HashrateHs * lo, UpperHs: est.HashrateHs * hi, Confidence: confidence})
 	}
 	return out, nil
 }

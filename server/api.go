@@ -301,7 +301,7 @@ func nextAdjustment(tip Tip, tipHeight, tipTime, first int64, firstSet bool, con
 	if tipTime < first {
 		return NextAdjustment{}, badParam("tip_time", strconv.FormatInt(tipTime, 10), fmt.Sprintf("is before the epoch's first block time %d", first), fmt.Sprintf(">= %d", first))
 	}
-	pr, err := hashprice.ProjectRetarget(start, first, tipHeight, tipTime, interval, p.TargetSpacingSec, conf)
+	pr, err := hashprice.ProjectRetarget(hashprice.RetargetInputs{EpochStartHeight: start, EpochFirstTimeUnix: first, TipHeight: tipHeight, TipTimeUnix: tipTime, Confidence: conf, Params: p})
 	if err != nil {
 		return NextAdjustment{}, badRequest("%v", err)
 	}

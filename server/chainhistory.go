@@ -300,7 +300,7 @@ func (h *ChainHistory) hashprice(ctx context.Context, from, to time.Time, every 
 			if n := p.LastHeight - p.FirstHeight; ok1 && ok2 && n > 0 && last.Time > first.Time {
 				work := p.Difficulty * math.Exp2(32) * float64(n)
 				if est, err := hashprice.EstimateHashrate(work, n, float64(last.Time-first.Time), 0.9); err == nil {
-					o.HashrateHs = est.HashesPerSec
+					o.HashrateHs = est.HashrateHs
 				}
 			}
 		}

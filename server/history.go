@@ -119,7 +119,7 @@ func NewSnapshotHistory() *SnapshotHistory {
 			n := e.LastHeight - e.FirstHeight
 			work := d * math.Exp2(32) * float64(n)
 			if est, err := hashprice.EstimateHashrate(work, n, float64(e.LastTime-e.FirstTime), 0.9); err == nil {
-				pt.HashrateHs = est.HashesPerSec
+				pt.HashrateHs = est.HashrateHs
 			}
 		}
 		if !t.IsZero() {

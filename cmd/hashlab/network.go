@@ -173,7 +173,7 @@ func runNextAdjustment(ctx context.Context, env *Env, args []string) error {
 	if *tipTime < *firstTime {
 		return usagef("--tip-time %d is before the epoch's first block time %d", *tipTime, *firstTime)
 	}
-	pr, err := hashprice.ProjectRetarget(start, *firstTime, *tipHeight, *tipTime, interval, p.TargetSpacingSec, *conf)
+	pr, err := hashprice.ProjectRetarget(hashprice.RetargetInputs{EpochStartHeight: start, EpochFirstTimeUnix: *firstTime, TipHeight: *tipHeight, TipTimeUnix: *tipTime, Confidence: *conf, Params: p})
 	if err != nil {
 		return usagef("%v", err)
 	}
@@ -239,7 +239,13 @@ func runHalving(ctx context.Context, env *Env, args []string) error {
 	fmt.Fprintln(w)
 	fmt.Fprintf(w, "subsidy\t%.8g -> %.8g BTC\n", consensus.Sats(out.SubsidyBeforeSats).BTC(), consensus.Sats(out.SubsidyAfterSats).BTC())
 	fmt.Fprintf(w, "hashprice\t%s -> %s /PH/day (%s)\n", usd(out.HashpriceNow), usd(out.HashpriceAfter), out.Assumption)
-	fmt.Fprintf(w, "breakeven at 17.5 J/TH\t$%.4f -> $%.4f /kWh\n", out.Breakeven175Now, out.Breakeven175After)
-	fmt.Fprintf(w, "BTC price to keep hashprice\t%s\n", usd(out.PriceToKeepHashUSD))
+	for _, b := range out.Breakeven {
+		fmt.Fprintf(w, "breakeven at %.1f J/TH\t$%.4f -> $%.4f /kWh\n", b.JoulesPerTH, b.NowUSDPerKWh, b.AfterUSDPerKWh)
+	}
+	keep := "n/a (no reward after the halving)"
+	if out.PriceToKeepHashUSD != nil {
+		keep = usd(*out.PriceToKeepHashUSD)
+	}
+	fmt.Fprintf(w, "BTC price to keep hashprice\t%s\n", keep)
 	return w.Flush()
 }
