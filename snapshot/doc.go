@@ -1,9 +1,13 @@
 // Package snapshot embeds hashlab's default view of the Bitcoin network so
 // that every command works offline on first run: a network snapshot
-// (as-of time, height, bits, BTC price, average fees per block; see
-// network.json for the source of each value) and the table of every
-// difficulty epoch since genesis (epochs.csv: bits of epochs 0-473 and the
-// first/last block timestamps of epochs 0-469).
+// (block 946,236 of 2026-04-22: height, time, bits; plus a BTC price and
+// average fees per block that are reference assumptions, labelled so,
+// because no permissively licensed price or fee series that recent exists
+// to embed; see network.json for the source of each value) and the table
+// of every difficulty epoch since genesis (epochs.csv: bits of epochs
+// 0-473 and the first/last block timestamps of epochs 0-469). [Source]
+// serves the snapshot as a netstate.Source, "the state now" of the
+// offline default.
 //
 // epochs.csv is a verbatim copy of shared/data/headers/difficulty_epochs.csv,
 // assembled from permissively licensed public data: block headers from

@@ -23,10 +23,13 @@ var epochsCSV []byte
 
 // Network is the default network state.
 type Network struct {
-	AsOf            time.Time         `json:"as_of"`
-	Height          int64             `json:"height"`
-	BitsHex         string            `json:"bits"`
-	PriceUSD        float64           `json:"price_usd"`
+	AsOf     time.Time `json:"as_of"`
+	Height   int64     `json:"height"`
+	BitsHex  string    `json:"bits"`
+	PriceUSD float64   `json:"price_usd"`
+	// PriceAsOf is the date the reference price belongs to (it is an
+	// assumption, older than the block data).
+	PriceAsOf       time.Time         `json:"price_as_of"`
 	FeesPerBlockBTC float64           `json:"fees_per_block_btc"`
 	NetworkName     string            `json:"network"`
 	Sources         map[string]string `json:"sources"`
@@ -155,3 +158,5 @@ func ParseEpochs(r io.Reader) ([]Epoch, error) {
 	}
 	return out, nil
 }
+
+func unixUTC(t int64) time.Time { return time.Unix(t, 0).UTC() }
