@@ -242,20 +242,25 @@ func (c *Client) GetText(ctx context.Context, rawURL string) (string, error) {
 }
 
 func (c *Client) transportError(ctx context.Context, rawURL string, err error) *Error {
+	// net/http wraps the cause in a *url.Error that repeats the URL;
+	// the message already names it.
+	var ue *url.Error
+	if errors.As(err, &ue) {
+		err = ue.Err
+	}
 	var ne net.Error
+	mk := func(kind error, why string) *Error {
+		return &Error{Source: c.Source, URL: Redact(rawURL), Kind: kind, Why: why, Err: err}
+	}
 	switch {
 	case errors.Is(err, context.DeadlineExceeded) || errors.Is(ctx.Err(), context.DeadlineExceeded):
-		why := "no answer before the deadline"
-		if dl, ok := ctx.Deadline(); ok {
-			why = fmt.Sprintf("no answer before the deadline (%s)", dl.UTC().Format(time.RFC3339Nano))
-		}
-		return &Error{Source: c.Source, URL: Redact(rawURL), Kind: ErrTimeout, Why: why, Err: err}
+		return mk(ErrTimeout, "no answer before the deadline")
 	case errors.As(err, &ne) && ne.Timeout():
-		return &Error{Source: c.Source, URL: Redact(rawURL), Kind: ErrTimeout, Why: "no answer within the HTTP client's timeout", Err: err}
+		return mk(ErrTimeout, "no answer within the HTTP client's timeout")
 	case errors.Is(err, context.Canceled):
-		return &Error{Source: c.Source, URL: Redact(rawURL), Kind: ErrUnreachable, Why: "request canceled", Err: err}
+		return mk(ErrUnreachable, "request canceled")
 	}
-	return &Error{Source: c.Source, URL: Redact(rawURL), Kind: ErrUnreachable, Why: "connection failed", Err: err}
+	return mk(ErrUnreachable, "connection failed")
 }
 
 // excerpt returns ": " and the body's first 120 bytes on one line, or ""
