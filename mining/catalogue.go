@@ -6,6 +6,7 @@ import (
 	"encoding/csv"
 	"fmt"
 	"io"
+	"math"
 	"strconv"
 	"strings"
 	"sync"
@@ -38,16 +39,16 @@ func (m Model) JoulesPerTH() float64 { return m.PowerW / m.HashrateTHs }
 func (m Model) Validate() error {
 	switch {
 	case strings.TrimSpace(m.Name) == "":
-		return fmt.Errorf("mining: model name is empty")
-	case !(m.HashrateTHs > 0):
-		return fmt.Errorf("mining: model %q hashrate_ths = %v (allowed: > 0)", m.Name, m.HashrateTHs)
-	case !(m.PowerW > 0):
-		return fmt.Errorf("mining: model %q power_w = %v (allowed: > 0)", m.Name, m.PowerW)
+		return inputErr("model", m.Name, "a non-empty name")
+	case !(m.HashrateTHs > 0) || math.IsInf(m.HashrateTHs, 0):
+		return inputErr("hashrate_ths", m.HashrateTHs, "> 0 TH/s (model "+m.Name+")")
+	case !(m.PowerW > 0) || math.IsInf(m.PowerW, 0):
+		return inputErr("power_w", m.PowerW, "> 0 W (model "+m.Name+")")
 	}
 	switch m.Cooling {
 	case Air, Hydro, Immersion, "":
 	default:
-		return fmt.Errorf("mining: model %q cooling = %q (allowed: air, hydro, immersion)", m.Name, m.Cooling)
+		return inputErr("cooling", string(m.Cooling), "air, hydro, immersion")
 	}
 	return nil
 }
@@ -80,7 +81,7 @@ func LookupModel(name string) (Model, error) {
 			return m, nil
 		}
 	}
-	return Model{}, fmt.Errorf("mining: unknown model %q (see 'hashlab miners' for the catalogue)", name)
+	return Model{}, inputErr("model", name, "a catalogue model (see 'hashlab miners'), e.g. Antminer S21")
 }
 
 func normalize(s string) string {

@@ -1,18 +1,29 @@
 package mining
 
 import (
-	"errors"
 	"fmt"
 	"math"
 
+	"github.com/hashlab/hashlab"
 	"github.com/hashlab/hashlab/hashprice"
 )
 
-// ErrInput is wrapped by every validation error of this package.
-var ErrInput = errors.New("mining: invalid input")
-
+// inputErr returns the one input-error type, *hashlab.InputError
+// (errors.Is(err, hashlab.ErrInput) holds).
 func inputErr(field string, value any, allowed string) error {
-	return fmt.Errorf("%w: %s = %v (allowed: %s)", ErrInput, field, value, allowed)
+	return hashlab.Invalid(field, value, allowed)
+}
+
+// inField puts err under the entry prefix (e.g. "machines[2]"): an
+// *hashlab.InputError gets the qualified field name, other errors a
+// prefix.
+func inField(prefix string, err error) error {
+	if ie, ok := hashlab.AsInput(err); ok {
+		c := *ie
+		c.Field = prefix + "." + c.Field
+		return &c
+	}
+	return fmt.Errorf("%s: %w", prefix, err)
 }
 
 // Conditions are the market and operating conditions a machine runs in.
@@ -80,13 +91,14 @@ type Economics struct {
 	// equals power plus overhead.
 	BreakevenHashpriceUSDPerPHDay float64 `json:"breakeven_hashprice_usd_per_ph_day"`
 	// BreakevenPriceUSD is the BTC price at which revenue equals power plus
-	// overhead, at today's hashvalue.
-	BreakevenPriceUSD float64 `json:"breakeven_price_usd"`
+	// overhead, at today's hashvalue. nil (JSON null) when undefined: a
+	// machine that earns no BTC has no breakeven price.
+	BreakevenPriceUSD *float64 `json:"breakeven_price_usd"`
 	// CostPerBTCPowerUSD and CostPerBTCAllInUSD are the cost to produce one
-	// BTC: power only, and power plus overhead. They and BreakevenPriceUSD
-	// are 0 when undefined (zero hashvalue).
-	CostPerBTCPowerUSD float64 `json:"cost_per_btc_power_usd"`
-	CostPerBTCAllInUSD float64 `json:"cost_per_btc_all_in_usd"`
+	// BTC: power only, and power plus overhead; nil when undefined (zero
+	// hashvalue).
+	CostPerBTCPowerUSD *float64 `json:"cost_per_btc_power_usd"`
+	CostPerBTCAllInUSD *float64 `json:"cost_per_btc_all_in_usd"`
 	// Run is true when the machine earns its power (PowerProfitUSD > 0).
 	Run bool `json:"run"`
 }
@@ -129,15 +141,17 @@ func Evaluate(m Model, count int, c Conditions) (Economics, error) {
 	e.BreakevenHashpriceUSDPerPHDay = allIn * energyPerTHDay / kept * 1000
 	btcPerTHDay := c.HashvalueBTCPerPHDay / 1000 * kept
 	if btcPerTHDay > 0 {
-		e.BreakevenPriceUSD = allIn * energyPerTHDay / btcPerTHDay
-		e.CostPerBTCPowerUSD = c.PowerUSDPerKWh * energyPerTHDay / btcPerTHDay
-		e.CostPerBTCAllInUSD = e.BreakevenPriceUSD
+		e.BreakevenPriceUSD = ptr(allIn * energyPerTHDay / btcPerTHDay)
+		e.CostPerBTCPowerUSD = ptr(c.PowerUSDPerKWh * energyPerTHDay / btcPerTHDay)
+		e.CostPerBTCAllInUSD = ptr(*e.BreakevenPriceUSD)
 	}
 	// With zero hashvalue the BTC-denominated breakevens are undefined and
-	// stay 0 (JSON cannot carry +Inf).
+	// stay nil (JSON null; never 0 or +Inf).
 	e.Run = e.PowerProfitUSD > 0
 	return e, nil
 }
+
+func ptr(v float64) *float64 { return &v }
 
 // Merit is one catalogue model's economics, for the "which machines still
 // pay" table.

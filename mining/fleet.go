@@ -2,11 +2,15 @@ package mining
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
+	"io"
 	"math"
 	"strings"
 
 	"gopkg.in/yaml.v3"
+
+	"github.com/hashlab/hashlab"
 )
 
 // Fleet is a user's mining fleet, as written in a fleet file (YAML or
@@ -59,7 +63,10 @@ func ParseFleet(data []byte) (*Fleet, error) {
 	dec.KnownFields(true)
 	var f Fleet
 	if err := dec.Decode(&f); err != nil {
-		return nil, fmt.Errorf("mining: fleet file: %w", err)
+		if errors.Is(err, io.EOF) {
+			return nil, hashlab.Invalid("fleet file", "empty", "a YAML or JSON mapping with machines: a list of {model, count} (see 'hashlab fleet --help')")
+		}
+		return nil, hashlab.Invalidf("fleet file", "unreadable", "YAML or JSON with the fleet's fields (name, power_usd_per_kwh, pool_fee, uptime, overhead_usd_per_kwh, fixed_usd_per_month, treasury_btc, machines)", err)
 	}
 	if err := f.Validate(); err != nil {
 		return nil, err
@@ -83,13 +90,13 @@ func (f *Fleet) Validate() error {
 	}
 	for i, m := range f.Machines {
 		if _, err := m.resolve(); err != nil {
-			return fmt.Errorf("machines[%d]: %w", i, err)
+			return inField(fmt.Sprintf("machines[%d]", i), err)
 		}
 		if m.Count <= 0 {
-			return fmt.Errorf("machines[%d]: %w", i, inputErr("count", m.Count, ">= 1"))
+			return inputErr(fmt.Sprintf("machines[%d].count", i), m.Count, ">= 1")
 		}
 		if m.PowerUSDPerKWh != nil && !(*m.PowerUSDPerKWh >= 0 && *m.PowerUSDPerKWh <= 10) {
-			return fmt.Errorf("machines[%d]: %w", i, inputErr("power_usd_per_kwh", *m.PowerUSDPerKWh, "0 to 10"))
+			return inputErr(fmt.Sprintf("machines[%d].power_usd_per_kwh", i), *m.PowerUSDPerKWh, "0 to 10")
 		}
 	}
 	_, err := f.conditions(Conditions{})
@@ -99,11 +106,11 @@ func (f *Fleet) Validate() error {
 func (e FleetEntry) resolve() (Model, error) {
 	switch {
 	case e.Custom != nil && strings.TrimSpace(e.Model) != "":
-		return Model{}, fmt.Errorf("%w: give either model or custom, not both", ErrInput)
+		return Model{}, inputErr("model", e.Model, "either model or custom, not both")
 	case e.Custom != nil:
 		return *e.Custom, e.Custom.Validate()
 	case strings.TrimSpace(e.Model) == "":
-		return Model{}, fmt.Errorf("%w: model is empty (give a catalogue model name or a custom spec)", ErrInput)
+		return Model{}, inputErr("model", e.Model, "a catalogue model name or a custom spec")
 	}
 	return LookupModel(e.Model)
 }
@@ -145,9 +152,9 @@ type FleetResult struct {
 	NetUSDPerDay float64 `json:"net_usd_per_day"`
 	// Treasury runway: days the BTC treasury covers a negative
 	// NetUSDPerDay at today's BTC price. With no deficit RunwayInfinite is
-	// true and RunwayDays is 0.
+	// true and RunwayDays is nil (JSON null: it never runs out).
 	TreasuryBTC    float64 `json:"treasury_btc"`
-	RunwayDays     float64 `json:"runway_days"`
+	RunwayDays     *float64 `json:"runway_days"`
 	RunwayInfinite bool    `json:"runway_infinite"`
 	// HashpriceUSDPerPHDay echoes the gross hashprice used.
 	HashpriceUSDPerPHDay float64 `json:"hashprice_usd_per_ph_day"`
@@ -176,7 +183,7 @@ func EvaluateFleet(f *Fleet, market Conditions) (FleetResult, error) {
 		}
 		e, err := Evaluate(m, entry.Count, c)
 		if err != nil {
-			return FleetResult{}, fmt.Errorf("machines[%d]: %w", i, err)
+			return FleetResult{}, inField(fmt.Sprintf("machines[%d]", i), err)
 		}
 		res.Groups = append(res.Groups, e)
 		addInto(&res.Total, e)
@@ -190,9 +197,10 @@ func EvaluateFleet(f *Fleet, market Conditions) (FleetResult, error) {
 	finish(&res.Running, base)
 	res.FixedUSDPerDay = f.FixedUSDPerMonth / DaysPerMonth
 	res.NetUSDPerDay = res.Running.ProfitUSD - res.FixedUSDPerDay
-	res.RunwayDays, res.RunwayInfinite = Runway(f.TreasuryBTC, market.PriceUSD, res.NetUSDPerDay)
-	if res.RunwayInfinite {
-		res.RunwayDays = 0 // JSON has no +Inf; RunwayInfinite says it
+	days, infinite := Runway(f.TreasuryBTC, market.PriceUSD, res.NetUSDPerDay)
+	res.RunwayInfinite = infinite
+	if !infinite {
+		res.RunwayDays = &days
 	}
 	return res, nil
 }
@@ -223,9 +231,9 @@ func finish(t *Economics, c Conditions) {
 		t.BreakevenPowerUSDPerKWh = t.RevenueUSD / t.EnergyKWh
 	}
 	if t.BTCPerDay > 0 {
-		t.CostPerBTCPowerUSD = t.PowerCostUSD / t.BTCPerDay
-		t.CostPerBTCAllInUSD = (t.PowerCostUSD + t.OverheadUSD) / t.BTCPerDay
-		t.BreakevenPriceUSD = t.CostPerBTCAllInUSD
+		t.CostPerBTCPowerUSD = ptr(t.PowerCostUSD / t.BTCPerDay)
+		t.CostPerBTCAllInUSD = ptr((t.PowerCostUSD + t.OverheadUSD) / t.BTCPerDay)
+		t.BreakevenPriceUSD = ptr(*t.CostPerBTCAllInUSD)
 		t.BreakevenHashpriceUSDPerPHDay = c.HashpriceUSDPerPHDay() * (t.PowerCostUSD + t.OverheadUSD) / t.RevenueUSD
 	}
 }

@@ -2,6 +2,7 @@ package mining
 
 import (
 	"encoding/csv"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"math"
@@ -10,10 +11,18 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/hashlab/hashlab"
 	"github.com/hashlab/hashlab/internal/sharedtest"
 )
 
 func near(a, b, rel float64) bool { return math.Abs(a-b) <= rel*math.Abs(b) }
+
+func deref(p *float64) float64 {
+	if p == nil {
+		return math.NaN()
+	}
+	return *p
+}
 
 func TestCatalogue(t *testing.T) {
 	cat := Catalogue()
@@ -145,9 +154,9 @@ func TestEvaluateByHand(t *testing.T) {
 		{"margin", e.Margin, 2.016 / 7.056},
 		{"breakeven power", e.BreakevenPowerUSDPerKWh, 0.084},
 		{"breakeven hashprice", e.BreakevenHashpriceUSDPerPHDay, 0.06 * 84 / (0.2 * 0.98)},
-		{"breakeven price", e.BreakevenPriceUSD, 5.04 / 0.0000784},
-		{"cost/BTC power", e.CostPerBTCPowerUSD, 4.2 / 0.0000784},
-		{"cost/BTC all-in", e.CostPerBTCAllInUSD, 5.04 / 0.0000784},
+		{"breakeven price", deref(e.BreakevenPriceUSD), 5.04 / 0.0000784},
+		{"cost/BTC power", deref(e.CostPerBTCPowerUSD), 4.2 / 0.0000784},
+		{"cost/BTC all-in", deref(e.CostPerBTCAllInUSD), 5.04 / 0.0000784},
 	}
 	for _, c := range checks {
 		if !near(c.got, c.want, 1e-12) {
@@ -175,7 +184,7 @@ func TestConditionsValidation(t *testing.T) {
 	for i, m := range mut {
 		c := good
 		m(&c)
-		if _, err := Evaluate(s21, 1, c); !errors.Is(err, ErrInput) {
+		if _, err := Evaluate(s21, 1, c); !errors.Is(err, hashlab.ErrInput) {
 			t.Errorf("case %d: %v", i, err)
 		}
 	}
@@ -234,8 +243,8 @@ func TestFleet(t *testing.T) {
 func TestFleetErrors(t *testing.T) {
 	tests := []struct{ yaml, want string }{
 		{"machines: []", "machines"},
-		{"machines: [{model: S99, count: 1}]", `unknown model "S99"`},
-		{"machines: [{model: S21, count: 0}]", "count = 0"},
+		{"machines: [{model: S99, count: 1}]", `machines[0].model = S99 (allowed: a catalogue model`},
+		{"machines: [{model: S21, count: 0}]", "machines[0].count = 0"},
 		{"pool_fee: 2\nmachines: [{model: S21, count: 1}]", "pool_fee = 2"},
 		{"power_usd_per_kwh: -1\nmachines: [{model: S21, count: 1}]", "power_usd_per_kwh = -1"},
 		{"machnes: []", "field machnes not found"},
@@ -243,9 +252,68 @@ func TestFleetErrors(t *testing.T) {
 	}
 	for _, tt := range tests {
 		_, err := ParseFleet([]byte(tt.yaml))
-		if err == nil || !strings.Contains(err.Error(), tt.want) {
-			t.Errorf("%q: err %v, want %q", tt.yaml, err, tt.want)
+		if err == nil || !strings.Contains(err.Error(), tt.want) || !errors.Is(err, hashlab.ErrInput) {
+			t.Errorf("%q: err %v, want %q (an InputError)", tt.yaml, err, tt.want)
 		}
+	}
+	// An empty file says what is missing, not just "EOF".
+	for _, empty := range []string{"", "\n", "# only a comment\n"} {
+		_, err := ParseFleet([]byte(empty))
+		ie, ok := hashlab.AsInput(err)
+		if !ok || ie.Field != "fleet file" || !strings.Contains(ie.Allowed, "machines") || strings.Contains(err.Error(), "EOF") {
+			t.Errorf("empty fleet %q: %v", empty, err)
+		}
+	}
+}
+
+// An explicit pool_fee or uptime of 0 in a fleet file stays 0 (a pool
+// with no fee); an absent one gets the default.
+func TestFleetExplicitZeroKept(t *testing.T) {
+	market := Conditions{HashvalueBTCPerPHDay: 0.0004, PriceUSD: 90000}
+	f, err := ParseFleet([]byte("pool_fee: 0\nmachines: [{model: S21, count: 1}]"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, err := f.conditions(market)
+	if err != nil || c.PoolFee != 0 || c.Uptime != DefaultUptime {
+		t.Errorf("pool_fee: 0 -> %v, uptime %v (%v)", c.PoolFee, c.Uptime, err)
+	}
+	f, _ = ParseFleet([]byte("machines: [{model: S21, count: 1}]"))
+	if c, _ := f.conditions(market); c.PoolFee != DefaultPoolFee || c.Uptime != DefaultUptime {
+		t.Errorf("absent pool_fee/uptime -> %v, %v", c.PoolFee, c.Uptime)
+	}
+	// uptime: 0 is explicit, and refused rather than replaced.
+	if _, err := ParseFleet([]byte("uptime: 0\nmachines: [{model: S21, count: 1}]")); !errors.Is(err, hashlab.ErrInput) {
+		t.Errorf("uptime 0 accepted: %v", err)
+	}
+}
+
+// Undefined values are null in JSON, never 0: the cost per BTC of a
+// machine that earns no BTC, and the runway of a fleet with no deficit.
+func TestUndefinedValuesAreNull(t *testing.T) {
+	s21, _ := LookupModel("S21")
+	e, err := Evaluate(s21, 1, Conditions{HashvalueBTCPerPHDay: 0, PriceUSD: 90000, PowerUSDPerKWh: 0.05, PoolFee: 0.02, Uptime: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := json.Marshal(e)
+	for _, k := range []string{`"cost_per_btc_power_usd":null`, `"cost_per_btc_all_in_usd":null`, `"breakeven_price_usd":null`} {
+		if !strings.Contains(string(b), k) {
+			t.Errorf("zero hashvalue: %s missing in %s", k, b)
+		}
+	}
+	f, _ := ParseFleet([]byte("power_usd_per_kwh: 0.01\ntreasury_btc: 1\nmachines: [{model: S21, count: 1}]"))
+	r, err := EvaluateFleet(f, Conditions{HashvalueBTCPerPHDay: 0.0004, PriceUSD: 90000})
+	if err != nil || !r.RunwayInfinite || r.RunwayDays != nil {
+		t.Fatalf("no deficit: runway %v infinite %v (%v)", r.RunwayDays, r.RunwayInfinite, err)
+	}
+	b, _ = json.Marshal(r)
+	if !strings.Contains(string(b), `"runway_days":null`) {
+		t.Errorf("runway not null: %s", b)
+	}
+	f, _ = ParseFleet([]byte("fixed_usd_per_month: 1000\ntreasury_btc: 1\nmachines: [{model: S21, count: 1}]"))
+	if r, _ := EvaluateFleet(f, Conditions{HashvalueBTCPerPHDay: 0.0004, PriceUSD: 90000}); r.RunwayInfinite || r.RunwayDays == nil || !(*r.RunwayDays > 0) {
+		t.Errorf("deficit: runway %v", r.RunwayDays)
 	}
 }
 
@@ -280,6 +348,9 @@ func FuzzParseFleet(f *testing.F) {
 	f.Fuzz(func(t *testing.T, b []byte) {
 		fl, err := ParseFleet(b)
 		if err != nil {
+			if !errors.Is(err, hashlab.ErrInput) {
+				t.Fatalf("bad fleet file: error %v is not an InputError", err)
+			}
 			return
 		}
 		if _, err := EvaluateFleet(fl, Conditions{HashvalueBTCPerPHDay: 0.0004, PriceUSD: 1}); err != nil {

@@ -59,7 +59,7 @@ func runMiners(ctx context.Context, env *Env, args []string) error {
 			run = "CURTAIL"
 		}
 		fmt.Fprintf(w, "%s\t%d\t%s\t%g\t%.0f\t%.1f\t%s\t%s\t%s\t%s\t%.4f\t%s\t%s\n", r.Model.Name, r.Model.ReleaseYear, r.Model.Cooling, r.Model.HashrateTHs, r.Model.PowerW, e.JoulesPerTH,
-			usd(e.RevenueUSD), usd(e.PowerCostUSD), usd(e.ProfitUSD), pct(e.Margin), e.BreakevenPowerUSDPerKWh, usd0(e.CostPerBTCAllInUSD), run)
+			usd(e.RevenueUSD), usd(e.PowerCostUSD), usd(e.ProfitUSD), pct(e.Margin), e.BreakevenPowerUSDPerKWh, usdOpt(e.CostPerBTCAllInUSD), run)
 	}
 	return w.Flush()
 }
@@ -69,6 +69,14 @@ func pct(f float64) string {
 		return "-"
 	}
 	return fmt.Sprintf("%.1f%%", 100*f)
+}
+
+// usdOpt prints an optional dollar amount: n/a when undefined (nil).
+func usdOpt(v *float64) string {
+	if v == nil {
+		return "n/a"
+	}
+	return usd0(*v)
 }
 
 func usd0(v float64) string {
@@ -135,12 +143,12 @@ func runFleet(ctx context.Context, env *Env, args []string) error {
 		return err
 	}
 	fmt.Fprintf(env.Stdout, "\nfixed costs %s/day; net after curtailment %s/day (%s/month)\n", usd(res.FixedUSDPerDay), usd(res.NetUSDPerDay), usd(res.NetUSDPerDay*mining.DaysPerMonth))
-	fmt.Fprintf(env.Stdout, "cost to produce 1 BTC: %s power only, %s all-in (running machines)\n", usd0(res.Running.CostPerBTCPowerUSD), usd0(res.Running.CostPerBTCAllInUSD))
+	fmt.Fprintf(env.Stdout, "cost to produce 1 BTC: %s power only, %s all-in (running machines)\n", usdOpt(res.Running.CostPerBTCPowerUSD), usdOpt(res.Running.CostPerBTCAllInUSD))
 	switch {
 	case res.RunwayInfinite:
 		fmt.Fprintf(env.Stdout, "treasury %.4g BTC: not drawn down (the fleet covers its costs)\n", res.TreasuryBTC)
 	default:
-		fmt.Fprintf(env.Stdout, "treasury %.4g BTC lasts %.0f days (%.1f months) at today's price and deficit\n", res.TreasuryBTC, res.RunwayDays, res.RunwayDays/mining.DaysPerMonth)
+		fmt.Fprintf(env.Stdout, "treasury %.4g BTC lasts %.0f days (%.1f months) at today's price and deficit\n", res.TreasuryBTC, *res.RunwayDays, *res.RunwayDays/mining.DaysPerMonth)
 	}
 	return nil
 }
