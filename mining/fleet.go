@@ -153,9 +153,9 @@ type FleetResult struct {
 	// Treasury runway: days the BTC treasury covers a negative
 	// NetUSDPerDay at today's BTC price. With no deficit RunwayInfinite is
 	// true and RunwayDays is nil (JSON null: it never runs out).
-	TreasuryBTC    float64 `json:"treasury_btc"`
+	TreasuryBTC    float64  `json:"treasury_btc"`
 	RunwayDays     *float64 `json:"runway_days"`
-	RunwayInfinite bool    `json:"runway_infinite"`
+	RunwayInfinite bool     `json:"runway_infinite"`
 	// HashpriceUSDPerPHDay echoes the gross hashprice used.
 	HashpriceUSDPerPHDay float64 `json:"hashprice_usd_per_ph_day"`
 }
