@@ -1,0 +1,188 @@
+package service
+
+import (
+	"context"
+	"strconv"
+	"strings"
+
+	"github.com/hashlab/hashlab"
+	"github.com/hashlab/hashlab/hashprice"
+	"github.com/hashlab/hashlab/security"
+)
+
+// ParseZList reads confirmation depths written as "6", "0-10" or
+// "1,2,6": integers 0 to 10,000, at most 1,000 values. Errors are
+// *hashlab.InputError naming field.
+func ParseZList(field, s string) ([]int, error) {
+	const allowed = "a number, a range a-b with 0 <= a <= b <= 10000, or a comma list; at most 1000 values"
+	var out []int
+	for _, part := range strings.Split(s, ",") {
+		part = strings.TrimSpace(part)
+		if a, b, ok := strings.Cut(part, "-"); ok {
+			lo, err1 := strconv.Atoi(strings.TrimSpace(a))
+			hi, err2 := strconv.Atoi(strings.TrimSpace(b))
+			if err1 != nil || err2 != nil || lo < 0 || hi < lo || hi > 10000 || len(out)+hi-lo+1 > 1000 {
+				return nil, hashlab.Invalid(field, s, allowed)
+			}
+			for z := lo; z <= hi; z++ {
+				out = append(out, z)
+			}
+			continue
+		}
+		z, err := strconv.Atoi(part)
+		if err != nil || z < 0 || z > 10000 {
+			return nil, hashlab.Invalid(field, s, allowed)
+		}
+		out = append(out, z)
+	}
+	if len(out) > 1000 {
+		return nil, hashlab.Invalid(field, s, allowed)
+	}
+	return out, nil
+}
+
+// DoubleSpend is the probability that an attacker with share Q catches up
+// from each depth z: `hashlab security double-spend --json` and GET
+// /api/v1/security/double-spend.
+type DoubleSpend struct {
+	Q       float64            `json:"q"`
+	Method  security.Method    `json:"method"`
+	Entries []DoubleSpendEntry `json:"entries"`
+}
+
+// DoubleSpendEntry is one depth.
+type DoubleSpendEntry struct {
+	Z int     `json:"z"`
+	P float64 `json:"p"`
+}
+
+// DoubleSpend computes security.DoubleSpendProbability for each z.
+func (s *Service) DoubleSpend(q float64, zs []int, m security.Method) (*DoubleSpend, error) {
+	if !(q >= 0 && q < 1) {
+		return nil, hashlab.Invalid("q", q, "0 <= q < 1 (attacker's share of hashrate)")
+	}
+	out := &DoubleSpend{Q: q, Method: m, Entries: make([]DoubleSpendEntry, 0, len(zs))}
+	for _, z := range zs {
+		p, err := security.DoubleSpendProbability(q, z, m)
+		if err != nil {
+			return nil, inputErr("q", err)
+		}
+		out.Entries = append(out.Entries, DoubleSpendEntry{z, p})
+	}
+	return out, nil
+}
+
+// Confirmations is the depth that keeps the double-spend risk below Risk:
+// `hashlab security confirmations --json` and GET
+// /api/v1/security/confirmations.
+type Confirmations struct {
+	Q      float64 `json:"q"`
+	Risk   float64 `json:"risk"`
+	Method string  `json:"method"`
+	Z      int     `json:"z"`
+	P      float64 `json:"p"`
+	// Minutes is Z blocks at the target spacing.
+	Minutes float64 `json:"expected_wait_minutes"`
+}
+
+// Confirmations computes security.ConfirmationsFor.
+func (s *Service) Confirmations(q, risk float64, m security.Method) (*Confirmations, error) {
+	switch {
+	case !(q >= 0 && q < 0.5):
+		return nil, hashlab.Invalid("q", q, "0 <= q < 0.5 (attacker's share of hashrate)")
+	case !(risk > 0 && risk < 1):
+		return nil, hashlab.Invalid("risk", risk, "0 < risk < 1 (acceptable success probability)")
+	}
+	z, err := security.ConfirmationsFor(q, risk, m)
+	if err != nil {
+		return nil, inputErr("q", err)
+	}
+	p, err := security.DoubleSpendProbability(q, z, m)
+	if err != nil {
+		return nil, inputErr("q", err)
+	}
+	return &Confirmations{Q: q, Risk: risk, Method: string(m), Z: z, P: p, Minutes: float64(int64(z)*s.params.TargetSpacingSec) / 60}, nil
+}
+
+// AttackQuery overrides security.DefaultAttackInputs; a nil field keeps
+// the default (network hashrate and hashprice from the state).
+type AttackQuery struct {
+	NetworkHs             *float64
+	ExodusFraction        float64
+	TargetShare           *float64
+	HashpriceUSDPerPHDay  *float64
+	PowerUSDPerKWh        *float64
+	NewUSDPerTH           *float64
+	RentPremium           *float64
+	RentDepthHs           *float64
+	IdleUSDPerTH          *float64
+	IdleAvailableFraction *float64
+	// Z are the confirmation depths (at most 100).
+	Z []int
+}
+
+// AttackCost is the cost of a majority double spend per depth: `hashlab
+// security attack-cost --json` and GET /api/v1/security/attack-cost.
+type AttackCost struct {
+	Inputs  security.AttackInputs `json:"inputs"`
+	Results []security.AttackCost `json:"results"`
+	Freshness
+}
+
+// AttackCost computes security.AttackCostFor for each depth.
+func (s *Service) AttackCost(ctx context.Context, q AttackQuery) (*AttackCost, error) {
+	if len(q.Z) == 0 || len(q.Z) > 100 {
+		return nil, hashlab.Invalid("z", len(q.Z), "1 to 100 depths")
+	}
+	m, err := s.Market(ctx, Overrides{})
+	if err != nil {
+		return nil, err
+	}
+	netHs := hashprice.ImpliedHashrateHs(m.Inputs.Difficulty, s.params.TargetSpacingSec)
+	in := security.DefaultAttackInputs(netHs, m.Result.USDPerPHDay)
+	set := func(dst *float64, v *float64) {
+		if v != nil {
+			*dst = *v
+		}
+	}
+	set(&in.NetworkHashrateHs, q.NetworkHs)
+	in.ExodusFraction = q.ExodusFraction
+	set(&in.TargetShare, q.TargetShare)
+	set(&in.HashpriceUSDPerPHDay, q.HashpriceUSDPerPHDay)
+	set(&in.PowerUSDPerKWh, q.PowerUSDPerKWh)
+	set(&in.NewUSDPerTH, q.NewUSDPerTH)
+	prem := DefaultRentPremium
+	set(&prem, q.RentPremium)
+	in.RentUSDPerPHDay = prem * in.HashpriceUSDPerPHDay
+	set(&in.RentDepthHs, q.RentDepthHs)
+	set(&in.IdleUSDPerTH, q.IdleUSDPerTH)
+	set(&in.IdleAvailableFraction, q.IdleAvailableFraction)
+	if q.NetworkHs != nil {
+		m.Freshness.Overridden = append(m.Freshness.Overridden, "network_ehs")
+	}
+	if q.HashpriceUSDPerPHDay != nil {
+		m.Freshness.Overridden = append(m.Freshness.Overridden, "hashprice")
+	}
+	out := &AttackCost{Inputs: in, Freshness: m.Freshness}
+	for _, z := range q.Z {
+		c, err := security.AttackCostFor(in, z)
+		if err != nil {
+			return nil, inputErr("attack inputs", err)
+		}
+		out.Results = append(out.Results, c)
+	}
+	return out, nil
+}
+
+// Concentration computes security.Concentration over shares (any scale;
+// normalised).
+func (s *Service) Concentration(shares []security.Share) (*security.ConcentrationReport, error) {
+	if len(shares) == 0 {
+		return nil, hashlab.Invalid("shares", "", `name=share pairs, e.g. "foundry=0.30,antpool=0.18,other=0.52"`)
+	}
+	r, err := security.Concentration(shares)
+	if err != nil {
+		return nil, inputErr("shares", err)
+	}
+	return &r, nil
+}
