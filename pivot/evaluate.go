@@ -6,6 +6,7 @@ import (
 	"math/rand/v2"
 	"sort"
 
+	"github.com/hashlab/hashlab/consensus"
 	"github.com/hashlab/hashlab/hashprice"
 	"github.com/hashlab/hashlab/mining"
 )
@@ -33,11 +34,12 @@ func FlatPath(hp float64, years int) []float64 {
 
 // HalvingPath holds difficulty, price and fees constant but halves the
 // subsidy part of hashprice at each halving: the first yearsToHalving
-// years from now, then every 210,000 blocks (≈3.995 years at 600 s).
-// feeShare is fees / (subsidy + fees) today. Each year's value is the
-// time-weighted average within the year.
+// years from now (hashprice.YearsToNextHalving), then every mainnet
+// halving interval (hashprice.HalvingIntervalYears: 210,000 blocks of
+// 600 s, ≈3.99 years). feeShare is fees / (subsidy + fees) today. Each
+// year's value is the time-weighted average within the year.
 func HalvingPath(hp, feeShare, yearsToHalving float64, years int) []float64 {
-	const halvingYears = 210000 * 600 / (365.25 * 86400)
+	halvingYears := hashprice.HalvingIntervalYears(consensus.MainNet)
 	out := make([]float64, years)
 	sub, fee := hp*(1-feeShare), hp*feeShare
 	at := func(t float64) float64 {
@@ -116,15 +118,22 @@ type Option struct {
 	EBITDAUSD     []float64 `json:"ebitda_usd_by_year"`
 	Flows         []float64 `json:"cash_flows_usd"` // t=0 first, after tax
 	NPVUSD        float64   `json:"npv_usd"`
-	IRR           *float64  `json:"irr,omitempty"`
-	PaybackYears  *float64  `json:"payback_years,omitempty"`
+	// IRR is nil (JSON null) when the flows have none (no capex, or flows
+	// that never change sign); PaybackYears is nil when the investment
+	// never pays back within the horizon.
+	IRR          *float64 `json:"irr"`
+	PaybackYears *float64 `json:"payback_years"`
 	// FirstRevenueMonths is the time until the option earns anything.
 	FirstRevenueMonths float64 `json:"time_to_first_revenue_months"`
 	// SwitchHashprice is the flat hashprice at which keeping mining has
-	// the same NPV as this option ($/PH/day): above it, mining wins. 0
-	// means mining wins at any hashprice.
-	SwitchHashprice float64 `json:"switch_hashprice_usd_per_ph_day,omitempty"`
-	Notes           string  `json:"notes,omitempty"`
+	// the same NPV as this option ($/PH/day): above it, mining wins. It
+	// is nil (JSON null) when no hashprice equalises them: for keeping
+	// mining itself, when mining wins even at a zero hashprice
+	// (MiningWinsAtAnyHashprice), or when mining loses even at
+	// MaxSwitchHashprice.
+	SwitchHashprice          *float64 `json:"switch_hashprice_usd_per_ph_day"`
+	MiningWinsAtAnyHashprice bool     `json:"mining_wins_at_any_hashprice"`
+	Notes                    string   `json:"notes,omitempty"`
 }
 
 // Inputs of an evaluation besides the site file.
@@ -333,7 +342,7 @@ func Evaluate(s *Site, in Inputs) (Result, error) {
 	}
 	for _, v := range in.Market.HashpriceUSDPerPHDay {
 		if !(v >= 0) || math.IsInf(v, 0) {
-			return Result{}, inputErr("hashprice (USD/PH/day)", v, ">= 0")
+			return Result{}, inputErr("hashprice (USD/PH/day)", v, ">= 0 and finite")
 		}
 	}
 	res := Result{Site: s.Name}
@@ -362,7 +371,7 @@ func Evaluate(s *Site, in Inputs) (Result, error) {
 			o.RatioToMining = o.RevenuePerKWh / mine.RevenuePerKWh
 		}
 		if i > 0 {
-			o.SwitchHashprice = s.switchHashprice(o.NPVUSD, in)
+			o.SwitchHashprice, o.MiningWinsAtAnyHashprice = s.switchHashprice(o.NPVUSD)
 		}
 		if o.NPVUSD > best {
 			best, res.Best = o.NPVUSD, o.Name
@@ -381,11 +390,24 @@ func (s *Site) miningNPVAt(hp float64) float64 {
 	return o.NPVUSD
 }
 
+// MaxSwitchHashprice is the highest flat hashprice (USD/PH/day) the
+// switch-hashprice search tries; above it no switch point is reported.
+const MaxSwitchHashprice = 1e7
+
 // switchHashprice finds the flat hashprice where mining's NPV equals npv
-// (mining's NPV increases with hashprice).
-func (s *Site) switchHashprice(npv float64, in Inputs) float64 {
+// (mining's NPV increases with hashprice). It returns nil when there is
+// none: with always = true when mining's NPV at a zero hashprice already
+// reaches npv, false when mining's NPV stays below npv up to
+// MaxSwitchHashprice.
+func (s *Site) switchHashprice(npv float64) (hp *float64, always bool) {
+	if !(s.miningNPVAt(0) < npv) {
+		return nil, true
+	}
 	lo, hi := 0.0, 10.0
-	for s.miningNPVAt(hi) < npv && hi < 1e7 {
+	for s.miningNPVAt(hi) < npv {
+		if hi >= MaxSwitchHashprice {
+			return nil, false
+		}
 		hi *= 2
 	}
 	for range 100 {
@@ -396,7 +418,8 @@ func (s *Site) switchHashprice(npv float64, in Inputs) float64 {
 			hi = mid
 		}
 	}
-	return (lo + hi) / 2
+	v := (lo + hi) / 2
+	return &v, false
 }
 
 // Bar is one input of the tornado: the NPV advantage of the best AI
@@ -467,8 +490,33 @@ type MonteCarlo struct {
 	WaitIsBetter bool    `json:"wait_is_better"`
 }
 
+// Bounds of the Monte Carlo hashprice process, shared by the CLI and the
+// API (CheckGBM).
+const (
+	// MaxVolatilityPerYear bounds sigma: 0 <= sigma <= 5 per sqrt(year).
+	MaxVolatilityPerYear = 5.0
+	// MaxAbsDriftPerYear bounds mu: -5 <= mu <= 5 per year.
+	MaxAbsDriftPerYear = 5.0
+)
+
+// CheckGBM validates GBMPaths' drift mu and volatility sigma (per year of
+// log hashprice): finite, |mu| <= MaxAbsDriftPerYear and 0 <= sigma <=
+// MaxVolatilityPerYear. NaN, ±Inf and a negative volatility are refused
+// with a *hashlab.InputError for the field "drift" or "volatility".
+func CheckGBM(mu, sigma float64) error {
+	if !(sigma >= 0 && sigma <= MaxVolatilityPerYear) {
+		return inputErr("volatility", sigma, "0 to 5 (yearly volatility of log hashprice)")
+	}
+	if !(mu >= -MaxAbsDriftPerYear && mu <= MaxAbsDriftPerYear) {
+		return inputErr("drift", mu, "-5 to 5 (yearly drift of log hashprice)")
+	}
+	return nil
+}
+
 // GBMPaths draws yearly-average hashprice paths: log hashprice moves with
-// drift mu and volatility sigma per year, seeded.
+// drift mu and volatility sigma per year, seeded. Check mu and sigma with
+// CheckGBM first: RunMonteCarlo refuses the non-finite paths that values
+// outside it give.
 func GBMPaths(hp0, mu, sigma float64, years, paths int, seed uint64) [][]float64 {
 	rng := rand.New(rand.NewPCG(seed, seed^0x9e3779b97f4a7c15))
 	out := make([][]float64, paths)
@@ -489,6 +537,16 @@ func GBMPaths(hp0, mu, sigma float64, years, paths int, seed uint64) [][]float64
 func RunMonteCarlo(s *Site, paths [][]float64) (MonteCarlo, error) {
 	if len(paths) == 0 {
 		return MonteCarlo{}, inputErr("paths", 0, ">= 1")
+	}
+	for i, p := range paths {
+		if len(p) == 0 {
+			return MonteCarlo{}, inputErr(fmt.Sprintf("paths[%d]", i), "empty", "one hashprice per year")
+		}
+		for _, v := range p {
+			if !(v >= 0) || math.IsInf(v, 0) {
+				return MonteCarlo{}, inputErr(fmt.Sprintf("paths[%d]", i), v, "hashprices >= 0 and finite (USD/PH/day)")
+			}
+		}
 	}
 	convert := max(s.leaseOption(1).NPVUSD, s.gpuOption().NPVUSD)
 	mc := MonteCarlo{Paths: len(paths), ConvertNowNPV: convert}

@@ -4,16 +4,29 @@ import (
 	"errors"
 	"fmt"
 	"math"
-)
 
-// ErrInput is wrapped by every validation error of this package.
-var ErrInput = errors.New("pivot: invalid input")
+	"github.com/hashlab/hashlab"
+)
 
 // ErrNoIRR is returned when cash flows have no internal rate of return.
 var ErrNoIRR = errors.New("pivot: no internal rate of return")
 
+// inputErr returns the one input-error type, *hashlab.InputError
+// (errors.Is(err, hashlab.ErrInput) holds).
 func inputErr(field string, value any, allowed string) error {
-	return fmt.Errorf("%w: %s = %v (allowed: %s)", ErrInput, field, value, allowed)
+	return hashlab.Invalid(field, value, allowed)
+}
+
+// inField puts err under the entry prefix (e.g. "sites[2]"): an
+// *hashlab.InputError gets the qualified field name, other errors a
+// prefix.
+func inField(prefix string, err error) error {
+	if ie, ok := hashlab.AsInput(err); ok {
+		c := *ie
+		c.Field = prefix + "." + c.Field
+		return &c
+	}
+	return fmt.Errorf("%s: %w", prefix, err)
 }
 
 // NPV discounts yearly cash flows at rate; flows[0] is at t=0 (not

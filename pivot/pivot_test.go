@@ -1,14 +1,17 @@
 package pivot
 
 import (
+	"encoding/json"
 	"errors"
 	"fmt"
 	"math"
 	"strings"
 	"testing"
 
-	"github.com/hashlab/hashlab/hashprice"
 	"pgregory.net/rapid"
+
+	"github.com/hashlab/hashlab"
+	"github.com/hashlab/hashlab/hashprice"
 )
 
 func near(a, b, tol float64) bool { return math.Abs(a-b) <= tol }
@@ -159,8 +162,11 @@ func TestRevenuePerKWhSideBySide(t *testing.T) {
 		t.Fatalf("lease ratio %v", lease.RatioToMining)
 	}
 	// The switch hashprice equalises NPVs.
-	if v := s.miningNPVAt(lease.SwitchHashprice); !near(v, lease.NPVUSD, 1) {
-		t.Fatalf("switch %v: mining NPV %v vs lease %v", lease.SwitchHashprice, v, lease.NPVUSD)
+	if lease.SwitchHashprice == nil {
+		t.Fatal("lease: no switch hashprice")
+	}
+	if v := s.miningNPVAt(*lease.SwitchHashprice); !near(v, lease.NPVUSD, 1) {
+		t.Fatalf("switch %v: mining NPV %v vs lease %v", *lease.SwitchHashprice, v, lease.NPVUSD)
 	}
 	if len(r.Tornado) != 8 || r.Tornado[0].Swing < r.Tornado[7].Swing {
 		t.Fatalf("tornado %+v", r.Tornado)
@@ -228,7 +234,12 @@ func TestSiteErrors(t *testing.T) {
 		{"gross_mw: 0", "gross_mw = 0"},
 		{"gross_mw: 10\npue_ai: 0.5", "pue_ai = 0.5"},
 		{"gross_mw: 10\nlease: {usd_per_kw_month: -3}", "lease.usd_per_kw_month = -3"},
-		{"gross_mw: 10\nmodel: S99", `unknown model "S99"`},
+		{"gross_mw: 10\nmodel: S99", `model = S99 (allowed: a catalogue model`},
+		{"gross_mw: 10\nmachines: [{model: S99, count: 1}]", `machines[0].model = S99`},
+		{"gross_mw: 10\nsale_usd_per_mw: .inf", `sale_usd_per_mw = +Inf`},
+		{"gross_mw: 10\npool_fee: 1.5", `pool_fee = 1.5`},
+		{"", `site file = empty`},
+		{"gross_mw: [", `site file = unreadable`},
 		{"gross_mw: 10\nbogus: 1", "field bogus not found"},
 		{"gross_mw: 1\nmachines: [{model: S21, count: 1000}]", "total IT load"},
 	} {
@@ -236,10 +247,164 @@ func TestSiteErrors(t *testing.T) {
 		if err == nil {
 			_, err = Evaluate(s, Inputs{Market: Market{FlatPath(35, 10)}})
 		}
-		if err == nil || !strings.Contains(err.Error(), tt.want) {
-			t.Errorf("%q: %v, want %q", tt.yaml, err, tt.want)
+		if err == nil || !strings.Contains(err.Error(), tt.want) || !errors.Is(err, hashlab.ErrInput) {
+			t.Errorf("%q: %v, want %q (an InputError)", tt.yaml, err, tt.want)
 		}
 	}
+}
+
+// Site files decode onto DefaultSite: each field below given as 0 stays
+// 0, and left out takes its default (issue 13: the lease escalator, the GPU
+// rent decline and opex came out as their defaults when set to 0).
+func TestSiteExplicitZeroKept(t *testing.T) {
+	def := DefaultSite()
+	for _, f := range []struct {
+		yaml string
+		get  func(*Site) float64
+		def  float64
+	}{
+		{"lease: {escalator: 0}", func(s *Site) float64 { return s.Lease.Escalator }, def.Lease.Escalator},
+		{"lease: {opex_usd_per_mw_year: 0}", func(s *Site) float64 { return s.Lease.OpexUSDPerMWYear }, def.Lease.OpexUSDPerMWYear},
+		{"lease: {landlord_capex_usd_per_mw: 0}", func(s *Site) float64 { return s.Lease.LandlordCapexUSDPerMW }, def.Lease.LandlordCapexUSDPerMW},
+		{"lease: {build_months: 0}", func(s *Site) float64 { return s.Lease.BuildMonths }, def.Lease.BuildMonths},
+		{"gpu: {rent_decline_per_year: 0}", func(s *Site) float64 { return s.GPU.RentDeclinePerYear }, def.GPU.RentDeclinePerYear},
+		{"gpu: {opex_usd_per_gpu_year: 0}", func(s *Site) float64 { return s.GPU.OpexUSDPerGPUYear }, def.GPU.OpexUSDPerGPUYear},
+		{"gpu: {facility_capex_usd_per_mw: 0}", func(s *Site) float64 { return s.GPU.FacilityCapexUSDPerMW }, def.GPU.FacilityCapexUSDPerMW},
+		{"mining_opex_usd_per_mw_year: 0", func(s *Site) float64 { return s.MiningOpexUSDPerMWYear }, def.MiningOpexUSDPerMWYear},
+		{"discount_rate: 0", func(s *Site) float64 { return s.DiscountRate }, def.DiscountRate},
+		{"sale_usd_per_mw: 0", func(s *Site) float64 { return s.SaleUSDPerMW }, def.SaleUSDPerMW},
+	} {
+		if f.def == 0 {
+			t.Fatalf("%s: the default is 0, the test cannot tell", f.yaml)
+		}
+		s, err := ParseSite([]byte("gross_mw: 10\n" + f.yaml))
+		if err != nil {
+			t.Fatalf("%s: %v", f.yaml, err)
+		}
+		if got := f.get(s); got != 0 {
+			t.Errorf("%s: got %v, want the explicit 0", f.yaml, got)
+		}
+		s, _ = ParseSite([]byte("gross_mw: 10\n"))
+		if got := f.get(s); got != f.def {
+			t.Errorf("%s left out: got %v, want the default %v", f.yaml, got, f.def)
+		}
+		// The same holds for a site inline in a portfolio file.
+		p, err := ParsePortfolio([]byte("sites:\n  - site:\n      gross_mw: 10\n      " + strings.ReplaceAll(f.yaml, "\n", "\n      ") + "\n"))
+		if err != nil {
+			t.Fatalf("portfolio %s: %v", f.yaml, err)
+		}
+		if got := f.get(p.Sites[0].Site); got != 0 {
+			t.Errorf("portfolio %s: got %v, want the explicit 0", f.yaml, got)
+		}
+	}
+	// A lease block that sets one field keeps the defaults of the others.
+	s, _ := ParseSite([]byte("gross_mw: 10\nlease: {usd_per_kw_month: 100}"))
+	if s.Lease.USDPerKWMonth != 100 || s.Lease.Escalator != DefaultLease.Escalator || s.Lease.TermYears != DefaultLease.TermYears {
+		t.Errorf("partial lease block: %+v", s.Lease)
+	}
+	// Zero escalator: the rent is flat over the term.
+	s, _ = ParseSite([]byte("gross_mw: 10\nlease: {escalator: 0, build_months: 0}"))
+	o := s.leaseOption(1)
+	if !near(o.EBITDAUSD[1], o.EBITDAUSD[4], 1e-6) {
+		t.Errorf("escalator 0: EBITDA %v", o.EBITDAUSD[:5])
+	}
+	// Inline portfolio sites refuse unknown fields too.
+	if _, err := ParsePortfolio([]byte("sites: [{site: {gross_mw: 1, bogus: 2}}]")); err == nil || !strings.Contains(err.Error(), "bogus") || !errors.Is(err, hashlab.ErrInput) {
+		t.Errorf("unknown inline field: %v", err)
+	}
+}
+
+// Undefined values are null in JSON: keeping mining has no switch
+// hashprice, an option mining beats even at zero hashprice has none (and
+// says so), and the sale has no IRR; no 1e-30 stands in for "never".
+func TestUndefinedSwitchIsNull(t *testing.T) {
+	// Cheap GPUs renting dear: the GPU cloud beats mining at any plausible
+	// hashprice; GPUs renting for nothing lose to mining at any hashprice.
+	s, err := ParseSite([]byte(exampleSite + "gpu: {rent_usd_per_gpu_hour: 0}\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	r, err := Evaluate(s, Inputs{Market: Market{FlatPath(35.7, s.HorizonYears)}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	by := map[string]Option{}
+	for _, o := range r.Options {
+		by[o.Name] = o
+	}
+	if by["keep mining"].SwitchHashprice != nil {
+		t.Errorf("keep mining has a switch hashprice %v", *by["keep mining"].SwitchHashprice)
+	}
+	gpu := by["own GPU cloud"]
+	if gpu.SwitchHashprice != nil || !gpu.MiningWinsAtAnyHashprice {
+		t.Errorf("free GPU rent: switch %v, mining wins at any %v", gpu.SwitchHashprice, gpu.MiningWinsAtAnyHashprice)
+	}
+	b, _ := json.Marshal(r)
+	js := string(b)
+	for _, want := range []string{`"switch_hashprice_usd_per_ph_day":null`, `"irr":null`, `"payback_years":null`, `"mining_wins_at_any_hashprice":true`} {
+		if !strings.Contains(js, want) {
+			t.Errorf("JSON lacks %s", want)
+		}
+	}
+	if strings.Contains(js, "e-30") || strings.Contains(js, "NaN") {
+		t.Errorf("JSON has a stand-in for an undefined value: %s", js)
+	}
+}
+
+// The Monte Carlo bounds are one check for the CLI and the API: NaN,
+// ±Inf and a negative volatility are refused (issue 13: the CLI printed
+// NaN NPVs and "P(converting beats mining) = 100%").
+func TestCheckGBM(t *testing.T) {
+	for _, c := range []struct {
+		mu, sigma float64
+		field     string
+	}{
+		{0, math.NaN(), "volatility"}, {0, -1, "volatility"}, {0, math.Inf(1), "volatility"}, {0, 5.01, "volatility"},
+		{math.NaN(), 0.6, "drift"}, {math.Inf(1), 0.6, "drift"}, {math.Inf(-1), 0.6, "drift"}, {-5.5, 0.6, "drift"},
+	} {
+		ie, ok := hashlab.AsInput(CheckGBM(c.mu, c.sigma))
+		if !ok || ie.Field != c.field {
+			t.Errorf("mu %v sigma %v: %v, want an InputError on %s", c.mu, c.sigma, ie, c.field)
+		}
+	}
+	for _, c := range [][2]float64{{0, 0}, {-0.1, 0.6}, {5, 5}, {-5, 0}} {
+		if err := CheckGBM(c[0], c[1]); err != nil {
+			t.Errorf("%v refused: %v", c, err)
+		}
+	}
+	// Paths that are not finite are refused, not averaged into NaN NPVs.
+	s, _ := ParseSite([]byte(exampleSite))
+	if _, err := RunMonteCarlo(s, GBMPaths(35.7, 0, math.NaN(), s.HorizonYears, 3, 1)); !errors.Is(err, hashlab.ErrInput) {
+		t.Errorf("NaN paths: %v", err)
+	}
+}
+
+func FuzzParseSite(f *testing.F) {
+	f.Add([]byte(exampleSite))
+	f.Add([]byte(`{"gross_mw": 5, "lease": {"escalator": 0}, "machines": [{"model": "S21", "count": 10}]}`))
+	f.Add([]byte("gross_mw: 10\ngpu: {rent_decline_per_year: 0}\npool_fee: 0"))
+	f.Fuzz(func(t *testing.T, b []byte) {
+		s, err := ParseSite(b)
+		if err != nil {
+			if !errors.Is(err, hashlab.ErrInput) {
+				t.Fatalf("error %v is not an InputError", err)
+			}
+			return
+		}
+		if _, err := Evaluate(s, Inputs{Market: Market{FlatPath(35, s.HorizonYears)}}); err != nil && !errors.Is(err, hashlab.ErrInput) {
+			t.Fatalf("valid site failed to evaluate: %v", err)
+		}
+	})
+}
+
+func FuzzParsePortfolio(f *testing.F) {
+	f.Add([]byte("name: p\nsites:\n  - site: {name: a, gross_mw: 10}\n  - file: b.yaml\nschedule:\n  - {operator: Bitfarms, mw: 341, start: 2026-01-01, end: 2027-12-31}\n"))
+	f.Add([]byte(`{"sites": [{"site": {"gross_mw": 1}}]}`))
+	f.Fuzz(func(t *testing.T, b []byte) {
+		if _, err := ParsePortfolio(b); err != nil && !errors.Is(err, hashlab.ErrInput) {
+			t.Fatalf("error %v is not an InputError", err)
+		}
+	})
 }
 
 func TestPortfolioExport(t *testing.T) {
@@ -269,7 +434,7 @@ schedule:
 	if err != nil || !strings.Contains(string(out), "conversions:") || !strings.Contains(string(out), "mw: 341") || !strings.Contains(string(out), "start: \"2026-01-01\"") && !strings.Contains(string(out), "start: 2026-01-01") {
 		t.Fatalf("%s %v", out, err)
 	}
-	if _, err := ParsePortfolio([]byte("sites: [{site: {gross_mw: 1}}]\nschedule: [{mw: 5, start: 2027-01-01, end: 2026-01-01}]")); err == nil || !strings.Contains(err.Error(), "on or after start") {
+	if _, err := ParsePortfolio([]byte("sites: [{site: {gross_mw: 1}}]\nschedule: [{mw: 5, start: 2027-01-01, end: 2026-01-01}]")); err == nil || !strings.Contains(err.Error(), "on or after start") || !strings.Contains(err.Error(), "schedule[0].end") {
 		t.Fatalf("bad schedule: %v", err)
 	}
 }

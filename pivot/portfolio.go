@@ -1,11 +1,12 @@
 package pivot
 
 import (
-	"bytes"
 	"fmt"
 	"time"
 
 	"gopkg.in/yaml.v3"
+
+	"github.com/hashlab/hashlab"
 )
 
 // Portfolio is several sites and a conversion schedule (a portfolio file).
@@ -34,34 +35,54 @@ type Conversion struct {
 	JoulesPerTH float64 `yaml:"joules_per_th,omitempty" json:"joules_per_th,omitempty"`
 }
 
-// ParsePortfolio decodes and validates a portfolio file.
+// ParsePortfolio decodes and validates a portfolio file. Inline sites are
+// decoded onto DefaultSite like a site file (an explicit zero stays zero);
+// unknown fields are errors. Every error is a *hashlab.InputError whose
+// field names the entry (sites[1].site.gross_mw, schedule[0].mw).
 func ParsePortfolio(data []byte) (*Portfolio, error) {
-	dec := yaml.NewDecoder(bytes.NewReader(data))
-	dec.KnownFields(true)
-	var p Portfolio
-	if err := dec.Decode(&p); err != nil {
-		return nil, fmt.Errorf("pivot: portfolio file: %w", err)
+	// Inline sites are kept as YAML nodes first, so each can be decoded
+	// onto its defaults with unknown fields refused.
+	var raw struct {
+		Name  string `yaml:"name"`
+		Sites []struct {
+			File string    `yaml:"file"`
+			Site yaml.Node `yaml:"site"`
+		} `yaml:"sites"`
+		Schedule []Conversion `yaml:"schedule"`
 	}
-	if len(p.Sites) == 0 {
+	if err := decodeStrict(data, &raw, "portfolio file", "a YAML or JSON mapping with sites: (file: or site: entries) and an optional schedule:"); err != nil {
+		return nil, err
+	}
+	if len(raw.Sites) == 0 {
 		return nil, inputErr("sites", "[]", "at least one site (file: or site:)")
 	}
-	for i, s := range p.Sites {
-		if (s.File == "") == (s.Site == nil) {
-			return nil, fmt.Errorf("sites[%d]: %w", i, inputErr("file/site", "both or neither", "exactly one of file: or site:"))
+	p := &Portfolio{Name: raw.Name, Schedule: raw.Schedule}
+	for i, rs := range raw.Sites {
+		f := fmt.Sprintf("sites[%d]", i)
+		inline := rs.Site.Kind != 0 && rs.Site.Tag != "!!null"
+		if (rs.File == "") == !inline {
+			return nil, inputErr(f, "both or neither of file: and site:", "exactly one of file: or site:")
 		}
-		if s.Site != nil {
-			s.Site.applyDefaults()
-			if err := s.Site.Validate(); err != nil {
-				return nil, fmt.Errorf("sites[%d]: %w", i, err)
+		ps := PortfolioSite{File: rs.File}
+		if inline {
+			b, err := yaml.Marshal(&rs.Site)
+			if err != nil {
+				return nil, hashlab.Invalidf(f+".site", "unreadable", "a site mapping", err)
 			}
+			s, err := ParseSite(b)
+			if err != nil {
+				return nil, inField(f+".site", err)
+			}
+			ps.Site = s
 		}
+		p.Sites = append(p.Sites, ps)
 	}
 	for i, c := range p.Schedule {
 		if err := c.Validate(); err != nil {
-			return nil, fmt.Errorf("schedule[%d]: %w", i, err)
+			return nil, inField(fmt.Sprintf("schedule[%d]", i), err)
 		}
 	}
-	return &p, nil
+	return p, nil
 }
 
 // Validate checks a conversion entry.

@@ -2,16 +2,21 @@ package pivot
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
+	"io"
 	"math"
 
-	"github.com/hashlab/hashlab/mining"
 	"gopkg.in/yaml.v3"
+
+	"github.com/hashlab/hashlab"
+	"github.com/hashlab/hashlab/mining"
 )
 
 // Site is an operator's site, as written in a site file (YAML or JSON).
-// See examples/site-*.yaml. Zero values of optional blocks take the
-// documented defaults (DefaultLease, DefaultGPU, ...).
+// See examples/site-*.yaml. A field left out takes its documented default
+// (DefaultSite, DefaultLease, DefaultGPU); a field given, zero included,
+// is kept.
 type Site struct {
 	Name    string  `yaml:"name" json:"name"`
 	GrossMW float64 `yaml:"gross_mw" json:"gross_mw"`
@@ -106,13 +111,30 @@ var (
 	DefaultGPU = GPU{KWPerGPU: 1.4, USDPerGPU: 35_000, RentUSDPerHour: 2.0, RentDeclinePerYear: 0.2, Utilization: 0.7, LifeYears: 5, OpexUSDPerGPUYear: 1_500, FacilityCapexUSDPerMW: 10e6, BuildMonths: 12}
 )
 
-// ParseSite decodes a site file, applies defaults and validates it.
+// DefaultModel fills a site's mining load when it lists no machines.
+const DefaultModel = "Antminer S21"
+
+// DefaultSite is a site with every documented default and no size or
+// power price: PUE 1.05 for mining and 1.3 for AI, a 12% discount rate,
+// $40,000/MW-year mining opex, $1M/MW sale price, a 10-year horizon,
+// 5-year debt terms, DefaultLease, DefaultGPU and half the site in the
+// partial option (docs/pivot.md gives the sources). ParseSite decodes a
+// file onto it, so a field the file gives, zero included, replaces the
+// default and a field it leaves out keeps it.
+func DefaultSite() Site {
+	return Site{
+		PUEMining: 1.05, PUEAI: 1.3, DiscountRate: 0.12, MiningOpexUSDPerMWYear: 40_000, SaleUSDPerMW: 1.0e6,
+		HorizonYears: 10, DebtYears: 5, Lease: DefaultLease, GPU: DefaultGPU, PartialAIFraction: 0.5,
+	}
+}
+
+// ParseSite decodes a site file (YAML or JSON) onto DefaultSite and
+// validates it. Unknown fields are errors. Every error is a
+// *hashlab.InputError naming the field.
 func ParseSite(data []byte) (*Site, error) {
-	dec := yaml.NewDecoder(bytes.NewReader(data))
-	dec.KnownFields(true)
-	var s Site
-	if err := dec.Decode(&s); err != nil {
-		return nil, fmt.Errorf("pivot: site file: %w", err)
+	s := DefaultSite()
+	if err := decodeStrict(data, &s, "site file", "a YAML or JSON mapping with at least gross_mw (see examples/site-*.yaml)"); err != nil {
+		return nil, err
 	}
 	s.applyDefaults()
 	if err := s.Validate(); err != nil {
@@ -121,48 +143,34 @@ func ParseSite(data []byte) (*Site, error) {
 	return &s, nil
 }
 
-func (s *Site) applyDefaults() {
-	def := func(p *float64, v float64) {
-		if *p == 0 {
-			*p = v
+// decodeStrict decodes one YAML (or JSON) document onto v, which holds the
+// defaults, refusing unknown fields; an empty document and a syntax error
+// are *hashlab.InputError for field (allowed says what is expected).
+func decodeStrict(data []byte, v any, field, allowed string) (err error) {
+	defer func() {
+		// The YAML decoder must not take the process down on a hostile
+		// file; whatever it chokes on is bad input.
+		if r := recover(); r != nil {
+			err = hashlab.Invalidf(field, "unreadable", allowed, fmt.Errorf("yaml: %v", r))
 		}
+	}()
+	dec := yaml.NewDecoder(bytes.NewReader(data))
+	dec.KnownFields(true)
+	if err := dec.Decode(v); err != nil {
+		if errors.Is(err, io.EOF) {
+			return hashlab.Invalid(field, "empty", allowed)
+		}
+		return hashlab.Invalidf(field, "unreadable", allowed, err)
 	}
-	def(&s.PUEMining, 1.05)
-	def(&s.PUEAI, 1.3)
-	def(&s.DiscountRate, 0.12)
-	def(&s.MiningOpexUSDPerMWYear, 40_000)
-	def(&s.SaleUSDPerMW, 1.0e6)
-	if s.HorizonYears == 0 {
-		s.HorizonYears = 10
-	}
-	if s.DebtYears == 0 {
-		s.DebtYears = 5
-	}
+	return nil
+}
+
+// applyDefaults fills what cannot be decoded onto a default: the mining
+// model when the file lists neither machines nor a model.
+func (s *Site) applyDefaults() {
 	if s.Model == "" && len(s.Machines) == 0 {
-		s.Model = "Antminer S21"
+		s.Model = DefaultModel
 	}
-	l, d := &s.Lease, DefaultLease
-	def(&l.USDPerKWMonth, d.USDPerKWMonth)
-	def(&l.Escalator, d.Escalator)
-	def(&l.LandlordCapexUSDPerMW, d.LandlordCapexUSDPerMW)
-	def(&l.BuildMonths, d.BuildMonths)
-	def(&l.OpexUSDPerMWYear, d.OpexUSDPerMWYear)
-	if l.TermYears == 0 {
-		l.TermYears = d.TermYears
-	}
-	g, dg := &s.GPU, DefaultGPU
-	def(&g.KWPerGPU, dg.KWPerGPU)
-	def(&g.USDPerGPU, dg.USDPerGPU)
-	def(&g.RentUSDPerHour, dg.RentUSDPerHour)
-	def(&g.RentDeclinePerYear, dg.RentDeclinePerYear)
-	def(&g.Utilization, dg.Utilization)
-	def(&g.OpexUSDPerGPUYear, dg.OpexUSDPerGPUYear)
-	def(&g.FacilityCapexUSDPerMW, dg.FacilityCapexUSDPerMW)
-	def(&g.BuildMonths, dg.BuildMonths)
-	if g.LifeYears == 0 {
-		g.LifeYears = dg.LifeYears
-	}
-	def(&s.PartialAIFraction, 0.5)
 }
 
 // Validate names the offending field.
@@ -201,23 +209,32 @@ func (s *Site) Validate() error {
 		{"gpu.build_months", s.GPU.BuildMonths, s.GPU.BuildMonths >= 0 && s.GPU.BuildMonths <= 120, "0 to 120"},
 		{"curtailment.demand_response_usd_per_mwh", s.Curtailment.DemandResponseUSDPerMWh, s.Curtailment.DemandResponseUSDPerMWh >= 0, ">= 0"},
 	} {
-		if !c.ok || math.IsNaN(c.v) {
+		if !c.ok || math.IsNaN(c.v) || math.IsInf(c.v, 0) {
 			return inputErr(c.name, c.v, c.allowed)
 		}
 	}
+	if s.PoolFee != nil && !(*s.PoolFee >= 0 && *s.PoolFee < 1) {
+		return inputErr("pool_fee", *s.PoolFee, "0 <= fee < 1 (a fraction: 0.02 = 2%)")
+	}
+	if s.Uptime != nil && !(*s.Uptime > 0 && *s.Uptime <= 1) {
+		return inputErr("uptime", *s.Uptime, "0 < uptime <= 1 (a fraction)")
+	}
 	for i, m := range s.Machines {
+		f := fmt.Sprintf("machines[%d]", i)
 		if m.Count <= 0 {
-			return fmt.Errorf("machines[%d]: %w", i, inputErr("count", m.Count, ">= 1"))
+			return inputErr(f+".count", m.Count, ">= 1")
 		}
-		if m.Custom == nil {
-			if _, err := mining.LookupModel(m.Model); err != nil {
-				return fmt.Errorf("machines[%d]: %w", i, err)
+		if m.Custom != nil {
+			if err := m.Custom.Validate(); err != nil {
+				return inField(f+".custom", err)
 			}
+		} else if _, err := mining.LookupModel(m.Model); err != nil {
+			return inField(f, err)
 		}
 	}
 	if s.Model != "" {
 		if _, err := mining.LookupModel(s.Model); err != nil {
-			return fmt.Errorf("model: %w", err)
+			return err
 		}
 	}
 	return nil

@@ -254,10 +254,12 @@ func printPivotOptions(env *Env, opts []pivot.Option) {
 		}
 		switch {
 		case o.Name == "keep mining":
-		case o.SwitchHashprice > 1e-6:
-			sw = fmt.Sprintf("$%.1f/PH/day", o.SwitchHashprice)
-		default:
+		case o.SwitchHashprice != nil:
+			sw = fmt.Sprintf("$%.1f/PH/day", *o.SwitchHashprice)
+		case o.MiningWinsAtAnyHashprice:
 			sw = "mining wins at any"
+		default:
+			sw = "never (mining loses at any)"
 		}
 		if len(o.EBITDAUSD) > 0 {
 			eb = usdM(o.EBITDAUSD[0])
