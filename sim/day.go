@@ -23,8 +23,8 @@ func (p *path) run() error {
 		if feeSD > 0 {
 			fees *= math.Exp(feeSD*p.g.normal() - feeSD*feeSD/2)
 		}
-		sub := float64(consensus.BlockSubsidy(p.tip+1, m.params)) / 1e8
-		hp := hashprice.HashesPerPH * 86400 / (p.diff * two32) * (sub + fees) * price
+		sub := consensus.BlockSubsidy(p.tip+1, m.params).BTC()
+		hp := hashprice.USDPerPHDay(p.diff, sub+fees, price)
 
 		var hs float64
 		if m.pop == nil {
@@ -39,7 +39,7 @@ func (p *path) run() error {
 		p.minHs = math.Min(p.minHs, hs)
 		interval := math.Inf(1)
 		if hs > 0 {
-			interval = p.diff * two32 / hs
+			interval = hashprice.HashesPerBlock(p.diff) / hs
 		}
 		blocks, subsidySats, err := p.mineDay(hs, dayStart+86400, d)
 		if err != nil {
@@ -174,7 +174,7 @@ func (p *path) forwardAt(hp, now float64) forward {
 	remaining := float64(h - h%n + n - 1 - p.tip)
 	const w = decisionHorizonDays * 86400.0
 	target := float64(p.m.params.TargetTimespanSec)
-	return forward{hp: hp, blocksW: remaining * p.diff * two32 / w, elapsedT: (now - float64(p.firstTime)) / target, wT: w / target}
+	return forward{hp: hp, blocksW: remaining * hashprice.HashesPerBlock(p.diff) / w, elapsedT: (now - float64(p.firstTime)) / target, wT: w / target}
 }
 
 func (f *forward) at(hs float64) float64 {

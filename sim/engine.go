@@ -8,14 +8,12 @@ import (
 	"github.com/hashlab/hashlab/hashprice"
 )
 
-const two32 = 4294967296.0
-
 // Day is the state of one simulated day, as probes see it.
 type Day struct {
 	Index  int   // days since the start
 	Time   int64 // Unix seconds at the start of the day
 	Height int64 // tip height at the end of the day
-	Bits   uint32
+	Bits   consensus.Bits
 	// HashrateHs is the network hashrate (running capacity).
 	HashrateHs float64
 	Difficulty float64
@@ -146,7 +144,7 @@ type model struct {
 	sc        *Scenario
 	params    *consensus.Params
 	days      int
-	startBits uint32
+	startBits consensus.Bits
 	h0        float64 // start hashrate
 	hp0       float64
 	pop       *population // nil when the hashrate is exogenous
@@ -176,18 +174,18 @@ func newModel(sc *Scenario, days int, probes []Probe, blockwise bool) (*model, e
 	if err != nil {
 		return nil, err
 	}
-	bits, err := parseBitsHex(sc.Start.Bits)
+	bits, err := sc.startBits()
 	if err != nil {
-		return nil, fmt.Errorf("%w: start.bits %q: %v", ErrScenario, sc.Start.Bits, err)
+		return nil, sc.wrap(err)
 	}
 	m := &model{sc: sc, params: params, days: days, startBits: bits, probes: probes, blockwise: blockwise}
-	d := consensus.Difficulty(consensus.Bits(bits))
+	d := consensus.Difficulty(bits)
 	m.h0 = sc.Start.HashrateHs
 	if m.h0 == 0 {
-		m.h0 = d * two32 / float64(params.TargetSpacingSec)
+		m.h0 = hashprice.ImpliedHashrateHs(d, params.TargetSpacingSec)
 	}
-	sub := float64(consensus.BlockSubsidy(sc.Start.Height+1, params)) / 1e8
-	m.hp0 = hashprice.HashesPerPH * 86400 / (d * two32) * (sub + sc.Fees.BTCPerBlock) * sc.Price.StartUSD
+	sub := consensus.BlockSubsidy(sc.Start.Height+1, params).BTC()
+	m.hp0 = hashprice.USDPerPHDay(d, sub+sc.Fees.BTCPerBlock, sc.Price.StartUSD)
 	for _, sh := range sc.Price.Shocks {
 		if sh.Date != "" {
 			day, err := dayOf(sh.Date, sc.Start.Time)
@@ -200,13 +198,13 @@ func newModel(sc *Scenario, days int, probes []Probe, blockwise bool) (*model, e
 	}
 	if sc.Price.Model == "bootstrap" {
 		if len(sc.Price.Returns) == 0 {
-			return nil, fmt.Errorf("%w: scenario %s: price.returns is empty (price.returns_file must be read by the caller)", ErrScenario, sc.Name)
+			return nil, sc.errf("price.returns", "[]", "daily log returns (price.returns_file must be read by the caller)")
 		}
 		m.returns = sc.Price.Returns
 	}
 	if sc.Price.Model == "replay" {
 		if len(sc.Price.Series) == 0 {
-			return nil, fmt.Errorf("%w: scenario %s: price.series is empty (price.series_file must be read by the caller)", ErrScenario, sc.Name)
+			return nil, sc.errf("price.series", "[]", "daily USD prices (price.series_file must be read by the caller)")
 		}
 		m.series = sc.Price.Series
 	}
@@ -231,7 +229,7 @@ func newModel(sc *Scenario, days int, probes []Probe, blockwise bool) (*model, e
 			s, err1 := dayOf(c.Start, sc.Start.Time)
 			e, err2 := dayOf(c.End, sc.Start.Time)
 			if err1 != nil || err2 != nil {
-				return nil, fmt.Errorf("%w: scenario %s: conversions[%d]: bad date", ErrScenario, sc.Name, i)
+				return nil, sc.errf(fmt.Sprintf("conversions[%d]", i), c.Start+" to "+c.End, "dates YYYY-MM-DD")
 			}
 			e++ // the end date is inclusive
 			cv := conv{op: oi, startDay: s, endDay: e, mwPerDay: c.MW / (e - s), operator: listedOperators[oi].Name}
@@ -260,7 +258,7 @@ type path struct {
 
 	// chain
 	tip         int64
-	bits        uint32
+	bits        consensus.Bits
 	diff        float64
 	firstTime   int64
 	t           float64 // seconds, absolute Unix
@@ -365,7 +363,7 @@ func (p *path) reset(seed uint64, i int) {
 	p.g = newRNG(seed, i)
 	p.tip = sc.Start.Height
 	p.bits = m.startBits
-	p.diff = consensus.Difficulty(consensus.Bits(p.bits))
+	p.diff = consensus.Difficulty(p.bits)
 	p.firstTime = sc.Start.EpochFirstTime
 	p.t = float64(sc.Start.Time)
 	p.lastBlock = p.t
@@ -570,7 +568,7 @@ func (p *path) event(t float64, day int) error {
 			return nil
 		}
 		last := int64(t)
-		nb, err := consensus.NextBits(consensus.Bits(p.bits), p.firstTime, last, p.m.params)
+		nb, err := consensus.NextBits(p.bits, p.firstTime, last, p.m.params)
 		if err != nil {
 			return err
 		}
@@ -582,7 +580,7 @@ func (p *path) event(t float64, day int) error {
 			overHour: p.epochOver,
 		})
 		p.epochOver = 0
-		p.bits, p.diff = uint32(nb), nd
+		p.bits, p.diff = nb, nd
 		// Clear floating-point drift of the running sums about once a year.
 		if p.m.pop != nil && len(p.epochs)%26 == 0 {
 			p.recomputeAggregates()
@@ -596,7 +594,7 @@ func (p *path) event(t float64, day int) error {
 func (p *path) mineDay(hs, dayEnd float64, day int) (blocks, subsidy int64, err error) {
 	if p.m.blockwise {
 		for {
-			lam := hs / (p.diff * two32)
+			lam := hs / hashprice.HashesPerBlock(p.diff)
 			gap := p.g.exp() / lam
 			if p.t+gap >= dayEnd {
 				p.t = dayEnd // memoryless: the next arrival is redrawn
@@ -616,7 +614,7 @@ func (p *path) mineDay(hs, dayEnd float64, day int) (blocks, subsidy int64, err 
 			}
 		}
 	}
-	lam := hs / (p.diff * two32)
+	lam := hs / hashprice.HashesPerBlock(p.diff)
 	q := math.Exp(-3600 * lam)
 	for {
 		rem := dayEnd - p.t
@@ -637,7 +635,7 @@ func (p *path) mineDay(hs, dayEnd float64, day int) (blocks, subsidy int64, err 
 		if err := p.event(tau, day); err != nil {
 			return 0, 0, err
 		}
-		lam = hs / (p.diff * two32) // the retarget changed the rate
+		lam = hs / hashprice.HashesPerBlock(p.diff) // the retarget changed the rate
 		q = math.Exp(-3600 * lam)
 	}
 }

@@ -226,7 +226,7 @@ func buildPopulation(sc *Scenario, h0, hp0 float64) (*population, error) {
 	}
 	unnamed := sc.Population.Operators - len(listedOperators)
 	if unnamed < int(numClasses) {
-		return nil, fmt.Errorf("%w: population.operators = %d (allowed: >= %d)", ErrScenario, sc.Population.Operators, len(listedOperators)+int(numClasses))
+		return nil, sc.errf("population.operators", sc.Population.Operators, fmt.Sprintf(">= %d", len(listedOperators)+int(numClasses)))
 	}
 	counts := [numClasses]int{}
 	left := unnamed
@@ -255,7 +255,7 @@ func buildPopulation(sc *Scenario, h0, hp0 float64) (*population, error) {
 	// so that its running hashrate at hp0 is its share of h0.
 	listedShare := listedEH * 1e18 / h0
 	if listedShare > 0.9 {
-		return nil, fmt.Errorf("%w: start hashrate %.3g H/s is too small for the default population's listed miners (%.0f EH/s)", ErrScenario, h0, listedEH)
+		return nil, sc.errf("start.hashrate_hs", h0, fmt.Sprintf("large enough for the default population's listed miners (%.0f EH/s)", listedEH))
 	}
 	rest := 1 - listedShare
 	totalSpec := 0.0

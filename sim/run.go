@@ -17,6 +17,8 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/hashlab/hashlab"
 )
 
 // Options control a Monte Carlo run.
@@ -303,39 +305,63 @@ func quantiles(h *hist, sp metricSpec) Quantiles {
 	return Quantiles{q(0), q(1), q(2), q(3), q(4)}
 }
 
+// Bounds of a run's options, shared by the CLI and the API
+// (Options.Validate).
+const (
+	MaxPaths   = 100_000_000
+	MaxWorkers = 1024
+	MaxYears   = 50.0
+)
+
+// Validate checks the options against the bounds without a scenario: paths
+// 1 to MaxPaths; workers 0 (GOMAXPROCS) to MaxWorkers; years 0 (the
+// scenario's horizon) or 0 < years <= MaxYears; shards 0 or 1 to paths and
+// shard 0 to shards-1; probes named, with a function and a positive
+// width on a linear scale. Errors are *hashlab.InputError naming the
+// option as the CLI flag and the API parameter spell it.
+func (opt Options) Validate() error {
+	switch {
+	case opt.Paths < 1 || opt.Paths > MaxPaths:
+		return hashlab.Invalid("paths", opt.Paths, "1 to 100,000,000")
+	case opt.Workers < 0 || opt.Workers > MaxWorkers:
+		return hashlab.Invalid("workers", opt.Workers, "0 (one per CPU) to 1024")
+	case opt.Years != 0 && !(opt.Years > 0 && opt.Years <= MaxYears):
+		return hashlab.Invalid("years", opt.Years, "0 < years <= 50")
+	case opt.Shards < 0 || opt.Shards > opt.Paths:
+		return hashlab.Invalid("shards", opt.Shards, fmt.Sprintf("1 to paths = %d", opt.Paths))
+	case opt.Shard < 0 || opt.Shard >= max(opt.Shards, 1):
+		return hashlab.Invalid("shard", opt.Shard, fmt.Sprintf("0 to %d", max(opt.Shards, 1)-1))
+	}
+	for i, p := range opt.Probes {
+		if p.Name == "" || p.Fn == nil {
+			return hashlab.Invalid(fmt.Sprintf("probes[%d]", i), p.Name, "a name and a function")
+		}
+		if p.Scale == Linear && !(p.Width > 0) {
+			return hashlab.Invalid("probe "+p.Name+" width", p.Width, "> 0 for a linear scale")
+		}
+	}
+	return nil
+}
+
 // prepare validates the options and builds the model.
 func prepare(sc *Scenario, opt *Options) (*model, error) {
 	if sc == nil {
-		return nil, fmt.Errorf("%w: no scenario", ErrScenario)
+		return nil, hashlab.Invalid("scenario", "none", "a parsed scenario")
 	}
-	if opt.Paths < 1 || opt.Paths > 100_000_000 {
-		return nil, fmt.Errorf("sim: paths = %d (allowed: 1 to 100,000,000)", opt.Paths)
+	if err := opt.Validate(); err != nil {
+		return nil, err
 	}
 	if opt.Shards == 0 {
 		opt.Shards = 1
-	}
-	if opt.Shards < 1 || opt.Shards > opt.Paths {
-		return nil, fmt.Errorf("sim: shards = %d (allowed: 1 to paths = %d)", opt.Shards, opt.Paths)
-	}
-	if opt.Shard < 0 || opt.Shard >= opt.Shards {
-		return nil, fmt.Errorf("sim: shard = %d (allowed: 0 to %d)", opt.Shard, opt.Shards-1)
 	}
 	years := sc.Years
 	if opt.Years != 0 {
 		years = opt.Years
 	}
-	if !(years > 0 && years <= 50) {
-		return nil, fmt.Errorf("sim: years = %g (allowed: 0 < years <= 50)", years)
+	if !(years > 0 && years <= MaxYears) {
+		return nil, hashlab.Invalid("years", years, "0 < years <= 50")
 	}
 	days := int(math.Ceil(years*365.25 - 1e-9))
-	for i, p := range opt.Probes {
-		if p.Name == "" || p.Fn == nil {
-			return nil, fmt.Errorf("sim: probe %d: name and function are required", i)
-		}
-		if p.Scale == Linear && !(p.Width > 0) {
-			return nil, fmt.Errorf("sim: probe %s: width = %g (allowed: > 0 for a linear scale)", p.Name, p.Width)
-		}
-	}
 	m, err := newModel(sc, days, opt.Probes, opt.BlockByBlock)
 	if err != nil {
 		return nil, err

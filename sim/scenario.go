@@ -5,6 +5,7 @@ import (
 	"embed"
 	"errors"
 	"fmt"
+	"io"
 	"math"
 	"sort"
 	"strconv"
@@ -13,17 +14,18 @@ import (
 
 	"gopkg.in/yaml.v3"
 
+	"github.com/hashlab/hashlab"
 	"github.com/hashlab/hashlab/consensus"
+	"github.com/hashlab/hashlab/hashprice"
 	"github.com/hashlab/hashlab/pivot"
 	"github.com/hashlab/hashlab/snapshot"
 )
 
-// ErrScenario is wrapped by every scenario validation error.
-var ErrScenario = errors.New("sim: invalid scenario")
-
 // Scenario is one simulation set-up, as written in a scenario file (YAML;
-// JSON is valid YAML). Every field has a default; see docs/sim.md and the
-// shipped files in scenarios/ for examples.
+// JSON is valid YAML). Every field has a default (DefaultScenario); a file
+// is decoded onto the defaults, so a field it gives, zero included, is
+// kept and a field it leaves out keeps its default. See docs/sim.md and
+// the shipped files in scenarios/ for examples.
 type Scenario struct {
 	Name        string `yaml:"name" json:"name"`
 	Description string `yaml:"description" json:"description,omitempty"`
@@ -179,7 +181,7 @@ func Scenarios() []string {
 func ShippedScenario(name string) ([]byte, error) {
 	b, err := shipped.ReadFile("scenarios/" + name + ".yaml")
 	if err != nil {
-		return nil, fmt.Errorf("%w: no shipped scenario %q (allowed: %s)", ErrScenario, name, strings.Join(Scenarios(), ", "))
+		return nil, hashlab.Invalid("scenario", name, "a shipped scenario ("+strings.Join(Scenarios(), ", ")+") or a scenario file")
 	}
 	return b, nil
 }
@@ -193,16 +195,49 @@ func LoadShipped(name string) (*Scenario, error) {
 	return ParseScenario(b)
 }
 
-// ParseScenario decodes a scenario file, applies defaults and validates
-// it. Unknown fields are errors. Files named in price.returns_file or
+// DefaultScenario is a scenario with every default except the start
+// block, which ParseScenario takes from the embedded snapshot when the
+// file gives none: mainnet, one year, GBM price from the snapshot's price
+// (no drift or volatility unless given) and its fees per block, the
+// default population of 1,000 operators (seed 1, hysteresis 0.1, 7-day
+// smoothing, 2% pool fee), expansion at a 40% hurdle (4%/month at most,
+// 90 days' lag, $15/TH, 15 J/TH), and AI demand at pivot.DefaultLease's
+// rent with a 2x premium.
+func DefaultScenario() Scenario {
+	snap := snapshot.Default()
+	return Scenario{
+		Years:      1,
+		Network:    "mainnet",
+		Price:      PriceModel{Model: "gbm", StartUSD: snap.PriceUSD},
+		Fees:       FeeModel{BTCPerBlock: snap.FeesPerBlockBTC},
+		Population: Population{Preset: "default", Seed: 1, Operators: 1000, Hysteresis: 0.1, SmoothingDays: 7, PoolFee: 0.02},
+		Expansion:  Expansion{Hurdle: 0.4, MaxGrowthPerMonth: 0.04, LagDays: 90, USDPerTH: 15, JoulesPerTH: 15},
+		AIDemand:   AIDemand{LeaseUSDPerKWMonth: pivot.DefaultLease.USDPerKWMonth, MinRatio: 2},
+	}
+}
+
+// ParseScenario decodes a scenario file onto DefaultScenario, fills the
+// start block and validates it. Unknown fields are errors. Every error is
+// a *hashlab.InputError naming the field (errors.Is(err,
+// hashlab.ErrInput)). Files named in price.returns_file or
 // price.series_file must be resolved by the caller (Returns/Series set)
 // before Run.
-func ParseScenario(data []byte) (*Scenario, error) {
+func ParseScenario(data []byte) (sc *Scenario, err error) {
+	defer func() {
+		// The YAML decoder must not take the process down on a hostile
+		// file; whatever it chokes on is bad input.
+		if r := recover(); r != nil {
+			sc, err = nil, hashlab.Invalidf("scenario file", "unreadable", scenarioAllowed, fmt.Errorf("yaml: %v", r))
+		}
+	}()
 	dec := yaml.NewDecoder(bytes.NewReader(data))
 	dec.KnownFields(true)
-	var s Scenario
+	s := DefaultScenario()
 	if err := dec.Decode(&s); err != nil {
-		return nil, fmt.Errorf("%w: %v", ErrScenario, err)
+		if errors.Is(err, io.EOF) {
+			return nil, hashlab.Invalid("scenario file", "empty", scenarioAllowed)
+		}
+		return nil, hashlab.Invalidf("scenario file", "unreadable", scenarioAllowed, err)
 	}
 	if err := s.applyDefaults(); err != nil {
 		return nil, err
@@ -213,91 +248,46 @@ func ParseScenario(data []byte) (*Scenario, error) {
 	return &s, nil
 }
 
+const scenarioAllowed = "a YAML or JSON mapping with at least name: (see 'hashlab sim show baseline')"
+
+// errf returns the *hashlab.InputError for field, prefixed with the
+// scenario's name.
 func (s *Scenario) errf(field string, v any, allowed string) error {
+	return s.wrap(hashlab.Invalid(field, v, allowed))
+}
+
+func (s *Scenario) wrap(err error) error {
 	name := s.Name
 	if name == "" {
 		name = "(unnamed)"
 	}
-	return fmt.Errorf("%w: scenario %s: %s = %v (allowed: %s)", ErrScenario, name, field, v, allowed)
+	return fmt.Errorf("sim: scenario %s: %w", name, err)
 }
 
+// applyDefaults fills the start block from the embedded snapshot when the
+// file gives no height, bits and time (zero height, bits and time are not
+// valid values, so nothing explicit is replaced), and the epoch's first
+// block time from the embedded epoch table.
 func (s *Scenario) applyDefaults() error {
 	snap := snapshot.Default()
-	if s.Network == "" {
-		s.Network = "mainnet"
-	}
-	if s.Years == 0 {
-		s.Years = 1
-	}
 	st := &s.Start
 	if st.Height == 0 && st.Bits == "" && st.Time == 0 {
 		st.Height = snap.Height
 		st.Bits = snap.BitsHex
 		st.Time = snap.AsOf.Unix()
 	}
-	if st.EpochFirstTime == 0 && st.Height > 0 {
-		first := st.Height - st.Height%2016
+	if p, err := consensus.ParamsByName(s.Network); err == nil && st.EpochFirstTime == 0 && st.Height > 0 {
+		n := p.RetargetInterval()
+		first := st.Height - st.Height%n
 		if first == st.Height {
 			st.EpochFirstTime = st.Time
-		} else {
+		} else if p == consensus.MainNet {
 			for _, e := range snapshot.Epochs() {
 				if e.FirstHeight == first && e.FirstTime != 0 {
 					st.EpochFirstTime = e.FirstTime
 				}
 			}
 		}
-	}
-	p := &s.Price
-	if p.Model == "" {
-		p.Model = "gbm"
-	}
-	if p.StartUSD == 0 {
-		p.StartUSD = snap.PriceUSD
-	}
-	if s.Fees.BTCPerBlock == 0 {
-		s.Fees.BTCPerBlock = snap.FeesPerBlockBTC
-	}
-	pop := &s.Population
-	if pop.Preset == "" {
-		pop.Preset = "default"
-	}
-	if pop.Seed == 0 {
-		pop.Seed = 1
-	}
-	if pop.Operators == 0 {
-		pop.Operators = 1000
-	}
-	if pop.Hysteresis == 0 {
-		pop.Hysteresis = 0.1
-	}
-	if pop.SmoothingDays == 0 {
-		pop.SmoothingDays = 7
-	}
-	if pop.PoolFee == 0 {
-		pop.PoolFee = 0.02
-	}
-	e := &s.Expansion
-	if e.Hurdle == 0 {
-		e.Hurdle = 0.4
-	}
-	if e.MaxGrowthPerMonth == 0 {
-		e.MaxGrowthPerMonth = 0.04
-	}
-	if e.LagDays == 0 {
-		e.LagDays = 90
-	}
-	if e.USDPerTH == 0 {
-		e.USDPerTH = 15
-	}
-	if e.JoulesPerTH == 0 {
-		e.JoulesPerTH = 15
-	}
-	a := &s.AIDemand
-	if a.LeaseUSDPerKWMonth == 0 {
-		a.LeaseUSDPerKWMonth = pivot.DefaultLease.USDPerKWMonth
-	}
-	if a.MinRatio == 0 {
-		a.MinRatio = 2
 	}
 	return nil
 }
@@ -317,11 +307,9 @@ func (s *Scenario) Validate() error {
 	if st.Height < 1 {
 		return s.errf("start.height", st.Height, ">= 1")
 	}
-	bits, err := parseBitsHex(st.Bits)
-	if err != nil {
-		return s.errf("start.bits", strconv.Quote(st.Bits), "8 hex digits of a valid positive compact target, e.g. 1701d936")
+	if _, err := s.startBits(); err != nil {
+		return s.wrap(err)
 	}
-	_ = bits
 	if st.Time <= 0 {
 		return s.errf("start.time", st.Time, "Unix seconds > 0")
 	}
@@ -429,7 +417,12 @@ func (s *Scenario) Validate() error {
 	for i, c := range s.Conversions {
 		f := fmt.Sprintf("conversions[%d]", i)
 		if err := c.Validate(); err != nil {
-			return fmt.Errorf("%w: scenario %s: %s: %v", ErrScenario, s.Name, f, err)
+			if ie, ok := hashlab.AsInput(err); ok {
+				q := *ie
+				q.Field = f + "." + q.Field
+				return s.wrap(&q)
+			}
+			return s.wrap(hashlab.Invalidf(f, "invalid", "a conversion: mw, start, end", err))
 		}
 		if c.Operator == "" {
 			return s.errf(f+".operator", `""`, "a named operator of the population: "+strings.Join(ListedNames(), ", "))
@@ -457,20 +450,23 @@ func (s *Scenario) Validate() error {
 	return nil
 }
 
-func parseBitsHex(s string) (uint32, error) {
-	s = strings.TrimPrefix(strings.TrimPrefix(s, "0x"), "0X")
-	if len(s) != 8 {
-		return 0, fmt.Errorf("want 8 hex digits")
+// startBits parses and checks start.bits on the scenario's network with
+// consensus.ParseBits and consensus.CheckBits (one spelling and one rule
+// for nBits everywhere).
+func (s *Scenario) startBits() (consensus.Bits, error) {
+	allowed := "8 hex digits of a valid positive compact target, e.g. 1701d936"
+	b, err := consensus.ParseBits(s.Start.Bits)
+	if err != nil || len(strings.TrimPrefix(strings.TrimPrefix(strings.TrimSpace(s.Start.Bits), "0x"), "0X")) != 8 {
+		return 0, hashlab.Invalid("start.bits", strconv.Quote(s.Start.Bits), allowed)
 	}
-	v, err := strconv.ParseUint(s, 16, 32)
+	p, err := consensus.ParamsByName(s.Network)
 	if err != nil {
+		return 0, hashlab.Invalid("network", s.Network, "mainnet, testnet3, testnet4, signet, regtest")
+	}
+	if err := consensus.CheckBits("start.bits", b, p); err != nil {
 		return 0, err
 	}
-	c := consensus.DecodeCompact(consensus.Bits(v))
-	if c.Negative || c.Overflow || c.Target.Sign() <= 0 {
-		return 0, fmt.Errorf("not a positive target")
-	}
-	return uint32(v), nil
+	return b, nil
 }
 
 // dayOf turns a YYYY-MM-DD date into days after start (may be negative).
@@ -491,11 +487,11 @@ func (s *Scenario) StartHashrateHs() (float64, error) {
 	}
 	p, err := consensus.ParamsByName(s.Network)
 	if err != nil {
-		return 0, err
+		return 0, s.errf("network", s.Network, "mainnet, testnet3, testnet4, signet, regtest")
 	}
-	bits, err := parseBitsHex(s.Start.Bits)
+	bits, err := s.startBits()
 	if err != nil {
-		return 0, fmt.Errorf("%w: start.bits %q: %v", ErrScenario, s.Start.Bits, err)
+		return 0, s.wrap(err)
 	}
-	return consensus.Difficulty(consensus.Bits(bits)) * 4294967296.0 / float64(p.TargetSpacingSec), nil
+	return hashprice.ImpliedHashrateHs(consensus.Difficulty(bits), p.TargetSpacingSec), nil
 }

@@ -9,7 +9,9 @@ import (
 	"sort"
 	"strings"
 	"testing"
+	"time"
 
+	"github.com/hashlab/hashlab"
 	"github.com/hashlab/hashlab/consensus"
 )
 
@@ -42,7 +44,10 @@ func TestScenarioValidationNamesFieldValueAndAllowed(t *testing.T) {
 	cases := []struct{ yaml, want string }{
 		{"name: x\nprice: {volatility: -1}", "price.volatility = -1 (allowed: 0 to 5"},
 		{"name: x\nprice: {model: brownian}", `price.model = "brownian" (allowed: gbm, bootstrap, replay, flat)`},
-		{"name: x\nyears: 0.0\nfees: {btc_per_block: -2}", "fees.btc_per_block = -2"},
+		{"name: x\nfees: {btc_per_block: -2}", "fees.btc_per_block = -2"},
+		{"name: x\nyears: 0", "years = 0 (allowed: 0 < years <= 50)"}, // an explicit 0 is not replaced by the default
+		{"name: x\nstart: {height: 100, bits: 1d00ffff, time: 5}\nnetwork: regtest", "start.epoch_first_time"},
+		{"name: x\nstart: {height: 100, bits: 2100ffff, time: 5, epoch_first_time: 1}", "start.bits = 0x2100ffff"},
 		{"name: x\nconversions: [{operator: Nobody, mw: 10, start: 2026-01-01, end: 2026-06-01}]", `conversions[0].operator = "Nobody" (allowed: MARA Holdings`},
 		{"name: x\nstart: {height: 100, bits: zz, time: 5}", `start.bits = "zz"`},
 		{"name: x\npopulation: {hysteresis: 0.7}", "population.hysteresis = 0.7 (allowed: 0 <= h < 0.5)"},
@@ -57,10 +62,92 @@ func TestScenarioValidationNamesFieldValueAndAllowed(t *testing.T) {
 			t.Errorf("ParseScenario(%q) error = %v, want it to contain %q", c.yaml, err, c.want)
 			continue
 		}
-		if !errors.Is(err, ErrScenario) {
-			t.Errorf("%q: error does not wrap ErrScenario", c.yaml)
+		if !errors.Is(err, hashlab.ErrInput) {
+			t.Errorf("%q: error is not an InputError", c.yaml)
 		}
 	}
+	// An empty file says what a scenario needs, as an InputError.
+	for _, empty := range []string{"", "# nothing\n"} {
+		_, err := ParseScenario([]byte(empty))
+		if ie, ok := hashlab.AsInput(err); !ok || ie.Field != "scenario file" || !strings.Contains(ie.Allowed, "name") {
+			t.Errorf("empty scenario %q: %v", empty, err)
+		}
+	}
+}
+
+// Scenario files decode onto DefaultScenario: each field below given as 0
+// stays 0 and left out takes its default (issue 13: pool_fee: 0,
+// hysteresis: 0, fees.btc_per_block: 0 and lag_days: 0 came out as 0.02,
+// 0.1, 0.02 and 90).
+func TestScenarioExplicitZeroKept(t *testing.T) {
+	def := DefaultScenario()
+	for _, f := range []struct {
+		yaml string
+		get  func(*Scenario) float64
+		def  float64
+	}{
+		{"population: {pool_fee: 0}", func(s *Scenario) float64 { return s.Population.PoolFee }, def.Population.PoolFee},
+		{"population: {hysteresis: 0}", func(s *Scenario) float64 { return s.Population.Hysteresis }, def.Population.Hysteresis},
+		{"fees: {btc_per_block: 0}", func(s *Scenario) float64 { return s.Fees.BTCPerBlock }, def.Fees.BTCPerBlock},
+		{"expansion: {lag_days: 0}", func(s *Scenario) float64 { return float64(s.Expansion.LagDays) }, float64(def.Expansion.LagDays)},
+		{"expansion: {max_growth_per_month: 0}", func(s *Scenario) float64 { return s.Expansion.MaxGrowthPerMonth }, def.Expansion.MaxGrowthPerMonth},
+		{"population: {seed: 0}", func(s *Scenario) float64 { return float64(s.Population.Seed) }, float64(def.Population.Seed)},
+	} {
+		if f.def == 0 {
+			t.Fatalf("%s: the default is 0, the test cannot tell", f.yaml)
+		}
+		sc, err := ParseScenario([]byte("name: z\n" + f.yaml))
+		if err != nil {
+			t.Fatalf("%s: %v", f.yaml, err)
+		}
+		if got := f.get(sc); got != 0 {
+			t.Errorf("%s: got %v, want the explicit 0", f.yaml, got)
+		}
+		sc, _ = ParseScenario([]byte("name: z\n"))
+		if got := f.get(sc); got != f.def {
+			t.Errorf("%s left out: got %v, want the default %v", f.yaml, got, f.def)
+		}
+	}
+	d := DefaultScenario()
+	if d.Population.PoolFee != 0.02 || d.Population.Hysteresis != 0.1 || d.Expansion.LagDays != 90 || d.Fees.BTCPerBlock != 0.02 {
+		t.Errorf("defaults changed: %+v %+v %+v", d.Population, d.Expansion, d.Fees)
+	}
+	// A block that sets one field keeps the defaults of the others.
+	sc, _ := ParseScenario([]byte("name: z\npopulation: {pool_fee: 0}"))
+	if sc.Population.Operators != 1000 || sc.Population.SmoothingDays != 7 || sc.Population.Preset != "default" {
+		t.Errorf("partial population block: %+v", sc.Population)
+	}
+	// The zero fee reaches the simulation: with no fees, revenue is the
+	// subsidy alone.
+	sc, _ = ParseScenario([]byte("name: z\nfees: {btc_per_block: 0}\nhashrate_path: [{day: 0, factor: 1}]"))
+	r, err := Run(context.Background(), sc, Options{Paths: 1, Seed: 1, Years: 0.01})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if fees := r.Series("fees_btc_per_block").P50[0]; fees != 0 {
+		t.Errorf("fees %v, want 0", fees)
+	}
+}
+
+func FuzzParseScenario(f *testing.F) {
+	for _, name := range Scenarios() {
+		b, _ := ShippedScenario(name)
+		f.Add(b)
+	}
+	f.Add([]byte("name: z\npopulation: {pool_fee: 0}\nfees: {btc_per_block: 0}"))
+	f.Add([]byte(`{"name": "j", "start": {"height": 100, "bits": "1d00ffff", "time": 1231006505}}`))
+	f.Fuzz(func(t *testing.T, b []byte) {
+		sc, err := ParseScenario(b)
+		if err != nil {
+			if !errors.Is(err, hashlab.ErrInput) {
+				t.Fatalf("error %v is not an InputError", err)
+			}
+			return
+		}
+		if _, err := sc.StartHashrateHs(); err != nil {
+			t.Fatalf("valid scenario has no start hashrate: %v", err)
+		}
+	})
 }
 
 func TestRunOptionsValidated(t *testing.T) {
@@ -71,9 +158,14 @@ func TestRunOptionsValidated(t *testing.T) {
 	}{
 		{Options{Paths: 0}, "paths = 0 (allowed: 1 to"},
 		{Options{Paths: 10, Years: 60}, "years = 60 (allowed: 0 < years <= 50)"},
+		{Options{Paths: 10, Years: math.NaN()}, "years = NaN"},
+		{Options{Paths: 10, Workers: -3}, "workers = -3 (allowed: 0 (one per CPU) to 1024)"},
 	} {
-		if _, err := Run(context.Background(), sc, c.opt); err == nil || !strings.Contains(err.Error(), c.want) {
+		if _, err := Run(context.Background(), sc, c.opt); err == nil || !strings.Contains(err.Error(), c.want) || !errors.Is(err, hashlab.ErrInput) {
 			t.Errorf("Run(%+v) = %v, want %q", c.opt, err, c.want)
+		}
+		if err := c.opt.Validate(); err == nil {
+			t.Errorf("Validate(%+v) accepted", c.opt)
 		}
 	}
 	if _, err := RunShard(context.Background(), sc, Options{Paths: 10, Shard: 3, Shards: 3}); err == nil || !strings.Contains(err.Error(), "shard = 3 (allowed: 0 to 2)") {
@@ -353,13 +445,22 @@ func TestDefaultPopulationCalibration(t *testing.T) {
 // A scheduled conversion removes MW / (J/TH) of hashrate from the named
 // operator, linearly between its dates.
 func TestScheduledConversionRemovesCapacity(t *testing.T) {
+	// The ramp runs from day 7 to day 36 after the embedded snapshot's
+	// start (inclusive), whatever snapshot is embedded.
+	base, err := ParseScenario([]byte("name: conv"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	date := func(day int) string {
+		return time.Unix(base.Start.Time, 0).UTC().AddDate(0, 0, day).Format(time.DateOnly)
+	}
 	sc, err := ParseScenario([]byte(`name: conv
 years: 0.5
 price: {model: flat}
 fees: {btc_per_block: 0.02}
 expansion: {disabled: true}
 conversions:
-  - {operator: Bitfarms, mw: 100, start: 2025-12-01, end: 2025-12-30, joules_per_th: 20}
+  - {operator: Bitfarms, mw: 100, start: ` + date(7) + `, end: ` + date(36) + `, joules_per_th: 20}
 `))
 	if err != nil {
 		t.Fatal(err)
@@ -374,8 +475,8 @@ conversions:
 	if math.Abs(end/want-1) > 0.01 {
 		t.Errorf("converted %.4g H/s at the end, want %.4g", end, want)
 	}
-	// Halfway through the ramp (2025-12-15 is day 20 after 2025-11-24)
-	mid := float64(conv.P50[21])
+	// Halfway through the ramp (day 22)
+	mid := float64(conv.P50[22])
 	if !(mid > 0.3*want && mid < 0.7*want) {
 		t.Errorf("converted %.4g H/s mid-ramp, want about half of %.4g", mid, want)
 	}
