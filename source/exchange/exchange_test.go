@@ -6,13 +6,13 @@ import (
 	"fmt"
 	"net/http"
 	"net/http/httptest"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/hashlab/hashlab"
+	"github.com/hashlab/hashlab/internal/webreplay"
 	"github.com/hashlab/hashlab/netstate"
 	"github.com/hashlab/hashlab/source"
 )
@@ -20,26 +20,10 @@ import (
 // The replay server answers from testdata/<exchange>/, hand-made answers in
 // each exchange's documented shape (see testdata/README.md), with the Date
 // header of the moment they stand for. No test uses the network. override
-// replaces the answer of one path (without the leading slash).
+// replaces the answer of one path (no leading or trailing slash).
 func replay(t *testing.T, name string, override map[string]http.HandlerFunc) *httptest.Server {
 	t.Helper()
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		w.Header().Set("Date", "Wed, 22 Apr 2026 21:59:59 GMT")
-		p := strings.Trim(r.URL.Path, "/")
-		if h, ok := override[p]; ok {
-			h(w, r)
-			return
-		}
-		b, err := os.ReadFile(filepath.Join("testdata", name, filepath.FromSlash(p)))
-		if err != nil {
-			http.NotFound(w, r)
-			return
-		}
-		w.Header().Set("Content-Type", "application/json")
-		w.Write(b)
-	}))
-	t.Cleanup(srv.Close)
-	return srv
+	return webreplay.New(t, filepath.Join("testdata", name), webreplay.Options{Date: webreplay.ExchangeDate, Override: override})
 }
 
 var testNow = time.Date(2026, 4, 22, 22, 0, 30, 0, time.UTC)

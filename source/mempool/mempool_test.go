@@ -15,44 +15,20 @@ import (
 
 	"github.com/hashlab/hashlab"
 	"github.com/hashlab/hashlab/consensus"
+	"github.com/hashlab/hashlab/internal/webreplay"
 	"github.com/hashlab/hashlab/source"
 )
 
 // The replay server answers from testdata/api, hand-made answers in the
 // mempool.space REST API's documented shapes (see testdata/README.md),
 // mounted under /api like the public instance. No test uses the network.
-// override replaces the answer of one path (without /api).
+// override replaces the answer of one path (without /api/).
 func replay(t *testing.T, override map[string]http.HandlerFunc) *httptest.Server {
 	t.Helper()
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		p, ok := strings.CutPrefix(r.URL.Path, "/api/")
-		if !ok {
-			http.NotFound(w, r)
-			return
-		}
-		if h, ok := override[p]; ok {
-			h(w, r)
-			return
-		}
-		b, err := os.ReadFile(filepath.Join("testdata", "api", filepath.FromSlash(p)))
-		if err != nil {
-			http.Error(w, "Block not found", http.StatusNotFound)
-			return
-		}
-		if len(b) > 0 && (b[0] == '{' || b[0] == '[') {
-			w.Header().Set("Content-Type", "application/json")
-		} else {
-			w.Header().Set("Content-Type", "text/plain")
-		}
-		w.Write(b)
-	}))
-	t.Cleanup(srv.Close)
-	return srv
+	return webreplay.New(t, filepath.Join("testdata", "api"), webreplay.Options{Prefix: "/api", Override: override})
 }
 
-func text(s string) http.HandlerFunc {
-	return func(w http.ResponseWriter, r *http.Request) { fmt.Fprint(w, s) }
-}
+var text = webreplay.Text
 
 func newSource(t *testing.T, srv *httptest.Server, cfg Config) *Source {
 	t.Helper()
