@@ -6,40 +6,214 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"math"
+	"regexp"
 	"slices"
 	"strings"
 	"sync"
 	"text/tabwriter"
 	"time"
+
+	"github.com/hashlab/hashlab"
 )
 
 // errHelp is returned when the user asked for -h; exit code 0.
 var errHelp = errors.New("help requested")
 
+// flagUsage holds each flag set's usage printer; newFlags fills it and
+// parseFlags calls it on -h, writing to stdout. (flag.FlagSet has no slot
+// for it: its own Usage is also called on errors, which must not touch
+// stdout.)
+var flagUsage sync.Map // *flag.FlagSet -> *flagMeta
+
+type flagMeta struct {
+	print func()
+	usage string
+	// maxArgs is how many positional arguments the usage line declares;
+	// -1 for any number (a placeholder ending in "...").
+	maxArgs int
+	// nonFinite names the float flags that accept NaN or ±Inf.
+	nonFinite map[string]bool
+}
+
 // newFlags returns a flag set that reports errors instead of exiting.
 // Call parseFlags to parse it.
+//
+// The usage line is the contract for positional arguments: an upper-case
+// placeholder that does not follow a flag (FILE in "fleet FILE [--json]",
+// SCENARIO in "sim run SCENARIO [--paths N]") declares one, a trailing
+// "..." (FILE...) any number. parseFlags refuses more arguments than the
+// usage line declares, so "hashprice foo" is an error, not ignored.
 func newFlags(env *Env, name, usage string) *flag.FlagSet {
 	fs := flag.NewFlagSet("hashlab "+name, flag.ContinueOnError)
-	fs.SetOutput(env.Stderr)
-	fs.Usage = func() {
-		fmt.Fprintf(env.Stderr, "Usage: hashlab %s\n\nFlags:\n", usage)
+	fs.SetOutput(io.Discard)
+	fs.Usage = func() {}
+	meta := &flagMeta{usage: usage, maxArgs: declaredArgs(usage)}
+	meta.print = func() {
+		fmt.Fprintf(env.Stdout, "Usage: hashlab %s\n\nFlags:\n", usage)
+		fs.SetOutput(env.Stdout)
 		fs.PrintDefaults()
+		fs.SetOutput(io.Discard)
 	}
+	flagUsage.Store(fs, meta)
 	return fs
 }
 
-// parseFlags parses args, turning flag errors into usage errors (exit 2)
-// and -h into errHelp (exit 0). Flags may come before or after positional
-// arguments; the positional arguments are returned.
+// allowNonFinite lets the named float flags of fs take NaN and ±Inf, which
+// parseFlags refuses by default.
+func allowNonFinite(fs *flag.FlagSet, names ...string) {
+	m, ok := flagUsage.Load(fs)
+	if !ok {
+		return
+	}
+	meta := m.(*flagMeta)
+	if meta.nonFinite == nil {
+		meta.nonFinite = map[string]bool{}
+	}
+	for _, n := range names {
+		meta.nonFinite[n] = true
+	}
+}
+
+// placeholder matches a positional placeholder of a usage line: FILE,
+// SITE_FILE, FILE..., [FILE], DIR|FILES.
+var placeholder = regexp.MustCompile(`^\[?([A-Z][A-Z0-9_]*(\|[A-Z][A-Z0-9_]*)*)(\.\.\.)?\]?$`)
+
+// declaredArgs counts the positional placeholders of usage's lines (the
+// largest count of any line; -1 for "any number").
+func declaredArgs(usage string) int {
+	most := 0
+	for _, line := range strings.Split(usage, "\n") {
+		n := 0
+		prev := ""
+		for _, tok := range strings.Fields(line) {
+			flagValue := strings.HasPrefix(strings.TrimLeft(prev, "[("), "-")
+			prev = tok
+			m := placeholder.FindStringSubmatch(tok)
+			if m == nil || flagValue {
+				continue
+			}
+			if m[3] != "" {
+				return -1
+			}
+			n++
+		}
+		most = max(most, n)
+	}
+	return most
+}
+
+// checkedValue wraps a flag's value while parsing: a value that does not
+// parse, or a float that is NaN or ±Inf where the command does not allow
+// it, becomes a *hashlab.InputError naming the flag.
+type checkedValue struct {
+	flag.Value
+	name      string
+	nonFinite bool
+	err       *error
+}
+
+func (v *checkedValue) Set(s string) error {
+	if err := v.Value.Set(s); err != nil {
+		*v.err = hashlab.Invalidf("--"+v.name, s, allowedFor(v.Value), err)
+		return *v.err
+	}
+	if g, ok := v.Value.(flag.Getter); ok && !v.nonFinite {
+		if f, ok := g.Get().(float64); ok && (math.IsNaN(f) || math.IsInf(f, 0)) {
+			*v.err = hashlab.Invalid("--"+v.name, f, "a finite number")
+			return *v.err
+		}
+	}
+	return nil
+}
+
+// checkedBool is checkedValue for boolean flags (which take no argument).
+type checkedBool struct{ checkedValue }
+
+func (v *checkedBool) IsBoolFlag() bool { return true }
+
+// allowedFor says what a flag of v's type accepts.
+func allowedFor(v flag.Value) string {
+	g, ok := v.(flag.Getter)
+	if !ok {
+		return "see -h"
+	}
+	switch g.Get().(type) {
+	case float64:
+		return "a finite number"
+	case int, int64:
+		return "an integer"
+	case uint, uint64:
+		return "a non-negative integer"
+	case bool:
+		return "true or false"
+	case time.Duration:
+		return "a duration such as 30s, 5m or 1h"
+	}
+	return "see -h"
+}
+
+// parseFlags parses args, turning flag errors into input errors (exit 2)
+// and -h or --help into usage on stdout and errHelp (exit 0). Flags may
+// come before or after positional arguments; the positional arguments are
+// returned, and more of them than the usage line declares (see newFlags)
+// are refused. Every float flag is refused NaN and ±Inf unless
+// allowNonFinite names it.
 func parseFlags(fs *flag.FlagSet, args []string) ([]string, error) {
+	meta := &flagMeta{maxArgs: -1}
+	if m, ok := flagUsage.Load(fs); ok {
+		meta = m.(*flagMeta)
+		defer flagUsage.Delete(fs)
+	}
+	pos, err := parseChecked(fs, meta, args)
+	if errors.Is(err, errHelp) && meta.print != nil {
+		meta.print()
+	}
+	if err != nil {
+		return nil, err
+	}
+	if meta.maxArgs >= 0 && len(pos) > meta.maxArgs {
+		extra := pos[meta.maxArgs:]
+		if meta.maxArgs == 0 {
+			return nil, usagef("unexpected argument %q (%s takes no arguments, only flags; run '%s -h')", extra[0], fs.Name(), fs.Name())
+		}
+		return nil, usagef("unexpected argument %q (%s takes %d; usage: hashlab %s)", extra[0], fs.Name(), meta.maxArgs, firstLine(meta.usage))
+	}
+	return pos, nil
+}
+
+// parseChecked parses args with every flag's value wrapped in a
+// checkedValue (restored before it returns, so -h prints the plain
+// defaults) and collects the positional arguments.
+func parseChecked(fs *flag.FlagSet, meta *flagMeta, args []string) ([]string, error) {
+	var valueErr error
+	var orig []*flag.Flag
+	var saved []flag.Value
+	fs.VisitAll(func(f *flag.Flag) {
+		cv := checkedValue{Value: f.Value, name: f.Name, nonFinite: meta.nonFinite[f.Name], err: &valueErr}
+		orig, saved = append(orig, f), append(saved, f.Value)
+		if b, ok := f.Value.(interface{ IsBoolFlag() bool }); ok && b.IsBoolFlag() {
+			f.Value = &checkedBool{cv}
+		} else {
+			f.Value = &cv
+		}
+	})
+	defer func() {
+		for i, f := range orig {
+			f.Value = saved[i]
+		}
+	}()
 	var pos []string
 	rest := args
 	for {
 		if err := fs.Parse(rest); err != nil {
-			if errors.Is(err, flag.ErrHelp) {
+			switch {
+			case errors.Is(err, flag.ErrHelp):
 				return nil, errHelp
+			case valueErr != nil:
+				return nil, valueErr
 			}
-			return nil, usagef("%v", err)
+			return nil, usagef("%v (run '%s -h' for the flags)", err, fs.Name())
 		}
 		rest = fs.Args()
 		if len(rest) == 0 {
@@ -51,6 +225,11 @@ func parseFlags(fs *flag.FlagSet, args []string) ([]string, error) {
 		pos = append(pos, rest[0])
 		rest = rest[1:]
 	}
+}
+
+func firstLine(s string) string {
+	line, _, _ := strings.Cut(s, "\n")
+	return line
 }
 
 // flagWasSet reports whether the named flag was given on the command line.
@@ -163,8 +342,8 @@ func subcommand(env *Env, cmd, what string, kinds []string, usage string, args [
 	if len(args) > 0 && slices.Contains(kinds, args[0]) {
 		return args[0], nil
 	}
-	if len(args) > 0 && (args[0] == "-h" || args[0] == "--help") {
-		fmt.Fprintf(env.Stderr, "Usage: hashlab %s\n", usage)
+	if len(args) > 0 && (args[0] == "-h" || args[0] == "--help" || args[0] == "help") {
+		fmt.Fprintf(env.Stdout, "Usage: hashlab %s\n", usage)
 		return "", errHelp
 	}
 	got := ""

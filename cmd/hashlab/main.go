@@ -8,6 +8,7 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -17,8 +18,11 @@ import (
 	"os/signal"
 	"sort"
 	"strings"
+	"sync"
 	"syscall"
 	"time"
+
+	"github.com/hashlab/hashlab"
 )
 
 // Env is what a subcommand may touch of the process. Tests build one with
@@ -41,8 +45,14 @@ type command struct {
 	Name    string
 	Summary string
 	// Run executes the subcommand. args excludes the subcommand name.
-	// Return usageErr (via usagef) for bad usage: exit code 2.
+	// Return a *hashlab.InputError (or usagef) for bad usage or bad input:
+	// exit code 2.
 	Run func(ctx context.Context, env *Env, args []string) error
+	// Streams marks a command whose standard output must reach the user
+	// while it runs (a server, a follower). Every other command's output
+	// is held until it returns, so bad input found late prints nothing but
+	// the error.
+	Streams bool
 }
 
 var commands = map[string]command{}
@@ -65,14 +75,48 @@ func usagef(format string, args ...any) error {
 	return &usageErr{msg: fmt.Sprintf(format, args...)}
 }
 
-// isUsage reports whether err is (or wraps) a usage error.
+// isUsage reports whether err is (or wraps) a usage error or an input
+// error: both exit with code 2.
 func isUsage(err error) bool {
 	var u *usageErr
-	return errors.As(err, &u)
+	return errors.As(err, &u) || errors.Is(err, hashlab.ErrInput)
+}
+
+// interrupted is the cancellation cause main gives the command's context
+// when a signal arrives. Code is the exit code: 128 + the signal number
+// (130 for SIGINT, 143 for SIGTERM), as shells report it.
+type interrupted struct {
+	Signal os.Signal
+	Code   int
+}
+
+func (e *interrupted) Error() string { return "interrupted by " + e.Signal.String() }
+
+func newInterrupted(sig os.Signal) *interrupted {
+	code := 130
+	if s, ok := sig.(syscall.Signal); ok {
+		code = 128 + int(s)
+	}
+	return &interrupted{Signal: sig, Code: code}
+}
+
+// interruptGrace is how long main lets a cancelled command clean up
+// (close a database, remove a temporary file) before it exits anyway:
+// the CLI must stop within 200 ms of SIGINT or SIGTERM.
+const interruptGrace = 150 * time.Millisecond
+
+// interruptOnce makes "hashlab: interrupted" print once although both run
+// and main's grace timer may report it.
+var interruptOnce sync.Once
+
+func reportInterrupted(w io.Writer) {
+	interruptOnce.Do(func() { fmt.Fprintln(w, "hashlab: interrupted") })
 }
 
 func main() {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	ctx, cancel := context.WithCancelCause(context.Background())
+	sigs := make(chan os.Signal, 2)
+	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM)
 	env := &Env{
 		Stdout:     os.Stdout,
 		Stderr:     os.Stderr,
@@ -82,19 +126,42 @@ func main() {
 		Now:        time.Now,
 		Getenv:     os.Getenv,
 	}
-	code := run(ctx, env, os.Args[1:])
-	stop()
-	os.Exit(code)
+	done := make(chan int, 1)
+	go func() { done <- run(ctx, env, os.Args[1:]) }()
+	select {
+	case code := <-done:
+		os.Exit(code)
+	case sig := <-sigs:
+		in := newInterrupted(sig)
+		cancel(in)
+		select {
+		case code := <-done:
+			os.Exit(code)
+		case <-time.After(interruptGrace):
+		case <-sigs: // a second signal: stop now
+		}
+		reportInterrupted(os.Stderr)
+		os.Exit(in.Code)
+	}
 }
 
 // run dispatches to a subcommand and maps errors to exit codes:
-// 0 success, 1 failure, 2 bad usage.
+// 0 success, 1 failure, 2 bad usage or bad input (*hashlab.InputError or
+// usagef), 128+n when the context was cancelled by signal n (see
+// interrupted). Every error is printed as one line on stderr, prefixed
+// "hashlab <command>: ".
 func run(ctx context.Context, env *Env, args []string) int {
-	if len(args) == 0 || args[0] == "-h" || args[0] == "--help" || args[0] == "help" {
-		printUsage(env.Stdout)
-		if len(args) == 0 {
-			return 2
+	if len(args) == 0 {
+		printUsage(env.Stderr)
+		return 2
+	}
+	if args[0] == "-h" || args[0] == "--help" || args[0] == "help" {
+		if len(args) > 1 && args[0] == "help" {
+			if _, ok := commands[args[1]]; ok {
+				return run(ctx, env, []string{args[1], "--help"})
+			}
 		}
+		printUsage(env.Stdout)
 		return 0
 	}
 	if args[0] == "version" || args[0] == "--version" {
@@ -103,22 +170,70 @@ func run(ctx context.Context, env *Env, args []string) int {
 	}
 	c, ok := commands[args[0]]
 	if !ok {
-		fmt.Fprintf(env.Stderr, "hashlab: unknown command %q (run 'hashlab help' for the list)\n", args[0])
+		fmt.Fprintf(env.Stderr, "hashlab: unknown command %q (allowed: %s; run 'hashlab help')\n", args[0], strings.Join(commandNames(), ", "))
 		return 2
 	}
-	err := c.Run(ctx, env, args[1:])
+	cenv := *env
+	var held bytes.Buffer
+	if !c.Streams {
+		cenv.Stdout = &held
+	}
+	err := c.Run(ctx, &cenv, args[1:])
+	if in := interruptedBy(ctx); in != nil {
+		reportInterrupted(env.Stderr)
+		return in.Code
+	}
 	switch {
-	case err == nil:
-		return 0
-	case errors.Is(err, errHelp):
+	case err == nil || errors.Is(err, errHelp):
+		_, werr := held.WriteTo(env.Stdout)
+		if werr != nil {
+			fmt.Fprintf(env.Stderr, "hashlab %s: writing output: %v\n", c.Name, werr)
+			return 1
+		}
 		return 0
 	case isUsage(err):
-		fmt.Fprintf(env.Stderr, "hashlab %s: %v\n", c.Name, err)
+		// Nothing of a refused run reaches stdout.
+		fmt.Fprintf(env.Stderr, "hashlab %s: %s\n", c.Name, oneLine(err))
 		return 2
 	default:
-		fmt.Fprintf(env.Stderr, "hashlab %s: %v\n", c.Name, err)
+		held.WriteTo(env.Stdout)
+		fmt.Fprintf(env.Stderr, "hashlab %s: %s\n", c.Name, oneLine(err))
 		return 1
 	}
+}
+
+// interruptedBy returns the signal that cancelled ctx, if one did.
+func interruptedBy(ctx context.Context) *interrupted {
+	if ctx.Err() == nil {
+		return nil
+	}
+	var in *interrupted
+	if errors.As(context.Cause(ctx), &in) {
+		return in
+	}
+	return nil
+}
+
+// oneLine prints err on one line: the lines of a multi-line message (a
+// joined error, a usage hint) are separated by "; ".
+func oneLine(err error) string {
+	var parts []string
+	for _, l := range strings.Split(strings.TrimSpace(err.Error()), "\n") {
+		if l = strings.TrimSpace(l); l != "" {
+			parts = append(parts, l)
+		}
+	}
+	return strings.Join(parts, "; ")
+}
+
+// commandNames lists the registered commands, sorted.
+func commandNames() []string {
+	names := make([]string, 0, len(commands))
+	for n := range commands {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	return names
 }
 
 // version is set at build time with -ldflags "-X main.version=...".
@@ -130,11 +245,7 @@ func printUsage(w io.Writer) {
 	fmt.Fprintln(w, "Usage: hashlab <command> [flags]")
 	fmt.Fprintln(w)
 	fmt.Fprintln(w, "Commands:")
-	names := make([]string, 0, len(commands))
-	for n := range commands {
-		names = append(names, n)
-	}
-	sort.Strings(names)
+	names := commandNames()
 	width := 0
 	for _, n := range names {
 		width = max(width, len(n))

@@ -4,12 +4,42 @@ import (
 	"context"
 	"fmt"
 	"net"
+	"strconv"
+
+	"github.com/hashlab/hashlab"
 
 	"github.com/hashlab/hashlab/server"
 )
 
 func init() {
-	register(command{Name: "serve", Summary: "HTTP API, web dashboard and Prometheus metrics (loopback by default)", Run: runServe})
+	register(command{Name: "serve", Summary: "HTTP API, web dashboard and Prometheus metrics (loopback by default)", Run: runServe, Streams: true})
+}
+
+// minTokenLen is the shortest bearer token serve accepts: a guessable
+// token protects nothing.
+const minTokenLen = 16
+
+// checkListenAddr refuses an --addr that is not host:port with a port
+// from 0 to 65535 (the host may be empty, a name or an IP).
+func checkListenAddr(addr string) error {
+	const allowed = "host:port with a port from 0 to 65535, e.g. 127.0.0.1:8080 or [::1]:8080"
+	_, port, err := net.SplitHostPort(addr)
+	if err != nil {
+		return hashlab.Invalidf("--addr", addr, allowed, err)
+	}
+	if n, err := strconv.ParseUint(port, 10, 16); err != nil || n > 65535 {
+		return hashlab.Invalid("--addr", addr, allowed)
+	}
+	return nil
+}
+
+// checkToken refuses a token shorter than minTokenLen. The error gives
+// the length, never the token.
+func checkToken(field, token string) error {
+	if token != "" && len(token) < minTokenLen {
+		return hashlab.Invalid(field, fmt.Sprintf("a token of %d characters", len(token)), fmt.Sprintf("at least %d characters, e.g. from 'openssl rand -hex 16'", minTokenLen))
+	}
+	return nil
 }
 
 func runServe(ctx context.Context, env *Env, args []string) error {
@@ -22,8 +52,16 @@ func runServe(ctx context.Context, env *Env, args []string) error {
 	} else if len(pos) > 0 {
 		return usagef("serve takes no arguments, got %q", pos)
 	}
+	if err := checkListenAddr(*addr); err != nil {
+		return err
+	}
+	tokenField := "--token"
 	if *token == "" && env.Getenv != nil {
 		*token = env.Getenv("HASHLAB_TOKEN")
+		tokenField = "HASHLAB_TOKEN"
+	}
+	if err := checkToken(tokenField, *token); err != nil {
+		return err
 	}
 	cfg := server.Config{Addr: *addr, Token: *token, Logger: env.Logger, Now: env.Now}
 	closeSources, err := plugSources(ctx, &cfg)

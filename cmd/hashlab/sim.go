@@ -13,6 +13,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/hashlab/hashlab"
 	"github.com/hashlab/hashlab/sim"
 )
 
@@ -23,22 +24,27 @@ func init() {
 const simUsage = `sim <subcommand> [flags]
 
 Subcommands:
-  scenarios                 list the shipped scenarios
+  scenarios [--json]        list the shipped scenarios
   run SCENARIO [flags]      simulate a shipped scenario (by name) or a scenario file
-  merge FILE...             merge shard files written by 'sim run --shard i/n --out DIR'
-  show SCENARIO             print a scenario file (shipped or yours) with its defaults applied`
+  merge FILE... [flags]     merge shard files written by 'sim run --shard i/n --out DIR'
+  show SCENARIO             print a scenario (shipped or a file) with its defaults applied, as JSON
+
+Run 'hashlab sim <subcommand> -h' for its flags.`
+
+// simSubcommands are the subcommands of sim, in the order of simUsage.
+var simSubcommands = []string{"scenarios", "run", "merge", "show"}
 
 func runSim(ctx context.Context, env *Env, args []string) error {
-	if len(args) == 0 || args[0] == "-h" || args[0] == "--help" {
-		fmt.Fprintln(env.Stderr, "Usage: hashlab "+simUsage)
-		if len(args) == 0 {
-			return usagef("a subcommand is required")
-		}
+	if len(args) == 0 {
+		return usagef("sim: a subcommand is required (allowed: %s)", strings.Join(simSubcommands, ", "))
+	}
+	if args[0] == "-h" || args[0] == "--help" || args[0] == "help" {
+		fmt.Fprintln(env.Stdout, "Usage: hashlab "+simUsage)
 		return errHelp
 	}
 	switch args[0] {
 	case "scenarios":
-		return simScenarios(env)
+		return simScenarios(env, args[1:])
 	case "run":
 		return simRun(ctx, env, args[1:])
 	case "merge":
@@ -46,18 +52,35 @@ func runSim(ctx context.Context, env *Env, args []string) error {
 	case "show":
 		return simShow(env, args[1:])
 	}
-	return usagef("unknown subcommand %q (allowed: scenarios, run, merge, show)", args[0])
+	return hashlab.Invalid("subcommand", args[0], strings.Join(simSubcommands, ", "))
 }
 
-func simScenarios(env *Env) error {
-	tw := newTable(env.Stdout)
-	fmt.Fprintln(tw, "NAME\tYEARS\tDESCRIPTION")
+func simScenarios(env *Env, args []string) error {
+	fs := newFlags(env, "sim scenarios", "sim scenarios [--json]")
+	asJSON := fs.Bool("json", false, "print JSON: name, years and description of each scenario")
+	if _, err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	type row struct {
+		Name        string  `json:"name"`
+		Years       float64 `json:"years"`
+		Description string  `json:"description"`
+	}
+	rows := []row{}
 	for _, name := range sim.Scenarios() {
 		sc, err := sim.LoadShipped(name)
 		if err != nil {
 			return err
 		}
-		fmt.Fprintf(tw, "%s\t%g\t%s\n", name, sc.Years, sc.Description)
+		rows = append(rows, row{name, sc.Years, sc.Description})
+	}
+	if *asJSON {
+		return writeJSON(env.Stdout, rows)
+	}
+	tw := newTable(env.Stdout)
+	fmt.Fprintln(tw, "NAME\tYEARS\tDESCRIPTION")
+	for _, r := range rows {
+		fmt.Fprintf(tw, "%s\t%g\t%s\n", r.Name, r.Years, r.Description)
 	}
 	return tw.Flush()
 }
@@ -153,10 +176,16 @@ func readDailyCloses(path string) ([]float64, error) {
 }
 
 func simShow(env *Env, args []string) error {
-	if len(args) != 1 {
-		return usagef("sim show needs one scenario (a shipped name or a file)")
+	fs := newFlags(env, "sim show", "sim show SCENARIO [--json]")
+	fs.Bool("json", true, "print JSON (the only format; accepted for the CLI contract)")
+	pos, err := parseFlags(fs, args)
+	if err != nil {
+		return err
 	}
-	sc, err := loadScenario(args[0])
+	if len(pos) != 1 {
+		return usagef("sim show needs one scenario: a shipped name (%s) or a file", strings.Join(sim.Scenarios(), ", "))
+	}
+	sc, err := loadScenario(pos[0])
 	if err != nil {
 		return err
 	}
@@ -184,6 +213,9 @@ func parseShard(env *Env, s string) (int, int, error) {
 	return i, n, nil
 }
 
+// maxWorkers bounds --workers: more goroutines than this only cost memory.
+const maxWorkers = 4096
+
 func simRun(ctx context.Context, env *Env, args []string) error {
 	fs := newFlags(env, "sim run", "sim run SCENARIO [--paths N] [--seed S] [--years Y] [--json|--csv] [--out DIR] [--shard i/n]")
 	paths := fs.Int("paths", 1000, "Monte Carlo paths")
@@ -207,10 +239,13 @@ func simRun(ctx context.Context, env *Env, args []string) error {
 		return usagef("--json and --csv are exclusive")
 	}
 	if *paths < 1 {
-		return usagef("--paths %d (allowed: >= 1)", *paths)
+		return hashlab.Invalid("--paths", *paths, ">= 1")
 	}
 	if *years < 0 || *years > 50 {
-		return usagef("--years %g (allowed: 0 < years <= 50)", *years)
+		return hashlab.Invalid("--years", *years, "0 < years <= 50, or 0 for the scenario's")
+	}
+	if *workers < 0 || *workers > maxWorkers {
+		return hashlab.Invalid("--workers", *workers, fmt.Sprintf("0 (all cores) to %d", maxWorkers))
 	}
 	sc, err := loadScenario(rest[0])
 	if err != nil {
