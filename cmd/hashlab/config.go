@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
+	"maps"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -38,6 +39,7 @@ const (
 	envMempoolURL = "HASHLAB_MEMPOOL_URL"
 	envDB         = "HASHLAB_DB"
 	envExchanges  = "HASHLAB_EXCHANGES"
+	envExchURLs   = "HASHLAB_EXCHANGE_URLS"
 )
 
 // sourceNames are the values of source / --source / HASHLAB_SOURCE.
@@ -77,7 +79,10 @@ type Config struct {
 	MempoolURL string
 	// Exchanges are the exchanges of the price index, by name.
 	Exchanges []string
-	RPC       RPCSettings
+	// ExchangeURLs replaces some exchanges' public API roots (a proxy, a
+	// replay server in tests), by name.
+	ExchangeURLs map[string]string
+	RPC          RPCSettings
 
 	// File is the config file consulted ("" when no config directory is
 	// known); FileFound reports whether it exists.
@@ -96,6 +101,7 @@ type Config struct {
 // flag was not given. Commands fill the ones they define.
 type ConfigFlags struct {
 	Source, DB, MempoolURL, Exchanges string
+	ExchangeURLs                      string // name=url,name=url
 	RPCURL, RPCUser, RPCPassword      string
 	RPCCookie                         string
 }
@@ -107,6 +113,7 @@ var configKeys = []struct{ key, flag, env string }{
 	{"db", "--db", envDB},
 	{"mempool_url", "--mempool-url", envMempoolURL},
 	{"exchanges", "--exchanges", envExchanges},
+	{"exchange_urls", "--exchange-urls", envExchURLs},
 	{"rpc.url", "--rpc", envRPCURL},
 	{"rpc.user", "--rpc-user", envRPCUser},
 	{"rpc.password", "--rpc-pass", envRPCPassword},
@@ -115,10 +122,11 @@ var configKeys = []struct{ key, flag, env string }{
 
 // fileConfig is the config file's shape (YAML); unknown keys are errors.
 type fileConfig struct {
-	Source     *string  `yaml:"source"`
-	DB         *string  `yaml:"db"`
-	MempoolURL *string  `yaml:"mempool_url"`
-	Exchanges  []string `yaml:"exchanges"`
+	Source     *string           `yaml:"source"`
+	DB         *string           `yaml:"db"`
+	MempoolURL *string           `yaml:"mempool_url"`
+	Exchanges  []string          `yaml:"exchanges"`
+	ExchURLs   map[string]string `yaml:"exchange_urls"`
 	RPC        *struct {
 		URL      *string `yaml:"url"`
 		User     *string `yaml:"user"`
@@ -134,6 +142,7 @@ source: auto                          # auto | snapshot | db | node | mempool   
 # db: ~/.local/share/hashlab/hashlab.db                                      (HASHLAB_DB)
 mempool_url: https://mempool.space/api  # or your own, e.g. http://umbrel.local:3006/api (HASHLAB_MEMPOOL_URL)
 exchanges: [bitstamp, coinbase, kraken] # the price index's exchanges; also gemini (HASHLAB_EXCHANGES)
+# exchange_urls: {kraken: http://proxy.local/kraken}  # replace public API roots (HASHLAB_EXCHANGE_URLS=kraken=URL,...)
 rpc:
   url: http://127.0.0.1:8332          # BITCOIN_RPC_URL
   # user: alice                       # BITCOIN_RPC_USER
@@ -218,10 +227,18 @@ func LoadConfig(env *Env, flags ConfigFlags) (*Config, error) {
 		s := strings.Join(fc.Exchanges, ",")
 		fileVal["exchanges"] = &s
 	}
+	if fc.ExchURLs != nil {
+		var parts []string
+		for _, n := range slices.Sorted(maps.Keys(fc.ExchURLs)) {
+			parts = append(parts, n+"="+fc.ExchURLs[n])
+		}
+		s := strings.Join(parts, ",")
+		fileVal["exchange_urls"] = &s
+	}
 	if fc.RPC != nil {
 		fileVal["rpc.url"], fileVal["rpc.user"], fileVal["rpc.password"], fileVal["rpc.cookie"] = fc.RPC.URL, fc.RPC.User, fc.RPC.Password, fc.RPC.Cookie
 	}
-	flagVal := map[string]string{"source": flags.Source, "db": flags.DB, "mempool_url": flags.MempoolURL, "exchanges": flags.Exchanges,
+	flagVal := map[string]string{"source": flags.Source, "db": flags.DB, "mempool_url": flags.MempoolURL, "exchanges": flags.Exchanges, "exchange_urls": flags.ExchangeURLs,
 		"rpc.url": flags.RPCURL, "rpc.user": flags.RPCUser, "rpc.password": flags.RPCPassword, "rpc.cookie": flags.RPCCookie}
 	defaults := map[string]string{"source": "auto", "db": store.DefaultPath(env.Getenv), "mempool_url": mempool.DefaultBaseURL,
 		"exchanges": strings.Join(exchange.DefaultNames, ","), "rpc.url": defaultRPCURL}
@@ -269,6 +286,21 @@ func LoadConfig(env *Env, flags ConfigFlags) (*Config, error) {
 	if _, err := exchange.NewAll(c.Exchanges, exchange.Config{}); err != nil || len(c.Exchanges) == 0 {
 		return nil, hashlab.Invalid(field("exchanges"), val["exchanges"], "a comma-separated list of distinct names from "+strings.Join(exchange.Names(), ", "))
 	}
+	c.ExchangeURLs = map[string]string{}
+	for _, kv := range strings.Split(val["exchange_urls"], ",") {
+		if strings.TrimSpace(kv) == "" {
+			continue
+		}
+		n, u, ok := strings.Cut(kv, "=")
+		n = strings.ToLower(strings.TrimSpace(n))
+		if !ok || !slices.Contains(exchange.Names(), n) {
+			return nil, hashlab.Invalid(field("exchange_urls"), strings.TrimSpace(n)+"="+source.Redact(u), "name=URL pairs, comma-separated, names from "+strings.Join(exchange.Names(), ", "))
+		}
+		if _, err := exchange.New(n, exchange.Config{BaseURL: strings.TrimSpace(u)}); err != nil {
+			return nil, hashlab.Invalidf(field("exchange_urls"), source.Redact(u), "an http or https API root", err)
+		}
+		c.ExchangeURLs[n] = strings.TrimSpace(u)
+	}
 	c.RPC = RPCSettings{URL: val["rpc.url"], User: val["rpc.user"], Password: val["rpc.password"], Cookie: val["rpc.cookie"]}
 	return c, nil
 }
@@ -303,24 +335,47 @@ func expandHome(p, home string) string {
 	return p
 }
 
-// OpenMempool returns the configured mempool source (a service.Registry
-// opener: reg.Register("mempool", cfg.OpenMempool)).
+// OpenMempool returns the configured mempool source, its price the
+// exchanges' median (OpenPriceIndex) rather than the instance's own; it
+// is a service.Registry opener: reg.Register("mempool", cfg.OpenMempool).
 func (c *Config) OpenMempool() (netstate.Source, error) {
-	return mempool.New(mempool.Config{BaseURL: c.MempoolURL})
-}
-
-// PriceIndex returns the median price index over the configured
-// exchanges.
-func (c *Config) PriceIndex() (netstate.PriceSource, error) {
-	xs, err := exchange.NewAll(c.Exchanges, exchange.Config{})
+	m, err := mempool.New(mempool.Config{BaseURL: c.MempoolURL, NoPrice: true})
 	if err != nil {
 		return nil, err
 	}
-	ps := make([]netstate.PriceSource, len(xs))
-	for i, x := range xs {
+	ix, err := c.OpenPriceIndex()
+	if err != nil {
+		return nil, err
+	}
+	return source.WithPrice(m, ix), nil
+}
+
+// OpenPriceIndex returns the median price index over the configured
+// exchanges (for a source without a price of its own, such as a node:
+// source.WithPrice(node, ix)).
+func (c *Config) OpenPriceIndex() (netstate.PriceSource, error) {
+	ps := make([]netstate.PriceSource, len(c.Exchanges))
+	for i, n := range c.Exchanges {
+		x, err := exchange.New(n, exchange.Config{BaseURL: c.ExchangeURLs[n]})
+		if err != nil {
+			return nil, err
+		}
 		ps[i] = x
 	}
 	return exchange.NewIndex(0, ps...), nil
+}
+
+// OpenDailyCloser returns the source of daily closes named by `import
+// prices --from NAME`: "mempool" (the configured instance) or an
+// exchange. An unknown name is an input error for field "--from".
+func (c *Config) OpenDailyCloser(name string) (source.DailyCloser, error) {
+	if name == mempool.Name {
+		return mempool.New(mempool.Config{BaseURL: c.MempoolURL})
+	}
+	if !slices.Contains(exchange.Names(), name) {
+		return nil, hashlab.Invalid("--from", name, "mempool, "+strings.Join(exchange.Names(), ", "))
+	}
+	return exchange.New(name, exchange.Config{BaseURL: c.ExchangeURLs[name]})
 }
 
 // configValue is one line of `hashlab config`.
@@ -337,14 +392,15 @@ type configValue struct {
 // rpc.password, and a password in a URL) and where it came from.
 func (c *Config) Values() []configValue {
 	shown := map[string]string{
-		"source":       c.Source,
-		"db":           c.DB,
-		"mempool_url":  maskURL(c.MempoolURL),
-		"exchanges":    strings.Join(c.Exchanges, ","),
-		"rpc.url":      maskURL(c.RPC.URL),
-		"rpc.user":     c.RPC.User,
-		"rpc.password": maskSecret(c.RPC.Password),
-		"rpc.cookie":   c.RPC.Cookie,
+		"source":        c.Source,
+		"db":            c.DB,
+		"mempool_url":   maskURL(c.MempoolURL),
+		"exchanges":     strings.Join(c.Exchanges, ","),
+		"exchange_urls": c.exchangeURLsShown(),
+		"rpc.url":       maskURL(c.RPC.URL),
+		"rpc.user":      c.RPC.User,
+		"rpc.password":  maskSecret(c.RPC.Password),
+		"rpc.cookie":    c.RPC.Cookie,
 	}
 	if c.RPC.User == "" && c.RPC.Cookie == "" {
 		shown["rpc.cookie"] = "(the node's datadir .cookie, looked up when used)"
@@ -354,6 +410,17 @@ func (c *Config) Values() []configValue {
 		out[i] = configValue{Key: k.key, Value: shown[k.key], From: c.From[k.key], Name: c.Name[k.key]}
 	}
 	return out
+}
+
+func (c *Config) exchangeURLsShown() string {
+	var parts []string
+	for _, n := range slices.Sorted(maps.Keys(c.ExchangeURLs)) {
+		parts = append(parts, n+"="+maskURL(c.ExchangeURLs[n]))
+	}
+	if len(parts) == 0 {
+		return "(the public APIs)"
+	}
+	return strings.Join(parts, ",")
 }
 
 const mask = "********"
@@ -381,7 +448,7 @@ func maskURL(raw string) string {
 }
 
 func runConfig(ctx context.Context, env *Env, args []string) error {
-	fset := newFlags(env, "config", "config [--json] [--example] [--source S] [--db FILE] [--mempool-url URL] [--exchanges a,b,c] [--rpc URL] [--rpc-user U] [--rpc-pass P] [--rpc-cookie FILE]")
+	fset := newFlags(env, "config", "config [--json] [--example] [--source S] [--db FILE] [--mempool-url URL] [--exchanges a,b,c] [--exchange-urls name=URL,...] [--rpc URL] [--rpc-user U] [--rpc-pass P] [--rpc-cookie FILE]")
 	var fl ConfigFlags
 	asJSON := fset.Bool("json", false, "print as JSON")
 	example := fset.Bool("example", false, "print an example config file and exit")
@@ -443,6 +510,7 @@ func addConfigFlags(fs *flag.FlagSet, fl *ConfigFlags) {
 	fs.StringVar(&fl.DB, "db", "", "database file (env "+envDB+")")
 	fs.StringVar(&fl.MempoolURL, "mempool-url", "", "mempool.space-compatible API root (env "+envMempoolURL+"; default "+mempool.DefaultBaseURL+")")
 	fs.StringVar(&fl.Exchanges, "exchanges", "", "price index exchanges, comma-separated, from "+strings.Join(exchange.Names(), ", ")+" (env "+envExchanges+")")
+	fs.StringVar(&fl.ExchangeURLs, "exchange-urls", "", "replace exchanges' API roots: name=URL,... (env "+envExchURLs+")")
 	fs.StringVar(&fl.RPCURL, "rpc", "", "node JSON-RPC URL (env "+envRPCURL+"; default "+defaultRPCURL+")")
 	fs.StringVar(&fl.RPCUser, "rpc-user", "", "RPC user (env "+envRPCUser+")")
 	fs.StringVar(&fl.RPCPassword, "rpc-pass", "", "RPC password (env "+envRPCPassword+")")

@@ -4,11 +4,15 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/hashlab/hashlab"
+	"github.com/hashlab/hashlab/internal/webreplay"
 )
 
 // cfgRun runs hashlab with the given environment (a map read through
@@ -73,14 +77,15 @@ func TestConfigPrecedence(t *testing.T) {
 		t.Errorf("file = %q found %v, want %q", got.File, got.FileFound, path)
 	}
 	want := map[string]configValue{
-		"source":       {Value: "node", From: FromEnv, Name: "HASHLAB_SOURCE"},
-		"db":           {Value: filepath.Join(home, "data", "hashlab", "hashlab.db"), From: FromDefault},
-		"mempool_url":  {Value: "http://flag.example/api", From: FromFlag, Name: "--mempool-url"},
-		"exchanges":    {Value: "kraken,gemini", From: FromFile, Name: path + ": exchanges"},
-		"rpc.url":      {Value: "http://bob:********@env-node:8332", From: FromEnv, Name: "BITCOIN_RPC_URL"},
-		"rpc.user":     {Value: "alice", From: FromFile, Name: path + ": rpc.user"},
-		"rpc.password": {Value: "********", From: FromEnv, Name: "BITCOIN_RPC_PASSWORD"},
-		"rpc.cookie":   {Value: filepath.Join(home, "node", ".cookie"), From: FromFile, Name: path + ": rpc.cookie"},
+		"source":        {Value: "node", From: FromEnv, Name: "HASHLAB_SOURCE"},
+		"db":            {Value: filepath.Join(home, "data", "hashlab", "hashlab.db"), From: FromDefault},
+		"mempool_url":   {Value: "http://flag.example/api", From: FromFlag, Name: "--mempool-url"},
+		"exchanges":     {Value: "kraken,gemini", From: FromFile, Name: path + ": exchanges"},
+		"exchange_urls": {Value: "(the public APIs)", From: FromDefault},
+		"rpc.url":       {Value: "http://bob:********@env-node:8332", From: FromEnv, Name: "BITCOIN_RPC_URL"},
+		"rpc.user":      {Value: "alice", From: FromFile, Name: path + ": rpc.user"},
+		"rpc.password":  {Value: "********", From: FromEnv, Name: "BITCOIN_RPC_PASSWORD"},
+		"rpc.cookie":    {Value: filepath.Join(home, "node", ".cookie"), From: FromFile, Name: path + ": rpc.cookie"},
 	}
 	if len(got.Values) != len(want) {
 		t.Fatalf("%d values, want %d: %s", len(got.Values), len(want), out)
@@ -128,8 +133,8 @@ func TestConfigPrecedence(t *testing.T) {
 	if src, err := c.OpenMempool(); err != nil || src.Name() != "mempool" {
 		t.Errorf("OpenMempool: %v, %v", src, err)
 	}
-	if ix, err := c.PriceIndex(); err != nil || ix.Name() != "exchanges" {
-		t.Errorf("PriceIndex: %v, %v", ix, err)
+	if ix, err := c.OpenPriceIndex(); err != nil || ix.Name() != "exchanges" {
+		t.Errorf("OpenPriceIndex: %v, %v", ix, err)
 	}
 }
 
@@ -145,7 +150,7 @@ func TestConfigDefaultsAndHomeConfig(t *testing.T) {
 	if !strings.Contains(out, `"file": "`+filepath.Join(home, ".config", "hashlab", "config.yaml")+`"`) || !strings.Contains(out, `"file_found": false`) {
 		t.Errorf("no file: %s", out)
 	}
-	if strings.Count(out, `"from": "default"`) != 8 || !strings.Contains(out, `"value": "https://mempool.space/api"`) || !strings.Contains(out, `"value": "bitstamp,coinbase,kraken"`) || !strings.Contains(out, `"value": "auto"`) {
+	if strings.Count(out, `"from": "default"`) != 9 || !strings.Contains(out, `"value": "https://mempool.space/api"`) || !strings.Contains(out, `"value": "bitstamp,coinbase,kraken"`) || !strings.Contains(out, `"value": "auto"`) {
 		t.Errorf("defaults: %s", out)
 	}
 	writeConfig(t, filepath.Join(home, ".config"), "source: snapshot\n", 0o644)
@@ -163,7 +168,7 @@ func TestConfigErrors(t *testing.T) {
 		args       []string
 		want       []string
 	}{
-		{"unknown key", "source: auto\nmempool: x\n", nil, nil, []string{"config.yaml line 2 = mempool (allowed: the keys source, db, mempool_url, exchanges, rpc.url, rpc.user, rpc.password, rpc.cookie)"}},
+		{"unknown key", "source: auto\nmempool: x\n", nil, nil, []string{"config.yaml line 2 = mempool (allowed: the keys source, db, mempool_url, exchanges, exchange_urls, rpc.url, rpc.user, rpc.password, rpc.cookie)"}},
 		{"bad YAML", "source: [auto\n", nil, nil, []string{`config.yaml = "line 1: did not find expected ',' or ']'" (allowed: YAML with the keys`}},
 		{"wrong type", "exchanges: kraken\n", nil, nil, []string{"config.yaml = \"line 1: cannot unmarshal !!str `kraken` into []string\" (allowed: the keys"}},
 		{"bad source in the file", "source: cloud\n", nil, nil, []string{"config.yaml: source = cloud", "allowed: auto, snapshot, db, node, mempool"}},
@@ -232,4 +237,51 @@ func row(out, key string) string {
 		}
 	}
 	return ""
+}
+
+// The configured mempool source against replay servers (hand-made answers
+// in the documented shapes, internal/webreplay): the state of block
+// 946,236 with the median of the three exchanges' recorded prices.
+func TestConfigOpensWebSources(t *testing.T) {
+	mp := webreplay.New(t, webreplay.MempoolDir(t), webreplay.Options{Prefix: "/api"})
+	urls := []string{}
+	for _, n := range []string{"bitstamp", "coinbase", "kraken"} {
+		srv := webreplay.New(t, webreplay.ExchangeDir(t, n), webreplay.Options{Date: webreplay.ExchangeDate})
+		urls = append(urls, n+"="+srv.URL)
+	}
+	vars := map[string]string{"HOME": t.TempDir(), "HASHLAB_MEMPOOL_URL": mp.URL + "/api", "HASHLAB_EXCHANGE_URLS": strings.Join(urls, ",")}
+	c, err := LoadConfig(&Env{Getenv: func(k string) string { return vars[k] }}, ConfigFlags{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	src, err := c.OpenMempool()
+	if err != nil {
+		t.Fatal(err)
+	}
+	st, err := src.State(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if src.Name() != "mempool" || st.Tip.Height != 946236 || st.Tip.Source != "mempool" || st.Fees.Blocks != 144 {
+		t.Errorf("state = %+v", st)
+	}
+	// coinbase 78420, kraken 78415, bitstamp 78430 (source/exchange/testdata/README.md).
+	if st.Price == nil || st.Price.USD != 78420 || len(st.Price.Quotes) != 3 || st.Price.Source != "exchanges" {
+		t.Errorf("price = %+v, want the median 78420 of three quotes", st.Price)
+	}
+	dc, err := c.OpenDailyCloser("kraken")
+	if err != nil {
+		t.Fatal(err)
+	}
+	closes, err := dc.DailyCloses(context.Background(), time.Date(2026, 4, 21, 0, 0, 0, 0, time.UTC))
+	if err != nil || len(closes) != 2 || closes[0].Day != "2026-04-21" || closes[0].USD != 78295 {
+		t.Errorf("kraken closes = %v, %v", closes, err)
+	}
+	if _, err := c.OpenDailyCloser("binance"); !errors.Is(err, hashlab.ErrInput) {
+		t.Errorf("OpenDailyCloser(binance) = %v, want an input error", err)
+	}
+	vars["HASHLAB_EXCHANGE_URLS"] = "binance=http://x"
+	if _, err := LoadConfig(&Env{Getenv: func(k string) string { return vars[k] }}, ConfigFlags{}); err == nil || !strings.Contains(err.Error(), "HASHLAB_EXCHANGE_URLS = binance=http://x") {
+		t.Errorf("bad exchange_urls: %v", err)
+	}
 }
