@@ -9,12 +9,12 @@ import (
 	"strings"
 	"time"
 
+	"github.com/hashlab/hashlab"
 	"github.com/hashlab/hashlab/consensus"
-	"github.com/hashlab/hashlab/hashprice"
 	"github.com/hashlab/hashlab/mining"
 	"github.com/hashlab/hashlab/pivot"
 	"github.com/hashlab/hashlab/security"
-	"github.com/hashlab/hashlab/snapshot"
+	"github.com/hashlab/hashlab/service"
 )
 
 // register wires every route. The OpenAPI test checks this table against
@@ -27,6 +27,7 @@ func (s *Server) register() {
 	s.handle("GET", "/metrics", false, true, http.HandlerFunc(s.metrics))
 	s.handle("GET", "/api/v1/openapi.json", false, true, http.HandlerFunc(serveOpenAPI))
 
+	api("GET", "/api/v1/overview", false, s.apiOverview)
 	api("GET", "/api/v1/hashprice", false, s.apiHashprice)
 	api("GET", "/api/v1/hashprice/history", false, s.apiHashpriceHistory)
 	api("GET", "/api/v1/network/next-adjustment", false, s.apiNextAdjustment)
@@ -57,125 +58,57 @@ func (s *Server) body(r *http.Request) ([]byte, error) { return s.bodyBytes(nil,
 
 // ---------------------------------------------------------------- market
 
-// breakevenEfficiencies are the J/TH points of the breakeven table (the
-// CLI's hashprice command uses the same).
-var breakevenEfficiencies = []float64{12, 15, 17.5, 21.5, 30, 38}
-
-// market is resolved hashprice inputs and where they came from.
-type market struct {
-	in     hashprice.Inputs
-	res    hashprice.Result
-	bits   uint32 // exact nBits when known
-	source string
-	tip    Tip
-}
-
-// readMarket reads difficulty|bits, height, fees_btc, price; unset values
-// come from the history's tip (the embedded snapshot by default), exactly
-// as the CLI's market flags fall back to the snapshot.
-func (s *Server) readMarket(ctx context.Context, q *query) (market, error) {
-	tip, err := s.hist.Tip(ctx)
-	if err != nil {
-		return market{}, err
-	}
-	m := market{tip: tip, source: tip.Source, bits: tip.Bits}
-	price := tip.PriceUSD
-	if price == 0 {
-		price = snapshot.Default().PriceUSD
-	}
-	in := hashprice.Inputs{Height: tip.Height, FeesPerBlock: tip.FeesPerBlock, PriceUSD: price, Params: consensus.MainNet}
-	in.Difficulty = consensus.Difficulty(consensus.Bits(tip.Bits))
-	set := false
-	d := q.float("difficulty", 0, math.SmallestNonzeroFloat64, math.MaxFloat64, "> 0")
-	bitsS := q.str("bits", "", 10)
+// overrides reads the market parameters difficulty|bits, height,
+// fees_btc and price; unset values keep the state's (service.Overrides).
+func (q *query) overrides() service.Overrides {
+	var o service.Overrides
 	if q.has("difficulty") {
-		in.Difficulty, m.bits, set = d, 0, true
+		d := q.float("difficulty", 0, math.SmallestNonzeroFloat64, math.MaxFloat64, "> 0")
+		o.Difficulty = &d
 	}
-	if bitsS != "" {
-		if q.has("difficulty") {
-			q.fail(badParam("bits", bitsS, "is given with difficulty", "difficulty or bits, not both"))
+	if bitsS := q.str("bits", "", 10); bitsS != "" {
+		b, err := consensus.ParseBits(bitsS)
+		if err == nil {
+			err = consensus.CheckBits("bits", b, consensus.MainNet)
 		}
-		b, err := parseBits(bitsS)
 		if err != nil {
-			q.fail(badParam("bits", bitsS, "is not a valid compact target", "8 hex digits of a positive target up to the mainnet limit 0x1d00ffff, e.g. 0x1701d936"))
-		} else {
-			in.Difficulty, m.bits, set = consensus.Difficulty(consensus.Bits(b)), b, true
+			q.fail(badParam("bits", bitsS, "is not a valid compact target", "8 hex digits of a positive target up to the mainnet limit 0x1d00ffff, e.g. 0x17021369"))
 		}
+		o.Bits = &b
 	}
 	if q.has("height") {
-		set = true
+		h := q.int("height", 0, 0, service.MaxHeight, "0 to 100,000,000")
+		o.Height = &h
 	}
-	in.Height = q.int("height", in.Height, 0, 100_000_000, "0 to 100,000,000")
 	if q.has("fees_btc") {
-		set = true
+		f := q.float("fees_btc", 0, 0, 21e6, "0 to 21,000,000 BTC per block")
+		sats := consensus.Sats(math.Round(f * consensus.SatsPerBTC))
+		o.FeesPerBlock = &sats
 	}
-	fees := q.float("fees_btc", float64(in.FeesPerBlock)/consensus.SatsPerBTC, 0, 21e6, "0 to 21,000,000 BTC per block")
-	in.FeesPerBlock = consensus.Sats(math.Round(fees * consensus.SatsPerBTC))
 	if q.has("price") {
-		set = true
+		p := q.float("price", 0, 0, 1e12, ">= 0 USD per BTC")
+		o.PriceUSD = &p
 	}
-	in.PriceUSD = q.float("price", in.PriceUSD, 0, 1e12, ">= 0 USD per BTC")
-	if q.err != nil {
-		return m, q.err
-	}
-	if set {
-		m.source += " + parameters"
-	}
-	m.in = in
-	m.res, err = hashprice.Compute(in)
-	if err != nil {
-		return m, badRequest("%v", err)
-	}
-	return m, nil
-}
-
-func parseBits(s string) (uint32, error) {
-	v, err := strconv.ParseUint(strings.TrimPrefix(strings.ToLower(s), "0x"), 16, 32)
-	if err != nil {
-		return 0, err
-	}
-	if _, err := consensus.TargetFromBits(consensus.Bits(v), consensus.MainNet.PowLimit); err != nil {
-		return 0, err
-	}
-	return uint32(v), nil
-}
-
-func bitsHex(b uint32) string { return fmt.Sprintf("0x%08x", b) }
-
-// HashpriceResponse is GET /api/v1/hashprice: the CLI's `hashprice --json`.
-type HashpriceResponse struct {
-	hashprice.Result
-	Bits                 string             `json:"bits"`
-	Source               string             `json:"source"`
-	AsOf                 string             `json:"as_of,omitempty"`
-	BreakevenUSDPerKWhAt map[string]float64 `json:"breakeven_usd_per_kwh_at_jth"`
-}
-
-func (s *Server) hashpriceNow(ctx context.Context, q *query) (HashpriceResponse, error) {
-	m, err := s.readMarket(ctx, q)
-	if err != nil {
-		return HashpriceResponse{}, err
-	}
-	if e := q.done(); e != nil {
-		return HashpriceResponse{}, e
-	}
-	out := HashpriceResponse{Result: m.res, Source: m.source, BreakevenUSDPerKWhAt: map[string]float64{}}
-	if m.bits != 0 {
-		out.Bits = bitsHex(m.bits)
-	} else if tg, err := consensus.TargetFromDifficulty(m.in.Difficulty); err == nil {
-		out.Bits = bitsHex(uint32(consensus.BitsFromTarget(tg)))
-	}
-	if m.source == m.tip.Source {
-		out.AsOf = m.tip.Time.Format(time.RFC3339)
-	}
-	for _, j := range breakevenEfficiencies {
-		out.BreakevenUSDPerKWhAt[strconv.FormatFloat(j, 'g', -1, 64)] = hashprice.BreakevenUSDPerKWh(m.res.USDPerPHDay, j)
-	}
-	return out, nil
+	return o
 }
 
 func (s *Server) apiHashprice(r *http.Request) (any, error) {
-	return s.hashpriceNow(r.Context(), newQuery(r.URL.Query()))
+	q := newQuery(r.URL.Query())
+	o := q.overrides()
+	if e := q.done(); e != nil {
+		return nil, e
+	}
+	return s.svc.Hashprice(r.Context(), o)
+}
+
+func (s *Server) apiOverview(r *http.Request) (any, error) {
+	q := newQuery(r.URL.Query())
+	o := q.overrides()
+	power := q.float("power_price", service.DefaultPowerUSDPerKWh, 0, 10, "0 to 10 USD per kWh")
+	if e := q.done(); e != nil {
+		return nil, e
+	}
+	return s.svc.Overview(r.Context(), service.OverviewQuery{Market: o, PowerUSDPerKWh: power})
 }
 
 // HistoryResponse is GET /api/v1/hashprice/history.
@@ -255,86 +188,34 @@ func (s *Server) apiHashpriceHistory(r *http.Request) (any, error) {
 // ------------------------------------------------------------ network
 
 func (s *Server) apiNextAdjustment(r *http.Request) (any, error) {
-	tip, err := s.hist.Tip(r.Context())
-	if err != nil {
-		return nil, err
-	}
 	q := newQuery(r.URL.Query())
-	tipHeight := q.int("tip_height", tip.Height, 0, 100_000_000, "0 to 100,000,000")
-	tipTime := q.int("tip_time", tip.Time.Unix(), 0, 1<<32, "0 to 4294967296 (Unix seconds)")
-	first := q.int("epoch_first_time", 0, 0, 1<<32, "0 to 4294967296 (Unix seconds)")
-	conf := q.floatOpen("confidence", 0.9, 0, 1, "0 < c < 1")
+	aq := service.AdjustmentQuery{Confidence: q.floatOpen("confidence", service.DefaultConfidence, 0, 1, "0 < c < 1")}
+	if q.has("tip_height") {
+		v := q.int("tip_height", 0, 0, service.MaxHeight, "0 to 100,000,000")
+		aq.TipHeight = &v
+	}
+	if q.has("tip_time") {
+		v := q.int("tip_time", 0, 0, math.MaxUint32, "0 to 4294967295 (Unix seconds)")
+		aq.TipTime = &v
+	}
+	if q.has("epoch_first_time") {
+		v := q.int("epoch_first_time", 0, 0, math.MaxUint32, "0 to 4294967295 (Unix seconds)")
+		aq.EpochFirstTime = &v
+	}
 	if e := q.done(); e != nil {
 		return nil, e
 	}
-	return nextAdjustment(tip, tipHeight, tipTime, first, q.v.Has("epoch_first_time"), conf)
+	return s.svc.NextAdjustment(r.Context(), aq)
 }
-
-// NextAdjustment is the CLI's `next-adjustment --json`.
-type NextAdjustment struct {
-	hashprice.Projection
-	CurrentBits  string `json:"current_bits,omitempty"`
-	ExpectedDate string `json:"expected_date"`
-	EarliestDate string `json:"earliest_date"`
-	LatestDate   string `json:"latest_date"`
-	NextHalving  int64  `json:"next_halving_height"`
-}
-
-func nextAdjustment(tip Tip, tipHeight, tipTime, first int64, firstSet bool, conf float64) (NextAdjustment, error) {
-	p := consensus.MainNet
-	interval := p.RetargetInterval()
-	start := tipHeight / interval * interval
-	var bits uint32
-	if !firstSet {
-		for _, e := range snapshot.Epochs() {
-			if e.FirstHeight == start {
-				first, bits = e.FirstTime, e.Bits
-			}
-		}
-		if tip.Height/interval*interval == start && tip.EpochFirstTime != 0 {
-			first, bits = tip.EpochFirstTime, tip.Bits
-		}
-		if first == 0 {
-			return NextAdjustment{}, badParam("epoch_first_time", "", "is needed: the history has no first-block time for the epoch starting at "+strconv.FormatInt(start, 10), "Unix seconds of that epoch's first block")
-		}
-	}
-	if tipTime < first {
-		return NextAdjustment{}, badParam("tip_time", strconv.FormatInt(tipTime, 10), fmt.Sprintf("is before the epoch's first block time %d", first), fmt.Sprintf(">= %d", first))
-	}
-	pr, err := hashprice.ProjectRetarget(hashprice.RetargetInputs{EpochStartHeight: start, EpochFirstTimeUnix: first, TipHeight: tipHeight, TipTimeUnix: tipTime, Confidence: conf, Params: p})
-	if err != nil {
-		return NextAdjustment{}, badRequest("%v", err)
-	}
-	out := NextAdjustment{Projection: pr, ExpectedDate: unixDate(pr.ExpectedRetargetUnix), EarliestDate: unixDate(pr.EarliestUnix), LatestDate: unixDate(pr.LatestUnix), NextHalving: consensus.NextHalvingHeight(tipHeight, p)}
-	if bits != 0 {
-		out.CurrentBits = bitsHex(bits)
-	}
-	return out, nil
-}
-
-func unixDate(t int64) string { return time.Unix(t, 0).UTC().Format("2006-01-02 15:04 UTC") }
-
-// Halving is the CLI's `halving --json` (hashprice.Halving).
-type Halving = hashprice.Halving
 
 func (s *Server) apiHalving(r *http.Request) (any, error) {
 	q := newQuery(r.URL.Query())
-	m, err := s.readMarket(r.Context(), q)
-	if err != nil {
-		return nil, err
-	}
-	interval := q.float("block_interval", 600, 1, 1e6, "1 to 1,000,000 seconds per block")
+	o := q.overrides()
+	interval := q.float("block_interval", service.DefaultBlockIntervalSec, 1, 1e6, "1 to 1,000,000 seconds per block")
 	if e := q.done(); e != nil {
 		return nil, e
 	}
-	out, err := hashprice.NextHalving(m.in)
-	if err != nil {
-		return nil, badRequest("%v", err)
-	}
-	if !m.tip.Time.IsZero() && !q.v.Has("height") {
-		out.ExpectedDate = m.tip.Time.Add(time.Duration(float64(out.BlocksToGo)*interval) * time.Second).UTC().Format("2006-01-02")
-	}
-	return out, nil
+	return s.svc.Halving(r.Context(), service.HalvingQuery{Market: o, BlockIntervalSec: interval})
 }
 
 // AdjustmentsResponse is GET /api/v1/network/adjustments.
@@ -387,55 +268,22 @@ func (s *Server) apiAdjustments(r *http.Request) (any, error) {
 
 // -------------------------------------------------------------- mining
 
-// DefaultPowerUSDPerKWh is the power price the miners table assumes when
-// none is given (the CLI's default: a typical North American industrial
-// tariff in 2025).
-const DefaultPowerUSDPerKWh = 0.06
-
-// MinersResponse is the CLI's `miners --json`.
-type MinersResponse struct {
-	Source               string            `json:"source"`
-	HashpriceUSDPerPHDay float64           `json:"hashprice_usd_per_ph_day"`
-	Conditions           mining.Conditions `json:"conditions"`
-	Models               []mining.Merit    `json:"models"`
-}
-
 func (s *Server) apiMiners(r *http.Request) (any, error) {
 	q := newQuery(r.URL.Query())
-	m, err := s.readMarket(r.Context(), q)
-	if err != nil {
-		return nil, err
-	}
-	power := q.float("power_price", DefaultPowerUSDPerKWh, 0, 10, "0 to 10 USD per kWh")
-	fee := q.float("pool_fee", mining.DefaultPoolFee, 0, 0.5, "0 to 0.5 (fraction; 0.02 = 2%)")
-	uptime := q.float("uptime", mining.DefaultUptime, 0, 1, "0 to 1 (fraction of time hashing)")
-	overhead := q.float("overhead", 0, 0, 10, "0 to 10 USD per kWh")
+	mq := service.MinersQuery{Market: q.overrides()}
+	mq.PowerUSDPerKWh = q.float("power_price", service.DefaultPowerUSDPerKWh, 0, 10, "0 to 10 USD per kWh")
+	mq.PoolFee = q.float("pool_fee", mining.DefaultPoolFee, 0, 0.5, "0 to 0.5 (fraction; 0.02 = 2%)")
+	mq.Uptime = q.float("uptime", mining.DefaultUptime, 0, 1, "0 to 1 (fraction of time hashing)")
+	mq.OverheadUSDPerKWh = q.float("overhead", 0, 0, 10, "0 to 10 USD per kWh")
 	if e := q.done(); e != nil {
 		return nil, e
 	}
-	cond := mining.Conditions{HashvalueBTCPerPHDay: m.res.BTCPerPHDay, PriceUSD: m.in.PriceUSD, PowerUSDPerKWh: power, PoolFee: fee, Uptime: uptime, OverheadUSDPerKWh: overhead}
-	if err := cond.Validate(); err != nil {
-		return nil, badRequest("%v", err)
-	}
-	ranked, err := mining.RankModels(mining.Catalogue(), cond)
-	if err != nil {
-		return nil, badRequest("%v", err)
-	}
-	return MinersResponse{m.source, m.res.USDPerPHDay, cond, ranked}, nil
-}
-
-// FleetResponse is the CLI's `fleet --json`.
-type FleetResponse struct {
-	Source string `json:"source"`
-	mining.FleetResult
+	return s.svc.Miners(r.Context(), mq)
 }
 
 func (s *Server) apiFleet(r *http.Request) (any, error) {
 	q := newQuery(r.URL.Query())
-	m, err := s.readMarket(r.Context(), q)
-	if err != nil {
-		return nil, err
-	}
+	o := q.overrides()
 	if e := q.done(); e != nil {
 		return nil, e
 	}
@@ -445,42 +293,27 @@ func (s *Server) apiFleet(r *http.Request) (any, error) {
 	}
 	fleet, err := mining.ParseFleet(body)
 	if err != nil {
-		return nil, badRequest("fleet: %v", err)
+		return nil, clientErr("fleet", err)
 	}
-	res, err := mining.EvaluateFleet(fleet, mining.Conditions{HashvalueBTCPerPHDay: m.res.BTCPerPHDay, PriceUSD: m.in.PriceUSD})
-	if err != nil {
-		return nil, badRequest("fleet: %v", err)
-	}
-	return FleetResponse{m.source, res}, nil
+	res, err := s.svc.Fleet(r.Context(), fleet, o)
+	return res, clientErr("fleet", err)
 }
 
-// --------------------------------------------------------------- pivot
-
-// PivotResponse is the CLI's `pivot SITE --json`.
-type PivotResponse struct {
-	HashpriceUSDPerPHDay float64           `json:"hashprice_usd_per_ph_day"`
-	Path                 string            `json:"hashprice_path"`
-	HashpricePath        []float64         `json:"hashprice_by_year"`
-	MonteCarlo           *pivot.MonteCarlo `json:"monte_carlo,omitempty"`
-	pivot.Result
-}
-
-// maxPivotPaths bounds the Monte Carlo paths one request may ask for.
+// maxPivotPaths bounds the Monte Carlo paths one request may ask for (the
+// CLI allows service.MaxPivotPaths; a server shares its cores).
 const maxPivotPaths = 20_000
 
 func (s *Server) apiPivot(r *http.Request) (any, error) {
-	tip, err := s.hist.Tip(r.Context())
-	if err != nil {
-		return nil, err
-	}
-	snapHP, feeShare := tipHashprice(tip)
 	q := newQuery(r.URL.Query())
-	hp := q.float("hashprice", snapHP, 0, 1e6, "0 to 1,000,000 USD/PH/day")
-	path := q.enum("path", "halving", "flat", "halving")
-	paths := q.int("paths", 0, 0, maxPivotPaths, fmt.Sprintf("0 to %d Monte Carlo paths", maxPivotPaths))
-	seed := q.int("seed", 1, 0, math.MaxInt64, ">= 0")
-	vol := q.float("volatility", 0.6, 0, 5, "0 to 5 (yearly volatility of log hashprice)")
-	drift := q.float("drift", -0.1, -5, 5, "-5 to 5 (yearly drift of log hashprice)")
+	pq := service.PivotQuery{Path: q.enum("path", service.DefaultPivotPath, "flat", "halving")}
+	if q.has("hashprice") {
+		hp := q.float("hashprice", 0, 0, 1e6, "0 to 1,000,000 USD/PH/day")
+		pq.HashpriceUSDPerPHDay = &hp
+	}
+	pq.Paths = int(q.int("paths", 0, 0, maxPivotPaths, fmt.Sprintf("0 to %d Monte Carlo paths", maxPivotPaths)))
+	pq.Seed = uint64(q.int("seed", int64(service.DefaultSeed), 0, math.MaxInt64, ">= 0"))
+	pq.Volatility = q.float("volatility", service.DefaultPivotVolatility, 0, 5, "0 to 5 (yearly volatility of log hashprice)")
+	pq.Drift = q.float("drift", service.DefaultPivotDrift, -5, 5, "-5 to 5 (yearly drift of log hashprice)")
 	if e := q.done(); e != nil {
 		return nil, e
 	}
@@ -490,50 +323,18 @@ func (s *Server) apiPivot(r *http.Request) (any, error) {
 	}
 	site, err := pivot.ParseSite(body)
 	if err != nil {
-		return nil, badRequest("site: %v", err)
+		return nil, clientErr("site", err)
 	}
 	if site.HourlyPricesCSV != "" {
 		return nil, badParam("hourly_prices_csv", site.HourlyPricesCSV, "names a file, which the API does not read", "leave it out over the API (use the CLI for hourly curtailment)")
-	}
-	var mkt pivot.Market
-	if path == "flat" {
-		mkt.HashpriceUSDPerPHDay = pivot.FlatPath(hp, site.HorizonYears)
-	} else {
-		yearsToHalving := float64(consensus.NextHalvingHeight(tip.Height, consensus.MainNet)-tip.Height) * 600 / (365.25 * 86400)
-		mkt.HashpriceUSDPerPHDay = pivot.HalvingPath(hp, feeShare, yearsToHalving, site.HorizonYears)
 	}
 	release, err := s.acquireHeavy(r.Context())
 	if err != nil {
 		return nil, err
 	}
 	defer release()
-	res, err := pivot.Evaluate(site, pivot.Inputs{Market: mkt})
-	if err != nil {
-		return nil, badRequest("site: %v", err)
-	}
-	out := PivotResponse{HashpriceUSDPerPHDay: hp, Path: path, HashpricePath: mkt.HashpriceUSDPerPHDay, Result: res}
-	if paths > 0 {
-		mc, err := pivot.RunMonteCarlo(site, pivot.GBMPaths(hp, drift, vol, site.HorizonYears, int(paths), uint64(seed)))
-		if err != nil {
-			return nil, badRequest("%v", err)
-		}
-		out.MonteCarlo = &mc
-	}
-	return out, nil
-}
-
-// tipHashprice is the hashprice at the tip (default price and fees) and
-// its fee share.
-func tipHashprice(tip Tip) (float64, float64) {
-	price := tip.PriceUSD
-	if price == 0 {
-		price = snapshot.Default().PriceUSD
-	}
-	r, err := hashprice.Compute(hashprice.Inputs{Difficulty: consensus.Difficulty(consensus.Bits(tip.Bits)), Height: tip.Height, FeesPerBlock: tip.FeesPerBlock, PriceUSD: price})
-	if err != nil {
-		return 0, 0
-	}
-	return r.USDPerPHDay, r.FeeShare
+	res, err := s.svc.Pivot(r.Context(), site, pq)
+	return res, clientErr("site", err)
 }
 
 // --------------------------------------------------------------- pools
@@ -579,12 +380,12 @@ func (s *Server) apiPools(r *http.Request) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	rep, err := security.Concentration(shares)
+	rep, err := s.svc.Concentration(shares)
 	if err != nil {
 		return nil, fmt.Errorf("pools: %w", err)
 	}
 	tip, _ := s.hist.Tip(r.Context())
-	return PoolsResponse{Source: tip.Source, Window: ws, Blocks: blocks, Concentration: rep}, nil
+	return PoolsResponse{Source: tip.Source, Window: ws, Blocks: blocks, Concentration: *rep}, nil
 }
 
 // ------------------------------------------------------------ security
@@ -595,43 +396,17 @@ func (q *query) method() security.Method {
 	return m
 }
 
-// zList reads "6", "0-10" or "1,2,6" (at most 1,000 values).
+// zList reads "6", "0-10" or "1,2,6" with service.ParseZList (the CLI's
+// rule too: 0 to 10,000, at most 1,000 values).
 func (q *query) zList(name, def string) []int {
 	s := q.str(name, def, 200)
-	var out []int
-	for _, part := range strings.Split(s, ",") {
-		part = strings.TrimSpace(part)
-		if a, b, ok := strings.Cut(part, "-"); ok {
-			lo, err1 := strconv.Atoi(a)
-			hi, err2 := strconv.Atoi(b)
-			if err1 != nil || err2 != nil || lo < 0 || hi < lo || hi > 10000 {
-				q.fail(badParam(name, s, fmt.Sprintf("has a bad range %q", part), "a-b with 0 <= a <= b <= 10000, a number, or a comma list"))
-				return nil
-			}
-			for z := lo; z <= hi; z++ {
-				out = append(out, z)
-			}
-			continue
-		}
-		z, err := strconv.Atoi(part)
-		if err != nil || z < 0 || z > 10000 {
-			q.fail(badParam(name, s, fmt.Sprintf("has %q, which is not an integer from 0 to 10000", part), "a-b with 0 <= a <= b <= 10000, a number, or a comma list"))
-			return nil
-		}
-		out = append(out, z)
-	}
-	if len(out) > 1000 {
-		q.fail(badParam(name, s, fmt.Sprintf("lists %d values", len(out)), "at most 1000 values"))
+	z, err := service.ParseZList(name, s)
+	if err != nil {
+		ie, _ := hashlab.AsInput(err)
+		q.fail(inputAPIError(ie, err))
 		return nil
 	}
-	return out
-}
-
-// DoubleSpendEntry is one z of GET /api/v1/security/double-spend (the CLI's
-// JSON entries).
-type DoubleSpendEntry struct {
-	Z int     `json:"z"`
-	P float64 `json:"p"`
+	return z
 }
 
 func (s *Server) apiDoubleSpend(r *http.Request) (any, error) {
@@ -642,19 +417,7 @@ func (s *Server) apiDoubleSpend(r *http.Request) (any, error) {
 	if e := q.done(); e != nil {
 		return nil, e
 	}
-	out := make([]DoubleSpendEntry, 0, len(zs))
-	for _, z := range zs {
-		p, err := security.DoubleSpendProbability(share, z, m)
-		if err != nil {
-			return nil, badRequest("%v", err)
-		}
-		out = append(out, DoubleSpendEntry{z, p})
-	}
-	return struct {
-		Q       float64            `json:"q"`
-		Method  security.Method    `json:"method"`
-		Entries []DoubleSpendEntry `json:"entries"`
-	}{share, m, out}, nil
+	return s.svc.DoubleSpend(share, zs, m)
 }
 
 func (s *Server) apiConfirmations(r *http.Request) (any, error) {
@@ -665,20 +428,7 @@ func (s *Server) apiConfirmations(r *http.Request) (any, error) {
 	if e := q.done(); e != nil {
 		return nil, e
 	}
-	z, err := security.ConfirmationsFor(share, risk, m)
-	if err != nil {
-		return nil, badRequest("%v", err)
-	}
-	p, _ := security.DoubleSpendProbability(share, z, m)
-	return struct {
-		Q      float64 `json:"q"`
-		Risk   float64 `json:"risk"`
-		Method string  `json:"method"`
-		Z      int     `json:"z"`
-		P      float64 `json:"p"`
-		// Minutes is z blocks at the 600 s target spacing.
-		Minutes float64 `json:"expected_wait_minutes"`
-	}{share, risk, string(m), z, p, float64(z) * 10}, nil
+	return s.svc.Confirmations(share, risk, m)
 }
 
 func (s *Server) apiSelfish(r *http.Request) (any, error) {
@@ -690,7 +440,7 @@ func (s *Server) apiSelfish(r *http.Request) (any, error) {
 		return nil, e
 	}
 	if _, err := security.SM1Revenue(alpha, gamma); err != nil {
-		return nil, badRequest("%v", err) // bad input answers before waiting for a slot
+		return nil, clientErr("", err) // bad input answers before waiting for a slot
 	}
 	release, err := s.acquireHeavy(r.Context())
 	if err != nil {
@@ -699,7 +449,7 @@ func (s *Server) apiSelfish(r *http.Request) (any, error) {
 	defer release()
 	c, err := security.CompareSelfish(alpha, gamma, acc)
 	if err != nil {
-		return nil, badRequest("%v", err)
+		return nil, clientErr("", err)
 	}
 	thr, _ := security.SM1Threshold(gamma)
 	return struct {
@@ -708,49 +458,35 @@ func (s *Server) apiSelfish(r *http.Request) (any, error) {
 	}{c, thr}, nil
 }
 
-// AttackCostResponse is the CLI's `security attack-cost --json`.
-type AttackCostResponse struct {
-	Inputs  security.AttackInputs `json:"inputs"`
-	Results []security.AttackCost `json:"results"`
-}
-
 func (s *Server) apiAttackCost(r *http.Request) (any, error) {
-	tip, err := s.hist.Tip(r.Context())
-	if err != nil {
-		return nil, err
-	}
-	hp, _ := tipHashprice(tip)
-	netHs := hashprice.ImpliedHashrateHs(consensus.Difficulty(consensus.Bits(tip.Bits)), consensus.MainNet.TargetSpacingSec)
-	def := security.DefaultAttackInputs(netHs, hp)
 	q := newQuery(r.URL.Query())
-	in := def
-	in.NetworkHashrateHs = 1e18 * q.float("network_ehs", netHs/1e18, 0.000001, 1e6, "> 0 EH/s (network hashrate before the exodus)")
-	in.ExodusFraction = q.float("exodus", 0, 0, 0.99, "0 to 0.99 (fraction of hashrate that left)")
-	in.TargetShare = q.float("share", def.TargetShare, 0.01, 0.99, "0.01 to 0.99 (attacker's target share)")
-	zs := q.zList("z", "1,2,3,6,12,24")
-	in.HashpriceUSDPerPHDay = q.float("hashprice", hp, 0, 1e6, "0 to 1,000,000 USD/PH/day")
-	in.PowerUSDPerKWh = q.float("power_price", def.PowerUSDPerKWh, 0, 10, "0 to 10 USD/kWh")
-	in.NewUSDPerTH = q.float("new_usd_per_th", def.NewUSDPerTH, 0, 1e5, "0 to 100,000 USD per TH/s")
-	rent := q.float("rent_premium", 1.1, 0, 100, "0 to 100 (rental price as a multiple of hashprice)")
-	in.RentUSDPerPHDay = rent * in.HashpriceUSDPerPHDay
-	in.RentDepthHs = 1e18 * q.float("rent_depth_ehs", def.RentDepthHs/1e18, 0, 1e6, ">= 0 EH/s")
-	in.IdleUSDPerTH = q.float("idle_usd_per_th", def.IdleUSDPerTH, 0, 1e5, "0 to 100,000 USD per TH/s")
-	in.IdleAvailableFraction = q.float("idle_available", def.IdleAvailableFraction, 0, 1, "0 to 1 (fraction of the exodus hashrate for sale)")
+	opt := func(name string, scale, lo, hi float64, allowed string) *float64 {
+		if !q.has(name) {
+			return nil
+		}
+		v := scale * q.float(name, 0, lo, hi, allowed)
+		return &v
+	}
+	aq := service.AttackQuery{
+		NetworkHs:             opt("network_ehs", 1e18, 0.000001, 1e6, "> 0 EH/s (network hashrate before the exodus)"),
+		ExodusFraction:        q.float("exodus", 0, 0, 0.99, "0 to 0.99 (fraction of hashrate that left)"),
+		TargetShare:           opt("share", 1, 0.01, 0.99, "0.01 to 0.99 (attacker's target share)"),
+		HashpriceUSDPerPHDay:  opt("hashprice", 1, 0, 1e6, "0 to 1,000,000 USD/PH/day"),
+		PowerUSDPerKWh:        opt("power_price", 1, 0, 10, "0 to 10 USD/kWh"),
+		NewUSDPerTH:           opt("new_usd_per_th", 1, 0, 1e5, "0 to 100,000 USD per TH/s"),
+		RentPremium:           opt("rent_premium", 1, 0, 100, "0 to 100 (rental price as a multiple of hashprice)"),
+		RentDepthHs:           opt("rent_depth_ehs", 1e18, 0, 1e6, ">= 0 EH/s"),
+		IdleUSDPerTH:          opt("idle_usd_per_th", 1, 0, 1e5, "0 to 100,000 USD per TH/s"),
+		IdleAvailableFraction: opt("idle_available", 1, 0, 1, "0 to 1 (fraction of the exodus hashrate for sale)"),
+	}
+	aq.Z = q.zList("z", service.DefaultAttackZ)
 	if e := q.done(); e != nil {
 		return nil, e
 	}
-	if len(zs) > 100 {
-		return nil, badParam("z", q.v.Get("z"), fmt.Sprintf("lists %d depths", len(zs)), "at most 100 depths")
+	if len(aq.Z) > 100 {
+		return nil, badParam("z", q.v.Get("z"), fmt.Sprintf("lists %d depths", len(aq.Z)), "at most 100 depths")
 	}
-	out := AttackCostResponse{Inputs: in}
-	for _, z := range zs {
-		c, err := security.AttackCostFor(in, z)
-		if err != nil {
-			return nil, badRequest("%v", err)
-		}
-		out.Results = append(out.Results, c)
-	}
-	return out, nil
+	return s.svc.AttackCost(r.Context(), aq)
 }
 
 // parseShareList reads "foundry=0.3,antpool=0.18".
@@ -790,11 +526,8 @@ func (s *Server) apiConcentration(r *http.Request) (any, error) {
 	if ae != nil {
 		return nil, ae
 	}
-	rep, err := security.Concentration(shares)
-	if err != nil {
-		return nil, badRequest("shares: %v", err)
-	}
-	return rep, nil
+	rep, err := s.svc.Concentration(shares)
+	return rep, clientErr("shares", err)
 }
 
 // ----------------------------------------------------------------- sim

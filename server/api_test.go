@@ -99,28 +99,29 @@ func TestHashpriceFromSnapshot(t *testing.T) {
 		t.Fatalf("status %d: %s", r.status, r.body)
 	}
 	m := r.json(t)
-	// The snapshot (block 925,000, $86,000, 0.02 BTC fees) gives 35.73
-	// $/PH/day (README, cmd/hashlab golden test).
-	if hp := num(t, m, "usd_per_ph_day"); math.Abs(hp-35.73) > 0.01 {
-		t.Errorf("usd_per_ph_day %v, want 35.73", hp)
+	// The snapshot (block 946,236, bits 0x17021369, $86,000 and 0.02 BTC
+	// fees as reference assumptions) gives 40.13 $/PH/day (README,
+	// cmd/hashlab golden test).
+	if hp := num(t, m, "usd_per_ph_day"); math.Abs(hp-40.13) > 0.01 {
+		t.Errorf("usd_per_ph_day %v, want 40.13", hp)
 	}
 	if m["bits"] != "0x17022a27" && !strings.HasPrefix(m["bits"].(string), "0x17") {
 		t.Errorf("bits %v", m["bits"])
 	}
-	if !strings.Contains(m["source"].(string), "embedded snapshot") {
-		t.Errorf("source %v", m["source"])
+	if m["source"] != "snapshot" || m["source_detail"] != "embedded snapshot of 2026-04-22" || m["as_of"] != "2026-04-22T21:50:03Z" || m["age_seconds"] == nil {
+		t.Errorf("source %v %v %v %v", m["source"], m["source_detail"], m["as_of"], m["age_seconds"])
 	}
 	be := m["breakeven_usd_per_kwh_at_jth"].(map[string]any)
-	if v := be["17.5"].(float64); math.Abs(v-0.0851) > 0.0001 {
-		t.Errorf("breakeven at 17.5 J/TH %v, want 0.0851", v)
+	if v := be["17.5"].(float64); math.Abs(v-0.0955) > 0.0001 {
+		t.Errorf("breakeven at 17.5 J/TH %v, want 0.0955", v)
 	}
 	// Parameters override the snapshot: doubling the price doubles USD.
 	m2 := do(t, "GET", ts.URL+"/api/v1/hashprice?price=172000", "").json(t)
 	if got := num(t, m2, "usd_per_ph_day"); math.Abs(got-2*num(t, m, "usd_per_ph_day")) > 1e-9 {
 		t.Errorf("price doubled: %v", got)
 	}
-	if !strings.HasSuffix(m2["source"].(string), "+ parameters") {
-		t.Errorf("source %v", m2["source"])
+	if ov, _ := m2["overridden"].([]any); len(ov) != 1 || ov[0] != "price" || m2["source"] != "snapshot" {
+		t.Errorf("overridden %v, source %v", m2["overridden"], m2["source"])
 	}
 	m3 := do(t, "GET", ts.URL+"/api/v1/hashprice?bits=0x1d00ffff&height=0&fees_btc=0&price=1", "").json(t)
 	if got := num(t, m3, "difficulty"); got != 1 {
@@ -267,21 +268,21 @@ func TestAdjustmentsRealRecord(t *testing.T) {
 func TestNextAdjustmentAndHalving(t *testing.T) {
 	_, ts := newTest(t, Config{})
 	m := do(t, "GET", ts.URL+"/api/v1/network/next-adjustment", "").json(t)
-	if num(t, m, "retarget_height") != 925344 || m["current_bits"] == nil || m["expected_date"] == "" {
+	if num(t, m, "retarget_height") != 947520 || m["current_bits"] != "0x17021369" || m["expected_date"] == "" {
 		t.Errorf("next adjustment %v", m)
 	}
 	if lo, hi, e := num(t, m, "low_change"), num(t, m, "high_change"), num(t, m, "expected_change"); !(lo <= e && e <= hi) {
 		t.Errorf("interval %v..%v does not hold %v", lo, hi, e)
 	}
 	h := do(t, "GET", ts.URL+"/api/v1/network/halving", "").json(t)
-	if num(t, h, "next_halving_height") != 1050000 || num(t, h, "blocks_to_go") != 125000 {
+	if num(t, h, "next_halving_height") != 1050000 || num(t, h, "blocks_to_go") != 103764 {
 		t.Errorf("halving %v", h)
 	}
 	if after, now := num(t, h, "hashprice_after_usd_per_ph_day"), num(t, h, "hashprice_now_usd_per_ph_day"); !(after < now && after > now/2) {
 		t.Errorf("hashprice after halving %v vs now %v (fees keep it above half)", after, now)
 	}
-	if h["expected_date"] == "" {
-		t.Error("no expected date")
+	if h["expected_date"] != "2028-04-12" {
+		t.Errorf("expected date %v", h["expected_date"])
 	}
 }
 
@@ -518,7 +519,7 @@ func TestHealthzAndMetrics(t *testing.T) {
 		t.Fatalf("%d %v", r.status, r.header)
 	}
 	vals := parseProm(t, string(r.body))
-	if v := vals["hashlab_hashprice_usd_per_ph_day"]; math.Abs(v-35.73) > 0.01 {
+	if v := vals["hashlab_hashprice_usd_per_ph_day"]; math.Abs(v-40.13) > 0.01 {
 		t.Errorf("hashlab_hashprice_usd_per_ph_day %v", v)
 	}
 	for _, k := range []string{"hashlab_hashprice_btc_per_ph_day", "hashlab_network_hashrate_implied_hs", "hashlab_network_hashrate_estimate_hs", "hashlab_next_adjustment_expected_change_ratio", "hashlab_tip_height"} {

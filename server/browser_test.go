@@ -265,10 +265,13 @@ func TestBrowserOverview(t *testing.T) {
 		t.Errorf("%d rows in the breakeven table, want the 23 catalogue models", n)
 	}
 	kpis := text(t, ctx, "#kpis")
-	for _, want := range []string{"35.73", "USD/PH/day", "sats/PH/day", "EH/s", "1,050,000"} {
+	for _, want := range []string{"40.13", "USD/PH/day", "sats/PH/day", "EH/s", "1,050,000"} {
 		if !strings.Contains(kpis, want) {
 			t.Errorf("overview cards lack %q: %s", want, kpis)
 		}
+	}
+	if src := text(t, ctx, "#source"); !strings.Contains(src, "embedded snapshot of 2026-04-22") || !strings.Contains(src, " old") || !strings.Contains(src, "reference assumption") {
+		t.Errorf("the dashboard does not say the state's source and age: %q", src)
 	}
 	if note := text(t, ctx, "#history-note"); !strings.Contains(note, "all-time low") {
 		t.Errorf("history note %q", note)

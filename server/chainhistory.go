@@ -9,6 +9,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/hashlab/hashlab"
 	"github.com/hashlab/hashlab/chain"
 	"github.com/hashlab/hashlab/consensus"
 	"github.com/hashlab/hashlab/hashprice"
@@ -172,8 +173,8 @@ func chainErr(err error) error {
 	switch {
 	case errors.Is(err, history.ErrNoData):
 		return fmt.Errorf("%w: %s", ErrNoData, err.Error())
-	case errors.Is(err, history.ErrInput):
-		return badRequest("%v", err)
+	case errors.Is(err, hashlab.ErrInput):
+		return err
 	}
 	return err
 }
@@ -222,7 +223,7 @@ func (h *ChainHistory) storedTip(ctx context.Context) (Tip, error) {
 	var fees, n int64
 	err = h.r.BlocksByHeight(ctx, max(0, last.Height-FeeBlocks+1), last.Height, func(b chain.BlockRecord) error {
 		if b.Source == "rpc" && !b.UnderClaimed {
-			fees += b.FeesSats
+			fees += int64(b.FeesSats)
 			n++
 		}
 		return nil
@@ -245,6 +246,7 @@ func (h *ChainHistory) storedTip(ctx context.Context) (Tip, error) {
 	}
 	if newest != "" {
 		t.PriceUSD = prices[newest]
+		t.PriceTime, _ = time.Parse("2006-01-02", newest)
 	}
 	return t, nil
 }
@@ -354,7 +356,7 @@ func (h *ChainHistory) adjustments(ctx context.Context) ([]Adjustment, error) {
 	}
 	out := make([]Adjustment, len(adj))
 	for i, a := range adj {
-		out[i] = Adjustment{Height: a.Height, Time: time.Unix(a.Time, 0).UTC(), Bits: "0x" + a.Bits, Difficulty: a.Difficulty,
+		out[i] = Adjustment{Height: a.Height, Time: time.Unix(a.Time, 0).UTC(), Bits: a.Bits.String(), Difficulty: a.Difficulty,
 			ChangePct: a.ChangePct, EpochDurationSec: a.EpochDurationSec}
 	}
 	return out, nil

@@ -5,7 +5,6 @@ import (
 	"context"
 	"encoding/csv"
 	"encoding/json"
-	"fmt"
 	"math"
 	"os"
 	"path/filepath"
@@ -116,8 +115,13 @@ func TestChainHistory(t *testing.T) {
 				tip.PriceUSD, cm["2026-03-22"].PriceUSD, tip.FeesPerBlock, tip.BlocksBehind)
 		}
 		m := get(t, "/api/v1/hashprice")
-		if src, _ := m["source"].(string); !strings.HasPrefix(src, "chain store ") || m["height"].(float64) != 946236 {
-			t.Errorf("hashprice source %v height %v", m["source"], m["height"])
+		if src, _ := m["source_detail"].(string); m["source"] != "db" || !strings.HasPrefix(src, "chain store ") || m["height"].(float64) != 946236 {
+			t.Errorf("hashprice source %v (%v) height %v", m["source"], m["source_detail"], m["height"])
+		}
+		// Issue 14 item 7: a 2026-04-22 tip with the 2026-03-22 price says
+		// the price's own date.
+		if ps, _ := m["price_source"].(string); m["price_as_of"] != "2026-03-22T00:00:00Z" || !strings.Contains(ps, "2026-03-22") {
+			t.Errorf("price source %v as of %v", m["price_source"], m["price_as_of"])
 		}
 	})
 
@@ -219,8 +223,10 @@ func TestChainHistory(t *testing.T) {
 	t.Run("pools", func(t *testing.T) {
 		m := get(t, "/api/v1/pools?window=1w")
 		blocks := m["blocks"].(float64)
-		shares := m["concentration"].(map[string]any)["shares"].([]any)
-		sum := 0.0
+		conc := m["concentration"].(map[string]any)
+		shares := conc["shares"].([]any)
+		// Unknown blocks are reported apart (unattributed_share).
+		sum, _ := conc["unattributed_share"].(float64)
 		for _, s := range shares {
 			sum += s.(map[string]any)["share"].(float64)
 		}
@@ -259,7 +265,7 @@ func TestChainHistory(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		nb := chain.BlockRecord{Height: last.Height + 1, Hash: strings.Repeat("ab", 32), Time: last.Time + 600, Bits: last.Bits,
+		nb := chain.BlockRecord{Height: last.Height + 1, Hash: consensus.Hash{0xab, 0xab, 0xab}, Time: last.Time + 600, Bits: last.Bits,
 			SubsidySats: 312_500_000, FeesSats: 2_000_000, CoinbaseOutSats: 314_500_000, Pool: "foundryusa", Source: "rpc"}
 		if err := db.PutBlocks(ctx, []chain.BlockRecord{nb}); err != nil {
 			t.Fatal(err)
@@ -332,8 +338,8 @@ func TestChainHistoryCachesUntilDataChanges(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer db.Close()
-	blk := func(h int64, bits uint32) chain.BlockRecord {
-		return chain.BlockRecord{Height: h, Hash: fmt.Sprintf("%064x", h), Time: 1_700_000_000 + h*600, Bits: bits, Source: store.SourceRPC}
+	blk := func(h int64, bits consensus.Bits) chain.BlockRecord {
+		return chain.BlockRecord{Height: h, Hash: consensus.Hash{byte(h), byte(h >> 8), 1}, Time: 1_700_000_000 + h*600, Bits: bits, Source: store.SourceRPC}
 	}
 	if err := db.PutBlocks(ctx, []chain.BlockRecord{blk(2015, 0x1d00ffff), blk(2016, 0x1c7fffff)}); err != nil {
 		t.Fatal(err)

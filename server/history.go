@@ -52,15 +52,17 @@ type Adjustment struct {
 
 // Tip is the newest block a History knows.
 type Tip struct {
-	Height int64     `json:"height"`
-	Time   time.Time `json:"time"`
-	Bits   uint32    `json:"-"`
+	Height int64          `json:"height"`
+	Time   time.Time      `json:"time"`
+	Bits   consensus.Bits `json:"-"`
 	// EpochFirstTime is the timestamp of the current epoch's first block.
 	EpochFirstTime int64 `json:"epoch_first_time"`
 	// FeesPerBlock is the recent average fee per block (0 if unknown).
 	FeesPerBlock consensus.Sats `json:"fees_per_block_sats"`
-	// PriceUSD is the latest known BTC price (0 if unknown).
-	PriceUSD float64 `json:"price_usd"`
+	// PriceUSD is the latest known BTC price (0 if unknown) and PriceTime
+	// the day it is the close of (zero if unknown).
+	PriceUSD  float64   `json:"price_usd"`
+	PriceTime time.Time `json:"price_time,omitzero"`
 	// BlocksBehind is how far the store is behind its node while it
 	// follows the tip; -1 when not following or unknown.
 	BlocksBehind int64 `json:"blocks_behind"`
@@ -127,7 +129,7 @@ func NewSnapshotHistory() *SnapshotHistory {
 		}
 		if i > 0 && prevDiff > 0 && !t.IsZero() {
 			h.adj = append(h.adj, Adjustment{
-				Height: e.FirstHeight, Time: t, Bits: bitsHex(e.Bits), Difficulty: d,
+				Height: e.FirstHeight, Time: t, Bits: consensus.Bits(e.Bits).String(), Difficulty: d,
 				ChangePct: 100 * (d/prevDiff - 1), EpochDurationSec: prevDur,
 			})
 		}
@@ -145,8 +147,8 @@ func NewSnapshotHistory() *SnapshotHistory {
 			first = e.FirstTime
 		}
 	}
-	h.tip = Tip{Height: snap.Height, Time: snap.AsOf.UTC(), Bits: snap.Bits(), EpochFirstTime: first,
-		FeesPerBlock: snap.FeesPerBlock(), PriceUSD: snap.PriceUSD, BlocksBehind: -1,
+	h.tip = Tip{Height: snap.Height, Time: snap.AsOf.UTC(), Bits: consensus.Bits(snap.Bits()), EpochFirstTime: first,
+		FeesPerBlock: snap.FeesPerBlock(), PriceUSD: snap.PriceUSD, PriceTime: snap.PriceAsOf.UTC(), BlocksBehind: -1,
 		Source: "embedded snapshot " + snap.AsOf.Format("2006-01-02")}
 	return h
 }

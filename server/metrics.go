@@ -13,7 +13,7 @@ import (
 
 	"github.com/hashlab/hashlab/consensus"
 	"github.com/hashlab/hashlab/hashprice"
-	"github.com/hashlab/hashlab/snapshot"
+	"github.com/hashlab/hashlab/service"
 )
 
 // httpStats counts requests per route pattern and status code, and their
@@ -80,29 +80,25 @@ func (s *Server) metrics(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "history unavailable: "+err.Error(), http.StatusServiceUnavailable)
 		return
 	}
-	price := tip.PriceUSD
-	if price == 0 {
-		price = snapshot.Default().PriceUSD
-	}
-	hp, err := hashprice.Compute(hashprice.Inputs{Difficulty: consensus.Difficulty(consensus.Bits(tip.Bits)), Height: tip.Height, FeesPerBlock: tip.FeesPerBlock, PriceUSD: price, Params: consensus.MainNet})
-	if err == nil {
+	if hp, err := s.svc.Hashprice(ctx, service.Overrides{}); err == nil {
 		gauge("hashlab_hashprice_usd_per_ph_day", "Hashprice: USD earned per PH/s per day at the tip's difficulty, subsidy, fees and BTC price.", hp.USDPerPHDay)
 		gauge("hashlab_hashprice_btc_per_ph_day", "Hashvalue: BTC earned per PH/s per day.", hp.BTCPerPHDay)
-		gauge("hashlab_btc_price_usd", "BTC price the hashprice uses, USD.", price)
+		gauge("hashlab_btc_price_usd", "BTC price the hashprice uses, USD.", hp.PriceUSD)
 		gauge("hashlab_difficulty", "Network difficulty at the tip.", hp.Difficulty)
 		gauge("hashlab_network_hashrate_implied_hs", "Network hashrate implied by the difficulty (hashes per second).", hp.NetworkHashrateHs)
 		gauge("hashlab_security_budget_usd_per_day", "What all miners earn per day at 144 blocks per day, USD.", hp.SecurityBudgetUSDPerDay)
+		gauge("hashlab_state_age_seconds", "Age of the network state the answers use (now minus the tip's time), seconds.", float64(hp.AgeSeconds))
 	}
 	gauge("hashlab_tip_height", "Height of the newest block the server knows.", float64(tip.Height))
 	gauge("hashlab_tip_timestamp_seconds", "Timestamp of that block, Unix seconds.", float64(tip.Time.Unix()))
-	if na, err := nextAdjustment(tip, tip.Height, tip.Time.Unix(), 0, false, 0.9); err == nil {
+	if na, err := s.svc.NextAdjustment(ctx, service.AdjustmentQuery{Confidence: service.DefaultConfidence}); err == nil {
 		gauge("hashlab_next_adjustment_expected_change_ratio", "Projected relative difficulty change at the next retarget (0.05 = +5%).", na.ExpectedChange)
 		gauge("hashlab_next_adjustment_low_change_ratio", "Lower bound of the 90% interval of that change.", na.LowChange)
 		gauge("hashlab_next_adjustment_high_change_ratio", "Upper bound of the 90% interval of that change.", na.HighChange)
 		gauge("hashlab_next_adjustment_blocks_remaining", "Blocks until the next retarget.", float64(na.BlocksRemaining))
 		gauge("hashlab_next_adjustment_expected_timestamp_seconds", "Expected time of the retarget block, Unix seconds.", float64(na.ExpectedRetargetUnix))
-		if na.MeanIntervalSec > 0 {
-			est := consensus.Difficulty(consensus.Bits(tip.Bits)) * math.Exp2(32) / na.MeanIntervalSec
+		if na.MeanIntervalSec > 0 && na.CurrentBits != nil {
+			est := hashprice.ImpliedHashrateHs(consensus.Difficulty(*na.CurrentBits), 1) / na.MeanIntervalSec
 			gauge("hashlab_network_hashrate_estimate_hs", "Network hashrate estimated from this epoch's block times (hashes per second).", est)
 		}
 	}

@@ -1,11 +1,14 @@
 package server
 
 import (
+	"context"
 	"encoding/json"
 	"net/http"
 	"sort"
 	"strings"
 	"testing"
+
+	"github.com/getkin/kin-openapi/openapi3"
 )
 
 type openAPIDoc struct {
@@ -120,5 +123,40 @@ func TestOpenAPIMatchesRoutes(t *testing.T) {
 		if strings.Join(accepted, ",") != strings.Join(docParams, ",") {
 			t.Errorf("%s: handler accepts %v, openapi.json documents %v", k, accepted, docParams)
 		}
+	}
+}
+
+// TestOpenAPIValidates loads the served document with kin-openapi's
+// OpenAPI 3.0 loader and validates it (schemas, $refs, parameter forms;
+// the 3.1 numeric exclusiveMinimum that 3.0 validators reject fails
+// here), and checks that the error schema declares field, value and
+// allowed.
+func TestOpenAPIValidates(t *testing.T) {
+	_, ts := newTest(t, Config{})
+	r := do(t, "GET", ts.URL+"/api/v1/openapi.json", "")
+	loader := openapi3.NewLoader()
+	doc, err := loader.LoadFromData(r.body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := doc.Validate(loader.Context); err != nil {
+		t.Fatalf("openapi.json does not validate: %v", err)
+	}
+	e := doc.Components.Schemas["Error"]
+	if e == nil || e.Value == nil {
+		t.Fatal("no Error schema")
+	}
+	for _, f := range []string{"error", "field", "value", "allowed"} {
+		if e.Value.Properties[f] == nil {
+			t.Errorf("Error schema has no %q", f)
+		}
+	}
+	// A 3.1-style number where 3.0 wants a boolean is refused.
+	bad := strings.Replace(string(r.body), `"exclusiveMinimum": true`, `"exclusiveMinimum": 0`, 1)
+	if bad == string(r.body) {
+		t.Fatal("no exclusiveMinimum in the document")
+	}
+	if d, err := openapi3.NewLoader().LoadFromData([]byte(bad)); err == nil && d.Validate(context.Background()) == nil {
+		t.Fatal("the validator accepts a numeric exclusiveMinimum in a 3.0 document")
 	}
 }

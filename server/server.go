@@ -15,6 +15,11 @@ import (
 	"runtime"
 	"strings"
 	"time"
+
+	"github.com/hashlab/hashlab"
+	"github.com/hashlab/hashlab/netstate"
+	"github.com/hashlab/hashlab/service"
+	"github.com/hashlab/hashlab/snapshot"
 )
 
 // Defaults of Config's limits.
@@ -33,6 +38,10 @@ type Config struct {
 	Token string
 	// History is the chain-history source; nil uses the embedded snapshot.
 	History History
+	// State is the source of the network state now that every "now"
+	// answer starts from; nil derives it from History's tip (the
+	// embedded snapshot when History is nil too).
+	State netstate.Source
 	// Sim runs simulator scenarios; nil disables the /api/v1/sim routes'
 	// work (they answer 404 with a message).
 	Sim SimRunner
@@ -57,6 +66,7 @@ type Config struct {
 type Server struct {
 	cfg     Config
 	hist    History
+	svc     *service.Service
 	log     *slog.Logger
 	now     func() time.Time
 	mux     *http.ServeMux
@@ -125,6 +135,15 @@ func New(cfg Config) (*Server, error) {
 	if s.now == nil {
 		s.now = time.Now
 	}
+	state := cfg.State
+	switch {
+	case state != nil:
+	case cfg.History == nil:
+		state = snapshot.NewSource()
+	default:
+		state = historyState{h: s.hist, source: "db"}
+	}
+	s.svc = service.New(state, s.now)
 	// Simulator runs use every core themselves: one runs at a time.
 	s.jobs = newJobQueue(cfg.Sim, cfg.MaxJobs, make(chan struct{}, 1), s.now, s.log)
 	s.register()
@@ -229,9 +248,12 @@ func (s *Server) jsonHandler(f apiFunc) http.Handler {
 func (s *Server) writeError(w http.ResponseWriter, err error) {
 	var ae *apiError
 	var mbe *http.MaxBytesError
+	ie, isInput := hashlab.AsInput(err)
 	switch {
 	case errors.As(err, &ae):
 		writeJSON(w, ae.Status, ae)
+	case isInput:
+		writeJSON(w, http.StatusBadRequest, inputAPIError(ie, err))
 	case errors.As(err, &mbe):
 		writeJSON(w, http.StatusRequestEntityTooLarge, &apiError{Message: fmt.Sprintf("request body is larger than %d bytes (allowed: at most %d bytes)", mbe.Limit, mbe.Limit), Field: "body", Allowed: fmt.Sprintf("<= %d bytes", mbe.Limit)})
 	case errors.Is(err, ErrNoData):

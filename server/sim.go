@@ -9,6 +9,7 @@ import (
 
 	"gopkg.in/yaml.v3"
 
+	"github.com/hashlab/hashlab/service"
 	"github.com/hashlab/hashlab/sim"
 )
 
@@ -49,7 +50,8 @@ type SimRequest struct {
 	Inline   yaml.Node `yaml:"scenario_file"`
 	Paths    int       `yaml:"paths"`
 	Years    float64   `yaml:"years"`
-	Seed     uint64    `yaml:"seed"`
+	// Seed is nil when not given: service.DefaultSeed, as on the CLI.
+	Seed *uint64 `yaml:"seed"`
 }
 
 func (simRunner) Prepare(body []byte) (SimRun, error) {
@@ -99,7 +101,11 @@ func (simRunner) Prepare(body []byte) (SimRun, error) {
 	if years > MaxSimYears {
 		return nil, badParam("years", fmt.Sprint(years), "(the scenario's horizon) is out of range", fmt.Sprintf("at most %d", MaxSimYears))
 	}
-	return &simRun{sc: sc, paths: req.Paths, years: years, seed: req.Seed}, nil
+	seed := service.DefaultSeed
+	if req.Seed != nil {
+		seed = *req.Seed
+	}
+	return &simRun{sc: sc, paths: req.Paths, years: years, seed: seed}, nil
 }
 
 type simRun struct {

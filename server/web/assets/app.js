@@ -91,7 +91,8 @@
         "90%: " + (100 * na.low_change).toFixed(2) + "% … " + (100 * na.high_change).toFixed(2) + "%, " + na.blocks_remaining + " blocks, ~" + na.expected_date);
       card(kpis, "Next halving", hv.next_halving_height.toLocaleString("en-US"), "height",
         (hv.expected_date ? "~" + hv.expected_date + ", " : "") + "hashprice → " + usd(hv.hashprice_after_usd_per_ph_day) + "/PH/day");
-      $("source").textContent = "Source: " + h.source + (h.as_of ? " (as of " + h.as_of + ")" : "") + ", bits " + h.bits + ".";
+      var age = h.age_seconds >= 172800 ? Math.floor(h.age_seconds / 86400) + " days" : h.age_seconds >= 3600 ? Math.floor(h.age_seconds / 3600) + " h" : Math.floor(h.age_seconds / 60) + " min";
+      $("source").textContent = "Source: " + (h.source_detail || h.source) + " (as of " + h.as_of + ", " + age + " old)" + (h.price_source ? "; BTC price: " + h.price_source : "") + ", bits " + h.bits + ".";
     }).catch(function (e) { showError(kpis, e); });
 
     api("/api/v1/hashprice/history").then(function (h) {
