@@ -391,8 +391,8 @@ func (s *Source) fees(ctx context.Context, tip netstate.Tip) (netstate.Fees, err
 				return netstate.Fees{}, s.c.Fail(u, source.ErrMalformed, "block %d has no extras.totalFees (does this instance index mining data?)", want)
 			}
 			f := *b.Extras.TotalFees
-			if f < 0 {
-				return netstate.Fees{}, s.c.Fail(u, source.ErrImplausible, "block %d has totalFees %d sats (allowed: >= 0)", want, f)
+			if f < 0 || f > maxSats {
+				return netstate.Fees{}, s.c.Fail(u, source.ErrImplausible, "block %d has totalFees %d sats (allowed: 0 to 21,000,000 BTC)", want, f)
 			}
 			sum += f
 			got++
@@ -408,6 +408,10 @@ func heightOf(b *block) string {
 	}
 	return strconv.FormatInt(*b.Height, 10)
 }
+
+// maxSats is 21,000,000 BTC: no block's fees can exceed it (and a sum
+// of 2016 such values cannot overflow int64).
+const maxSats = 21_000_000 * consensus.SatsPerBTC
 
 // prices is the documented answer of /v1/prices (the USD field read
 // here) and one entry of /v1/historical-price's "prices".

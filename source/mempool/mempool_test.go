@@ -191,6 +191,7 @@ func TestFaults(t *testing.T) {
 		{"price negative", map[string]http.HandlerFunc{"v1/prices": text(`{"time":1776894600,"USD":-5}`)}, source.ErrImplausible, "/api/v1/prices", "is -5 USD"},
 		{"difficulty disagrees with bits", map[string]http.HandlerFunc{"block/" + tipHash: text(strings.Replace(tipBlock, `"difficulty": 135594876535256.58`, `"difficulty": 149301205959699.88`, 1))}, source.ErrImplausible, "/api/block/" + tipHash, "difficulty 1.4930120595969988e+14 but its bits 0x17021369 give"},
 		{"no fee extras", map[string]http.HandlerFunc{"v1/blocks/946236": text(`[{"id":"` + tipHash + `","height":946236,"timestamp":1,"bits":1,"difficulty":1}]`)}, source.ErrMalformed, "/api/v1/blocks/946236", "no extras.totalFees"},
+		{"fees above all bitcoin", map[string]http.HandlerFunc{"v1/blocks/946236": text(`[{"id":"` + tipHash + `","height":946236,"extras":{"totalFees":2100000000000001}}]`)}, source.ErrImplausible, "/api/v1/blocks/946236", "block 946236 has totalFees 2100000000000001 sats (allowed: 0 to 21,000,000 BTC)"},
 		{"retarget height disagrees", map[string]http.HandlerFunc{"v1/difficulty-adjustment": text(`{"nextRetargetHeight":949536}`)}, source.ErrImplausible, "/api/v1/difficulty-adjustment", "nextRetargetHeight 949536 disagrees with tip 946236"},
 		{"tip endpoints disagree", map[string]http.HandlerFunc{"blocks/tip/height": text("946300")}, source.ErrImplausible, "/api/block/" + tipHash, "at height 946236 but /blocks/tip/height said 946300"},
 	}
