@@ -14,7 +14,7 @@ import (
 
 // BlockFromRaw builds a BlockRecord from a serialized block (getblock
 // <hash> 0, which Bitcoin Core, Knots and btcd all answer) at the given
-// height: the same record BlockFromRPC builds from a verbosity-2 answer,
+// height: the same record noderpc.BlockFromRPC builds from a verbosity-2 answer,
 // without asking the node to decode every transaction into JSON — on
 // mainnet that is most of a getblock's cost. The block's hash is
 // computed from its header, so the caller can check it is the block it
@@ -38,36 +38,35 @@ func BlockFromRaw(raw []byte, height int64, p *consensus.Params) (BlockRecord, e
 		return BlockRecord{}, fmt.Errorf("chain: block at height %d has no coinbase", height)
 	}
 	cb := b.Transactions[0]
-	var out int64
+	var out consensus.Sats
 	for _, o := range cb.TxOut {
-		out += o.Value
+		out += consensus.Sats(o.Value)
 	}
-	subsidy := int64(consensus.BlockSubsidy(height, p))
 	rec := BlockRecord{
 		Height:          height,
-		Hash:            b.BlockHash().String(),
-		PrevHash:        b.Header.PrevBlock.String(),
+		Hash:            b.BlockHash(),
+		PrevHash:        b.Header.PrevBlock,
 		Time:            b.Header.Timestamp.Unix(),
-		Bits:            b.Header.Bits,
+		Bits:            consensus.Bits(b.Header.Bits),
 		Version:         b.Header.Version,
 		Nonce:           b.Header.Nonce,
 		TxCount:         int64(len(b.Transactions)),
 		SizeBytes:       int64(len(raw)),
 		WeightWU:        int64(b.SerializeSizeStripped()*3 + len(raw)),
 		CoinbaseOutSats: out,
-		SubsidySats:     subsidy,
+		SubsidySats:     consensus.BlockSubsidy(height, p),
 		CoinbaseTag:     CoinbaseTag(cb.TxIn[0].SignatureScript, height),
 		PayoutAddresses: rawPayoutAddresses(cb.TxOut, p.Name),
 		Source:          "rpc",
 	}
-	rec.splitCoinbase()
+	rec.SplitCoinbase()
 	return rec, nil
 }
 
 // rawPayoutAddresses lists the distinct addresses the outputs pay, in
 // output order (see BlockFromRaw for which outputs have one).
 func rawPayoutAddresses(outs []*wire.TxOut, network string) []string {
-	params := addressParams(network)
+	params := AddressParams(network)
 	if params == nil {
 		return nil
 	}

@@ -63,7 +63,7 @@ func TestBlockFromRaw(t *testing.T) {
 		t.Fatal(err)
 	}
 	want := BlockRecord{
-		Height: 1_000_000, Hash: b.BlockHash().String(), PrevHash: b.Header.PrevBlock.String(), Time: 1_775_000_000,
+		Height: 1_000_000, Hash: b.BlockHash(), PrevHash: b.Header.PrevBlock, Time: 1_775_000_000,
 		Bits: 0x17020684, Version: 0x20000000, Nonce: 12345, TxCount: 1, SizeBytes: int64(buf.Len()), WeightWU: int64(4 * buf.Len()),
 		CoinbaseOutSats: 313_500_500, SubsidySats: 312_500_000, FeesSats: 1_000_500, CoinbaseTag: "/Foundry USA Pool #dropgold/",
 		PayoutAddresses: []string{"1BgGZ9tcN4rm9KBzDn7KprQz87SZ26SAMH", "bc1qw508d6qejxtdg4y5r3zarvary0c5xw7kv8f3t4"},

@@ -1,10 +1,13 @@
 package chain
 
 import (
+	"context"
 	"errors"
 	"fmt"
+	"io"
 	"math/big"
 
+	"github.com/hashlab/hashlab"
 	"github.com/hashlab/hashlab/consensus"
 	"github.com/hashlab/hashlab/snapshot"
 )
@@ -15,13 +18,20 @@ type HeaderInfo struct {
 	Offset  int64 // byte offset in the header stream
 	Hash    consensus.Hash
 	Prev    consensus.Hash
-	Time    int64
-	Bits    uint32
+	Time    int64 // Unix seconds
+	Bits    consensus.Bits
 	Version int32
 	Nonce   uint32
 	// Chainwork is the cumulative work up to and including this header
 	// (relative to the verifier's base). Do not modify it.
 	Chainwork *big.Int
+}
+
+// Record returns the header's fields as a BlockRecord of source
+// "headers", with the subsidy at its height on network p.
+func (h HeaderInfo) Record(p *consensus.Params) BlockRecord {
+	return BlockRecord{Height: h.Height, Hash: h.Hash, PrevHash: h.Prev, Time: h.Time, Bits: h.Bits,
+		Version: h.Version, Nonce: h.Nonce, SubsidySats: consensus.BlockSubsidy(h.Height, p), Source: "headers"}
 }
 
 // Mismatch is one failed check.
@@ -40,6 +50,10 @@ func (m Mismatch) Error() string {
 // failed.
 var ErrMismatch = errors.New("chain: header verification failed")
 
+// ErrNoHeaders is the cause of the input error Run returns for a source
+// without a single header.
+var ErrNoHeaders = errors.New("chain: no headers")
+
 // VerifyReport counts what was checked.
 type VerifyReport struct {
 	Layout            string     `json:"layout"`
@@ -50,6 +64,7 @@ type VerifyReport struct {
 	RetargetsFromTbl  int64      `json:"retargets_checked_with_epoch_table"`
 	RetargetsSkipped  int64      `json:"retargets_unchecked"`
 	BitsUnchanged     int64      `json:"in_epoch_bits_checked"`
+	BitsSkipped       int64      `json:"in_epoch_bits_unchecked,omitempty"`
 	ChainworkCompared int64      `json:"chainwork_compared"`
 	MismatchCount     int64      `json:"mismatches"`
 	Mismatches        []Mismatch `json:"mismatch_list,omitempty"`
@@ -66,30 +81,82 @@ type VerifyOptions struct {
 	// BaseChainwork is the chainwork of the block before the first header
 	// (nil: zero, so chainwork is relative unless the file starts at 0).
 	BaseChainwork *big.Int
-	// Epochs, when set, supplies the first-block timestamp of epochs whose
-	// first header is not in the file, so their retargets can be checked.
+	// Epochs, when set, supplies the first block (time and bits) of
+	// epochs whose first header is not in the file, so their retargets
+	// can be checked. It must be the table of the verifier's network
+	// (snapshot.Epochs() is mainnet's).
 	Epochs []snapshot.Epoch
 	// MaxMismatches bounds the mismatches kept in the report (all are
 	// counted); 0 means 100.
 	MaxMismatches int
+	// SkipChecks only parses: heights, hashes and chainwork are computed,
+	// no consensus rule is checked (an import with --no-verify).
+	SkipChecks bool
 }
 
 // Verifier checks headers one at a time, in file order, against the
-// consensus rules: proof of work, prev-hash links where heights are
-// consecutive, every retarget recomputed bit for bit when the previous
-// epoch's first and last timestamps are known, unchanged bits inside an
-// epoch (networks without min-difficulty blocks), and cumulative chainwork.
+// consensus rules of its network: proof of work; prev-hash links where
+// heights are consecutive; and the nBits of every header whose
+// predecessor is known, as consensus.NextWorkRequired (Core's
+// GetNextWorkRequired) computes it: every retarget bit for bit (BIP94 on
+// testnet4 included) when the ended epoch's first block is known (from the
+// file or the epoch table), and inside an epoch the unchanged bits, or on
+// testnet3/testnet4 the 20-minute minimum-difficulty rule and the walk
+// back over minimum-difficulty blocks. It also sums chainwork.
+//
+// The Verifier is the consensus.HeaderCtx of the headers it has seen: it
+// keeps the current and the previous epoch's headers (height, bits,
+// time), which is all the rules ever look at. A Verifier is not safe for
+// concurrent use; distinct Verifiers are independent.
 type Verifier struct {
 	p        *consensus.Params
 	opt      VerifyOptions
+	interval int64
 	n        int64
 	prev     *HeaderInfo
-	firstTS  map[int64]int64 // epoch -> first block time, seen in the file
-	tblFirst map[int64]int64 // epoch -> first block time, from the table
-	targets  map[uint32]consensus.Target32
-	works    map[uint32]*big.Int
+	window   map[int64]*ctxHeader // headers of the current and previous epoch
+	epoch    int64                // epoch of the newest header in window
+	tbl      map[int64]snapshot.Epoch
+	targets  map[consensus.Bits]consensus.Target32
+	works    map[consensus.Bits]*big.Int
 	cw       *big.Int
-	rep      VerifyReport
+	gap      *big.Int // scratch for the chainwork of a gap
+	// Set by ctxHeader.Ancestor during one NextWorkRequired call.
+	missed, fromTable bool
+	rep               VerifyReport
+}
+
+// ctxHeader is one header as consensus.HeaderCtx sees it.
+type ctxHeader struct {
+	v      *Verifier
+	height int64
+	bits   consensus.Bits
+	time   int64
+}
+
+func (c *ctxHeader) Height() int64        { return c.height }
+func (c *ctxHeader) Bits() consensus.Bits { return c.bits }
+func (c *ctxHeader) Timestamp() int64     { return c.time }
+
+// Ancestor returns a header of the window, or the first block of an
+// epoch from the epoch table; nil (and a note that the check could not be
+// made) when neither knows it.
+func (c *ctxHeader) Ancestor(height int64) consensus.HeaderCtx {
+	v := c.v
+	if height > c.height || height < 0 {
+		return nil
+	}
+	if h, ok := v.window[height]; ok {
+		return h
+	}
+	if height%v.interval == 0 {
+		if e, ok := v.tbl[height/v.interval]; ok {
+			v.fromTable = true
+			return &ctxHeader{v: v, height: height, bits: consensus.Bits(e.Bits), time: e.FirstTime}
+		}
+	}
+	v.missed = true
+	return nil
 }
 
 // NewVerifier returns a verifier for params p.
@@ -97,14 +164,15 @@ func NewVerifier(p *consensus.Params, opt VerifyOptions) *Verifier {
 	if opt.MaxMismatches == 0 {
 		opt.MaxMismatches = 100
 	}
-	v := &Verifier{p: p, opt: opt, firstTS: map[int64]int64{}, tblFirst: map[int64]int64{},
-		targets: map[uint32]consensus.Target32{}, works: map[uint32]*big.Int{}, cw: new(big.Int)}
+	v := &Verifier{p: p, opt: opt, interval: p.RetargetInterval(), window: map[int64]*ctxHeader{}, epoch: -1,
+		tbl: map[int64]snapshot.Epoch{}, targets: map[consensus.Bits]consensus.Target32{},
+		works: map[consensus.Bits]*big.Int{}, cw: new(big.Int), gap: new(big.Int)}
 	if opt.BaseChainwork != nil {
 		v.cw.Set(opt.BaseChainwork)
 	}
 	for _, e := range opt.Epochs {
-		if e.FirstTime != 0 {
-			v.tblFirst[e.Epoch] = e.FirstTime
+		if e.FirstTime != 0 && e.Bits != 0 {
+			v.tbl[e.Epoch] = e
 		}
 	}
 	v.rep.Layout, v.rep.Network = opt.Layout.String(), p.Name
@@ -119,16 +187,14 @@ func (v *Verifier) fail(h, off int64, check, format string, args ...any) {
 }
 
 // work returns the cached work of bits (zero for invalid bits).
-func (v *Verifier) work(bits uint32) *big.Int {
+func (v *Verifier) work(bits consensus.Bits) *big.Int {
 	w, ok := v.works[bits]
 	if !ok {
-		w = consensus.WorkFromBits(consensus.Bits(bits))
+		w = consensus.WorkFromBits(bits)
 		v.works[bits] = w
 	}
 	return w
 }
-
-var bigGap = new(big.Int)
 
 // Add verifies the next header of the file. raw must be 80 bytes; offset is
 // its byte offset, used in error messages. A failed check is recorded (see
@@ -136,103 +202,135 @@ var bigGap = new(big.Int)
 // header does not hide the rest; Add returns an error only for input it
 // cannot interpret.
 func (v *Verifier) Add(raw []byte, offset int64) (HeaderInfo, error) {
-	interval := v.p.RetargetInterval()
-	h := v.opt.Layout.HeightAt(v.n, v.opt.StartHeight, interval)
+	h := v.opt.Layout.HeightAt(v.n, v.opt.StartHeight, v.interval)
 	hdr, err := consensus.ParseHeader(raw)
 	if err != nil {
 		return HeaderInfo{}, fmt.Errorf("chain: height %d (byte offset %d): %w", h, offset, err)
 	}
 	info := HeaderInfo{Height: h, Offset: offset, Hash: consensus.HeaderHash(raw), Prev: hdr.PrevBlock,
-		Time: hdr.Timestamp.Unix(), Bits: hdr.Bits, Version: hdr.Version, Nonce: hdr.Nonce}
+		Time: hdr.Timestamp.Unix(), Bits: consensus.Bits(hdr.Bits), Version: hdr.Version, Nonce: hdr.Nonce}
+	p := v.prev
+	if p != nil && h <= p.Height {
+		return info, fmt.Errorf("chain: height %d (byte offset %d) does not follow height %d", h, offset, p.Height)
+	}
 	v.n++
 	v.rep.Headers++
 	if v.n == 1 {
 		v.rep.FirstHeight = h
 	}
-
-	// Proof of work, with the target cached per bits value.
-	tg, ok := v.targets[hdr.Bits]
-	if !ok {
-		t, err := consensus.TargetFromBits(consensus.Bits(hdr.Bits), v.p.PowLimit)
-		if err != nil {
-			v.fail(h, offset, "pow", "%v", err)
-		} else {
-			tg = consensus.NewTarget32(t)
-			v.targets[hdr.Bits] = tg
-			ok = true
-		}
-	}
-	if ok && !tg.HashMeets(&info.Hash) {
-		v.fail(h, offset, "pow", "hash %s is above the target of bits 0x%08x", info.Hash, hdr.Bits)
-	}
-
-	epoch := h / interval
-	if h%interval == 0 {
-		v.firstTS[epoch] = info.Time
-	}
-	if p := v.prev; p != nil {
-		if h <= p.Height {
-			return info, fmt.Errorf("chain: height %d (byte offset %d) does not follow height %d", h, offset, p.Height)
-		}
-		consecutive := h == p.Height+1
-		if consecutive {
-			v.rep.Links++
-			if info.Prev != p.Hash {
-				v.fail(h, offset, "link", "prev hash %s, but block %d is %s", info.Prev, p.Height, p.Hash)
+	if !v.opt.SkipChecks {
+		v.checkPoW(info)
+		if p != nil {
+			if h == p.Height+1 {
+				v.rep.Links++
+				if info.Prev != p.Hash {
+					v.fail(h, offset, "link", "prev hash %s, but block %d is %s", info.Prev, p.Height, p.Hash)
+				}
 			}
+			v.checkBits(info, p)
 		}
-		sameEpoch := p.Height/interval == epoch
-		switch {
-		case consecutive && h%interval == 0 && !v.p.NoRetargeting:
-			v.checkRetarget(info, *p, epoch-1)
-		case sameEpoch && !v.p.AllowMinDifficultyBlocks:
-			v.rep.BitsUnchanged++
-			if info.Bits != p.Bits {
-				v.fail(h, offset, "bits", "bits 0x%08x inside the epoch starting at %d, which has 0x%08x", info.Bits, epoch*interval, p.Bits)
-			}
-		}
-		// Chainwork: the blocks between p and h carry h's bits (same
-		// epoch), or h is the only block of its epoch since p.
-		bigGap.SetInt64(h - p.Height)
-		v.cw.Add(v.cw, bigGap.Mul(bigGap, v.work(info.Bits)))
+	}
+	// Chainwork: the blocks between p and h carry h's bits (same
+	// epoch), or h is the only block of its epoch since p. The first
+	// header's epoch predecessors are unknown unless it starts at 0 or a
+	// base was given.
+	if p != nil {
+		v.gap.SetInt64(h - p.Height)
+		v.cw.Add(v.cw, v.gap.Mul(v.gap, v.work(info.Bits)))
 	} else {
-		// First header: chainwork of the blocks before it in its epoch is
-		// unknown unless it starts at 0 or a base was given.
 		v.cw.Add(v.cw, v.work(info.Bits))
 	}
 	info.Chainwork = new(big.Int).Set(v.cw)
-	v.prev = &info
+	v.remember(info)
 	return info, nil
 }
 
-// checkRetarget recomputes the bits of the first block of a new epoch.
-func (v *Verifier) checkRetarget(cur, last HeaderInfo, prevEpoch int64) {
-	first, ok := v.firstTS[prevEpoch]
-	fromTable := false
+// checkPoW checks the hash against the target of the header's bits, with
+// the target cached per bits value.
+func (v *Verifier) checkPoW(info HeaderInfo) {
+	tg, ok := v.targets[info.Bits]
 	if !ok {
-		first, ok = v.tblFirst[prevEpoch]
-		fromTable = ok
+		t, err := consensus.TargetFromBits(info.Bits, v.p.PowLimit)
+		if err != nil {
+			v.fail(info.Height, info.Offset, "pow", "%v", err)
+			return
+		}
+		tg = consensus.NewTarget32(t)
+		v.targets[info.Bits] = tg
 	}
-	if !ok {
-		v.rep.RetargetsSkipped++
+	if !tg.HashMeets(&info.Hash) {
+		v.fail(info.Height, info.Offset, "pow", "hash %s is above the target of bits %s", info.Hash, info.Bits)
+	}
+}
+
+// checkBits compares the header's bits with consensus.NextWorkRequired
+// over the headers seen so far.
+func (v *Verifier) checkBits(cur HeaderInfo, p *HeaderInfo) {
+	h := cur.Height
+	retarget := h%v.interval == 0
+	var last consensus.HeaderCtx
+	if l, ok := v.window[h-1]; ok {
+		last = l
+	} else if !retarget && !v.p.AllowMinDifficultyBlocks && p.Height/v.interval == h/v.interval {
+		// Bits are constant inside an epoch without the
+		// minimum-difficulty rule: any earlier header of the epoch
+		// stands for the one before h.
+		last = v.window[p.Height]
+	}
+	if last == nil {
+		if retarget {
+			v.rep.RetargetsSkipped++
+		} else {
+			v.rep.BitsSkipped++
+		}
 		return
 	}
-	base := last.Bits
-	if v.p.EnforceBIP94 {
-		v.rep.RetargetsSkipped++ // needs the first block's bits; not tracked here
+	v.missed, v.fromTable = false, false
+	want, err := consensus.NextWorkRequired(last, cur.Time, v.p)
+	switch {
+	case v.missed && retarget:
+		v.rep.RetargetsSkipped++ // the ended epoch's first block is unknown
 		return
+	case v.missed:
+		v.rep.BitsSkipped++ // the walk back left the known headers
+		return
+	case retarget:
+		v.rep.Retargets++
+		if v.fromTable {
+			v.rep.RetargetsFromTbl++
+		}
+	default:
+		v.rep.BitsUnchanged++
 	}
-	want, err := consensus.NextBits(consensus.Bits(base), first, last.Time, v.p)
-	v.rep.Retargets++
-	if fromTable {
-		v.rep.RetargetsFromTbl++
+	check := "bits"
+	if retarget {
+		check = "retarget"
 	}
 	switch {
 	case err != nil:
-		v.fail(cur.Height, cur.Offset, "retarget", "%v", err)
-	case want != consensus.Bits(cur.Bits):
-		v.fail(cur.Height, cur.Offset, "retarget", "bits 0x%08x, consensus requires %s (epoch %d from %d to %d)", cur.Bits, want, prevEpoch, first, last.Time)
+		v.fail(h, cur.Offset, check, "%v", err)
+	case want != cur.Bits && retarget:
+		first := last.Ancestor(h - v.interval)
+		v.fail(h, cur.Offset, check, "bits %s, consensus requires %s (epoch %d from %d to %d)", cur.Bits, want, h/v.interval-1, first.Timestamp(), last.Timestamp())
+	case want != cur.Bits:
+		v.fail(h, cur.Offset, check, "bits %s inside the epoch starting at %d, consensus requires %s", cur.Bits, h/v.interval*v.interval, want)
 	}
+}
+
+// remember keeps info as the newest header, and in the window, dropping
+// headers older than the previous epoch.
+func (v *Verifier) remember(info HeaderInfo) {
+	v.prev = &info
+	e := info.Height / v.interval
+	if e > v.epoch {
+		for h := range v.window {
+			if h/v.interval < e-1 {
+				delete(v.window, h)
+			}
+		}
+		v.epoch = e
+	}
+	v.window[info.Height] = &ctxHeader{v: v, height: info.Height, bits: info.Bits, time: info.Time}
 }
 
 // CompareChainwork records a check of the current tip's chainwork against
@@ -263,6 +361,50 @@ func (v *Verifier) Err() error {
 	}
 	m := v.rep.Mismatches[0]
 	return fmt.Errorf("%w: %d mismatches; first: %s at height %d (byte offset %d): %s", ErrMismatch, v.rep.MismatchCount, m.Check, m.Height, m.Offset, m.Detail)
+}
+
+// HeaderSource yields raw 80-byte headers in file order with their byte
+// offsets, and io.EOF after the last; chainfile.HeaderReader is one. The
+// returned slice may be reused by the next call.
+type HeaderSource interface {
+	Next() (raw []byte, offset int64, err error)
+}
+
+// Run is the one header-verification loop (verify-chain and the header
+// import both use it): it feeds every header of src to v in order and
+// calls fn, when non-nil, with each header's info. It stops at the first
+// error of src (wrapped with the height the header would have had), of
+// Add, or of fn (returned as is), and when ctx is cancelled (checked
+// every 4096 headers). A source without a single header is a
+// *hashlab.InputError (field "headers", cause ErrNoHeaders). Mismatches
+// do not stop the run: read them from Report and Err afterwards.
+func (v *Verifier) Run(ctx context.Context, src HeaderSource, fn func(HeaderInfo) error) error {
+	for n := int64(0); ; n++ {
+		if n%4096 == 0 {
+			if err := ctx.Err(); err != nil {
+				return err
+			}
+		}
+		raw, off, err := src.Next()
+		if errors.Is(err, io.EOF) {
+			if n == 0 {
+				return hashlab.Invalidf("headers", "0 headers", "at least one 80-byte block header", ErrNoHeaders)
+			}
+			return nil
+		}
+		if err != nil {
+			return fmt.Errorf("chain: header %d (height %d): %w", n+1, v.opt.Layout.HeightAt(n, v.opt.StartHeight, v.interval), err)
+		}
+		info, err := v.Add(raw, off)
+		if err != nil {
+			return err
+		}
+		if fn != nil {
+			if err := fn(info); err != nil {
+				return err
+			}
+		}
+	}
 }
 
 // EpochTableReport is the result of VerifyEpochTable.
@@ -299,7 +441,7 @@ func VerifyEpochTable(es []snapshot.Epoch, p *consensus.Params) EpochTableReport
 			if prev.NextBits != 0 {
 				r.Links++
 				if prev.NextBits != e.Bits {
-					fail(e, "bits", "epoch %d has bits 0x%08x but epoch %d's next_bits is 0x%08x", e.Epoch, e.Bits, prev.Epoch, prev.NextBits)
+					fail(e, "bits", "epoch %d has bits %s but epoch %d's next_bits is %s", e.Epoch, consensus.Bits(e.Bits), prev.Epoch, consensus.Bits(prev.NextBits))
 				}
 			}
 		}
@@ -307,7 +449,7 @@ func VerifyEpochTable(es []snapshot.Epoch, p *consensus.Params) EpochTableReport
 			r.Retargets++
 			got, err := consensus.NextBits(consensus.Bits(e.Bits), e.FirstTime, e.LastTime, p)
 			if err != nil || got != consensus.Bits(e.NextBits) {
-				fail(e, "retarget", "epoch %d: consensus gives %s (%v), table says 0x%08x", e.Epoch, got, err, e.NextBits)
+				fail(e, "retarget", "epoch %d: consensus gives %s (%v), table says %s", e.Epoch, got, err, consensus.Bits(e.NextBits))
 			}
 		}
 	}

@@ -3,15 +3,17 @@ package chain
 import (
 	"bytes"
 	"compress/gzip"
+	"context"
 	"encoding/csv"
 	"errors"
-	"io"
 	"math/big"
 	"math/rand/v2"
 	"os"
 	"strings"
 	"testing"
 
+	"github.com/hashlab/hashlab"
+	"github.com/hashlab/hashlab/chain/chainfile"
 	"github.com/hashlab/hashlab/consensus"
 	"github.com/hashlab/hashlab/internal/sharedtest"
 	"github.com/hashlab/hashlab/snapshot"
@@ -21,25 +23,18 @@ import (
 // infos and the verifier's error.
 func verifyAll(t testing.TB, data []byte, opt VerifyOptions) (VerifyReport, []HeaderInfo, error) {
 	t.Helper()
-	hr, err := NewHeaderReader(bytes.NewReader(data))
+	hr, err := chainfile.NewHeaderReader(bytes.NewReader(data))
 	if err != nil {
 		return VerifyReport{}, nil, err
 	}
 	v := NewVerifier(consensus.MainNet, opt)
 	var infos []HeaderInfo
-	for {
-		raw, off, err := hr.Next()
-		if err == io.EOF {
-			break
-		}
-		if err != nil {
-			return v.Report(), infos, err
-		}
-		info, err := v.Add(raw, off)
-		if err != nil {
-			return v.Report(), infos, err
-		}
+	err = v.Run(context.Background(), hr, func(info HeaderInfo) error {
 		infos = append(infos, info)
+		return nil
+	})
+	if err != nil {
+		return v.Report(), infos, err
 	}
 	return v.Report(), infos, v.Err()
 }
@@ -226,10 +221,10 @@ func TestHeaderReaderGzipAndTruncation(t *testing.T) {
 		t.Fatalf("gzip: %v %+v", err, rep)
 	}
 	_, _, err = verifyAll(t, orig[:80*10+33], VerifyOptions{StartHeight: 586657})
-	if !errors.Is(err, ErrTruncated) || !strings.Contains(err.Error(), "byte offset 800") {
+	if !errors.Is(err, chainfile.ErrTruncated) || !errors.Is(err, hashlab.ErrInput) || !strings.Contains(err.Error(), "byte offset 800") {
 		t.Fatalf("truncated: %v", err)
 	}
-	if _, err := NewHeaderReader(bytes.NewReader([]byte{0x1f, 0x8b, 0, 0})); err == nil {
+	if _, err := chainfile.NewHeaderReader(bytes.NewReader([]byte{0x1f, 0x8b, 0, 0})); err == nil {
 		t.Fatal("bad gzip accepted")
 	}
 }
@@ -253,7 +248,7 @@ func FuzzHeaderReader(f *testing.F) {
 	f.Add(make([]byte, 160))
 	f.Add([]byte{0x1f, 0x8b, 8, 0, 0, 0})
 	f.Fuzz(func(t *testing.T, b []byte) {
-		hr, err := NewHeaderReader(bytes.NewReader(b))
+		hr, err := chainfile.NewHeaderReader(bytes.NewReader(b))
 		if err != nil {
 			return
 		}

@@ -8,6 +8,7 @@ import (
 	"sort"
 	"time"
 
+	"github.com/hashlab/hashlab"
 	"github.com/hashlab/hashlab/chain"
 	"github.com/hashlab/hashlab/consensus"
 	"github.com/hashlab/hashlab/hashprice"
@@ -35,18 +36,13 @@ type PriceReader interface {
 // ErrNoData is returned when the store holds nothing in the asked range.
 var ErrNoData = errors.New("history: no blocks in the database for this range (import or ingest some first)")
 
-// ErrInput is wrapped by errors about bad arguments.
-var ErrInput = errors.New("history: bad input")
-
-const two32 = 4294967296.0
-
 // Adjustment is one difficulty retarget.
 type Adjustment struct {
 	Height     int64   `json:"height"`
 	Time       int64   `json:"time"` // header time of the first block of the new epoch
-	Date       string  `json:"date"`
-	Bits       string  `json:"bits"`
-	Difficulty float64 `json:"difficulty"`
+	Date       string         `json:"date"`
+	Bits       consensus.Bits `json:"bits"` // the new epoch's nBits
+	Difficulty float64        `json:"difficulty"`
 	// ChangePct is the difficulty change in percent (-27.94 = -27.94%).
 	ChangePct float64 `json:"change_pct"`
 	// EpochDurationSec is the time from the first to the last block of
@@ -57,9 +53,15 @@ type Adjustment struct {
 }
 
 // Adjustments returns every retarget the store can show: each height
-// k*interval whose block and the previous epoch's bits (from block
-// k*interval-1 or (k-1)*interval) are stored with known bits, oldest
-// first.
+// k*interval whose block and the ended epoch's bits are stored, oldest
+// first. The ended epoch's bits are those of its last block (k*interval-1)
+// or its first ((k-1)*interval). On networks with minimum-difficulty
+// blocks (testnet3, testnet4) the last block may be one of them (20
+// minutes late, at the proof-of-work limit): then, as Core's
+// GetNextWorkRequired walks back over such blocks to the epoch's real
+// bits, the first block's bits are taken (a retarget block is never a
+// minimum-difficulty block), and the retarget is left out when that block
+// is not stored.
 func Adjustments(ctx context.Context, r BlockReader, p *consensus.Params) ([]Adjustment, error) {
 	interval := p.RetargetInterval()
 	byHeight := map[int64]chain.BlockRecord{}
@@ -83,19 +85,20 @@ func Adjustments(ctx context.Context, r BlockReader, p *consensus.Params) ([]Adj
 		if h == 0 || cur.Bits == 0 {
 			continue
 		}
-		var oldBits uint32
+		var oldBits consensus.Bits
 		last, haveLast := byHeight[h-1]
 		first, haveFirst := byHeight[h-interval]
+		lastIsMin := p.AllowMinDifficultyBlocks && last.Bits == p.PowLimitBits
 		switch {
-		case haveLast && last.Bits != 0:
+		case haveLast && last.Bits != 0 && !lastIsMin:
 			oldBits = last.Bits
 		case haveFirst && first.Bits != 0:
 			oldBits = first.Bits
 		default:
 			continue
 		}
-		d, old := consensus.Difficulty(consensus.Bits(cur.Bits)), consensus.Difficulty(consensus.Bits(oldBits))
-		a := Adjustment{Height: h, Time: cur.Time, Date: date(cur.Time), Bits: fmt.Sprintf("%08x", cur.Bits), Difficulty: d, ChangePct: 100 * (d/old - 1)}
+		d, old := consensus.Difficulty(cur.Bits), consensus.Difficulty(oldBits)
+		a := Adjustment{Height: h, Time: cur.Time, Date: date(cur.Time), Bits: cur.Bits, Difficulty: d, ChangePct: 100 * (d/old - 1)}
 		if haveLast && haveFirst && last.Time > 0 && first.Time > 0 {
 			a.EpochDurationSec = last.Time - first.Time
 			a.MeanIntervalSec = float64(a.EpochDurationSec) / float64(interval-1)
@@ -143,7 +146,7 @@ func (rg Range) bounds() (int64, int64) {
 // interval (e.g. 0.95). Blocks without known bits are an error.
 func Hashrate(ctx context.Context, r BlockReader, rg Range, confidence float64) ([]DayHashrate, error) {
 	if !(confidence > 0 && confidence < 1) {
-		return nil, fmt.Errorf("%w: confidence %v (allowed: 0 < c < 1)", ErrInput, confidence)
+		return nil, hashlab.Invalid("confidence", confidence, "0 < c < 1")
 	}
 	from, to := rg.bounds()
 	// Read one day more on each side. A day is complete when the store
@@ -182,8 +185,8 @@ func Hashrate(ctx context.Context, r BlockReader, rg Range, confidence float64) 
 			a = &acc{minH: b.Height}
 			days[day] = a
 		}
-		d := consensus.Difficulty(consensus.Bits(b.Bits))
-		a.work += d * two32
+		d := consensus.Difficulty(b.Bits)
+		a.work += hashprice.HashesPerBlock(d)
 		a.diff.add(d)
 		a.maxH = b.Height
 		return nil
@@ -243,7 +246,7 @@ func ParsePeriod(s string) (Period, error) {
 	case Day, Week, Epoch:
 		return Period(s), nil
 	}
-	return "", fmt.Errorf("%w: period %q (allowed: day, week, epoch)", ErrInput, s)
+	return "", hashlab.Invalid("every", s, "day, week, epoch")
 }
 
 // HashpricePoint is hashvalue (and hashprice when prices are known) over
@@ -323,12 +326,12 @@ func Hashprice(ctx context.Context, r BlockReader, pr PriceReader, p *consensus.
 		}
 		fees := consensus.Sats(0)
 		if b.Source == "rpc" {
-			fees = consensus.Sats(b.FeesSats)
+			fees = b.FeesSats
 			a.pt.FeeBlocks++
 		} else {
 			a.pt.FeesIncluded = false
 		}
-		d := consensus.Difficulty(consensus.Bits(b.Bits))
+		d := consensus.Difficulty(b.Bits)
 		res, err := hashprice.Compute(hashprice.Inputs{Difficulty: d, Height: b.Height, FeesPerBlock: fees, Params: p})
 		if err != nil {
 			return fmt.Errorf("history: block %d: %w", b.Height, err)
@@ -397,7 +400,7 @@ type PoolReport struct {
 // names maps a slug to a display name (nil: the slug).
 func Pools(ctx context.Context, r BlockReader, from, to time.Time, names func(slug string) string) (PoolReport, error) {
 	if !from.Before(to) {
-		return PoolReport{}, fmt.Errorf("%w: from %s is not before to %s", ErrInput, from.UTC().Format(time.RFC3339), to.UTC().Format(time.RFC3339))
+		return PoolReport{}, hashlab.Invalid("from", from.UTC().Format(time.RFC3339), "a time before to = "+to.UTC().Format(time.RFC3339))
 	}
 	rep := PoolReport{From: from.Unix(), To: to.Unix()}
 	counts := map[string]int64{}
@@ -450,7 +453,7 @@ func Pools(ctx context.Context, r BlockReader, from, to time.Time, names func(sl
 // block (inclusive).
 func PoolsWindow(ctx context.Context, r BlockReader, window time.Duration, names func(string) string) (PoolReport, error) {
 	if window <= 0 {
-		return PoolReport{}, fmt.Errorf("%w: window %s (allowed: > 0)", ErrInput, window)
+		return PoolReport{}, hashlab.Invalid("window", window, "> 0")
 	}
 	last, ok, err := r.LastBlock(ctx)
 	if err != nil {

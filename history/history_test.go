@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/hashlab/hashlab"
 	"github.com/hashlab/hashlab/chain"
 	"github.com/hashlab/hashlab/consensus"
 	"github.com/hashlab/hashlab/history"
@@ -19,12 +20,12 @@ import (
 // synthetic writes blocks at heights from..to-1, one every spacing
 // seconds from t0, with the given bits, fees and pools, as a node ingest
 // would (source "rpc").
-func synthetic(t *testing.T, db *store.DB, from, to int64, t0 time.Time, spacing int64, bits uint32, feeSats int64, pool func(h int64) string) {
+func synthetic(t *testing.T, db *store.DB, from, to int64, t0 time.Time, spacing int64, bits consensus.Bits, feeSats consensus.Sats, pool func(h int64) string) {
 	t.Helper()
 	var recs []chain.BlockRecord
 	for h := from; h < to; h++ {
 		recs = append(recs, chain.BlockRecord{Height: h, Time: t0.Unix() + (h-from)*spacing, Bits: bits, FeesSats: feeSats,
-			SubsidySats: int64(consensus.BlockSubsidy(h, consensus.MainNet)), Pool: pool(h), Source: "rpc"})
+			SubsidySats: consensus.BlockSubsidy(h, consensus.MainNet), Pool: pool(h), Source: "rpc"})
 	}
 	if err := db.PutBlocks(context.Background(), recs); err != nil {
 		t.Fatal(err)
@@ -179,17 +180,17 @@ func TestPoolsConcentration(t *testing.T) {
 func TestBadInputAndEmpty(t *testing.T) {
 	ctx := context.Background()
 	db := openDB(t)
-	if _, err := history.ParsePeriod("month"); err == nil || !strings.Contains(err.Error(), `"month"`) || !strings.Contains(err.Error(), "day, week, epoch") {
+	if _, err := history.ParsePeriod("month"); !errors.Is(err, hashlab.ErrInput) || !strings.Contains(err.Error(), "every = month") || !strings.Contains(err.Error(), "day, week, epoch") {
 		t.Errorf("ParsePeriod(month): %v", err)
 	}
-	if _, err := history.Hashrate(ctx, db, history.Range{}, 1.5); !errors.Is(err, history.ErrInput) || !strings.Contains(err.Error(), "1.5") {
+	if _, err := history.Hashrate(ctx, db, history.Range{}, 1.5); !errors.Is(err, hashlab.ErrInput) || !strings.Contains(err.Error(), "1.5") {
 		t.Errorf("confidence 1.5: %v", err)
 	}
 	now := time.Now()
-	if _, err := history.Pools(ctx, db, now, now, nil); !errors.Is(err, history.ErrInput) {
+	if _, err := history.Pools(ctx, db, now, now, nil); !errors.Is(err, hashlab.ErrInput) {
 		t.Errorf("empty pool window: %v", err)
 	}
-	if _, err := history.PoolsWindow(ctx, db, 0, nil); !errors.Is(err, history.ErrInput) {
+	if _, err := history.PoolsWindow(ctx, db, 0, nil); !errors.Is(err, hashlab.ErrInput) {
 		t.Errorf("zero window: %v", err)
 	}
 	for name, err := range map[string]error{

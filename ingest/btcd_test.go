@@ -14,6 +14,7 @@ import (
 	"github.com/btcsuite/btcd/wire/v2"
 
 	"github.com/hashlab/hashlab/chain"
+	"github.com/hashlab/hashlab/chain/noderpc"
 	"github.com/hashlab/hashlab/consensus"
 	"github.com/hashlab/hashlab/internal/btcdtest"
 	"github.com/hashlab/hashlab/store"
@@ -96,18 +97,18 @@ func mineScenario(t testing.TB, n *btcdtest.Node) []minedBlock {
 // computed from the block itself rather than from the node's answers.
 func expectedRecord(t *testing.T, mb minedBlock, times []int64) chain.BlockRecord {
 	b := mb.blk
-	var out int64
+	var out consensus.Sats
 	for _, o := range b.Transactions[0].TxOut {
-		out += o.Value
+		out += consensus.Sats(o.Value)
 	}
-	subsidy := int64(consensus.BlockSubsidy(mb.height, consensus.RegTest))
+	subsidy := consensus.BlockSubsidy(mb.height, consensus.RegTest)
 	want := chain.BlockRecord{
 		Height:          mb.height,
-		Hash:            b.BlockHash().String(),
-		PrevHash:        b.Header.PrevBlock.String(),
+		Hash:            b.BlockHash(),
+		PrevHash:        b.Header.PrevBlock,
 		Time:            b.Header.Timestamp.Unix(),
 		MedianTime:      chain.MedianTimePast(times),
-		Bits:            b.Header.Bits,
+		Bits:            consensus.Bits(b.Header.Bits),
 		Version:         b.Header.Version,
 		Nonce:           b.Header.Nonce,
 		TxCount:         int64(len(b.Transactions)),
@@ -119,8 +120,8 @@ func expectedRecord(t *testing.T, mb minedBlock, times []int64) chain.BlockRecor
 		PayoutAddresses: mb.payouts,
 		Source:          "rpc",
 	}
-	if out != subsidy+mb.fees-mb.under {
-		t.Fatalf("height %d: the test built a coinbase of %d, want %d", mb.height, out, subsidy+mb.fees-mb.under)
+	if out != subsidy+consensus.Sats(mb.fees-mb.under) {
+		t.Fatalf("height %d: the test built a coinbase of %s, want %s", mb.height, out, subsidy+consensus.Sats(mb.fees-mb.under))
 	}
 	if out >= subsidy {
 		want.FeesSats = out - subsidy
@@ -152,7 +153,7 @@ func TestIngestFromBtcd(t *testing.T) {
 	// Genesis: only the node can say.
 	genesisHash, _ := n.RPC.BlockHash(ctx, 0)
 	g := db.blocks[0]
-	if g.Hash != genesisHash || g.Hash != consensus.RegTest.GenesisHash || g.PrevHash != chain.ZeroHash || g.CoinbaseOutSats != 50*consensus.SatsPerBTC || g.FeesSats != 0 {
+	if g.Hash.String() != genesisHash || g.Hash.String() != consensus.RegTest.GenesisHash || g.PrevHash != chain.ZeroHash || g.CoinbaseOutSats != 50*consensus.SatsPerBTC || g.FeesSats != 0 {
 		t.Errorf("genesis %+v", g)
 	}
 	times := []int64{g.Time}
@@ -230,7 +231,7 @@ func checkAgainstNode(t *testing.T, n *btcdtest.Node, got chain.BlockRecord) {
 	}
 	n.Call(t, "getblock", &v1, hash, 1)
 	bits, _ := strconv.ParseUint(hdr.Bits, 16, 32)
-	if got.Hash != hash || got.PrevHash != hdr.PreviousHash || got.Time != hdr.Time || got.Bits != uint32(bits) ||
+	if got.Hash.String() != hash || got.PrevHash.String() != hdr.PreviousHash || got.Time != hdr.Time || got.Bits != consensus.Bits(bits) ||
 		got.Version != hdr.Version || uint64(got.Nonce) != hdr.Nonce || got.Height != hdr.Height ||
 		got.SizeBytes != v1.Size || got.WeightWU != v1.Weight || got.TxCount != int64(len(v1.Tx)) {
 		t.Errorf("height %d: stored %+v, node header %+v, block size %d weight %d tx %d", got.Height, got, hdr, v1.Size, v1.Weight, len(v1.Tx))
@@ -240,10 +241,10 @@ func checkAgainstNode(t *testing.T, n *btcdtest.Node, got chain.BlockRecord) {
 // coreShaped serves btcd's answers reshaped the way Bitcoin Core prints
 // them: transactions under "tx", "nTx", no "addresses" lists. It checks
 // that the ingester reads both dialects of real data alike.
-type coreShaped struct{ *chain.RPCClient }
+type coreShaped struct{ *noderpc.Client }
 
-func (c coreShaped) Block(ctx context.Context, hash string) (*chain.RPCBlock, error) {
-	b, err := c.RPCClient.Block(ctx, hash)
+func (c coreShaped) Block(ctx context.Context, hash string) (*noderpc.Block, error) {
+	b, err := c.Client.Block(ctx, hash)
 	if err != nil {
 		return nil, err
 	}
@@ -315,12 +316,12 @@ func TestIngestReorgTwoBtcdNodes(t *testing.T) {
 	if sum.TipHeight != 10 || sum.TipHash != newTip || sum.BlocksWritten != 5 {
 		t.Errorf("after the reorg: %+v", sum)
 	}
-	if db.blocks[5].Hash != forkHash {
+	if db.blocks[5].Hash.String() != forkHash {
 		t.Errorf("fork block changed: %s", db.blocks[5].Hash)
 	}
 	for h := int64(0); h <= 10; h++ {
 		want, _ := b.RPC.BlockHash(ctx, h)
-		if db.blocks[h].Hash != want {
+		if db.blocks[h].Hash.String() != want {
 			t.Errorf("height %d: %s, winning chain has %s", h, db.blocks[h].Hash, want)
 		}
 		if h > 5 && db.blocks[h].CoinbaseTag != "Mined by AntPool" {

@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/hashlab/hashlab/chain"
+	"github.com/hashlab/hashlab/consensus"
 	"github.com/hashlab/hashlab/internal/btcdtest"
 )
 
@@ -48,7 +49,7 @@ func TestIngestBusyBlocksBothWays(t *testing.T) {
 	// Each busy block spends a 50 BTC coinbase coin: the fan-out keeps
 	// what does not divide into per outputs, each child pays 2,000.
 	const coin = 50 * 100_000_000
-	wantFees := int64(coin - (coin-100_000)/per*per + per*2_000)
+	wantFees := consensus.Sats(coin - (coin-100_000)/per*per + per*2_000)
 	for h := int64(100 + busy + 1); h <= int64(100+2*busy); h++ {
 		r := raw.blocks[h]
 		if r.TxCount != per+2 || r.FeesSats != wantFees || r.Pool != "antpool" {

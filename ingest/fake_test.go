@@ -11,6 +11,7 @@ import (
 	"testing"
 
 	"github.com/hashlab/hashlab/chain"
+	"github.com/hashlab/hashlab/chain/noderpc"
 	"github.com/hashlab/hashlab/consensus"
 	"github.com/hashlab/hashlab/store"
 )
@@ -22,7 +23,7 @@ import (
 // happen between two RPC calls of the ingester.
 type fakeNode struct {
 	mu     sync.Mutex
-	chains [][]*chain.RPCBlock
+	chains [][]*noderpc.Block
 	active int
 	// switchAt is called before every BlockHashes; it returns the chain
 	// to make active (or -1 to keep).
@@ -32,15 +33,15 @@ type fakeNode struct {
 
 // fakeChain builds n blocks; blocks below forkFrom are shared with base
 // (which may be nil). tag distinguishes the chains' hashes.
-func fakeChain(base []*chain.RPCBlock, forkFrom, n int64, tag string) []*chain.RPCBlock {
-	out := make([]*chain.RPCBlock, n)
+func fakeChain(base []*noderpc.Block, forkFrom, n int64, tag string) []*noderpc.Block {
+	out := make([]*noderpc.Block, n)
 	copy(out, base[:min(int64(len(base)), forkFrom)])
 	for h := min(int64(len(base)), forkFrom); h < n; h++ {
-		prev := chain.ZeroHash
+		prev := chain.ZeroHash.String()
 		if h > 0 {
 			prev = out[h-1].Hash
 		}
-		hash := fmt.Sprintf("%s%060x", tag, h)
+		hash := fmt.Sprintf("%s%062x", tag, h) // 64 hex digits
 		value := "50.00000000"
 		if h%7 == 3 {
 			value = "50.00012345" // fees
@@ -50,7 +51,7 @@ func fakeChain(base []*chain.RPCBlock, forkFrom, n int64, tag string) []*chain.R
 		}
 		cb := fmt.Sprintf(`{"txid":"%064x","vin":[{"coinbase":"01%02x0b2f66616b65706f6f6c2f"}],"vout":[{"value":%s,"n":0,"scriptPubKey":{"type":"witness_v0_keyhash","address":"bcrt1q%s"}}]}`,
 			h, h%256, value, tag)
-		out[h] = &chain.RPCBlock{
+		out[h] = &noderpc.Block{
 			Hash: hash, Height: h, Version: 0x20000000, Time: 1_700_000_000 + h*600,
 			Nonce: uint64(h), Bits: "207fffff", PreviousHash: prev, Size: 250, StrippedSize: 250, Weight: 1000,
 			Tx: []json.RawMessage{json.RawMessage(cb)},
@@ -62,15 +63,15 @@ func fakeChain(base []*chain.RPCBlock, forkFrom, n int64, tag string) []*chain.R
 	return out
 }
 
-func newFakeNode(chains ...[]*chain.RPCBlock) *fakeNode {
+func newFakeNode(chains ...[]*noderpc.Block) *fakeNode {
 	return &fakeNode{chains: chains, calls: map[string]int{}}
 }
 
-func (n *fakeNode) cur() []*chain.RPCBlock { return n.chains[n.active] }
+func (n *fakeNode) cur() []*noderpc.Block { return n.chains[n.active] }
 
 // find looks a block up by hash in every chain (a node keeps stale
 // blocks).
-func (n *fakeNode) find(hash string) (*chain.RPCBlock, bool) {
+func (n *fakeNode) find(hash string) (*noderpc.Block, bool) {
 	for _, c := range n.chains {
 		for _, b := range c {
 			if b.Hash == hash {
@@ -81,18 +82,18 @@ func (n *fakeNode) find(hash string) (*chain.RPCBlock, bool) {
 	return nil, false
 }
 
-func (n *fakeNode) ChainInfo(ctx context.Context) (chain.ChainInfo, error) {
+func (n *fakeNode) ChainInfo(ctx context.Context) (noderpc.ChainInfo, error) {
 	n.mu.Lock()
 	defer n.mu.Unlock()
 	n.calls["getblockchaininfo"]++
 	c := n.cur()
-	return chain.ChainInfo{Chain: "regtest", Blocks: int64(len(c)) - 1, BestBlockHash: c[len(c)-1].Hash}, nil
+	return noderpc.ChainInfo{Chain: "regtest", Blocks: int64(len(c)) - 1, BestBlockHash: c[len(c)-1].Hash}, nil
 }
 
 func (n *fakeNode) hashLocked(h int64) (string, error) {
 	c := n.cur()
 	if h < 0 || h >= int64(len(c)) {
-		return "", &chain.RPCError{Method: "getblockhash", Code: -8, Message: "Block height out of range"}
+		return "", &noderpc.Error{Method: "getblockhash", Code: -8, Message: "Block height out of range"}
 	}
 	return c[h].Hash, nil
 }
@@ -124,24 +125,24 @@ func (n *fakeNode) BlockHashes(ctx context.Context, from, to int64) ([]string, e
 	return out, nil
 }
 
-func (n *fakeNode) BlockHeader(ctx context.Context, hash string) (chain.RPCHeader, error) {
+func (n *fakeNode) BlockHeader(ctx context.Context, hash string) (noderpc.Header, error) {
 	n.mu.Lock()
 	defer n.mu.Unlock()
 	n.calls["getblockheader"]++
 	b, ok := n.find(hash)
 	if !ok {
-		return chain.RPCHeader{}, &chain.RPCError{Method: "getblockheader", Code: -5, Message: "Block not found"}
+		return noderpc.Header{}, &noderpc.Error{Method: "getblockheader", Code: -5, Message: "Block not found"}
 	}
-	return chain.RPCHeader{Hash: b.Hash, Height: b.Height, Time: b.Time, Bits: b.Bits, PreviousHash: b.PreviousHash}, nil
+	return noderpc.Header{Hash: b.Hash, Height: b.Height, Time: b.Time, Bits: b.Bits, PreviousHash: b.PreviousHash}, nil
 }
 
-func (n *fakeNode) Block(ctx context.Context, hash string) (*chain.RPCBlock, error) {
+func (n *fakeNode) Block(ctx context.Context, hash string) (*noderpc.Block, error) {
 	n.mu.Lock()
 	defer n.mu.Unlock()
 	n.calls["getblock"]++
 	b, ok := n.find(hash)
 	if !ok {
-		return nil, &chain.RPCError{Method: "getblock", Code: -5, Message: "Block not found"}
+		return nil, &noderpc.Error{Method: "getblock", Code: -5, Message: "Block not found"}
 	}
 	c := *b
 	return &c, nil
@@ -203,7 +204,7 @@ func (r *recorder) Rollback(ctx context.Context, fork int64, ev store.Reorg) err
 
 // checkMatches fails unless the database holds exactly the given chain
 // from height lo to its tip, block for block.
-func checkMatches(t *testing.T, r *recorder, c []*chain.RPCBlock, lo int64) {
+func checkMatches(t *testing.T, r *recorder, c []*noderpc.Block, lo int64) {
 	t.Helper()
 	ctx := context.Background()
 	tipH, tipHash, ok, err := r.Tip(ctx)
@@ -225,7 +226,7 @@ func checkMatches(t *testing.T, r *recorder, c []*chain.RPCBlock, lo int64) {
 			t.Errorf("height %d: stored %q (%v), node has %s", h, got, ok, c[h].Hash)
 		}
 		rec := r.blocks[h]
-		if rec.Hash != c[h].Hash || rec.PrevHash == "" || rec.Time != c[h].Time {
+		if rec.Hash.String() != c[h].Hash || (h > 0 && rec.PrevHash == chain.ZeroHash) || rec.Time != c[h].Time {
 			t.Errorf("height %d: recorded %+v", h, rec)
 		}
 	}
@@ -253,7 +254,7 @@ func TestRunFakeNodeBasics(t *testing.T) {
 		t.Errorf("progress %v", progress)
 	}
 	// Fees: coinbase 50.00012345 at heights 3, 10, 17, 24.
-	if got := db.blocks[10]; got.FeesSats != 12345 || got.SubsidySats != int64(consensus.BlockSubsidy(10, consensus.RegTest)) {
+	if got := db.blocks[10]; got.FeesSats != 12345 || got.SubsidySats != consensus.BlockSubsidy(10, consensus.RegTest) {
 		t.Errorf("block 10: %+v", got)
 	}
 	if got := db.blocks[9]; !got.UnderClaimed || got.FeesSats != 0 || got.CoinbaseOutSats != 50*consensus.SatsPerBTC-1 {
@@ -428,7 +429,7 @@ func TestRunChainChangesInsideBatch(t *testing.T) {
 	}
 	// Heights 10.. of chain a were never written.
 	for h := int64(10); h < 31; h++ {
-		if slices.ContainsFunc(a[10:], func(x *chain.RPCBlock) bool { return db.blocks[h].Hash == x.Hash }) {
+		if slices.ContainsFunc(a[10:], func(x *noderpc.Block) bool { return db.blocks[h].Hash.String() == x.Hash }) {
 			t.Errorf("height %d holds a block of the abandoned chain", h)
 		}
 	}

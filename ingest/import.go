@@ -6,7 +6,9 @@ import (
 	"fmt"
 	"io"
 
+	"github.com/hashlab/hashlab"
 	"github.com/hashlab/hashlab/chain"
+	"github.com/hashlab/hashlab/chain/chainfile"
 	"github.com/hashlab/hashlab/consensus"
 	"github.com/hashlab/hashlab/snapshot"
 	"github.com/hashlab/hashlab/store"
@@ -55,7 +57,7 @@ var ErrVerify = errors.New("ingest: header verification failed; nothing imported
 // verification, or ends mid-header, writes nothing.
 func ImportHeaders(ctx context.Context, db store.Importer, r io.Reader, p *consensus.Params, opt HeaderImportOptions) (ImportReport, error) {
 	rep := ImportReport{Kind: "headers", Network: p.Name}
-	hr, err := chain.NewHeaderReader(r)
+	hr, err := chainfile.NewHeaderReader(r)
 	if err != nil {
 		return rep, err
 	}
@@ -68,49 +70,23 @@ func ImportHeaders(ctx context.Context, db store.Importer, r io.Reader, p *conse
 	if opt.Layout == chain.LayoutEpochBoundaries {
 		start = 0
 	}
-	v := chain.NewVerifier(p, chain.VerifyOptions{Layout: opt.Layout, StartHeight: start, Epochs: opt.Epochs})
-	for n := int64(0); ; n++ {
-		if n%4096 == 0 {
-			if err := ctx.Err(); err != nil {
-				return rep, err
-			}
-			if opt.OnRow != nil && n > 0 {
-				opt.OnRow(n)
-			}
-		}
-		raw, off, err := hr.Next()
-		if err == io.EOF {
-			break
-		}
-		h := opt.Layout.HeightAt(n, start, p.RetargetInterval())
-		if err != nil {
-			return rep, fmt.Errorf("ingest: header %d (height %d): %w", n+1, h, err)
-		}
-		var rec chain.BlockRecord
-		if opt.NoVerify {
-			hdr, err := consensus.ParseHeader(raw)
-			if err != nil {
-				return rep, fmt.Errorf("ingest: header at height %d (byte offset %d): %w", h, off, err)
-			}
-			rec = chain.BlockRecord{Height: h, Hash: consensus.HeaderHash(raw).String(), PrevHash: hdr.PrevBlock.String(), Time: hdr.Timestamp.Unix(),
-				Bits: hdr.Bits, Version: hdr.Version, Nonce: hdr.Nonce}
-		} else {
-			info, err := v.Add(raw, off)
-			if err != nil {
-				return rep, fmt.Errorf("ingest: %w", err)
-			}
-			rec = chain.BlockRecord{Height: info.Height, Hash: info.Hash.String(), PrevHash: info.Prev.String(), Time: info.Time,
-				Bits: info.Bits, Version: info.Version, Nonce: info.Nonce}
-		}
-		rec.SubsidySats = int64(consensus.BlockSubsidy(rec.Height, p))
-		if err := im.Header(rec); err != nil {
-			return rep, err
+	v := chain.NewVerifier(p, chain.VerifyOptions{Layout: opt.Layout, StartHeight: start, Epochs: opt.Epochs, SkipChecks: opt.NoVerify})
+	err = v.Run(ctx, hr, func(info chain.HeaderInfo) error {
+		if err := im.Header(info.Record(p)); err != nil {
+			return err
 		}
 		if rep.Rows == 0 {
-			rep.FirstHeight = rec.Height
+			rep.FirstHeight = info.Height
 		}
 		rep.Rows++
-		rep.LastHeight = rec.Height
+		rep.LastHeight = info.Height
+		if opt.OnRow != nil && rep.Rows%4096 == 0 {
+			opt.OnRow(rep.Rows)
+		}
+		return nil
+	})
+	if err != nil {
+		return rep, fmt.Errorf("ingest: %w", err)
 	}
 	if !opt.NoVerify {
 		vr := v.Report()
@@ -118,9 +94,6 @@ func ImportHeaders(ctx context.Context, db store.Importer, r io.Reader, p *conse
 		if err := v.Err(); err != nil {
 			return rep, fmt.Errorf("%w: %w", ErrVerify, err)
 		}
-	}
-	if rep.Rows == 0 {
-		return rep, errors.New("ingest: the header file is empty")
 	}
 	rep.Written = im.Rows
 	return rep, im.Commit()
@@ -133,7 +106,7 @@ func ImportHeaders(ctx context.Context, db store.Importer, r io.Reader, p *conse
 // headers; a block already known from a header keeps the header's bits.
 func ImportBlocksCSV(ctx context.Context, db store.Importer, r io.Reader, p *consensus.Params, epochs []snapshot.Epoch, onRow func(int64)) (ImportReport, error) {
 	rep := ImportReport{Kind: "blocks", Network: p.Name}
-	br, err := chain.NewBlocksCSVReader(r)
+	br, err := chainfile.NewBlocksCSVReader(r)
 	if err != nil {
 		return rep, err
 	}
@@ -159,14 +132,14 @@ func ImportBlocksCSV(ctx context.Context, db store.Importer, r io.Reader, p *con
 				onRow(rep.Rows)
 			}
 		}
-		var bits uint32
+		var bits consensus.Bits
 		if e := b.Height / interval; e < int64(len(epochs)) && epochs[e].Epoch == e {
-			bits = epochs[e].Bits
+			bits = consensus.Bits(epochs[e].Bits)
 		}
 		if bits != 0 {
 			rep.BitsFromEpochTable++
 		}
-		if err := im.BlockLabel(b.Height, b.Time, b.Pool, bits, int64(consensus.BlockSubsidy(b.Height, p))); err != nil {
+		if err := im.BlockLabel(b.Height, b.Time, b.Pool, bits, consensus.BlockSubsidy(b.Height, p)); err != nil {
 			return rep, fmt.Errorf("line %d: %w", line, err)
 		}
 		if rep.Rows == 0 {
@@ -176,23 +149,23 @@ func ImportBlocksCSV(ctx context.Context, db store.Importer, r io.Reader, p *con
 		rep.LastHeight = b.Height
 	}
 	if rep.Rows == 0 {
-		return rep, fmt.Errorf("%w: no rows after the header", chain.ErrBlocksCSV)
+		return rep, hashlab.Invalidf("rows", "none", "at least one row height,time,pool_slug after the header", chainfile.ErrBlocksCSV)
 	}
 	rep.Written = im.Rows
 	return rep, im.Commit()
 }
 
-// ImportPrices reads a CSV of daily USD prices (chain.ReadPrices) and
+// ImportPrices reads a CSV of daily USD prices (chainfile.ReadPrices) and
 // writes it in one transaction.
 func ImportPrices(ctx context.Context, db store.Importer, r io.Reader) (ImportReport, error) {
-	return ImportPricesWith(ctx, db, r, chain.PriceOptions{})
+	return ImportPricesWith(ctx, db, r, chainfile.PriceOptions{})
 }
 
 // ImportPricesWith is ImportPrices with the price column and empty-cell
-// handling of opt (chain.ReadPricesWith).
-func ImportPricesWith(ctx context.Context, db store.Importer, r io.Reader, opt chain.PriceOptions) (ImportReport, error) {
+// handling of opt (chainfile.ReadPricesWith).
+func ImportPricesWith(ctx context.Context, db store.Importer, r io.Reader, opt chainfile.PriceOptions) (ImportReport, error) {
 	rep := ImportReport{Kind: "prices"}
-	ps, err := chain.ReadPricesWith(r, opt)
+	ps, err := chainfile.ReadPricesWith(r, opt)
 	if err != nil {
 		return rep, err
 	}

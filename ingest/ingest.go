@@ -9,22 +9,23 @@ import (
 	"time"
 
 	"github.com/hashlab/hashlab/chain"
+	"github.com/hashlab/hashlab/chain/noderpc"
 	"github.com/hashlab/hashlab/consensus"
 	"github.com/hashlab/hashlab/store"
 )
 
-// Source is what the ingester asks of a node. *chain.RPCClient is one;
+// Source is what the ingester asks of a node. *noderpc.Client is one;
 // every call is answered by Bitcoin Core, Knots and btcd alike.
 type Source interface {
-	ChainInfo(ctx context.Context) (chain.ChainInfo, error)
+	ChainInfo(ctx context.Context) (noderpc.ChainInfo, error)
 	BlockHash(ctx context.Context, height int64) (string, error)
 	BlockHashes(ctx context.Context, from, to int64) ([]string, error)
-	BlockHeader(ctx context.Context, hash string) (chain.RPCHeader, error)
-	Block(ctx context.Context, hash string) (*chain.RPCBlock, error)
+	BlockHeader(ctx context.Context, hash string) (noderpc.Header, error)
+	Block(ctx context.Context, hash string) (*noderpc.Block, error)
 }
 
 // RawSource is a Source that also serves serialized blocks (getblock
-// <hash> 0); *chain.RPCClient is one.
+// <hash> 0); *noderpc.Client is one.
 type RawSource interface {
 	RawBlock(ctx context.Context, hash string) ([]byte, error)
 }
@@ -59,7 +60,7 @@ type Options struct {
 	// Verbosity is the getblock verbosity used to read blocks: 0 (the
 	// default) fetches the serialized block and decodes it here
 	// (chain.BlockFromRaw) when the source can (RawSource); 2 asks the
-	// node to decode every transaction (chain.BlockFromRPC), several
+	// node to decode every transaction (noderpc.BlockFromRPC), several
 	// times more work for the node and the wire on mainnet. Both give
 	// the same records.
 	Verbosity int
@@ -153,7 +154,7 @@ type runner struct {
 	params *consensus.Params
 	log    *slog.Logger
 
-	info    chain.ChainInfo
+	info    noderpc.ChainInfo
 	have    bool // database holds blocks
 	tipH    int64
 	tipHash string
@@ -250,7 +251,7 @@ func (r *runner) run(ctx context.Context) (Summary, error) {
 			if err := r.refresh(ctx); err != nil {
 				return r.finish(), err
 			}
-		case r.opt.Follow && errors.Is(err, chain.ErrUnreachable):
+		case r.opt.Follow && errors.Is(err, noderpc.ErrUnreachable):
 			r.log.Warn("node unreachable; retrying", "err", err)
 			if err := r.wait(ctx); err != nil {
 				return r.stopped()
@@ -269,7 +270,7 @@ func (r *runner) prepare(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	net, err := chain.NetworkName(info.Chain)
+	net, err := noderpc.NetworkName(info.Chain)
 	if err != nil {
 		return fmt.Errorf("ingest: %w", err)
 	}
@@ -423,7 +424,7 @@ func (r *runner) nodeHash(ctx context.Context, h int64) (string, error) {
 	if err == nil {
 		return hash, nil
 	}
-	var rerr *chain.RPCError
+	var rerr *noderpc.Error
 	if errors.As(err, &rerr) {
 		if n, err2 := r.src.ChainInfo(ctx); err2 == nil && n.Blocks < h {
 			r.info = n
@@ -518,7 +519,7 @@ func (r *runner) findFork(ctx context.Context) (fork int64, forkHash string, err
 func (r *runner) batch(ctx context.Context, from, to int64) error {
 	hashes, err := r.src.BlockHashes(ctx, from, to)
 	if err != nil {
-		var rerr *chain.RPCError
+		var rerr *noderpc.Error
 		if errors.As(err, &rerr) {
 			if n, err2 := r.src.ChainInfo(ctx); err2 == nil && n.Blocks < to {
 				r.info = n
@@ -534,13 +535,13 @@ func (r *runner) batch(ctx context.Context, from, to int64) error {
 	}
 	prev := r.tipHash
 	for i, rec := range recs {
-		if rec.Height != from+int64(i) || rec.Hash != hashes[i] {
+		if rec.Height != from+int64(i) || rec.Hash.String() != hashes[i] {
 			return fmt.Errorf("%w: getblock %s answered block %s at height %d, want height %d", errRace, hashes[i], rec.Hash, rec.Height, from+int64(i))
 		}
-		if (i > 0 || r.have) && rec.PrevHash != prev {
+		if (i > 0 || r.have) && rec.PrevHash.String() != prev {
 			return fmt.Errorf("%w: block %d (%s) does not build on %s", errRace, rec.Height, rec.Hash, prev)
 		}
-		prev = rec.Hash
+		prev = rec.Hash.String()
 	}
 	if err := r.completeMedianTimes(ctx, from, recs); err != nil {
 		return err
@@ -560,9 +561,9 @@ func (r *runner) batch(ctx context.Context, from, to int64) error {
 		return err
 	}
 	last := recs[len(recs)-1]
-	r.have, r.tipH, r.tipHash = true, last.Height, last.Hash
+	r.have, r.tipH, r.tipHash = true, last.Height, last.Hash.String()
 	for _, rec := range recs {
-		r.recent = append(r.recent, timeAt{rec.Height, rec.Hash, rec.Time})
+		r.recent = append(r.recent, timeAt{rec.Height, rec.Hash.String(), rec.Time})
 		if rec.UnderClaimed {
 			r.sum.UnderClaimed++
 		}
@@ -636,12 +637,12 @@ func (r *runner) fetchOne(ctx context.Context, hash string, height int64) (chain
 			return chain.BlockFromRaw(b, height, r.params)
 		}
 	} else {
-		var b *chain.RPCBlock
+		var b *noderpc.Block
 		if b, err = r.src.Block(ctx, hash); err == nil {
-			return chain.BlockFromRPC(b, r.params)
+			return noderpc.BlockFromRPC(b, r.params)
 		}
 	}
-	var rerr *chain.RPCError
+	var rerr *noderpc.Error
 	if errors.As(err, &rerr) {
 		// A block that was just reorganised away can still be fetched
 		// by hash on Core and btcd; an error here is real.
@@ -667,7 +668,7 @@ func (r *runner) completeMedianTimes(ctx context.Context, from int64, recs []cha
 	if err != nil {
 		return err
 	}
-	if lastHash != "" && recs[0].PrevHash != lastHash {
+	if lastHash != "" && recs[0].PrevHash.String() != lastHash {
 		return fmt.Errorf("%w: block %d (%s) does not build on %s", errRace, recs[0].Height, recs[0].Hash, lastHash)
 	}
 	for i := range recs {

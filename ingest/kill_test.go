@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/hashlab/hashlab/chain"
+	"github.com/hashlab/hashlab/chain/noderpc"
 	"github.com/hashlab/hashlab/internal/btcdtest"
 	"github.com/hashlab/hashlab/store"
 )
@@ -36,7 +37,7 @@ func ingestChild(path string) int {
 		return 1
 	}
 	defer db.Close()
-	client, err := chain.NewRPCClient(chain.RPCConfig{URL: os.Getenv(childURLEnv), User: os.Getenv(childUserEnv), Password: os.Getenv(childPassEnv)})
+	client, err := noderpc.NewClient(noderpc.Config{URL: os.Getenv(childURLEnv), User: os.Getenv(childUserEnv), Password: os.Getenv(childPassEnv)})
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		return 1

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/hashlab/hashlab/chain"
+	"github.com/hashlab/hashlab/consensus"
 )
 
 // Importer is what the file imports need of a database.
@@ -110,7 +111,7 @@ func (im *Import) exec(query string, args ...any) error {
 // Bits, Version, Nonce, SubsidySats), keeping what other sources said
 // about the block (its pool).
 func (im *Import) Header(b chain.BlockRecord) error {
-	if err := im.exec(upsertHeader, b.Height, b.Hash, b.PrevHash, b.Time, int64(b.Bits), int64(b.Version), int64(b.Nonce), b.SubsidySats); err != nil {
+	if err := im.exec(upsertHeader, b.Height, hashText(b.Hash), prevText(b.PrevHash, b.Height), b.Time, int64(b.Bits), int64(b.Version), int64(b.Nonce), int64(b.SubsidySats)); err != nil {
 		return fmt.Errorf("store: header %d: %w", b.Height, err)
 	}
 	return nil
@@ -118,8 +119,8 @@ func (im *Import) Header(b chain.BlockRecord) error {
 
 // BlockLabel writes a block's time and pool (from the blocks CSV), and
 // its bits and subsidy when no header gave them.
-func (im *Import) BlockLabel(height, time int64, pool string, bits uint32, subsidySats int64) error {
-	if err := im.exec(upsertLabel, height, time, int64(bits), subsidySats, pool); err != nil {
+func (im *Import) BlockLabel(height, time int64, pool string, bits consensus.Bits, subsidy consensus.Sats) error {
+	if err := im.exec(upsertLabel, height, time, int64(bits), int64(subsidy), pool); err != nil {
 		return fmt.Errorf("store: block %d: %w", height, err)
 	}
 	return nil

@@ -61,7 +61,7 @@ func TestGenerationCountsDataChanges(t *testing.T) {
 		return g
 	}
 	g0 := gen()
-	if err := db.PutBlocks(ctx, []chain.BlockRecord{{Height: 1, Hash: "aa", Time: 1, Bits: 0x207fffff, Source: SourceRPC}}); err != nil {
+	if err := db.PutBlocks(ctx, []chain.BlockRecord{{Height: 1, Hash: hashOf("aa"), Time: 1, Bits: 0x207fffff, Source: SourceRPC}}); err != nil {
 		t.Fatal(err)
 	}
 	g1 := gen()

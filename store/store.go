@@ -6,14 +6,18 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"net/url"
 	"os"
 	"path/filepath"
 	"sync"
 
+	"github.com/btcsuite/btcd/chainhash/v2"
 	_ "modernc.org/sqlite" // registers the "sqlite" driver
 
+	"github.com/hashlab/hashlab"
 	"github.com/hashlab/hashlab/chain"
+	"github.com/hashlab/hashlab/consensus"
 )
 
 // Reorg is one reorganisation an ingest run found: the database's chain
@@ -83,7 +87,8 @@ func DefaultPath(getenv func(string) string) string {
 }
 
 // Open opens (creating it and its directory if needed) the database at
-// path and brings its schema up to date.
+// path and brings its schema up to date. Commands that write (import,
+// ingest) use it; queries use OpenExisting.
 func Open(ctx context.Context, path string) (*DB, error) {
 	if path == "" {
 		return nil, errors.New("store: database path is empty")
@@ -93,13 +98,77 @@ func Open(ctx context.Context, path string) (*DB, error) {
 			return nil, fmt.Errorf("store: creating the database directory: %w", err)
 		}
 	}
+	if err := checkSQLiteHeader(path, true); err != nil {
+		return nil, err
+	}
+	return openDB(ctx, path, "rwc", false)
+}
+
+// sqliteMagic is the first 16 bytes of every SQLite 3 database file
+// (https://www.sqlite.org/fileformat.html, "The Database Header").
+const sqliteMagic = "SQLite format 3\x00"
+
+const allowedDB = "an existing hashlab database file (create one with hashlab import or hashlab ingest)"
+
+// checkSQLiteHeader refuses a file that exists but is not an SQLite
+// database: an empty file or any other content. A missing file is fine
+// when mayCreate.
+func checkSQLiteHeader(path string, mayCreate bool) error {
+	st, err := os.Stat(path)
+	switch {
+	case errors.Is(err, os.ErrNotExist) && mayCreate:
+		return nil
+	case errors.Is(err, os.ErrNotExist):
+		return hashlab.Invalidf("database", path, allowedDB, os.ErrNotExist)
+	case err != nil:
+		return fmt.Errorf("store: %w", err)
+	case st.IsDir():
+		return hashlab.Invalid("database", path, "a database file, not a directory (e.g. "+filepath.Join(path, "hashlab.db")+")")
+	case st.Size() == 0:
+		return hashlab.Invalid("database", path, allowedDB+"; this file is empty")
+	}
+	f, err := os.Open(path)
+	if err != nil {
+		return fmt.Errorf("store: %w", err)
+	}
+	defer f.Close()
+	var head [len(sqliteMagic)]byte
+	if _, err := io.ReadFull(f, head[:]); err != nil || string(head[:]) != sqliteMagic {
+		return hashlab.Invalid("database", path, allowedDB+"; this file is not an SQLite database")
+	}
+	return nil
+}
+
+// OpenExisting opens the hashlab database at path for queries (history,
+// pools, serve --db). It never creates or converts a file: a path that
+// does not exist, a directory, an empty file, a file that is not SQLite,
+// or an SQLite file without hashlab's schema is a *hashlab.InputError
+// (field "database", value path). An older hashlab schema is migrated.
+func OpenExisting(ctx context.Context, path string) (*DB, error) {
+	if path == "" {
+		return nil, hashlab.Invalid("database", path, allowedDB)
+	}
+	if err := checkSQLiteHeader(path, false); err != nil {
+		return nil, err
+	}
+	return openDB(ctx, path, "rw", true)
+}
+
+func openDB(ctx context.Context, path, mode string, mustBeHashlab bool) (*DB, error) {
+	if mustBeHashlab {
+		// Look before the pragmas below touch the file (WAL mode
+		// rewrites its header).
+		if err := checkSchemaTable(ctx, path); err != nil {
+			return nil, err
+		}
+	}
 	q := url.Values{}
 	for _, p := range []string{"journal_mode(WAL)", "synchronous(NORMAL)", "busy_timeout(10000)", "foreign_keys(1)", "cache_size(-65536)"} {
 		q.Add("_pragma", p)
 	}
 	q.Set("_txlock", "immediate")
-	dsn := "file:" + (&url.URL{Path: path}).EscapedPath() + "?" + q.Encode()
-	sdb, err := sql.Open("sqlite", dsn)
+	q.Set("mode", mode)
+	sdb, err := sql.Open("sqlite", dsn(path, q))
 	if err != nil {
 		return nil, fmt.Errorf("store: opening %s: %w", path, err)
 	}
@@ -110,6 +179,31 @@ func Open(ctx context.Context, path string) (*DB, error) {
 		return nil, fmt.Errorf("store: %s: %w", path, err)
 	}
 	return d, nil
+}
+
+func dsn(path string, q url.Values) string {
+	return "file:" + (&url.URL{Path: path}).EscapedPath() + "?" + q.Encode()
+}
+
+// checkSchemaTable refuses an SQLite file without hashlab's schema_version
+// table, reading it read-only.
+func checkSchemaTable(ctx context.Context, path string) error {
+	q := url.Values{}
+	q.Set("mode", "ro")
+	q.Add("_pragma", "busy_timeout(10000)")
+	sdb, err := sql.Open("sqlite", dsn(path, q))
+	if err != nil {
+		return fmt.Errorf("store: opening %s: %w", path, err)
+	}
+	defer sdb.Close()
+	var n int
+	if err := sdb.QueryRowContext(ctx, `SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name = 'schema_version'`).Scan(&n); err != nil {
+		return hashlab.Invalidf("database", path, allowedDB+"; this file cannot be read as SQLite", err)
+	}
+	if n == 0 {
+		return hashlab.Invalid("database", path, allowedDB+"; this SQLite file has no hashlab schema")
+	}
+	return nil
 }
 
 // Path returns the database file's path.
@@ -274,8 +368,8 @@ func (d *DB) PutBlocks(ctx context.Context, blocks []chain.BlockRecord) error {
 				}
 				addrs = string(j)
 			}
-			if _, err := st.ExecContext(ctx, b.Height, b.Hash, b.PrevHash, b.Time, b.MedianTime, int64(b.Bits), int64(b.Version), int64(b.Nonce),
-				b.TxCount, b.SizeBytes, b.WeightWU, b.CoinbaseOutSats, b.SubsidySats, b.FeesSats, b.UnderClaimed,
+			if _, err := st.ExecContext(ctx, b.Height, hashText(b.Hash), prevText(b.PrevHash, b.Height), b.Time, b.MedianTime, int64(b.Bits), int64(b.Version), int64(b.Nonce),
+				b.TxCount, b.SizeBytes, b.WeightWU, int64(b.CoinbaseOutSats), int64(b.SubsidySats), int64(b.FeesSats), b.UnderClaimed,
 				b.CoinbaseTag, addrs, b.Pool, b.Source); err != nil {
 				return fmt.Errorf("store: writing block %d: %w", b.Height, err)
 			}
@@ -319,15 +413,53 @@ func (d *DB) Reorgs(ctx context.Context) ([]Reorg, error) {
 
 type scanner interface{ Scan(dest ...any) error }
 
+// hashText is the stored spelling of a block hash: display-order hex, or
+// ” for the zero hash (a block known only from the blocks CSV).
+func hashText(h consensus.Hash) string {
+	if h == chain.ZeroHash {
+		return ""
+	}
+	return h.String()
+}
+
+// prevText is hashText for a previous-block hash; a genesis block's is
+// stored as 64 zeros, as a node prints it.
+func prevText(h consensus.Hash, height int64) string {
+	if height == 0 {
+		return h.String()
+	}
+	return hashText(h)
+}
+
+// parseHash reads a stored hash; ” is the zero hash.
+func parseHash(s string) (consensus.Hash, error) {
+	if s == "" {
+		return chain.ZeroHash, nil
+	}
+	h, err := chainhash.NewHashFromStr(s)
+	if err != nil || len(s) != 64 {
+		return chain.ZeroHash, fmt.Errorf("store: hash %q is not 64 hex digits", s)
+	}
+	return *h, nil
+}
+
 func scanBlock(s scanner) (chain.BlockRecord, error) {
 	var b chain.BlockRecord
-	var bits, version, nonce int64
-	var addrs string
-	if err := s.Scan(&b.Height, &b.Hash, &b.PrevHash, &b.Time, &b.MedianTime, &bits, &version, &nonce, &b.TxCount, &b.SizeBytes, &b.WeightWU,
-		&b.CoinbaseOutSats, &b.SubsidySats, &b.FeesSats, &b.UnderClaimed, &b.CoinbaseTag, &addrs, &b.Pool, &b.Source); err != nil {
+	var bits, version, nonce, cbOut, subsidy, fees int64
+	var addrs, hash, prev string
+	if err := s.Scan(&b.Height, &hash, &prev, &b.Time, &b.MedianTime, &bits, &version, &nonce, &b.TxCount, &b.SizeBytes, &b.WeightWU,
+		&cbOut, &subsidy, &fees, &b.UnderClaimed, &b.CoinbaseTag, &addrs, &b.Pool, &b.Source); err != nil {
 		return b, fmt.Errorf("store: %w", err)
 	}
-	b.Bits, b.Version, b.Nonce = uint32(bits), int32(version), uint32(nonce)
+	b.Bits, b.Version, b.Nonce = consensus.Bits(bits), int32(version), uint32(nonce)
+	b.CoinbaseOutSats, b.SubsidySats, b.FeesSats = consensus.Sats(cbOut), consensus.Sats(subsidy), consensus.Sats(fees)
+	var err error
+	if b.Hash, err = parseHash(hash); err != nil {
+		return b, fmt.Errorf("%w (block %d)", err, b.Height)
+	}
+	if b.PrevHash, err = parseHash(prev); err != nil {
+		return b, fmt.Errorf("%w (block %d's prev_hash)", err, b.Height)
+	}
 	if addrs != "" && addrs != "[]" {
 		if err := json.Unmarshal([]byte(addrs), &b.PayoutAddresses); err != nil {
 			return b, fmt.Errorf("store: block %d: payout_addresses %q is not a JSON array of strings: %w", b.Height, addrs, err)

@@ -1,14 +1,20 @@
 package store
 
 import (
+	"bytes"
 	"context"
+	"crypto/sha256"
+	"database/sql"
 	"errors"
 	"fmt"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
+	"github.com/hashlab/hashlab"
 	"github.com/hashlab/hashlab/chain"
+	"github.com/hashlab/hashlab/consensus"
 )
 
 func open(t *testing.T) (*DB, string) {
@@ -22,7 +28,10 @@ func open(t *testing.T) (*DB, string) {
 	return db, path
 }
 
-func rec(h int64, hash, prev string) chain.BlockRecord {
+// hashOf names a test block: the SHA-256 of name, as a block hash.
+func hashOf(name string) consensus.Hash { return consensus.Hash(sha256.Sum256([]byte(name))) }
+
+func rec(h int64, hash, prev consensus.Hash) chain.BlockRecord {
 	return chain.BlockRecord{Height: h, Hash: hash, PrevHash: prev, Time: 1000 + h*600, MedianTime: 900 + h*600, Bits: 0x207fffff,
 		Version: 0x20000000, Nonce: uint32(h * 7), TxCount: h + 1, SizeBytes: 300 + h, WeightWU: 1200 + h, CoinbaseOutSats: 5_000_001_000,
 		SubsidySats: 5_000_000_000, FeesSats: 1000, CoinbaseTag: "/Foundry USA Pool #dropgold/", PayoutAddresses: []string{"bcrt1qexample", "mzexample"},
@@ -40,7 +49,7 @@ func TestOpenMigratesOnceAndUsesWAL(t *testing.T) {
 	if err := db.db.QueryRowContext(ctx, `PRAGMA journal_mode`).Scan(&mode); err != nil || mode != "wal" {
 		t.Fatalf("journal_mode %q (%v), want wal", mode, err)
 	}
-	if err := db.PutBlocks(ctx, []chain.BlockRecord{rec(0, "aa", chain.ZeroHash)}); err != nil {
+	if err := db.PutBlocks(ctx, []chain.BlockRecord{rec(0, hashOf("aa"), chain.ZeroHash)}); err != nil {
 		t.Fatal(err)
 	}
 	db.Close()
@@ -50,7 +59,7 @@ func TestOpenMigratesOnceAndUsesWAL(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer db2.Close()
-	if _, hash, ok, err := db2.Tip(ctx); err != nil || !ok || hash != "aa" {
+	if _, hash, ok, err := db2.Tip(ctx); err != nil || !ok || hash != hashOf("aa").String() {
 		t.Fatalf("tip after reopen: %q %v %v", hash, ok, err)
 	}
 	// A database from a newer hashlab is refused with a clear message.
@@ -84,7 +93,7 @@ func TestBlocksRoundTripTipRollback(t *testing.T) {
 	var bs []chain.BlockRecord
 	prev := chain.ZeroHash
 	for h := int64(0); h < 10; h++ {
-		b := rec(h, fmt.Sprintf("%064x", h+1), prev)
+		b := rec(h, hashOf(fmt.Sprint(h+1)), prev)
 		if h == 4 {
 			b.UnderClaimed, b.FeesSats, b.PayoutAddresses = true, 0, nil
 		}
@@ -100,10 +109,10 @@ func TestBlocksRoundTripTipRollback(t *testing.T) {
 			t.Errorf("height %d:\n got %+v\nwant %+v (%v)", want.Height, got, want, err)
 		}
 	}
-	if h, hash, ok, _ := db.Tip(ctx); !ok || h != 9 || hash != bs[9].Hash {
+	if h, hash, ok, _ := db.Tip(ctx); !ok || h != 9 || hash != bs[9].Hash.String() {
 		t.Fatalf("tip %d %s", h, hash)
 	}
-	ev := Reorg{DetectedAt: 1234, ForkHeight: 6, OldTipHeight: 9, OldTipHash: bs[9].Hash, NewTipHash: "ff", Depth: 3}
+	ev := Reorg{DetectedAt: 1234, ForkHeight: 6, OldTipHeight: 9, OldTipHash: bs[9].Hash.String(), NewTipHash: "ff", Depth: 3}
 	if err := db.Rollback(ctx, 6, ev); err != nil {
 		t.Fatal(err)
 	}
@@ -137,7 +146,7 @@ func TestImportMergesAndIsTransactional(t *testing.T) {
 		t.Fatal(err)
 	}
 	im, _ = db.BeginImport(ctx, "mainnet")
-	hdr := chain.BlockRecord{Height: 100, Hash: "h100", PrevHash: "h99", Time: 5000, Bits: 0x1c7fffff, Version: 1, Nonce: 42, SubsidySats: 5_000_000_000}
+	hdr := chain.BlockRecord{Height: 100, Hash: hashOf("h100"), PrevHash: hashOf("h99"), Time: 5000, Bits: 0x1c7fffff, Version: 1, Nonce: 42, SubsidySats: 5_000_000_000}
 	if err := im.Header(hdr); err != nil {
 		t.Fatal(err)
 	}
@@ -145,14 +154,14 @@ func TestImportMergesAndIsTransactional(t *testing.T) {
 		t.Fatal(err)
 	}
 	b, _, _ := db.Block(ctx, 100)
-	if b.Hash != "h100" || b.Pool != "f2pool" || b.Bits != 0x1c7fffff || b.Source != SourceHeadersCSV || b.Nonce != 42 {
+	if b.Hash != hashOf("h100") || b.Pool != "f2pool" || b.Bits != 0x1c7fffff || b.Source != SourceHeadersCSV || b.Nonce != 42 {
 		t.Errorf("merged block %+v", b)
 	}
 	// Re-importing the label keeps the header's bits.
 	im, _ = db.BeginImport(ctx, "mainnet")
 	im.BlockLabel(100, 5000, "f2pool", 0x1d00ffff, 5_000_000_000)
 	im.Commit()
-	if b, _, _ := db.Block(ctx, 100); b.Bits != 0x1c7fffff || b.Hash != "h100" {
+	if b, _, _ := db.Block(ctx, 100); b.Bits != 0x1c7fffff || b.Hash != hashOf("h100") {
 		t.Errorf("label re-import changed header data: %+v", b)
 	}
 	// Imported rows are not the ingest tip.
@@ -174,7 +183,7 @@ func TestImportMergesAndIsTransactional(t *testing.T) {
 		t.Errorf("importing testnet4 into mainnet: %v", err)
 	}
 	// Rows from a node are never changed by imports.
-	if err := db.PutBlocks(ctx, []chain.BlockRecord{rec(101, "rpc101", "h100")}); err != nil {
+	if err := db.PutBlocks(ctx, []chain.BlockRecord{rec(101, hashOf("rpc101"), hashOf("h100"))}); err != nil {
 		t.Fatal(err)
 	}
 	im, _ = db.BeginImport(ctx, "mainnet")
@@ -217,4 +226,69 @@ func TestDefaultPath(t *testing.T) {
 			t.Errorf("DefaultPath(%v) = %s, want %s", c.env, got, c.want)
 		}
 	}
+}
+
+// Queries never turn a file into a database: a missing path, a directory,
+// a 0-byte file, a text file and an SQLite file without hashlab's schema
+// are input errors naming the path, and none of them is changed.
+func TestOpenExistingRefusesNonDatabases(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	empty := filepath.Join(dir, "empty.db")
+	text := filepath.Join(dir, "notes.db")
+	foreign := filepath.Join(dir, "foreign.db")
+	if err := os.WriteFile(empty, nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(text, []byte("height,time,pool_slug\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	// A real SQLite file that is not hashlab's.
+	sdb, err := sql.Open("sqlite", foreign)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := sdb.Exec(`CREATE TABLE t (x INTEGER)`); err != nil {
+		t.Fatal(err)
+	}
+	sdb.Close()
+	foreignBefore, _ := os.ReadFile(foreign)
+	for _, c := range []struct{ path, want string }{
+		{filepath.Join(dir, "missing.db"), "file does not exist"},
+		{dir, "not a directory"},
+		{empty, "this file is empty"},
+		{text, "not an SQLite database"},
+		{foreign, "has no hashlab schema"},
+	} {
+		db, err := OpenExisting(ctx, c.path)
+		if err == nil {
+			db.Close()
+			t.Errorf("%s opened", c.path)
+			continue
+		}
+		ie, ok := hashlab.AsInput(err)
+		if !ok || ie.Field != "database" || ie.Value != c.path || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("%s: %v, want an input error naming the path and %q", c.path, err, c.want)
+		}
+	}
+	if st, err := os.Stat(empty); err != nil || st.Size() != 0 {
+		t.Errorf("the empty file changed: %v %v", st, err)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "missing.db")); !os.IsNotExist(err) {
+		t.Errorf("a missing database was created: %v", err)
+	}
+	if after, _ := os.ReadFile(foreign); !bytes.Equal(after, foreignBefore) {
+		t.Error("the foreign SQLite file changed")
+	}
+	// Open (import, ingest) also refuses to write into a non-SQLite file.
+	if _, err := Open(ctx, text); !errors.Is(err, hashlab.ErrInput) {
+		t.Errorf("Open on a text file: %v", err)
+	}
+	// A hashlab database opens.
+	_, path := open(t)
+	db, err := OpenExisting(ctx, path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	db.Close()
 }

@@ -1,4 +1,4 @@
-package chain
+package chainfile
 
 import (
 	"bufio"
@@ -11,6 +11,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/hashlab/hashlab"
 )
 
 // gunzipMaybe returns a reader that decompresses r when it starts with the
@@ -21,7 +23,7 @@ func gunzipMaybe(r io.Reader) (io.Reader, error) {
 	if err == nil && magic[0] == 0x1f && magic[1] == 0x8b {
 		zr, err := gzip.NewReader(br)
 		if err != nil {
-			return nil, fmt.Errorf("chain: bad gzip header: %w", err)
+			return nil, hashlab.Invalidf("gzip header", "corrupt", "a valid gzip stream, or an uncompressed file", err)
 		}
 		return bufio.NewReaderSize(zr, 1<<16), nil
 	}
@@ -37,15 +39,29 @@ type BlockLabel struct {
 }
 
 // ErrBlocksCSV is wrapped by every blocks-CSV error.
-var ErrBlocksCSV = errors.New("chain: bad blocks CSV")
+var ErrBlocksCSV = errors.New("chainfile: bad blocks CSV")
 
 // BlocksCSVReader streams a blocks CSV in the format of
 // shared/data/blocks/: a header "height,time,pool_slug", then one row per
 // block (time in Unix seconds; "unknown" for unattributed blocks). Plain
 // or gzip.
+//
+// Every content error is a *hashlab.InputError whose field names the line
+// and column ("line 12: height") and whose cause is ErrBlocksCSV; a height
+// given twice is refused, naming both lines.
 type BlocksCSVReader struct {
 	cr   *csv.Reader
 	line int
+	seen map[int64]int // height -> line
+}
+
+// inputErr is a content error of a CSV file: field is "line N: column".
+func inputErr(kind error, line int, column string, value any, allowed string) error {
+	field := fmt.Sprintf("line %d", line)
+	if column != "" {
+		field += ": " + column
+	}
+	return hashlab.Invalidf(field, value, allowed, kind)
 }
 
 // NewBlocksCSVReader checks the header row and returns a reader.
@@ -57,13 +73,16 @@ func NewBlocksCSVReader(r io.Reader) (*BlocksCSVReader, error) {
 	cr := csv.NewReader(zr)
 	cr.ReuseRecord = true
 	cr.FieldsPerRecord = -1
-	br := &BlocksCSVReader{cr: cr, line: 1}
+	br := &BlocksCSVReader{cr: cr, line: 1, seen: map[int64]int{}}
 	hdr, err := cr.Read()
+	if err == io.EOF {
+		return nil, inputErr(ErrBlocksCSV, 1, "header", "empty file", "the header row height,time,pool_slug")
+	}
 	if err != nil {
-		return nil, fmt.Errorf("%w: line 1: reading the header: %v (want height,time,pool_slug)", ErrBlocksCSV, err)
+		return nil, inputErr(ErrBlocksCSV, 1, "header", err.Error(), "the header row height,time,pool_slug")
 	}
 	if len(hdr) < 3 || strings.TrimPrefix(hdr[0], "\ufeff") != "height" || hdr[1] != "time" || (hdr[2] != "pool_slug" && hdr[2] != "pool") {
-		return nil, fmt.Errorf("%w: line 1: header %q (want height,time,pool_slug)", ErrBlocksCSV, strings.Join(hdr, ","))
+		return nil, inputErr(ErrBlocksCSV, 1, "header", strings.Join(hdr, ","), "the header row height,time,pool_slug")
 	}
 	return br, nil
 }
@@ -76,22 +95,29 @@ func (b *BlocksCSVReader) Next() (BlockLabel, int, error) {
 		return BlockLabel{}, b.line, io.EOF
 	}
 	if err != nil {
-		return BlockLabel{}, b.line, fmt.Errorf("%w: line %d: %v", ErrBlocksCSV, b.line, err)
+		if pe, ok := err.(*csv.ParseError); ok {
+			err = pe.Err
+		}
+		return BlockLabel{}, b.line, inputErr(ErrBlocksCSV, b.line, "", err.Error(), "a CSV row height,time,pool_slug")
 	}
 	if len(rec) != 3 {
-		return BlockLabel{}, b.line, fmt.Errorf("%w: line %d: %d fields (want 3: height,time,pool_slug)", ErrBlocksCSV, b.line, len(rec))
+		return BlockLabel{}, b.line, inputErr(ErrBlocksCSV, b.line, "fields", len(rec), "3: height,time,pool_slug")
 	}
 	h, err := strconv.ParseInt(rec[0], 10, 64)
 	if err != nil || h < 0 {
-		return BlockLabel{}, b.line, fmt.Errorf("%w: line %d: height %q (allowed: an integer >= 0)", ErrBlocksCSV, b.line, rec[0])
+		return BlockLabel{}, b.line, inputErr(ErrBlocksCSV, b.line, "height", rec[0], "an integer >= 0")
 	}
+	if first, dup := b.seen[h]; dup {
+		return BlockLabel{}, b.line, inputErr(ErrBlocksCSV, b.line, "height", h, fmt.Sprintf("a height given once; line %d already gives height %d", first, h))
+	}
+	b.seen[h] = b.line
 	t, err := strconv.ParseInt(rec[1], 10, 64)
 	if err != nil || t < 1231006505 || t > 1<<33 {
-		return BlockLabel{}, b.line, fmt.Errorf("%w: line %d: time %q (allowed: Unix seconds from 1231006505, the genesis block, to %d)", ErrBlocksCSV, b.line, rec[1], int64(1)<<33)
+		return BlockLabel{}, b.line, inputErr(ErrBlocksCSV, b.line, "time", rec[1], fmt.Sprintf("Unix seconds from 1231006505, the genesis block, to %d", int64(1)<<33))
 	}
 	pool := strings.TrimSpace(rec[2])
 	if pool == "" {
-		return BlockLabel{}, b.line, fmt.Errorf("%w: line %d: pool_slug is empty (allowed: a slug, or \"unknown\")", ErrBlocksCSV, b.line)
+		return BlockLabel{}, b.line, inputErr(ErrBlocksCSV, b.line, "pool_slug", "", `a slug, or "unknown"`)
 	}
 	return BlockLabel{Height: h, Time: t, Pool: pool}, b.line, nil
 }
@@ -103,7 +129,7 @@ type Price struct {
 }
 
 // ErrPricesCSV is wrapped by every price-CSV error.
-var ErrPricesCSV = errors.New("chain: bad prices CSV")
+var ErrPricesCSV = errors.New("chainfile: bad prices CSV")
 
 // PriceOptions choose the USD column of a price CSV and what to do with
 // rows that have no price.
@@ -150,7 +176,10 @@ func ReadPricesWith(r io.Reader, opt PriceOptions) ([]Price, error) {
 			break
 		}
 		if err != nil {
-			return nil, fmt.Errorf("%w: line %d: %v", ErrPricesCSV, line, err)
+			if pe, ok := err.(*csv.ParseError); ok {
+				err = pe.Err
+			}
+			return nil, inputErr(ErrPricesCSV, line, "", err.Error(), "a CSV row date,usd")
 		}
 		ds := strings.TrimSpace(strings.TrimPrefix(rec[0], "\ufeff"))
 		if line == 1 {
@@ -162,11 +191,11 @@ func ReadPricesWith(r io.Reader, opt PriceOptions) ([]Price, error) {
 				continue // header
 			}
 			if opt.Column != "" {
-				return nil, fmt.Errorf("%w: line 1: column %q asked for, but the first row is data, not a header", ErrPricesCSV, opt.Column)
+				return nil, inputErr(ErrPricesCSV, 1, "header", strings.Join(rec, ","), fmt.Sprintf("a header row naming the column %q asked for (the first row is data)", opt.Column))
 			}
 		}
 		if len(rec) <= col {
-			return nil, fmt.Errorf("%w: line %d: %d field(s), the price is in field %d (%s)", ErrPricesCSV, line, len(rec), col+1, colName)
+			return nil, inputErr(ErrPricesCSV, line, "fields", len(rec), fmt.Sprintf("at least %d: the price is in field %d (%s)", col+1, col+1, colName))
 		}
 		us := strings.TrimSpace(rec[col])
 		if us == "" && opt.SkipEmpty {
@@ -178,20 +207,20 @@ func ReadPricesWith(r io.Reader, opt PriceOptions) ([]Price, error) {
 			if us == "" {
 				hint = "; --skip-empty skips rows without a price"
 			}
-			return nil, fmt.Errorf("%w: line %d: %s %q (allowed: a positive number%s)", ErrPricesCSV, line, colName, us, hint)
+			return nil, inputErr(ErrPricesCSV, line, colName, us, "a positive number"+hint)
 		}
 		date, ok := parseDate(ds)
 		if !ok {
-			return nil, fmt.Errorf("%w: line %d: date %q (allowed: YYYY-MM-DD, or a time starting with it)", ErrPricesCSV, line, ds)
+			return nil, inputErr(ErrPricesCSV, line, "date", ds, "YYYY-MM-DD, or a time starting with it")
 		}
 		if prev, dup := seen[date]; dup {
-			return nil, fmt.Errorf("%w: line %d: date %s already given on line %d", ErrPricesCSV, line, date, prev)
+			return nil, inputErr(ErrPricesCSV, line, "date", date, fmt.Sprintf("a date given once; line %d already gives %s", prev, date))
 		}
 		seen[date] = line
 		out = append(out, Price{Date: date, USD: usd})
 	}
 	if len(out) == 0 {
-		return nil, fmt.Errorf("%w: no price rows (want date,usd)", ErrPricesCSV)
+		return nil, hashlab.Invalidf("rows", "none", "at least one price row date,usd", ErrPricesCSV)
 	}
 	return out, nil
 }
@@ -208,7 +237,7 @@ func pickPriceColumn(header []string, want string) (int, error) {
 				return i, nil
 			}
 		}
-		return 0, fmt.Errorf("%w: line 1: no column %q after the date in the header (columns: %s)", ErrPricesCSV, want, strings.Join(header, ", "))
+		return 0, inputErr(ErrPricesCSV, 1, "column", want, "a column of the header after the date: "+strings.Join(header[min(1, len(header)):], ", "))
 	}
 	for _, c := range priceColumns {
 		for i, n := range names {
@@ -220,8 +249,7 @@ func pickPriceColumn(header []string, want string) (int, error) {
 	if len(header) == 2 {
 		return 1, nil
 	}
-	return 0, fmt.Errorf("%w: line 1: none of the header's columns (%s) is a USD price (allowed names: %s); name the column (--column)",
-		ErrPricesCSV, strings.Join(header, ", "), strings.Join(priceColumns, ", "))
+	return 0, inputErr(ErrPricesCSV, 1, "header", strings.Join(header, ","), "a column named one of "+strings.Join(priceColumns, ", ")+"; or name the column (--column)")
 }
 
 func parseDate(s string) (string, bool) {

@@ -1,4 +1,4 @@
-package chain
+package chainfile
 
 import (
 	"bytes"
@@ -7,6 +7,8 @@ import (
 	"io"
 	"strings"
 	"testing"
+
+	"github.com/hashlab/hashlab"
 )
 
 func TestBlocksCSVReader(t *testing.T) {
@@ -37,16 +39,20 @@ func TestBlocksCSVReader(t *testing.T) {
 	}
 	for _, c := range []struct{ in, want string }{
 		{"h,t,p\n1,2,3\n", "line 1: header"},
-		{"height,time,pool_slug\nx,1577833505,f2pool\n", `line 2: height "x"`},
-		{"height,time,pool_slug\n1,1577833505,a\n2,12,f2pool\n", `line 3: time "12"`},
-		{"height,time,pool_slug\n1,1577833505,\n", "line 2: pool_slug is empty"},
-		{"height,time,pool_slug\n1,1577833505\n", "line 2: 2 fields"},
+		{"height,time,pool_slug\nx,1577833505,f2pool\n", "line 2: height = x (allowed: an integer >= 0)"},
+		{"height,time,pool_slug\n1,1577833505,a\n2,12,f2pool\n", "line 3: time = 12 (allowed: Unix seconds"},
+		{"height,time,pool_slug\n1,1577833505,\n", `line 2: pool_slug = ""`},
+		{"height,time,pool_slug\n1,1577833505\n", "line 2: fields = 2 (allowed: 3"},
+		// One height twice: refused, naming both lines (the last row
+		// used to win silently).
+		{"height,time,pool_slug\n7,1577833505,a\n8,1577833558,b\n7,1577833600,c\n", "line 4: height = 7 (allowed: a height given once; line 2 already gives height 7)"},
+		{"", `line 1: header = "empty file"`},
 	} {
 		r, err := NewBlocksCSVReader(strings.NewReader(c.in))
 		for err == nil {
 			_, _, err = r.Next()
 		}
-		if err == io.EOF || !errors.Is(err, ErrBlocksCSV) || !strings.Contains(err.Error(), c.want) {
+		if err == io.EOF || !errors.Is(err, ErrBlocksCSV) || !errors.Is(err, hashlab.ErrInput) || !strings.Contains(err.Error(), c.want) {
 			t.Errorf("%q: error %v, want one containing %q", c.in, err, c.want)
 		}
 	}
@@ -65,15 +71,15 @@ func TestReadPrices(t *testing.T) {
 		t.Errorf("headerless: %+v %v", ps, err)
 	}
 	for _, c := range []struct{ in, want string }{
-		{"date,usd\n2024-01-01,abc\n", `line 2: usd "abc"`},
-		{"date,usd\n2024-01-01,-3\n", `line 2: usd "-3"`},
-		{"date,usd\n2024-01-01,1\n01/02/2024,2\n", `line 3: date "01/02/2024"`},
-		{"date,usd\n2024-01-01,1\n2024-01-01,2\n", "line 3: date 2024-01-01 already given on line 2"},
-		{"date,usd\n2024-01-01\n", "line 2: 1 field"},
-		{"date,usd\n", "no price rows"},
+		{"date,usd\n2024-01-01,abc\n", "line 2: usd = abc (allowed: a positive number)"},
+		{"date,usd\n2024-01-01,-3\n", "line 2: usd = -3"},
+		{"date,usd\n2024-01-01,1\n01/02/2024,2\n", "line 3: date = 01/02/2024"},
+		{"date,usd\n2024-01-01,1\n2024-01-01,2\n", "line 3: date = 2024-01-01 (allowed: a date given once; line 2 already gives 2024-01-01)"},
+		{"date,usd\n2024-01-01\n", "line 2: fields = 1"},
+		{"date,usd\n", "rows = none"},
 	} {
 		_, err := ReadPrices(strings.NewReader(c.in))
-		if !errors.Is(err, ErrPricesCSV) || !strings.Contains(err.Error(), c.want) {
+		if !errors.Is(err, ErrPricesCSV) || !errors.Is(err, hashlab.ErrInput) || !strings.Contains(err.Error(), c.want) {
 			t.Errorf("%q: error %v, want one containing %q", c.in, err, c.want)
 		}
 	}
@@ -142,23 +148,23 @@ func TestReadPricesColumns(t *testing.T) {
 		t.Errorf("CoinGecko-style: %+v %v", ps, err)
 	}
 	cm := "time,PriceUSD,HashRate\n2010-07-17,,0.1\n2010-07-18,0.08584,0.1\n"
-	if _, err := ReadPrices(strings.NewReader(cm)); err == nil || !strings.Contains(err.Error(), `line 2: PriceUSD ""`) || !strings.Contains(err.Error(), "--skip-empty") {
+	if _, err := ReadPrices(strings.NewReader(cm)); err == nil || !strings.Contains(err.Error(), `line 2: PriceUSD = ""`) || !strings.Contains(err.Error(), "--skip-empty") {
 		t.Errorf("empty price: %v", err)
 	}
 	if ps, err := ReadPricesWith(strings.NewReader(cm), PriceOptions{SkipEmpty: true}); err != nil || len(ps) != 1 || ps[0].USD != 0.08584 {
 		t.Errorf("skip empty: %+v %v", ps, err)
 	}
 	wide := "date,open,high,low\n2024-01-02,1,2,3\n"
-	if _, err := ReadPrices(strings.NewReader(wide)); err == nil || !strings.Contains(err.Error(), "none of the header's columns (date, open, high, low) is a USD price") {
+	if _, err := ReadPrices(strings.NewReader(wide)); err == nil || !strings.Contains(err.Error(), "line 1: header = date,open,high,low (allowed: a column named one of usd,") {
 		t.Errorf("wide file without a price column: %v", err)
 	}
 	if ps, err := ReadPricesWith(strings.NewReader(wide), PriceOptions{Column: "HIGH"}); err != nil || ps[0].USD != 2 {
 		t.Errorf("--column HIGH: %+v %v", ps, err)
 	}
-	if _, err := ReadPricesWith(strings.NewReader(wide), PriceOptions{Column: "vwap"}); err == nil || !strings.Contains(err.Error(), `no column "vwap"`) {
+	if _, err := ReadPricesWith(strings.NewReader(wide), PriceOptions{Column: "vwap"}); err == nil || !strings.Contains(err.Error(), "line 1: column = vwap") {
 		t.Errorf("missing column: %v", err)
 	}
-	if _, err := ReadPricesWith(strings.NewReader("2024-01-01,1\n"), PriceOptions{Column: "usd"}); err == nil || !strings.Contains(err.Error(), "not a header") {
+	if _, err := ReadPricesWith(strings.NewReader("2024-01-01,1\n"), PriceOptions{Column: "usd"}); err == nil || !strings.Contains(err.Error(), "the first row is data") {
 		t.Errorf("column without a header: %v", err)
 	}
 }

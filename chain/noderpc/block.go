@@ -1,4 +1,4 @@
-package chain
+package noderpc
 
 import (
 	"encoding/hex"
@@ -8,17 +8,15 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"unicode"
-	"unicode/utf8"
 
-	"github.com/btcsuite/btcd/address/v2"
-	"github.com/btcsuite/btcd/chaincfg/v2"
+	"github.com/btcsuite/btcd/chainhash/v2"
 
+	"github.com/hashlab/hashlab/chain"
 	"github.com/hashlab/hashlab/consensus"
 )
 
 // This file turns what a node's getblock (verbosity 2) says into a
-// BlockRecord. Bitcoin Core and btcd differ in a few field names; every
+// chain.BlockRecord. Bitcoin Core and btcd differ in a few field names; every
 // difference is handled here:
 //
 //	transactions    Core: "tx" (objects)        btcd: "rawtx"
@@ -27,12 +25,9 @@ import (
 //	P2PK outputs    Core: no address            btcd: the P2PKH address of the key
 //	median time     Core: "mediantime"          btcd: absent (computed by the caller)
 
-// ZeroHash is the display-order previous-block hash of a genesis block.
-const ZeroHash = "0000000000000000000000000000000000000000000000000000000000000000"
-
-// RPCBlock is getblock's verbosity-2 answer. Transactions are kept
+// Block is getblock's verbosity-2 answer. Transactions are kept
 // undecoded; only the coinbase is decoded.
-type RPCBlock struct {
+type Block struct {
 	Hash          string            `json:"hash"`
 	Confirmations int64             `json:"confirmations"`
 	Height        int64             `json:"height"`
@@ -51,25 +46,25 @@ type RPCBlock struct {
 	RawTx         []json.RawMessage `json:"rawtx"` // btcd
 }
 
-// RPCTx is a decoded transaction of a verbosity-2 block.
-type RPCTx struct {
-	Txid string    `json:"txid"`
-	Hash string    `json:"hash"`
-	Vin  []RPCVin  `json:"vin"`
-	Vout []RPCVout `json:"vout"`
+// Tx is a decoded transaction of a verbosity-2 block.
+type Tx struct {
+	Txid string `json:"txid"`
+	Hash string `json:"hash"`
+	Vin  []Vin  `json:"vin"`
+	Vout []Vout `json:"vout"`
 }
 
-// RPCVin is a transaction input; Coinbase is the scriptSig hex of a
+// Vin is a transaction input; Coinbase is the scriptSig hex of a
 // coinbase input.
-type RPCVin struct {
+type Vin struct {
 	Coinbase string `json:"coinbase"`
 	Txid     string `json:"txid"`
 	Vout     uint32 `json:"vout"`
 }
 
-// RPCVout is a transaction output. Value is kept as the exact decimal the
+// Vout is a transaction output. Value is kept as the exact decimal the
 // node printed.
-type RPCVout struct {
+type Vout struct {
 	Value        json.Number `json:"value"`
 	N            uint32      `json:"n"`
 	ScriptPubKey struct {
@@ -82,7 +77,7 @@ type RPCVout struct {
 
 // Transactions returns the block's transactions wherever the node put
 // them ("tx" for Core, "rawtx" for btcd).
-func (b *RPCBlock) Transactions() []json.RawMessage {
+func (b *Block) Transactions() []json.RawMessage {
 	if len(b.Tx) > 0 {
 		return b.Tx
 	}
@@ -91,27 +86,27 @@ func (b *RPCBlock) Transactions() []json.RawMessage {
 
 // Coinbase decodes the block's first transaction and checks that it is a
 // coinbase.
-func (b *RPCBlock) Coinbase() (*RPCTx, error) {
+func (b *Block) Coinbase() (*Tx, error) {
 	txs := b.Transactions()
 	if len(txs) == 0 {
-		return nil, fmt.Errorf("chain: block %s at height %d has no transactions in the getblock answer (was verbosity 2 honoured?)", b.Hash, b.Height)
+		return nil, fmt.Errorf("noderpc: block %s at height %d has no transactions in the getblock answer (was verbosity 2 honoured?)", b.Hash, b.Height)
 	}
-	var tx RPCTx
+	var tx Tx
 	if err := json.Unmarshal(txs[0], &tx); err != nil {
-		return nil, fmt.Errorf("chain: block %s: decoding coinbase: %w", b.Hash, err)
+		return nil, fmt.Errorf("noderpc: block %s: decoding coinbase: %w", b.Hash, err)
 	}
 	if len(tx.Vin) == 0 || tx.Vin[0].Coinbase == "" {
 		// A node that ignores verbosity 2 returns txids (strings),
 		// which do not decode into an object; a first tx without a
 		// coinbase input is a malformed answer.
-		return nil, fmt.Errorf("chain: block %s: first transaction %s is not a coinbase", b.Hash, tx.Txid)
+		return nil, fmt.Errorf("noderpc: block %s: first transaction %s is not a coinbase", b.Hash, tx.Txid)
 	}
 	return &tx, nil
 }
 
 // ErrNetwork is wrapped when a node's network name is not one hashlab
 // supports.
-var ErrNetwork = errors.New("chain: unsupported network")
+var ErrNetwork = errors.New("noderpc: unsupported network")
 
 // NetworkName maps the "chain" of getblockchaininfo (Core: main, test,
 // testnet4, signet, regtest; btcd: mainnet, testnet3, ...) to hashlab's
@@ -127,84 +122,86 @@ func NetworkName(chainName string) (string, error) {
 	return p.Name, nil
 }
 
-func addressParams(network string) *chaincfg.Params {
-	switch network {
-	case "mainnet":
-		return &chaincfg.MainNetParams
-	case "testnet3":
-		return &chaincfg.TestNet3Params
-	case "testnet4":
-		return &chaincfg.TestNet4Params
-	case "signet":
-		return &chaincfg.SigNetParams
-	case "regtest":
-		return &chaincfg.RegressionNetParams
-	}
-	return nil
-}
-
-// BlockFromRPC builds a BlockRecord from a verbosity-2 getblock answer:
-// every header field, size, weight, the tx count, the coinbase output
-// total, the subsidy at the block's height and the fees claimed, the
-// coinbase tag and the payout addresses. MedianTime is the node's when it
-// gives one (Core) and 0 otherwise (btcd); Pool is left empty for the
+// BlockFromRPC builds a chain.BlockRecord from a verbosity-2 getblock
+// answer: every header field, size, weight, the tx count, the coinbase
+// output total, the subsidy at the block's height and the fees claimed,
+// the coinbase tag and the payout addresses. MedianTime is the node's when
+// it gives one (Core) and 0 otherwise (btcd); Pool is left empty for the
 // caller to attribute. Source is "rpc".
-func BlockFromRPC(b *RPCBlock, p *consensus.Params) (BlockRecord, error) {
+func BlockFromRPC(b *Block, p *consensus.Params) (chain.BlockRecord, error) {
 	if b.Hash == "" {
-		return BlockRecord{}, errors.New("chain: getblock answer has no hash")
+		return chain.BlockRecord{}, errors.New("noderpc: getblock answer has no hash")
+	}
+	hash, err := parseHash(b.Hash)
+	if err != nil {
+		return chain.BlockRecord{}, fmt.Errorf("noderpc: block hash %q: %w", b.Hash, err)
+	}
+	prev := chain.ZeroHash
+	if b.PreviousHash != "" {
+		if prev, err = parseHash(b.PreviousHash); err != nil {
+			return chain.BlockRecord{}, fmt.Errorf("noderpc: block %s: previousblockhash %q: %w", b.Hash, b.PreviousHash, err)
+		}
 	}
 	bits, err := strconv.ParseUint(b.Bits, 16, 32)
 	if err != nil {
-		return BlockRecord{}, fmt.Errorf("chain: block %s: bits %q is not 8 hex digits: %w", b.Hash, b.Bits, err)
+		return chain.BlockRecord{}, fmt.Errorf("noderpc: block %s: bits %q is not 8 hex digits: %w", b.Hash, b.Bits, err)
 	}
 	if b.Nonce > 0xffffffff {
-		return BlockRecord{}, fmt.Errorf("chain: block %s: nonce %d does not fit 32 bits", b.Hash, b.Nonce)
+		return chain.BlockRecord{}, fmt.Errorf("noderpc: block %s: nonce %d does not fit 32 bits", b.Hash, b.Nonce)
 	}
 	cb, err := b.Coinbase()
 	if err != nil {
-		return BlockRecord{}, err
+		return chain.BlockRecord{}, err
 	}
-	var out int64
+	var out consensus.Sats
 	for _, v := range cb.Vout {
 		sats, err := ParseBTC(v.Value)
 		if err != nil {
-			return BlockRecord{}, fmt.Errorf("chain: block %s: coinbase output %d: %w", b.Hash, v.N, err)
+			return chain.BlockRecord{}, fmt.Errorf("noderpc: block %s: coinbase output %d: %w", b.Hash, v.N, err)
 		}
 		out += sats
 	}
-	prev := b.PreviousHash
-	if prev == "" {
-		prev = ZeroHash
-	}
 	ntx := int64(len(b.Transactions()))
 	if b.NTx > 0 && b.NTx != ntx {
-		return BlockRecord{}, fmt.Errorf("chain: block %s: nTx %d but %d transactions listed", b.Hash, b.NTx, ntx)
+		return chain.BlockRecord{}, fmt.Errorf("noderpc: block %s: nTx %d but %d transactions listed", b.Hash, b.NTx, ntx)
 	}
 	scriptSig, err := hex.DecodeString(cb.Vin[0].Coinbase)
 	if err != nil {
-		return BlockRecord{}, fmt.Errorf("chain: block %s: coinbase scriptSig is not hex: %w", b.Hash, err)
+		return chain.BlockRecord{}, fmt.Errorf("noderpc: block %s: coinbase scriptSig is not hex: %w", b.Hash, err)
 	}
-	subsidy := int64(consensus.BlockSubsidy(b.Height, p))
-	r := BlockRecord{
+	r := chain.BlockRecord{
 		Height:          b.Height,
-		Hash:            b.Hash,
+		Hash:            hash,
 		PrevHash:        prev,
 		Time:            b.Time,
 		MedianTime:      b.MedianTime,
-		Bits:            uint32(bits),
+		Bits:            consensus.Bits(bits),
 		Version:         b.Version,
 		Nonce:           uint32(b.Nonce),
 		TxCount:         ntx,
 		SizeBytes:       b.Size,
 		WeightWU:        b.Weight,
 		CoinbaseOutSats: out,
-		SubsidySats:     subsidy,
-		CoinbaseTag:     CoinbaseTag(scriptSig, b.Height),
+		SubsidySats:     consensus.BlockSubsidy(b.Height, p),
+		CoinbaseTag:     chain.CoinbaseTag(scriptSig, b.Height),
 		PayoutAddresses: PayoutAddresses(cb.Vout, p.Name),
 		Source:          "rpc",
 	}
-	r.splitCoinbase()
+	r.SplitCoinbase()
 	return r, nil
+}
+
+// parseHash reads a display-order block hash (64 hex digits).
+func parseHash(s string) (consensus.Hash, error) {
+	var h consensus.Hash
+	if len(s) != 2*len(h) {
+		return h, fmt.Errorf("want %d hex digits, have %d", 2*len(h), len(s))
+	}
+	hp, err := chainhash.NewHashFromStr(s)
+	if err != nil {
+		return h, err
+	}
+	return *hp, nil
 }
 
 // PayoutAddresses lists the distinct addresses the outputs pay, in output
@@ -213,7 +210,7 @@ func BlockFromRPC(b *RPCBlock, p *consensus.Params) (BlockRecord, error) {
 // key (what btcd prints), so both nodes yield the same list. Outputs
 // without an address (OP_RETURN commitments, non-standard scripts) are
 // skipped.
-func PayoutAddresses(vout []RPCVout, network string) []string {
+func PayoutAddresses(vout []Vout, network string) []string {
 	var out []string
 	add := func(a string) {
 		if a != "" && !slices.Contains(out, a) {
@@ -224,7 +221,9 @@ func PayoutAddresses(vout []RPCVout, network string) []string {
 		spk := v.ScriptPubKey
 		switch {
 		case spk.Type == "pubkey":
-			add(p2pkAddress(spk.Hex, network))
+			if script, err := hex.DecodeString(spk.Hex); err == nil {
+				add(chain.P2PKAddress(script, network))
+			}
 		case spk.Address != "":
 			add(spk.Address)
 		default:
@@ -236,32 +235,13 @@ func PayoutAddresses(vout []RPCVout, network string) []string {
 	return out
 }
 
-// p2pkAddress returns the P2PKH address of a pay-to-pubkey script
-// (<push pubkey> OP_CHECKSIG), or "" when it is not one.
-func p2pkAddress(scriptHex, network string) string {
-	params := addressParams(network)
-	script, err := hex.DecodeString(scriptHex)
-	if params == nil || err != nil || len(script) < 2 || script[len(script)-1] != 0xac {
-		return ""
-	}
-	n := int(script[0])
-	if (n != 33 && n != 65) || len(script) != n+2 {
-		return ""
-	}
-	pk, err := address.NewAddressPubKey(script[1:1+n], params)
-	if err != nil {
-		return ""
-	}
-	return pk.AddressPubKeyHash().EncodeAddress()
-}
-
 // ParseBTC converts an RPC amount in BTC, as the node printed it (e.g.
 // 6.25000000 or 1e-08), to satoshis exactly, without going through a
 // float.
-func ParseBTC(n json.Number) (int64, error) {
+func ParseBTC(n json.Number) (consensus.Sats, error) {
 	s := string(n)
 	if s == "" {
-		return 0, errors.New("chain: empty BTC amount")
+		return 0, errors.New("noderpc: empty BTC amount")
 	}
 	neg := false
 	if s[0] == '-' || s[0] == '+' {
@@ -272,7 +252,7 @@ func ParseBTC(n json.Number) (int64, error) {
 	if i := strings.IndexAny(s, "eE"); i >= 0 {
 		e, err := strconv.Atoi(s[i+1:])
 		if err != nil || e > 30 || e < -30 {
-			return 0, fmt.Errorf("chain: BTC amount %q has a bad exponent", string(n))
+			return 0, fmt.Errorf("noderpc: BTC amount %q has a bad exponent", string(n))
 		}
 		exp = e
 		s = s[:i]
@@ -280,7 +260,7 @@ func ParseBTC(n json.Number) (int64, error) {
 	intPart, frac, _ := strings.Cut(s, ".")
 	digits := intPart + frac
 	if digits == "" || strings.Trim(digits, "0123456789") != "" {
-		return 0, fmt.Errorf("chain: BTC amount %q is not a decimal number", string(n))
+		return 0, fmt.Errorf("noderpc: BTC amount %q is not a decimal number", string(n))
 	}
 	// value = digits * 10^(exp - len(frac)) BTC = digits * 10^(exp - len(frac) + 8) sats
 	shift := exp - len(frac) + 8
@@ -290,7 +270,7 @@ func ParseBTC(n json.Number) (int64, error) {
 			cut = 0
 		}
 		if strings.Trim(digits[cut:], "0") != "" {
-			return 0, fmt.Errorf("chain: BTC amount %q has more than 8 decimals", string(n))
+			return 0, fmt.Errorf("noderpc: BTC amount %q has more than 8 decimals", string(n))
 		}
 		digits = digits[:cut]
 	} else {
@@ -301,120 +281,17 @@ func ParseBTC(n json.Number) (int64, error) {
 		return 0, nil
 	}
 	if len(digits) > 18 {
-		return 0, fmt.Errorf("chain: BTC amount %q is out of range", string(n))
+		return 0, fmt.Errorf("noderpc: BTC amount %q is out of range", string(n))
 	}
 	v, err := strconv.ParseInt(digits, 10, 64)
 	if err != nil {
-		return 0, fmt.Errorf("chain: BTC amount %q is out of range", string(n))
+		return 0, fmt.Errorf("noderpc: BTC amount %q is out of range", string(n))
 	}
 	if v > 21_000_000*consensus.SatsPerBTC {
-		return 0, fmt.Errorf("chain: BTC amount %q exceeds 21 million BTC", string(n))
+		return 0, fmt.Errorf("noderpc: BTC amount %q exceeds 21 million BTC", string(n))
 	}
 	if neg {
 		v = -v
 	}
-	return v, nil
-}
-
-// minTagRun is the shortest run of printable bytes CoinbaseTag keeps.
-// Shorter runs are mostly chance bytes of extranonces and merged-mining
-// commitments (the 0xfabe "mm" marker is two); a random byte is printable
-// ASCII with probability 95/256, so a chance run of four happens at about
-// 2% of positions. The shortest tags in mempool's pool list ("Kano",
-// "emcd", the 4-byte UTF-8 fish) are four bytes.
-const minTagRun = 4
-
-// CoinbaseTag returns the printable text of a coinbase scriptSig: after
-// the BIP34 height push (skipped when the first push is the block's
-// height), the runs of printable UTF-8 (ASCII or multi-byte runes such as
-// the pool tags "七彩神仙鱼" or "🐟") at least four bytes long, trimmed and
-// joined by single spaces. A run that is exactly a script push of text
-// whose length byte happens to be printable (a push of 32 to 75 bytes:
-// the genesis block's "E" before "The Times ...") loses that byte.
-// "/Foundry USA Pool #dropgold/" between extranonce bytes gives exactly
-// that string.
-func CoinbaseTag(scriptSig []byte, height int64) string {
-	rest := scriptSig
-	if n, size, ok := firstPushNumber(scriptSig); ok && n == height {
-		rest = scriptSig[size:]
-	}
-	var parts []string
-	start := -1
-	flush := func(end int) {
-		if start < 0 {
-			return
-		}
-		run := rest[start:end]
-		start = -1
-		if c := run[0]; c >= 0x20 && c <= 0x4b && len(run) == 1+int(c) {
-			run = run[1:]
-		}
-		text := strings.Join(strings.Fields(string(run)), " ")
-		if len(text) >= minTagRun {
-			parts = append(parts, text)
-		}
-	}
-	for i := 0; i < len(rest); {
-		r, size := utf8.DecodeRune(rest[i:])
-		if (r != utf8.RuneError || size > 1) && unicode.IsPrint(r) {
-			if start < 0 {
-				start = i
-			}
-		} else {
-			flush(i)
-		}
-		i += size
-	}
-	flush(len(rest))
-	return strings.Join(parts, " ")
-}
-
-// firstPushNumber decodes the first opcode of a script as a number, the
-// way BIP34 encodes the height: OP_0, OP_1..OP_16, or a push of at most 8
-// bytes holding a little-endian sign-magnitude integer. size is the number
-// of script bytes the opcode used.
-func firstPushNumber(s []byte) (n int64, size int, ok bool) {
-	if len(s) == 0 {
-		return 0, 0, false
-	}
-	op := s[0]
-	switch {
-	case op == 0x00:
-		return 0, 1, true
-	case op >= 0x51 && op <= 0x60:
-		return int64(op - 0x50), 1, true
-	case op >= 0x01 && op <= 0x08:
-		l := int(op)
-		if len(s) < 1+l {
-			return 0, 0, false
-		}
-		b := s[1 : 1+l]
-		var v int64
-		for i := l - 1; i >= 0; i-- {
-			v = v<<8 | int64(b[i])
-		}
-		if b[l-1]&0x80 != 0 {
-			v &^= int64(0x80) << (8 * (l - 1))
-			v = -v
-		}
-		return v, 1 + l, true
-	}
-	return 0, 0, false
-}
-
-// MedianTimePast is Bitcoin Core's GetMedianTimePast: the median of the
-// timestamps of a block and up to ten blocks before it. times holds those
-// timestamps (at most 11, any order); the result for fewer than 11 (the
-// first blocks of a chain) is the element at index len/2 after sorting,
-// as in Core.
-func MedianTimePast(times []int64) int64 {
-	if len(times) == 0 {
-		return 0
-	}
-	s := slices.Clone(times)
-	if len(s) > 11 {
-		s = s[len(s)-11:]
-	}
-	slices.Sort(s)
-	return s[len(s)/2]
+	return consensus.Sats(v), nil
 }

@@ -1,7 +1,6 @@
-package chain
+package noderpc
 
 import (
-	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"math/big"
@@ -10,17 +9,17 @@ import (
 	"slices"
 	"strings"
 	"testing"
-	"unicode/utf8"
 
 	"pgregory.net/rapid"
 
+	"github.com/hashlab/hashlab/chain"
 	"github.com/hashlab/hashlab/consensus"
 )
 
 func TestParseBTC(t *testing.T) {
 	tests := []struct {
 		in   string
-		want int64
+		want consensus.Sats
 		err  bool
 	}{
 		{"50", 50 * consensus.SatsPerBTC, false},          // btcd prints whole BTC without decimals
@@ -66,7 +65,7 @@ func TestParseBTCRoundTrip(t *testing.T) {
 		}
 		for _, s := range []string{core, string(btcd)} {
 			got, err := ParseBTC(json.Number(s))
-			if err != nil || got != sats {
+			if err != nil || got != consensus.Sats(sats) {
 				t.Fatalf("ParseBTC(%q) = %d, %v; want %d", s, got, err, sats)
 			}
 		}
@@ -88,147 +87,11 @@ func FuzzParseBTC(f *testing.F) {
 			t.Fatalf("ParseBTC accepted %q, which is not a number", s)
 		}
 		r.Mul(r, big.NewRat(consensus.SatsPerBTC, 1))
-		if !r.IsInt() || r.Num().Int64() != got {
+		if !r.IsInt() || r.Num().Int64() != int64(got) {
 			t.Fatalf("ParseBTC(%q) = %d, exact value is %s sats", s, got, r.RatString())
 		}
 	})
 }
-
-func TestCoinbaseTag(t *testing.T) {
-	tests := []struct {
-		name   string
-		hex    string
-		height int64
-		want   string
-	}{
-		{
-			// Mainnet genesis coinbase (Bitcoin Core chainparams.cpp,
-			// CreateGenesisBlock). Its first push is nBits, not a
-			// height; the text is a 69-byte push whose length byte
-			// 0x45 is the printable "E".
-			name:   "genesis",
-			hex:    "04ffff001d0104455468652054696d65732030332f4a616e2f32303039204368616e63656c6c6f72206f6e206272696e6b206f66207365636f6e64206261696c6f757420666f722062616e6b73",
-			height: 0,
-			want:   "The Times 03/Jan/2009 Chancellor on brink of second bailout for banks",
-		},
-		{
-			// Mainnet block 620175 (AntPool), coinbase as printed by a
-			// node's getblock (copied in wkibbler/PlusBit
-			// app/utilPages/exampleTxs.js); the height push 038f7609
-			// is 620175. The merged-mining commitment after the tag
-			// ("fabe6d6d...") leaves only short chance runs.
-			name:   "antpool 620175",
-			hex:    "038f76091b4d696e656420627920416e74506f6f6c3932ab00c90020effb4c1cfabe6d6dbc79fac7620f3abbfcaa6a482cbc07bd39d1c579af61a286fd3f10f814291afa040000000000000088e201004e7f0100",
-			height: 620175,
-			want:   "Mined by AntPool92",
-		},
-		{
-			name:   "height push as OP_1",
-			hex:    "51" + hex.EncodeToString([]byte("\x0b/btcdtest/")) + "04deadbeef",
-			height: 1,
-			want:   "/btcdtest/",
-		},
-		{
-			// A 4-byte push whose value is not this block's
-			// height is kept (it is then just bytes).
-			name:   "first push is not the height",
-			hex:    "0441424344" + "1c" + hex.EncodeToString([]byte("/Foundry USA Pool #dropgold/")),
-			height: 7,
-			want:   "ABCD /Foundry USA Pool #dropgold/",
-		},
-		{
-			name:   "utf8 tags",
-			hex:    "0101" + "0f" + hex.EncodeToString([]byte("七彩神仙鱼")) + "00" + hex.EncodeToString([]byte("🐟")),
-			height: 1,
-			want:   "七彩神仙鱼 🐟",
-		},
-		{
-			name:   "short runs dropped, spaces collapsed",
-			hex:    hex.EncodeToString([]byte("\x01\x05ab\x00mm\x01  Kano   pool \x02")),
-			height: 5,
-			want:   "Kano pool",
-		},
-		{name: "empty", hex: "", height: 0, want: ""},
-	}
-	for _, tt := range tests {
-		b, err := hex.DecodeString(tt.hex)
-		if err != nil {
-			t.Fatalf("%s: %v", tt.name, err)
-		}
-		if got := CoinbaseTag(b, tt.height); got != tt.want {
-			t.Errorf("%s: CoinbaseTag = %q, want %q", tt.name, got, tt.want)
-		}
-	}
-}
-
-func FuzzCoinbaseTag(f *testing.F) {
-	f.Add([]byte("\x03\x8f\x76\x09\x1bMined by AntPool"), int64(620175))
-	f.Add([]byte{0x51, 0xff, 0xfe}, int64(1))
-	f.Fuzz(func(t *testing.T, b []byte, height int64) {
-		tag := CoinbaseTag(b, height)
-		if !utf8.ValidString(tag) {
-			t.Fatalf("tag %q is not UTF-8", tag)
-		}
-		if tag != strings.Join(strings.Fields(tag), " ") {
-			t.Fatalf("tag %q has untrimmed or repeated spaces", tag)
-		}
-		for _, part := range strings.Split(tag, " ") {
-			if part != "" && !strings.Contains(string(b), part) {
-				t.Fatalf("tag piece %q is not in the scriptSig", part)
-			}
-		}
-	})
-}
-
-func TestFirstPushNumber(t *testing.T) {
-	tests := []struct {
-		hex  string
-		want int64
-		ok   bool
-	}{
-		{"00", 0, true},
-		{"51", 1, true},
-		{"60", 16, true},
-		{"0111", 17, true},
-		{"028000", 128, true},      // 0x80 needs a second byte: the sign bit
-		{"038f7609", 620175, true}, // mainnet block 620175
-		{"0340d10c", 840000, true}, // the fourth halving block
-		{"0181", -1, true},         // sign-magnitude
-		{"04ffff001d", 486604799, true},
-		{"09000000000000000000", 0, false}, // a 9-byte push is not a number
-		{"03ffff", 0, false},               // truncated
-		{"", 0, false},
-	}
-	for _, tt := range tests {
-		b, _ := hex.DecodeString(tt.hex)
-		got, _, ok := firstPushNumber(b)
-		if ok != tt.ok || got != tt.want {
-			t.Errorf("firstPushNumber(%s) = %d, %v; want %d, %v", tt.hex, got, ok, tt.want, tt.ok)
-		}
-	}
-}
-
-func TestMedianTimePast(t *testing.T) {
-	tests := []struct {
-		times []int64
-		want  int64
-	}{
-		{nil, 0},
-		{[]int64{100}, 100},
-		{[]int64{100, 200}, 200}, // Core takes index n/2 of the sorted list
-		{[]int64{5, 1, 3}, 3},
-		{[]int64{1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11}, 6},
-		{[]int64{11, 10, 9, 8, 7, 6, 5, 4, 3, 2, 1}, 6},
-		// Only the last 11 count.
-		{[]int64{1000, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11}, 6},
-	}
-	for _, tt := range tests {
-		if got := MedianTimePast(tt.times); got != tt.want {
-			t.Errorf("MedianTimePast(%v) = %d, want %d", tt.times, got, tt.want)
-		}
-	}
-}
-
 func TestNetworkName(t *testing.T) {
 	tests := []struct{ in, want string }{
 		{"main", "mainnet"}, {"mainnet", "mainnet"},
@@ -252,13 +115,13 @@ func TestNetworkName(t *testing.T) {
 // Core's shape and in btcd's (testdata/getblock_*.json) and checks that
 // both give the same record.
 func TestBlockFromRPCCoreAndBtcdShapes(t *testing.T) {
-	var recs []BlockRecord
+	var recs []chain.BlockRecord
 	for _, name := range []string{"getblock_core.json", "getblock_btcd.json"} {
 		raw, err := os.ReadFile(filepath.Join("testdata", name))
 		if err != nil {
 			t.Fatal(err)
 		}
-		var b RPCBlock
+		var b Block
 		if err := json.Unmarshal(raw, &b); err != nil {
 			t.Fatalf("%s: %v", name, err)
 		}
@@ -284,9 +147,9 @@ func TestBlockFromRPCCoreAndBtcdShapes(t *testing.T) {
 		t.Errorf("payouts %v", core.PayoutAddresses)
 	}
 	if core.CoinbaseTag != "/Foundry USA Pool #dropgold/" || core.Bits != 0x207fffff || core.Source != "rpc" {
-		t.Errorf("tag %q bits %08x source %q", core.CoinbaseTag, core.Bits, core.Source)
+		t.Errorf("tag %q bits %s source %q", core.CoinbaseTag, core.Bits, core.Source)
 	}
-	if core.Hash != "69f0325696955ed518856e00efff99c035a115ec39a7ce226bed6249554208c9" || core.Height != 102 ||
+	if core.Hash.String() != "69f0325696955ed518856e00efff99c035a115ec39a7ce226bed6249554208c9" || core.Height != 102 ||
 		core.CoinbaseOutSats != 50*consensus.SatsPerBTC+12345 || core.SizeBytes != 425 || core.WeightWU != 1700 {
 		t.Errorf("core record %+v", core)
 	}
@@ -300,15 +163,16 @@ func TestBlockFromRPCErrors(t *testing.T) {
 		want string
 	}{
 		{"no hash", `{"bits":"207fffff"}`, "no hash"},
-		{"bad bits", `{"hash":"ab","bits":"xyz"}`, "bits"},
-		{"verbosity 1 answer", `{"hash":"ab","bits":"207fffff","tx":["aa"]}`, "decoding coinbase"},
-		{"no transactions", `{"hash":"ab","bits":"207fffff"}`, "no transactions"},
-		{"not a coinbase", `{"hash":"ab","bits":"207fffff","tx":[{"txid":"aa","vin":[{"txid":"bb"}]}]}`, "not a coinbase"},
-		{"nTx mismatch", `{"hash":"ab","bits":"207fffff","nTx":3,"tx":[` + cbTx + `]}`, "nTx 3"},
-		{"bad value", `{"hash":"ab","bits":"207fffff","tx":[{"txid":"aa","vin":[{"coinbase":"0101"}],"vout":[{"value":1e-9,"n":0,"scriptPubKey":{}}]}]}`, "more than 8 decimals"},
+		{"short hash", `{"hash":"ab","bits":"207fffff"}`, "want 64 hex digits"},
+		{"bad bits", `{"hash":"abababababababababababababababababababababababababababababababab","bits":"xyz"}`, "bits"},
+		{"verbosity 1 answer", `{"hash":"abababababababababababababababababababababababababababababababab","bits":"207fffff","tx":["aa"]}`, "decoding coinbase"},
+		{"no transactions", `{"hash":"abababababababababababababababababababababababababababababababab","bits":"207fffff"}`, "no transactions"},
+		{"not a coinbase", `{"hash":"abababababababababababababababababababababababababababababababab","bits":"207fffff","tx":[{"txid":"aa","vin":[{"txid":"bb"}]}]}`, "not a coinbase"},
+		{"nTx mismatch", `{"hash":"abababababababababababababababababababababababababababababababab","bits":"207fffff","nTx":3,"tx":[` + cbTx + `]}`, "nTx 3"},
+		{"bad value", `{"hash":"abababababababababababababababababababababababababababababababab","bits":"207fffff","tx":[{"txid":"aa","vin":[{"coinbase":"0101"}],"vout":[{"value":1e-9,"n":0,"scriptPubKey":{}}]}]}`, "more than 8 decimals"},
 	}
 	for _, tt := range tests {
-		var b RPCBlock
+		var b Block
 		if err := json.Unmarshal([]byte(tt.json), &b); err != nil {
 			t.Fatalf("%s: %v", tt.name, err)
 		}
@@ -325,19 +189,19 @@ func TestPayoutAddressesP2PK(t *testing.T) {
 	// P2PKH address mpXwg4jMtRhuSpVq4xS3HFHmCmWp9NyGKt; Core prints no
 	// address. Both must give btcd's address.
 	const spk = "4104678afdb0fe5548271967f1a67130b7105cd6a828e03909a67962e0ea1f61deb649f6bc3f4cef38c4f35504e51ec112de5c384df7ba0b8d578a4c702b6bf11d5fac"
-	var core, btcd RPCVout
+	var core, btcd Vout
 	core.ScriptPubKey.Hex, core.ScriptPubKey.Type = spk, "pubkey"
 	btcd = core
 	btcd.ScriptPubKey.Address = "mpXwg4jMtRhuSpVq4xS3HFHmCmWp9NyGKt"
 	btcd.ScriptPubKey.Addresses = []string{btcd.ScriptPubKey.Address}
-	for _, v := range []RPCVout{core, btcd} {
-		got := PayoutAddresses([]RPCVout{v}, "regtest")
+	for _, v := range []Vout{core, btcd} {
+		got := PayoutAddresses([]Vout{v}, "regtest")
 		if !slices.Equal(got, []string{"mpXwg4jMtRhuSpVq4xS3HFHmCmWp9NyGKt"}) {
 			t.Errorf("PayoutAddresses = %v", got)
 		}
 	}
 	// The same key on mainnet is the genesis address 1A1zP1eP5QGefi2DMPTfTL5SLmv7DivfNa.
-	if got := PayoutAddresses([]RPCVout{core}, "mainnet"); !slices.Equal(got, []string{"1A1zP1eP5QGefi2DMPTfTL5SLmv7DivfNa"}) {
+	if got := PayoutAddresses([]Vout{core}, "mainnet"); !slices.Equal(got, []string{"1A1zP1eP5QGefi2DMPTfTL5SLmv7DivfNa"}) {
 		t.Errorf("mainnet: %v", got)
 	}
 }

@@ -1,4 +1,4 @@
-package chain
+package noderpc
 
 import (
 	"bytes"
@@ -38,21 +38,21 @@ const CookieUser = "__cookie__"
 var (
 	// ErrAuth is wrapped by the error a call returns when the node answers
 	// HTTP 401: wrong user/password or a stale cookie.
-	ErrAuth = errors.New("chain: rpc authentication failed")
+	ErrAuth = errors.New("noderpc: rpc authentication failed")
 	// ErrUnreachable is wrapped when the node cannot be reached at all
 	// (connection refused, DNS failure, timeout).
-	ErrUnreachable = errors.New("chain: rpc node unreachable")
+	ErrUnreachable = errors.New("noderpc: rpc node unreachable")
 )
 
-// RPCError is an error the node returned in a JSON-RPC response.
-type RPCError struct {
+// Error is an error the node returned in a JSON-RPC response.
+type Error struct {
 	Method  string
 	Code    int
 	Message string
 }
 
-func (e *RPCError) Error() string {
-	return fmt.Sprintf("chain: rpc %s: %s (code %d)", e.Method, e.Message, e.Code)
+func (e *Error) Error() string {
+	return fmt.Sprintf("noderpc: rpc %s: %s (code %d)", e.Method, e.Message, e.Code)
 }
 
 // authError is what a 401 turns into; errors.Is(err, ErrAuth) holds.
@@ -65,13 +65,13 @@ func (e *authError) Error() string {
 	if e.cookie != "" {
 		s += " (credentials from cookie file " + e.cookie + ")"
 	}
-	return "chain: " + s + "; check --rpc-user/--rpc-pass or --rpc-cookie"
+	return "noderpc: " + s + "; check --rpc-user/--rpc-pass or --rpc-cookie"
 }
 
 func (e *authError) Unwrap() error { return ErrAuth }
 
-// RPCConfig says how to reach and authenticate to a node.
-type RPCConfig struct {
+// Config says how to reach and authenticate to a node.
+type Config struct {
 	// URL is http://host:port (a path such as /wallet/x is kept). A bare
 	// host:port gets http://. User info in the URL is used when User is
 	// empty.
@@ -91,9 +91,9 @@ type RPCConfig struct {
 	MaxConns int
 }
 
-// RPCClient is a JSON-RPC client for one node. It is safe for concurrent
+// Client is a JSON-RPC client for one node. It is safe for concurrent
 // use.
-type RPCClient struct {
+type Client struct {
 	endpoint string // URL without user info
 	cookie   string
 	hc       *http.Client
@@ -104,27 +104,27 @@ type RPCClient struct {
 	pass string
 }
 
-// NewRPCClient checks cfg and returns a client. It does not contact the
+// NewClient checks cfg and returns a client. It does not contact the
 // node; the first call does.
-func NewRPCClient(cfg RPCConfig) (*RPCClient, error) {
+func NewClient(cfg Config) (*Client, error) {
 	raw := strings.TrimSpace(cfg.URL)
 	if raw == "" {
-		return nil, errors.New("chain: rpc URL is empty (want http://host:port)")
+		return nil, errors.New("noderpc: rpc URL is empty (want http://host:port)")
 	}
 	if !strings.Contains(raw, "://") {
 		raw = "http://" + raw
 	}
 	u, err := url.Parse(raw)
 	if err != nil {
-		return nil, fmt.Errorf("chain: rpc URL %q: %w", cfg.URL, err)
+		return nil, fmt.Errorf("noderpc: rpc URL %q: %w", cfg.URL, err)
 	}
 	if u.Scheme != "http" && u.Scheme != "https" {
-		return nil, fmt.Errorf("chain: rpc URL %q has scheme %q (allowed: http, https)", cfg.URL, u.Scheme)
+		return nil, fmt.Errorf("noderpc: rpc URL %q has scheme %q (allowed: http, https)", cfg.URL, u.Scheme)
 	}
 	if u.Host == "" {
-		return nil, fmt.Errorf("chain: rpc URL %q has no host", cfg.URL)
+		return nil, fmt.Errorf("noderpc: rpc URL %q has no host", cfg.URL)
 	}
-	c := &RPCClient{user: cfg.User, pass: cfg.Password, cookie: cfg.CookieFile}
+	c := &Client{user: cfg.User, pass: cfg.Password, cookie: cfg.CookieFile}
 	if u.User != nil {
 		if c.user == "" {
 			c.user = u.User.Username()
@@ -162,18 +162,18 @@ func NewRPCClient(cfg RPCConfig) (*RPCClient, error) {
 func ReadCookieFile(path string) (user, pass string, err error) {
 	b, err := os.ReadFile(path)
 	if err != nil {
-		return "", "", fmt.Errorf("chain: rpc cookie: %w", err)
+		return "", "", fmt.Errorf("noderpc: rpc cookie: %w", err)
 	}
 	line, _, _ := strings.Cut(string(b), "\n")
 	line = strings.TrimSpace(line)
 	user, pass, ok := strings.Cut(line, ":")
 	if !ok || user == "" {
-		return "", "", fmt.Errorf("chain: rpc cookie file %s is not of the form user:password", path)
+		return "", "", fmt.Errorf("noderpc: rpc cookie file %s is not of the form user:password", path)
 	}
 	return user, pass, nil
 }
 
-func (c *RPCClient) readCookie() error {
+func (c *Client) readCookie() error {
 	user, pass, err := ReadCookieFile(c.cookie)
 	if err != nil {
 		return err
@@ -185,17 +185,17 @@ func (c *RPCClient) readCookie() error {
 }
 
 // URL is the endpoint without credentials (safe to print).
-func (c *RPCClient) URL() string { return c.endpoint }
+func (c *Client) URL() string { return c.endpoint }
 
 // User is the user name sent to the node.
-func (c *RPCClient) User() string {
+func (c *Client) User() string {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	return c.user
 }
 
 // CloseIdleConnections releases kept-alive connections.
-func (c *RPCClient) CloseIdleConnections() { c.hc.CloseIdleConnections() }
+func (c *Client) CloseIdleConnections() { c.hc.CloseIdleConnections() }
 
 type rpcRequest struct {
 	JSONRPC string `json:"jsonrpc"`
@@ -217,19 +217,19 @@ func (r *rpcResponse) err(method string) error {
 	if r.Error == nil {
 		return nil
 	}
-	return &RPCError{Method: method, Code: r.Error.Code, Message: r.Error.Message}
+	return &Error{Method: method, Code: r.Error.Code, Message: r.Error.Message}
 }
 
 // Call invokes method with params and decodes the result into result
 // (which may be nil to discard it).
-func (c *RPCClient) Call(ctx context.Context, method string, result any, params ...any) error {
+func (c *Client) Call(ctx context.Context, method string, result any, params ...any) error {
 	if params == nil {
 		params = []any{}
 	}
 	req := rpcRequest{JSONRPC: "1.0", ID: c.nextID.Add(1), Method: method, Params: params}
 	body, err := json.Marshal(req)
 	if err != nil {
-		return fmt.Errorf("chain: rpc %s: encoding params: %w", method, err)
+		return fmt.Errorf("noderpc: rpc %s: encoding params: %w", method, err)
 	}
 	raw, err := c.post(ctx, method, body)
 	if err != nil {
@@ -237,7 +237,7 @@ func (c *RPCClient) Call(ctx context.Context, method string, result any, params 
 	}
 	var resp rpcResponse
 	if err := json.Unmarshal(raw, &resp); err != nil {
-		return fmt.Errorf("chain: rpc %s: decoding response from %s: %w", method, c.endpoint, err)
+		return fmt.Errorf("noderpc: rpc %s: decoding response from %s: %w", method, c.endpoint, err)
 	}
 	if err := resp.err(method); err != nil {
 		return err
@@ -256,10 +256,10 @@ func decodeResult(method string, raw json.RawMessage, result any) error {
 		return nil
 	}
 	if len(raw) == 0 || string(raw) == "null" {
-		return fmt.Errorf("chain: rpc %s: empty result", method)
+		return fmt.Errorf("noderpc: rpc %s: empty result", method)
 	}
 	if err := json.Unmarshal(raw, result); err != nil {
-		return fmt.Errorf("chain: rpc %s: decoding result: %w", method, err)
+		return fmt.Errorf("noderpc: rpc %s: decoding result: %w", method, err)
 	}
 	return nil
 }
@@ -276,7 +276,7 @@ type BatchCall struct {
 // Batch sends calls in one HTTP request (a JSON-RPC batch, which Bitcoin
 // Core and btcd both accept). It returns an error when the request as a
 // whole failed; per-call failures are in calls[i].Err.
-func (c *RPCClient) Batch(ctx context.Context, calls []BatchCall) error {
+func (c *Client) Batch(ctx context.Context, calls []BatchCall) error {
 	if len(calls) == 0 {
 		return nil
 	}
@@ -293,7 +293,7 @@ func (c *RPCClient) Batch(ctx context.Context, calls []BatchCall) error {
 	}
 	body, err := json.Marshal(reqs)
 	if err != nil {
-		return fmt.Errorf("chain: rpc batch: encoding params: %w", err)
+		return fmt.Errorf("noderpc: rpc batch: encoding params: %w", err)
 	}
 	raw, err := c.post(ctx, calls[0].Method, body)
 	if err != nil {
@@ -306,17 +306,17 @@ func (c *RPCClient) Batch(ctx context.Context, calls []BatchCall) error {
 		if json.Unmarshal(raw, &one) == nil && one.Error != nil {
 			return one.err("batch")
 		}
-		return fmt.Errorf("chain: rpc batch: decoding response from %s: %w", c.endpoint, err)
+		return fmt.Errorf("noderpc: rpc batch: decoding response from %s: %w", c.endpoint, err)
 	}
 	seen := make([]bool, len(calls))
 	for _, r := range resps {
 		var id uint64
 		if err := json.Unmarshal(r.ID, &id); err != nil {
-			return fmt.Errorf("chain: rpc batch: response id %s is not one we sent", r.ID)
+			return fmt.Errorf("noderpc: rpc batch: response id %s is not one we sent", r.ID)
 		}
 		i, ok := byID[id]
 		if !ok || seen[i] {
-			return fmt.Errorf("chain: rpc batch: response id %d is not one we sent", id)
+			return fmt.Errorf("noderpc: rpc batch: response id %d is not one we sent", id)
 		}
 		seen[i] = true
 		if err := r.err(calls[i].Method); err != nil {
@@ -327,7 +327,7 @@ func (c *RPCClient) Batch(ctx context.Context, calls []BatchCall) error {
 	}
 	for i, ok := range seen {
 		if !ok {
-			calls[i].Err = fmt.Errorf("chain: rpc %s: no response in batch", calls[i].Method)
+			calls[i].Err = fmt.Errorf("noderpc: rpc %s: no response in batch", calls[i].Method)
 		}
 	}
 	return nil
@@ -335,7 +335,7 @@ func (c *RPCClient) Batch(ctx context.Context, calls []BatchCall) error {
 
 // post sends one HTTP request, retrying a few times when the node says it
 // is busy (HTTP 503) and once with a re-read cookie after a 401.
-func (c *RPCClient) post(ctx context.Context, method string, body []byte) ([]byte, error) {
+func (c *Client) post(ctx context.Context, method string, body []byte) ([]byte, error) {
 	const maxBusyRetries = 6
 	backoff := 50 * time.Millisecond
 	cookieRetried := false
@@ -343,7 +343,7 @@ func (c *RPCClient) post(ctx context.Context, method string, body []byte) ([]byt
 		raw, status, err := c.postOnce(ctx, body)
 		if err != nil {
 			if ctx.Err() != nil {
-				return nil, fmt.Errorf("chain: rpc %s: %w", method, ctx.Err())
+				return nil, fmt.Errorf("noderpc: rpc %s: %w", method, ctx.Err())
 			}
 			return nil, fmt.Errorf("%w: %s at %s: %v", ErrUnreachable, method, c.endpoint, err)
 		}
@@ -359,11 +359,11 @@ func (c *RPCClient) post(ctx context.Context, method string, body []byte) ([]byt
 			}
 			return nil, &authError{user: c.User(), url: c.endpoint, cookie: c.cookie}
 		case status == http.StatusForbidden:
-			return nil, fmt.Errorf("chain: rpc %s: node at %s refused the connection (HTTP 403; is this address allowed by the node's rpcallowip?)", method, c.endpoint)
+			return nil, fmt.Errorf("noderpc: rpc %s: node at %s refused the connection (HTTP 403; is this address allowed by the node's rpcallowip?)", method, c.endpoint)
 		case status == http.StatusServiceUnavailable && attempt < maxBusyRetries:
 			select {
 			case <-ctx.Done():
-				return nil, fmt.Errorf("chain: rpc %s: %w", method, ctx.Err())
+				return nil, fmt.Errorf("noderpc: rpc %s: %w", method, ctx.Err())
 			case <-time.After(backoff):
 			}
 			backoff *= 2
@@ -379,11 +379,11 @@ func (c *RPCClient) post(ctx context.Context, method string, body []byte) ([]byt
 		if json.Unmarshal(raw, &resps) == nil && len(resps) > 0 {
 			return raw, nil
 		}
-		return nil, fmt.Errorf("chain: rpc %s: node at %s answered HTTP %d: %s", method, c.endpoint, status, snippet(raw))
+		return nil, fmt.Errorf("noderpc: rpc %s: node at %s answered HTTP %d: %s", method, c.endpoint, status, snippet(raw))
 	}
 }
 
-func (c *RPCClient) postOnce(ctx context.Context, body []byte) ([]byte, int, error) {
+func (c *Client) postOnce(ctx context.Context, body []byte) ([]byte, int, error) {
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, c.endpoint, bytes.NewReader(body))
 	if err != nil {
 		return nil, 0, err
@@ -434,21 +434,21 @@ type ChainInfo struct {
 }
 
 // ChainInfo calls getblockchaininfo.
-func (c *RPCClient) ChainInfo(ctx context.Context) (ChainInfo, error) {
+func (c *Client) ChainInfo(ctx context.Context) (ChainInfo, error) {
 	var ci ChainInfo
 	err := c.Call(ctx, "getblockchaininfo", &ci)
 	return ci, err
 }
 
 // BlockCount calls getblockcount: the height of the node's best block.
-func (c *RPCClient) BlockCount(ctx context.Context) (int64, error) {
+func (c *Client) BlockCount(ctx context.Context) (int64, error) {
 	var n int64
 	err := c.Call(ctx, "getblockcount", &n)
 	return n, err
 }
 
 // BlockHash calls getblockhash.
-func (c *RPCClient) BlockHash(ctx context.Context, height int64) (string, error) {
+func (c *Client) BlockHash(ctx context.Context, height int64) (string, error) {
 	var h string
 	err := c.Call(ctx, "getblockhash", &h, height)
 	return h, err
@@ -456,7 +456,7 @@ func (c *RPCClient) BlockHash(ctx context.Context, height int64) (string, error)
 
 // BlockHashes calls getblockhash for heights from..to (inclusive) in one
 // batch.
-func (c *RPCClient) BlockHashes(ctx context.Context, from, to int64) ([]string, error) {
+func (c *Client) BlockHashes(ctx context.Context, from, to int64) ([]string, error) {
 	if to < from {
 		return nil, nil
 	}
@@ -477,9 +477,9 @@ func (c *RPCClient) BlockHashes(ctx context.Context, from, to int64) ([]string, 
 	return out, nil
 }
 
-// RPCHeader is getblockheader's verbose answer (fields both Core and btcd
+// Header is getblockheader's verbose answer (fields both Core and btcd
 // give, plus Core's mediantime, zero from btcd).
-type RPCHeader struct {
+type Header struct {
 	Hash          string `json:"hash"`
 	Confirmations int64  `json:"confirmations"`
 	Height        int64  `json:"height"`
@@ -493,17 +493,17 @@ type RPCHeader struct {
 }
 
 // BlockHeader calls getblockheader hash true.
-func (c *RPCClient) BlockHeader(ctx context.Context, hash string) (RPCHeader, error) {
-	var h RPCHeader
+func (c *Client) BlockHeader(ctx context.Context, hash string) (Header, error) {
+	var h Header
 	err := c.Call(ctx, "getblockheader", &h, hash, true)
 	return h, err
 }
 
 // Block calls getblock hash 2 (every transaction decoded). btcd puts the
 // transactions in "rawtx", Core in "tx"; Block returns them in Tx either
-// way, leaving each undecoded (RPCBlock.Coinbase decodes the first).
-func (c *RPCClient) Block(ctx context.Context, hash string) (*RPCBlock, error) {
-	var b RPCBlock
+// way, leaving each undecoded (Block.Coinbase decodes the first).
+func (c *Client) Block(ctx context.Context, hash string) (*Block, error) {
+	var b Block
 	if err := c.Call(ctx, "getblock", &b, hash, 2); err != nil {
 		return nil, err
 	}
@@ -516,14 +516,14 @@ func (c *RPCClient) Block(ctx context.Context, hash string) (*RPCBlock, error) {
 // RawBlock calls getblock hash 0: the serialized block, which
 // BlockFromRaw reads. The node does no transaction decoding, so on
 // mainnet this is several times cheaper than Block.
-func (c *RPCClient) RawBlock(ctx context.Context, hash string) ([]byte, error) {
+func (c *Client) RawBlock(ctx context.Context, hash string) ([]byte, error) {
 	var h string
 	if err := c.Call(ctx, "getblock", &h, hash, 0); err != nil {
 		return nil, err
 	}
 	raw, err := hex.DecodeString(h)
 	if err != nil {
-		return nil, fmt.Errorf("chain: getblock %s 0: the answer is not hex: %w", hash, err)
+		return nil, fmt.Errorf("noderpc: getblock %s 0: the answer is not hex: %w", hash, err)
 	}
 	return raw, nil
 }

@@ -1,4 +1,4 @@
-package chain
+package noderpc
 
 import (
 	"context"
@@ -74,12 +74,12 @@ func (c *coreLike) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	json.NewEncoder(w).Encode(a)
 }
 
-func newTestClient(t *testing.T, srv *httptest.Server, cfg RPCConfig) *RPCClient {
+func newTestClient(t *testing.T, srv *httptest.Server, cfg Config) *Client {
 	t.Helper()
 	if cfg.URL == "" {
 		cfg.URL = srv.URL
 	}
-	c, err := NewRPCClient(cfg)
+	c, err := NewClient(cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -92,22 +92,22 @@ func TestRPCCallAndErrors(t *testing.T) {
 	defer srv.Close()
 	ctx := context.Background()
 
-	c := newTestClient(t, srv, RPCConfig{User: "alice", Password: "secret"})
+	c := newTestClient(t, srv, Config{User: "alice", Password: "secret"})
 	n, err := c.BlockCount(ctx)
 	if err != nil || n != 840000 {
 		t.Fatalf("BlockCount = %d, %v", n, err)
 	}
 	_, err = c.BlockHash(ctx, 11)
-	var rerr *RPCError
+	var rerr *Error
 	if !errors.As(err, &rerr) || rerr.Code != -8 || rerr.Method != "getblockhash" {
-		t.Fatalf("out-of-range error %v, want RPCError code -8", err)
+		t.Fatalf("out-of-range error %v, want Error code -8", err)
 	}
 	err = c.Call(ctx, "nosuchmethod", nil)
 	if !errors.As(err, &rerr) || rerr.Code != -32601 {
 		t.Fatalf("unknown method: %v", err)
 	}
 
-	bad := newTestClient(t, srv, RPCConfig{User: "alice", Password: "wrong"})
+	bad := newTestClient(t, srv, Config{User: "alice", Password: "wrong"})
 	_, err = bad.BlockCount(ctx)
 	if !errors.Is(err, ErrAuth) {
 		t.Fatalf("wrong password: %v, want ErrAuth", err)
@@ -122,7 +122,7 @@ func TestRPCBatchMatchesIDs(t *testing.T) {
 	node := &coreLike{user: "u", pass: "p"}
 	srv := httptest.NewServer(node)
 	defer srv.Close()
-	c := newTestClient(t, srv, RPCConfig{User: "u", Password: "p"})
+	c := newTestClient(t, srv, Config{User: "u", Password: "p"})
 	hashes, err := c.BlockHashes(context.Background(), 3, 7)
 	if err != nil {
 		t.Fatal(err)
@@ -146,7 +146,7 @@ func TestRPCRetriesWhenBusy(t *testing.T) {
 	node.busy.Store(2)
 	srv := httptest.NewServer(node)
 	defer srv.Close()
-	c := newTestClient(t, srv, RPCConfig{User: "u", Password: "p"})
+	c := newTestClient(t, srv, Config{User: "u", Password: "p"})
 	if _, err := c.BlockCount(context.Background()); err != nil {
 		t.Fatalf("after two 503s: %v", err)
 	}
@@ -165,7 +165,7 @@ func TestRPCCookieReread(t *testing.T) {
 	if err := os.WriteFile(cookie, []byte(CookieUser+":old"), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	c := newTestClient(t, srv, RPCConfig{CookieFile: cookie})
+	c := newTestClient(t, srv, Config{CookieFile: cookie})
 	ctx := context.Background()
 	if _, err := c.BlockCount(ctx); err != nil {
 		t.Fatal(err)
@@ -191,7 +191,7 @@ func TestRPCUnreachable(t *testing.T) {
 	}
 	addr := l.Addr().String()
 	l.Close() // nothing listens there now
-	c, err := NewRPCClient(RPCConfig{URL: addr, User: "u", Password: "p"})
+	c, err := NewClient(Config{URL: addr, User: "u", Password: "p"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -206,7 +206,7 @@ func TestRPCHTTPErrorWithoutJSON(t *testing.T) {
 		http.Error(w, "nope", http.StatusForbidden)
 	}))
 	defer srv.Close()
-	c := newTestClient(t, srv, RPCConfig{})
+	c := newTestClient(t, srv, Config{})
 	if _, err := c.BlockCount(context.Background()); err == nil || !strings.Contains(err.Error(), "rpcallowip") {
 		t.Errorf("403: %v", err)
 	}
@@ -214,7 +214,7 @@ func TestRPCHTTPErrorWithoutJSON(t *testing.T) {
 		http.Error(w, "teapot", http.StatusTeapot)
 	}))
 	defer srv2.Close()
-	c2 := newTestClient(t, srv2, RPCConfig{})
+	c2 := newTestClient(t, srv2, Config{})
 	if _, err := c2.BlockCount(context.Background()); err == nil || !strings.Contains(err.Error(), "HTTP 418") {
 		t.Errorf("418: %v", err)
 	}
@@ -233,17 +233,17 @@ func TestNewRPCClientURL(t *testing.T) {
 		{"http://", "", "", true},
 	}
 	for _, tt := range tests {
-		c, err := NewRPCClient(RPCConfig{URL: tt.url})
+		c, err := NewClient(Config{URL: tt.url})
 		if (err != nil) != tt.err {
-			t.Errorf("NewRPCClient(%q): error %v, want error %v", tt.url, err, tt.err)
+			t.Errorf("NewClient(%q): error %v, want error %v", tt.url, err, tt.err)
 			continue
 		}
 		if err == nil && (c.URL() != tt.wantURL || c.User() != tt.wantUser) {
-			t.Errorf("NewRPCClient(%q): URL %q user %q, want %q %q", tt.url, c.URL(), c.User(), tt.wantURL, tt.wantUser)
+			t.Errorf("NewClient(%q): URL %q user %q, want %q %q", tt.url, c.URL(), c.User(), tt.wantURL, tt.wantUser)
 		}
 	}
 	// Explicit credentials win over URL user info.
-	c, err := NewRPCClient(RPCConfig{URL: "http://bob:pw@h:1", User: "carol", Password: "x"})
+	c, err := NewClient(Config{URL: "http://bob:pw@h:1", User: "carol", Password: "x"})
 	if err != nil || c.User() != "carol" {
 		t.Errorf("explicit user: %v %v", c, err)
 	}

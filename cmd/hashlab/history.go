@@ -3,16 +3,15 @@ package main
 import (
 	"context"
 	"encoding/csv"
-	"errors"
 	"flag"
 	"fmt"
 	"io"
 	"math"
 	"os"
-	"path/filepath"
 	"strconv"
 	"time"
 
+	"github.com/hashlab/hashlab"
 	"github.com/hashlab/hashlab/chain"
 	"github.com/hashlab/hashlab/consensus"
 	"github.com/hashlab/hashlab/history"
@@ -79,24 +78,20 @@ func (f *dbFlags) check() error {
 	return nil
 }
 
-// notDBFile says that --db names no file, or a directory.
-type notDBFile string
-
-func (e notDBFile) Error() string { return string(e) }
-
-// checkDBFile says why path is not an existing database file: queries
-// and serve --db never create one.
-func checkDBFile(path string) error {
-	st, err := os.Stat(path)
-	switch {
-	case errors.Is(err, os.ErrNotExist):
-		return notDBFile(fmt.Sprintf("--db %s: no such database (create one with hashlab import or hashlab ingest)", path))
-	case err != nil:
-		return fmt.Errorf("--db %s: %w", path, err)
-	case st.IsDir():
-		return notDBFile(fmt.Sprintf("--db %s: is a directory (allowed: a hashlab database file, e.g. %s)", path, filepath.Join(path, "hashlab.db")))
+// openExistingDB opens the database of a query (history, pools, serve
+// --db, security concentration --db). It never creates one or turns
+// another file into one: a missing path, a directory, an empty file or a
+// file that is not a hashlab database is bad input naming --db (exit 2).
+func openExistingDB(ctx context.Context, path string) (*store.DB, error) {
+	db, err := store.OpenExisting(ctx, path)
+	if ie, ok := hashlab.AsInput(err); ok {
+		ie.Field = "--db"
+		return nil, ie
 	}
-	return nil
+	if err != nil {
+		return nil, fmt.Errorf("--db %s: %w", path, err)
+	}
+	return db, nil
 }
 
 // open opens an existing database.
@@ -105,10 +100,7 @@ func (f *dbFlags) open(ctx context.Context, env *Env) (*store.DB, *consensus.Par
 	if path == "" {
 		path = store.DefaultPath(env.Getenv)
 	}
-	if err := checkDBFile(path); err != nil {
-		return nil, nil, err
-	}
-	db, err := store.Open(ctx, path)
+	db, err := openExistingDB(ctx, path)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -268,7 +260,7 @@ func printAdjustments(w io.Writer, df *dbFlags, adj []history.Adjustment) error 
 	if *df.asCSV {
 		rows := make([][]string, len(adj))
 		for i, a := range adj {
-			rows[i] = []string{strconv.FormatInt(a.Height, 10), a.Date, a.Bits, strconv.FormatFloat(a.Difficulty, 'g', -1, 64),
+			rows[i] = []string{strconv.FormatInt(a.Height, 10), a.Date, a.Bits.String(), strconv.FormatFloat(a.Difficulty, 'g', -1, 64),
 				ff(a.ChangePct, 4), strconv.FormatInt(a.EpochDurationSec, 10), days(a)}
 		}
 		return writeCSV(w, []string{"height", "date", "bits", "difficulty", "change_pct", "epoch_duration_sec", "epoch_days"}, rows)
@@ -294,9 +286,17 @@ func printAdjustments(w io.Writer, df *dbFlags, adj []history.Adjustment) error 
 	if err := t.Flush(); err != nil {
 		return err
 	}
-	fmt.Fprintf(w, "\n%d adjustments; largest drop %+.2f%% at %d (%s); largest rise %+.2f%% at %d (%s)\n",
-		len(adj), lo.ChangePct, lo.Height, lo.Date, hi.ChangePct, hi.Height, hi.Date)
+	fmt.Fprintf(w, "\n%d adjustments; %s; %s\n", len(adj), extreme("drop", lo, lo.ChangePct < 0), extreme("rise", hi, hi.ChangePct > 0))
 	return nil
+}
+
+// extreme labels the largest drop or rise by its sign: "no rise" when no
+// adjustment of the range went up (a range of drops has no largest rise).
+func extreme(kind string, a history.Adjustment, ok bool) string {
+	if !ok {
+		return "no " + kind
+	}
+	return fmt.Sprintf("largest %s %+.2f%% at %d (%s)", kind, a.ChangePct, a.Height, a.Date)
 }
 
 func printHashrateHistory(w io.Writer, df *dbFlags, days []history.DayHashrate) error {

@@ -7,7 +7,9 @@ import (
 	"os"
 	"time"
 
+	"github.com/hashlab/hashlab"
 	"github.com/hashlab/hashlab/chain"
+	"github.com/hashlab/hashlab/chain/chainfile"
 	"github.com/hashlab/hashlab/consensus"
 	"github.com/hashlab/hashlab/ingest"
 	"github.com/hashlab/hashlab/snapshot"
@@ -48,9 +50,9 @@ func runImport(ctx context.Context, env *Env, args []string) error {
 	if err != nil {
 		return err
 	}
-	layout, err := chain.ParseLayout(*layoutName)
+	layout, err := parseLayoutFlag(*layoutName)
 	if err != nil {
-		return usagef("--layout: %v", err)
+		return err
 	}
 	if *start < 0 {
 		return usagef("--start-height %d is negative (allowed: >= 0)", *start)
@@ -70,6 +72,10 @@ func runImport(ctx context.Context, env *Env, args []string) error {
 	_, statErr := os.Stat(path)
 	created := errors.Is(statErr, os.ErrNotExist)
 	db, err := store.Open(ctx, path)
+	if ie, ok := hashlab.AsInput(err); ok {
+		ie.Field = "--db" // an existing file that is not a database
+		return ie
+	}
 	if err != nil {
 		return err
 	}
@@ -90,7 +96,7 @@ func runImport(ctx context.Context, env *Env, args []string) error {
 	case "blocks":
 		rep, err = ingest.ImportBlocksCSV(ctx, db, f, p, snapshot.Epochs(), onRow)
 	case "prices":
-		rep, err = ingest.ImportPricesWith(ctx, db, f, chain.PriceOptions{Column: *column, SkipEmpty: *skipEmpty})
+		rep, err = ingest.ImportPricesWith(ctx, db, f, chainfile.PriceOptions{Column: *column, SkipEmpty: *skipEmpty})
 	}
 	if shown > 0 {
 		bar.Done()
@@ -103,7 +109,7 @@ func runImport(ctx context.Context, env *Env, args []string) error {
 				os.Remove(path + suffix)
 			}
 		}
-		return fmt.Errorf("%s: %w (nothing imported)", file, err)
+		return fmt.Errorf("%w (nothing imported)", inFile(file, err))
 	}
 	secs := env.Now().Sub(t0).Seconds()
 	if *asJSON {
@@ -135,4 +141,27 @@ func runImport(ctx context.Context, env *Env, args []string) error {
 		fmt.Fprintf(w, "time\t%s\n", (time.Duration(secs * float64(time.Second))).Round(time.Millisecond))
 	}
 	return w.Flush()
+}
+
+// parseLayout reads --layout; a bad name is an input error naming the flag.
+func parseLayoutFlag(name string) (chain.Layout, error) {
+	l, err := chain.ParseLayout(name)
+	if ie, ok := hashlab.AsInput(err); ok {
+		ie.Field = "--layout"
+		return l, ie
+	}
+	return l, err
+}
+
+// inFile names file in err. A content error of the file (a
+// *hashlab.InputError: malformed row, bad header bytes, bad price) keeps
+// its type, so it exits 2, with the file put before its field ("f.csv:
+// line 4: height"); any other error (an I/O failure, a verification
+// mismatch: exit 1) gets the file as a prefix.
+func inFile(file string, err error) error {
+	if ie, ok := hashlab.AsInput(err); ok {
+		ie.Field = file + ": " + ie.Field
+		return ie
+	}
+	return fmt.Errorf("%s: %w", file, err)
 }

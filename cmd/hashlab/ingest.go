@@ -12,7 +12,7 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/hashlab/hashlab/chain"
+	"github.com/hashlab/hashlab/chain/noderpc"
 	"github.com/hashlab/hashlab/consensus"
 	"github.com/hashlab/hashlab/ingest"
 	"github.com/hashlab/hashlab/store"
@@ -38,7 +38,7 @@ func runIngest(ctx context.Context, env *Env, args []string) error {
 	rpcUser := fs.String("rpc-user", "", "RPC user (env "+envRPCUser+")")
 	rpcPass := fs.String("rpc-pass", "", "RPC password (env "+envRPCPassword+")")
 	rpcCookie := fs.String("rpc-cookie", "", "Bitcoin Core .cookie file (env "+envRPCCookie+"; default without user/password: the node's datadir cookie, ~/.bitcoin[/<network>]/.cookie, network guessed from the URL's port)")
-	rpcTimeout := fs.Duration("rpc-timeout", chain.DefaultRPCTimeout, "timeout of one RPC request")
+	rpcTimeout := fs.Duration("rpc-timeout", noderpc.DefaultRPCTimeout, "timeout of one RPC request")
 	dbPath := fs.String("db", "", "database file (default "+store.DefaultPath(env.Getenv)+")")
 	workers := fs.Int("workers", ingest.DefaultWorkers, "blocks fetched concurrently (1-64)")
 	batch := fs.Int("batch", ingest.DefaultBatchSize, "blocks written per database transaction (1-100000)")
@@ -85,7 +85,7 @@ func runIngest(ctx context.Context, env *Env, args []string) error {
 	}
 	cfg.Timeout = *rpcTimeout
 	cfg.MaxConns = *workers + 2
-	client, err := chain.NewRPCClient(cfg)
+	client, err := noderpc.NewClient(cfg)
 	if err != nil {
 		return usagef("--rpc: %v", err)
 	}
@@ -146,7 +146,7 @@ func runIngest(ctx context.Context, env *Env, args []string) error {
 
 // ingestRPCConfig resolves the connection settings: flags, then the
 // environment, then Bitcoin Core's defaults (URL and datadir cookie).
-func ingestRPCConfig(env *Env, rpcURL, user, pass, cookie string) (chain.RPCConfig, error) {
+func ingestRPCConfig(env *Env, rpcURL, user, pass, cookie string) (noderpc.Config, error) {
 	if rpcURL == "" {
 		rpcURL = env.Getenv(envRPCURL)
 	}
@@ -163,16 +163,16 @@ func ingestRPCConfig(env *Env, rpcURL, user, pass, cookie string) (chain.RPCConf
 		cookie = env.Getenv(envRPCCookie)
 	}
 	if (user == "") != (pass == "") {
-		return chain.RPCConfig{}, usagef("--rpc-user and --rpc-pass (%s, %s) go together: got only one", envRPCUser, envRPCPassword)
+		return noderpc.Config{}, usagef("--rpc-user and --rpc-pass (%s, %s) go together: got only one", envRPCUser, envRPCPassword)
 	}
-	cfg := chain.RPCConfig{URL: rpcURL, User: user, Password: pass}
+	cfg := noderpc.Config{URL: rpcURL, User: user, Password: pass}
 	if user != "" || ingestURLHasUser(rpcURL) {
 		return cfg, nil
 	}
 	if cookie == "" {
 		def := ingestDefaultCookie(env, rpcURL)
 		if _, err := os.Stat(def); err != nil {
-			return chain.RPCConfig{}, usagef("no RPC credentials: give --rpc-user and --rpc-pass (or %s and %s), or --rpc-cookie FILE (%s); no cookie file at %s", envRPCUser, envRPCPassword, envRPCCookie, def)
+			return noderpc.Config{}, usagef("no RPC credentials: give --rpc-user and --rpc-pass (or %s and %s), or --rpc-cookie FILE (%s); no cookie file at %s", envRPCUser, envRPCPassword, envRPCCookie, def)
 		}
 		cookie = def
 	}
@@ -221,7 +221,7 @@ func ingestDefaultCookie(env *Env, rpcURL string) string {
 
 // ingestRPCError adds what the user can do about a node error.
 func ingestRPCError(err error) error {
-	if errors.Is(err, chain.ErrUnreachable) {
+	if errors.Is(err, noderpc.ErrUnreachable) {
 		return fmt.Errorf("%w (is the node running, and is --rpc/%s right?)", err, envRPCURL)
 	}
 	return err

@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"errors"
 	"flag"
 	"fmt"
 	"path/filepath"
@@ -41,16 +40,9 @@ func addServeSources(env *Env, fs *flag.FlagSet) func(ctx context.Context, cfg *
 // openServeDB opens an existing mainnet chain store. It never creates one:
 // a path that does not exist is a usage error.
 func openServeDB(ctx context.Context, path string) (*store.DB, error) {
-	if err := checkDBFile(path); err != nil {
-		var nf notDBFile
-		if errors.As(err, &nf) {
-			return nil, usagef("%v", err) // a bad --db value: exit 2
-		}
-		return nil, err
-	}
-	db, err := store.Open(ctx, path)
+	db, err := openExistingDB(ctx, path) // bad input (exit 2) unless a hashlab database
 	if err != nil {
-		return nil, fmt.Errorf("--db %s: cannot open the database: %w", path, err)
+		return nil, err
 	}
 	if n, err := db.Network(ctx); err != nil {
 		db.Close()

@@ -4,14 +4,14 @@ import (
 	"bytes"
 	"context"
 	"encoding/csv"
-	"errors"
 	"fmt"
-	"io"
 	"math/big"
 	"os"
 	"strconv"
 
+	"github.com/hashlab/hashlab"
 	"github.com/hashlab/hashlab/chain"
+	"github.com/hashlab/hashlab/chain/chainfile"
 	"github.com/hashlab/hashlab/consensus"
 	"github.com/hashlab/hashlab/snapshot"
 )
@@ -37,9 +37,9 @@ func runVerifyChain(ctx context.Context, env *Env, args []string) error {
 	if err != nil {
 		return err
 	}
-	layout, err := chain.ParseLayout(*layoutName)
+	layout, err := parseLayoutFlag(*layoutName)
 	if err != nil {
-		return usagef("--layout: %v", err)
+		return err
 	}
 	if *start < 0 {
 		return usagef("--start-height %d is negative (allowed: >= 0)", *start)
@@ -48,7 +48,14 @@ func runVerifyChain(ctx context.Context, env *Env, args []string) error {
 		return usagef("--start-height %d: the epoch-boundaries layout always starts at height 0", *start)
 	}
 
-	epochs, epochsSource := snapshot.Epochs(), "embedded epoch table"
+	// The embedded table is mainnet's: another network's retargets whose
+	// epoch starts before the file are left unchecked unless --epochs
+	// gives that network's table.
+	var epochs []snapshot.Epoch
+	epochsSource := "no epoch table"
+	if p == consensus.MainNet {
+		epochs, epochsSource = snapshot.Epochs(), "embedded epoch table"
+	}
 	if *epochsFile != "" {
 		f, err := os.Open(*epochsFile)
 		if err != nil {
@@ -57,12 +64,15 @@ func runVerifyChain(ctx context.Context, env *Env, args []string) error {
 		epochs, err = snapshot.ParseEpochs(f)
 		f.Close()
 		if err != nil {
-			return fmt.Errorf("%s: %w", *epochsFile, err)
+			return inFile(*epochsFile, err)
 		}
 		epochsSource = *epochsFile
 	}
 
 	if *headers == "" {
+		if len(epochs) == 0 {
+			return hashlab.Invalid("--epochs", "", "an epoch table of the "+p.Name+" network (the embedded table is mainnet's), or --headers FILE")
+		}
 		r := chain.VerifyEpochTable(epochs, p)
 		if *asJSON {
 			if err := writeJSON(env.Stdout, struct {
@@ -115,38 +125,27 @@ func runVerifyChain(ctx context.Context, env *Env, args []string) error {
 	if st, err := f.Stat(); err == nil {
 		total = st.Size() / consensus.HeaderSize
 	}
-	hr, err := chain.NewHeaderReader(f)
+	hr, err := chainfile.NewHeaderReader(f)
 	if err != nil {
-		return fmt.Errorf("%s: %w", *headers, err)
+		return inFile(*headers, err)
 	}
 	v := chain.NewVerifier(p, opt)
 	bar := newProgress(env, "verifying", total)
-	for n := int64(0); ; n++ {
-		if n%4096 == 0 && ctx.Err() != nil {
-			return ctx.Err()
-		}
-		raw, off, err := hr.Next()
-		if errors.Is(err, io.EOF) {
-			break
-		}
-		if err != nil {
-			bar.Done()
-			h := layout.HeightAt(n, opt.StartHeight, p.RetargetInterval())
-			return fmt.Errorf("%s: at height %d: %w", *headers, h, err)
-		}
-		info, err := v.Add(raw, off)
-		if err != nil {
-			bar.Done()
-			return fmt.Errorf("%s: %w", *headers, err)
-		}
+	err = v.Run(ctx, hr, func(info chain.HeaderInfo) error {
 		if cw, ok := want[info.Height]; ok {
 			v.CompareChainwork(info, cw)
 		}
-		if n%1024 == 0 {
+		if info.Height%1024 == 0 {
 			bar.Add(1024)
 		}
-	}
+		return nil
+	})
 	bar.Done()
+	if err != nil {
+		// An empty or truncated file is bad input (exit 2); a read
+		// failure is not.
+		return inFile(*headers, err)
+	}
 	r := v.Report()
 	if *asJSON {
 		if err := writeJSON(env.Stdout, struct {

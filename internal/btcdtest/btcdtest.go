@@ -16,7 +16,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/hashlab/hashlab/chain"
+	"github.com/hashlab/hashlab/chain/noderpc"
 	"github.com/hashlab/hashlab/internal/sharedtest"
 )
 
@@ -74,8 +74,8 @@ type Node struct {
 	User     string
 	Password string
 	Dir      string
-	// RPC is a client for the node (hashlab's own, chain.RPCClient).
-	RPC *chain.RPCClient
+	// RPC is a client for the node (hashlab's own, noderpc.Client).
+	RPC *noderpc.Client
 
 	cmd  *exec.Cmd
 	done chan struct{}
@@ -158,7 +158,7 @@ func start(tb testing.TB, bin string) (*Node, error) {
 		n.cmd.Wait()
 		close(n.done)
 	}()
-	n.RPC, err = chain.NewRPCClient(chain.RPCConfig{URL: n.RPCURL, User: n.User, Password: n.Password, Timeout: 30 * time.Second})
+	n.RPC, err = noderpc.NewClient(noderpc.Config{URL: n.RPCURL, User: n.User, Password: n.Password, Timeout: 30 * time.Second})
 	if err != nil {
 		n.Stop()
 		return nil, err

@@ -8,7 +8,7 @@ import (
 	"github.com/btcsuite/btcd/address/v2"
 	"github.com/btcsuite/btcd/wire/v2"
 
-	"github.com/hashlab/hashlab/chain"
+	"github.com/hashlab/hashlab/chain/noderpc"
 	"github.com/hashlab/hashlab/consensus"
 )
 
@@ -43,7 +43,7 @@ func TestMinerBlocksAreAccepted(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	rec, err := chain.BlockFromRPC(rb, consensus.RegTest)
+	rec, err := noderpc.BlockFromRPC(rb, consensus.RegTest)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -59,7 +59,7 @@ func TestMinerBlocksAreAccepted(t *testing.T) {
 	}
 	hash, _ = n.RPC.BlockHash(ctx, 103)
 	rb, _ = n.RPC.Block(ctx, hash)
-	rec, err = chain.BlockFromRPC(rb, consensus.RegTest)
+	rec, err = noderpc.BlockFromRPC(rb, consensus.RegTest)
 	if err != nil {
 		t.Fatal(err)
 	}
