@@ -1,3 +1,8 @@
-// Package archtest holds the architecture test: domain packages stay free
-// of I/O and never import adapters, so the arrows point inward.
+// Package archtest holds the architecture test: every domain package
+// (consensus, hashprice, mining, pivot, sim, security, history, netstate,
+// snapshot and chain's core) is checked on its transitive imports, listed
+// with `go list -json`: none may reach net/http, os/exec, database/sql or
+// any hashlab adapter, none may import os or net itself, none reads the
+// clock or global randomness, and history does not pull in sim, pivot,
+// mining or YAML. The arrows point inward.
 package archtest
