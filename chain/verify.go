@@ -373,7 +373,8 @@ type HeaderSource interface {
 // Run is the one header-verification loop (verify-chain and the header
 // import both use it): it feeds every header of src to v in order and
 // calls fn, when non-nil, with each header's info. It stops at the first
-// error of src (wrapped with the height the header would have had), of
+// error of src (naming the height the header would have had: in the
+// field of an input error such as a truncated file, else as a prefix), of
 // Add, or of fn (returned as is), and when ctx is cancelled (checked
 // every 4096 headers). A source without a single header is a
 // *hashlab.InputError (field "headers", cause ErrNoHeaders). Mismatches
@@ -393,7 +394,13 @@ func (v *Verifier) Run(ctx context.Context, src HeaderSource, fn func(HeaderInfo
 			return nil
 		}
 		if err != nil {
-			return fmt.Errorf("chain: header %d (height %d): %w", n+1, v.opt.Layout.HeightAt(n, v.opt.StartHeight, v.interval), err)
+			h := v.opt.Layout.HeightAt(n, v.opt.StartHeight, v.interval)
+			if ie, ok := hashlab.AsInput(err); ok {
+				// Bad bytes: name the height they were to be.
+				ie.Field = fmt.Sprintf("height %d at %s", h, ie.Field)
+				return ie
+			}
+			return fmt.Errorf("chain: header %d (height %d): %w", n+1, h, err)
 		}
 		info, err := v.Add(raw, off)
 		if err != nil {
