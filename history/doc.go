@@ -8,6 +8,8 @@
 // consensus, hashprice and security. These are the library functions the
 // CLI (hashlab history, hashlab pools) and the server use.
 //
-// history does no I/O of its own beyond its readers; it must not import
-// cmd/, server or store. Domain packages must not import it.
+// history is a domain package: it does no I/O of its own beyond its
+// readers and must not depend on os, net/http, database/sql, store or any
+// other adapter, nor on sim, pivot, mining or YAML (internal/archtest
+// checks its transitive imports). Bad arguments are *hashlab.InputError.
 package history

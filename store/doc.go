@@ -11,6 +11,12 @@
 // schema_version table); the database runs in WAL mode and every batch is
 // one transaction, so a crash at any moment leaves the file consistent.
 //
+// Open (import, ingest) creates a database; OpenExisting (queries, serve
+// --db) never creates one and never turns another file into one: an empty
+// file, a file that is not SQLite or an SQLite file without hashlab's
+// schema is a *hashlab.InputError.
+//
 // store is an adapter: it may do I/O. Domain packages (consensus, hashprice,
-// mining, pivot, sim, security, snapshot) must never import it.
+// mining, pivot, sim, security, history, netstate, snapshot, chain's core)
+// must never import it.
 package store
