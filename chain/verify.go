@@ -114,8 +114,11 @@ type Verifier struct {
 	interval int64
 	n        int64
 	prev     *HeaderInfo
-	window   map[int64]*ctxHeader // headers of the current and previous epoch
-	epoch    int64                // epoch of the newest header in window
+	// win[e%2] holds epoch e's headers by height%interval (a zero entry
+	// is unknown); winEpoch says which epoch each half holds. Together
+	// they are the current and the previous epoch.
+	win      [2][]ctxHeader
+	winEpoch [2]int64
 	tbl      map[int64]snapshot.Epoch
 	targets  map[consensus.Bits]consensus.Target32
 	works    map[consensus.Bits]*big.Int
@@ -146,7 +149,7 @@ func (c *ctxHeader) Ancestor(height int64) consensus.HeaderCtx {
 	if height > c.height || height < 0 {
 		return nil
 	}
-	if h, ok := v.window[height]; ok {
+	if h := v.lookup(height); h != nil {
 		return h
 	}
 	if height%v.interval == 0 {
@@ -164,7 +167,9 @@ func NewVerifier(p *consensus.Params, opt VerifyOptions) *Verifier {
 	if opt.MaxMismatches == 0 {
 		opt.MaxMismatches = 100
 	}
-	v := &Verifier{p: p, opt: opt, interval: p.RetargetInterval(), window: map[int64]*ctxHeader{}, epoch: -1,
+	interval := p.RetargetInterval()
+	v := &Verifier{p: p, opt: opt, interval: interval, winEpoch: [2]int64{-1, -1},
+		win: [2][]ctxHeader{make([]ctxHeader, interval), make([]ctxHeader, interval)},
 		tbl: map[int64]snapshot.Epoch{}, targets: map[consensus.Bits]consensus.Target32{},
 		works: map[consensus.Bits]*big.Int{}, cw: new(big.Int), gap: new(big.Int)}
 	if opt.BaseChainwork != nil {
@@ -269,13 +274,13 @@ func (v *Verifier) checkBits(cur HeaderInfo, p *HeaderInfo) {
 	h := cur.Height
 	retarget := h%v.interval == 0
 	var last consensus.HeaderCtx
-	if l, ok := v.window[h-1]; ok {
+	if l := v.lookup(h - 1); l != nil {
 		last = l
 	} else if !retarget && !v.p.AllowMinDifficultyBlocks && p.Height/v.interval == h/v.interval {
 		// Bits are constant inside an epoch without the
 		// minimum-difficulty rule: any earlier header of the epoch
 		// stands for the one before h.
-		last = v.window[p.Height]
+		last = v.lookup(p.Height)
 	}
 	if last == nil {
 		if retarget {
@@ -317,20 +322,34 @@ func (v *Verifier) checkBits(cur HeaderInfo, p *HeaderInfo) {
 	}
 }
 
-// remember keeps info as the newest header, and in the window, dropping
-// headers older than the previous epoch.
+// lookup returns the header at height from the window, or nil.
+func (v *Verifier) lookup(height int64) *ctxHeader {
+	if height < 0 {
+		return nil
+	}
+	e := height / v.interval
+	half := e % 2
+	if v.winEpoch[half] != e {
+		return nil
+	}
+	c := &v.win[half][height%v.interval]
+	if c.v == nil {
+		return nil
+	}
+	return c
+}
+
+// remember keeps info as the newest header, and in the window, where its
+// epoch replaces the one two epochs before.
 func (v *Verifier) remember(info HeaderInfo) {
 	v.prev = &info
 	e := info.Height / v.interval
-	if e > v.epoch {
-		for h := range v.window {
-			if h/v.interval < e-1 {
-				delete(v.window, h)
-			}
-		}
-		v.epoch = e
+	half := e % 2
+	if v.winEpoch[half] != e {
+		clear(v.win[half])
+		v.winEpoch[half] = e
 	}
-	v.window[info.Height] = &ctxHeader{v: v, height: info.Height, bits: info.Bits, time: info.Time}
+	v.win[half][info.Height%v.interval] = ctxHeader{v: v, height: info.Height, bits: info.Bits, time: info.Time}
 }
 
 // CompareChainwork records a check of the current tip's chainwork against
