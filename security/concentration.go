@@ -3,6 +3,7 @@ package security
 import (
 	"math"
 	"sort"
+	"strings"
 
 	"gonum.org/v1/gonum/stat/distuv"
 )
@@ -152,17 +153,34 @@ func CensoredDelay(q, spacingSec float64) (CensorshipDelay, error) {
 	return CensorshipDelay{MeanSec: mean, P50Sec: pct(0.5), P95Sec: pct(0.95), P99Sec: pct(0.99), ExpectedBlocks: 1 / (1 - q)}, nil
 }
 
-// ConcentrationReport summarises a share distribution.
+// ConcentrationReport summarises a share distribution. Blocks that no
+// pool claimed ("unknown") and the bucket of small pools ("other") are
+// reported apart (Unattributed) and, unless the report was asked to
+// include them, are not entities: they stay in the denominator of every
+// share but are left out of Entities, HHI, the Nakamoto coefficients, the
+// top-k shares and the cartel and censorship figures (they are many small
+// miners, not one pool that could collude).
 type ConcentrationReport struct {
-	Entities   int     `json:"entities"`
-	HHI        float64 `json:"hhi"`
-	HHI10000   float64 `json:"hhi_10000"`
+	Entities int     `json:"entities"`
+	HHI      float64 `json:"hhi"`
+	HHI10000 float64 `json:"hhi_10000"`
+	// Nakamoto50 and Nakamoto33 are the fewest entities whose combined
+	// share exceeds one half and one third; Entities+1 when all of them
+	// together do not (the rest is unattributed).
 	Nakamoto50 int     `json:"nakamoto_coefficient_50"`
 	Nakamoto33 int     `json:"nakamoto_coefficient_33"`
 	Top1Share  float64 `json:"top1_share"`
 	Top2Share  float64 `json:"top2_share"`
 	Top3Share  float64 `json:"top3_share"`
-	Shares     []Share `json:"shares"`
+	// Shares are the entities, largest first, as shares of all blocks.
+	Shares []Share `json:"shares"`
+	// Unattributed are the "unknown" and "other" buckets (IsUnattributed)
+	// as shares of all blocks, and UnattributedShare their sum.
+	Unattributed      []Share `json:"unattributed"`
+	UnattributedShare float64 `json:"unattributed_share"`
+	// IncludeUnknown says the unattributed buckets were counted as
+	// entities (ConcentrationOptions.IncludeUnknown).
+	IncludeUnknown bool `json:"include_unknown"`
 	// ProbTop2Majority1Day is the probability the top two entities mine
 	// more than half of a day's 144 blocks; ProbTop3Over33Day the same for
 	// the top three and a third.
@@ -176,19 +194,76 @@ type ConcentrationReport struct {
 	CensorTop3 CensorshipDelay `json:"censorship_delay_top3"`
 }
 
-// Concentration computes the full report for a share distribution.
+// ConcentrationOptions change what Concentration counts.
+type ConcentrationOptions struct {
+	// IncludeUnknown counts each unattributed bucket ("unknown", "other")
+	// as one entity, as mempool.space's pie does; the default leaves them
+	// out of the entity figures.
+	IncludeUnknown bool
+	// BlocksPerDay is the day's block count of the cartel figures (0: 144,
+	// mainnet's 86400 s / 600 s); SpacingSec the mean block interval of the
+	// censorship delays (0: 600 s).
+	BlocksPerDay int
+	SpacingSec   float64
+}
+
+// IsUnattributed reports whether an entity name stands for blocks no
+// single pool claimed: "unknown", "other", "others", "unattributed" or an
+// empty name (any case, surrounding space ignored).
+func IsUnattributed(name string) bool {
+	switch strings.ToLower(strings.TrimSpace(name)) {
+	case "", "unknown", "other", "others", "unattributed":
+		return true
+	}
+	return false
+}
+
+// Concentration computes the full report for a share distribution with
+// the default options (unattributed buckets left out of the entity
+// figures).
 func Concentration(shares []Share) (ConcentrationReport, error) {
-	s, err := Normalize(shares)
+	return ConcentrationWith(shares, ConcentrationOptions{})
+}
+
+// ConcentrationWith computes the full report with opt. Shares need not be
+// normalized (block counts will do); errors are *hashlab.InputError.
+func ConcentrationWith(shares []Share, opt ConcentrationOptions) (ConcentrationReport, error) {
+	all, err := Normalize(shares)
 	if err != nil {
 		return ConcentrationReport{}, err
 	}
+	if opt.BlocksPerDay == 0 {
+		opt.BlocksPerDay = 144
+	}
+	if opt.SpacingSec == 0 {
+		opt.SpacingSec = 600
+	}
+	if opt.BlocksPerDay < 1 {
+		return ConcentrationReport{}, inputErr("blocks per day", opt.BlocksPerDay, ">= 1")
+	}
+	if !(opt.SpacingSec > 0) || math.IsInf(opt.SpacingSec, 0) {
+		return ConcentrationReport{}, inputErr("block spacing", opt.SpacingSec, "> 0 s")
+	}
+	r := ConcentrationReport{IncludeUnknown: opt.IncludeUnknown, Shares: []Share{}, Unattributed: []Share{}}
+	for _, s := range all {
+		if IsUnattributed(s.Name) {
+			r.Unattributed = append(r.Unattributed, s)
+			r.UnattributedShare += s.Share
+			if !opt.IncludeUnknown {
+				continue
+			}
+		}
+		r.Shares = append(r.Shares, s)
+	}
+	s := r.Shares
 	h := HHI(s)
-	r := ConcentrationReport{Entities: len(s), HHI: h, HHI10000: h * 10000, Nakamoto50: NakamotoCoefficient(s, 0.5), Nakamoto33: NakamotoCoefficient(s, 1.0/3),
-		Top1Share: TopKShare(s, 1), Top2Share: TopKShare(s, 2), Top3Share: TopKShare(s, 3), Shares: s}
-	r.ProbTop2Majority1Day, _ = ProbMajorityOfBlocks(r.Top2Share, 144, 0.5)
-	r.ProbTop3Over33Day, _ = ProbMajorityOfBlocks(r.Top3Share, 144, 1.0/3)
-	r.ProbTop1Run6Day, _ = ProbRunInWindow(r.Top1Share, 6, 144)
-	r.CensorTop1, _ = CensoredDelay(min(r.Top1Share, 0.999999), 600)
-	r.CensorTop3, _ = CensoredDelay(min(r.Top3Share, 0.999999), 600)
+	r.Entities, r.HHI, r.HHI10000 = len(s), h, h*10000
+	r.Nakamoto50, r.Nakamoto33 = NakamotoCoefficient(s, 0.5), NakamotoCoefficient(s, 1.0/3)
+	r.Top1Share, r.Top2Share, r.Top3Share = TopKShare(s, 1), TopKShare(s, 2), TopKShare(s, 3)
+	r.ProbTop2Majority1Day, _ = ProbMajorityOfBlocks(min(r.Top2Share, 1), opt.BlocksPerDay, 0.5)
+	r.ProbTop3Over33Day, _ = ProbMajorityOfBlocks(min(r.Top3Share, 1), opt.BlocksPerDay, 1.0/3)
+	r.ProbTop1Run6Day, _ = ProbRunInWindow(min(r.Top1Share, 1), 6, opt.BlocksPerDay)
+	r.CensorTop1, _ = CensoredDelay(min(r.Top1Share, 0.999999), opt.SpacingSec)
+	r.CensorTop3, _ = CensoredDelay(min(r.Top3Share, 0.999999), opt.SpacingSec)
 	return r, nil
 }
