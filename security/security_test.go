@@ -118,66 +118,6 @@ func TestRiskOverTime(t *testing.T) {
 	}
 }
 
-// Eyal & Sirer, "Majority is not enough" (2014): the profitability
-// threshold (1−γ)/(3−2γ) is 1/3 at γ=0 and 1/4 at γ=1/2, and SM1's revenue
-// equals α exactly there.
-func TestEyalSirer(t *testing.T) {
-	for _, c := range []struct{ gamma, want float64 }{{0, 1.0 / 3}, {0.5, 0.25}, {1, 0}} {
-		th, err := SM1Threshold(c.gamma)
-		if err != nil || !near(th, c.want, 1e-15) {
-			t.Errorf("γ=%v threshold %v", c.gamma, th)
-		}
-		if c.want > 0 {
-			r, _ := SM1Revenue(th, c.gamma)
-			if !near(r, th, 1e-12) {
-				t.Errorf("γ=%v: revenue at threshold %v", c.gamma, r)
-			}
-			above, _ := SM1Revenue(th+0.01, c.gamma)
-			below, _ := SM1Revenue(th-0.01, c.gamma)
-			if above <= th+0.01 || below >= th-0.01 {
-				t.Errorf("γ=%v: not a threshold (%v, %v)", c.gamma, below, above)
-			}
-		}
-	}
-}
-
-// Sapirshtein, Sompolinsky & Zohar, "Optimal Selfish Mining Strategies in
-// Bitcoin" (FC 2016), Table 1 (γ = 0): revenue of SM1 and of the optimal
-// policy. Both columns to 3 decimals; SM1 is Eyal–Sirer's closed form.
-func TestOptimalSelfishMiningTable(t *testing.T) {
-	rows := []struct{ alpha, sm1, opt float64 }{
-		{1.0 / 3, 0.33333, 0.33705},
-		{0.35, 0.36650, 0.37077},
-		{0.375, 0.42118, 0.42600},
-		{0.40, 0.48372, 0.48866},
-	}
-	for _, r := range rows {
-		sm1, _ := SM1Revenue(r.alpha, 0)
-		if math.Round(sm1*1000) != math.Round(r.sm1*1000) {
-			t.Errorf("α=%.3f SM1 %.5f, paper %.5f", r.alpha, sm1, r.sm1)
-		}
-		got, err := OptimalSelfishRevenueAuto(r.alpha, 0, 1e-4)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if math.Round(got.Revenue*1000) != math.Round(r.opt*1000) || !near(got.Revenue, r.opt, 3e-4) {
-			t.Errorf("α=%.3f optimal %.5f (T=%d), paper %.5f", r.alpha, got.Revenue, got.Truncation, r.opt)
-		}
-		if got.TruncationError > 1e-4 || got.Revenue < sm1-1e-5 {
-			t.Errorf("α=%.3f: %+v (SM1 %.5f)", r.alpha, got, sm1)
-		}
-	}
-}
-
-func TestOptimalThresholdBelowSM1(t *testing.T) {
-	// γ=0: the optimal policy is profitable below SM1's 1/3 (the paper
-	// reports about 0.329); at γ=0.5 below 1/4.
-	th, err := OptimalThreshold(0, 30, 1e-3)
-	if err != nil || !(th > 0.31 && th < 1.0/3) {
-		t.Fatalf("γ=0 threshold %v %v", th, err)
-	}
-}
-
 func TestConcentration(t *testing.T) {
 	r, err := Concentration([]Share{{"a", 30}, {"b", 20}, {"c", 20}, {"d", 15}, {"e", 15}})
 	if err != nil {
@@ -287,32 +227,8 @@ func ExampleDoubleSpendProbability() {
 	// exact: 0.0005914
 }
 
-func BenchmarkOptimalSelfishRevenue(b *testing.B) {
-	for b.Loop() {
-		if _, err := OptimalSelfishRevenue(0.4, 0.5, DefaultTruncation, 1e-5); err != nil {
-			b.Fatal(err)
-		}
-	}
-}
-
 func BenchmarkDoubleSpendExact(b *testing.B) {
 	for b.Loop() {
 		DoubleSpendProbability(0.3, 24, Exact)
-	}
-}
-
-// TestCompareSelfish: at Eyal and Sirer's threshold (α = 1/3, γ = 0) SM1
-// earns exactly the honest share; the optimal policy never earns less
-// than SM1 or honest mining.
-func TestCompareSelfish(t *testing.T) {
-	c, err := CompareSelfish(1.0/3, 0, 1e-4)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if math.Abs(c.SM1-1.0/3) > 1e-12 || c.Honest != 1.0/3 || c.Optimal < c.SM1-1e-4 || c.Truncation == 0 {
-		t.Errorf("%+v", c)
-	}
-	if _, err := CompareSelfish(0.6, 0, 1e-4); err == nil {
-		t.Error("alpha 0.6 accepted")
 	}
 }

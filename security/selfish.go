@@ -1,6 +1,9 @@
 package security
 
 import (
+	"context"
+	"errors"
+	"fmt"
 	"math"
 )
 
@@ -37,254 +40,285 @@ func SM1Threshold(gamma float64) (float64, error) {
 	return (1 - gamma) / (3 - 2*gamma), nil
 }
 
-// OptimalResult is the optimal selfish-mining revenue found by the MDP.
-type OptimalResult struct {
-	// Revenue is the attacker's relative revenue under the best policy of
-	// the truncated MDP (a lower bound of the untruncated optimum, which
-	// it approaches geometrically as T grows).
-	Revenue float64 `json:"revenue"`
-	// Truncation is the maximum fork length T.
-	Truncation int `json:"truncation"`
-	// TruncationError estimates how far Revenue is below the untruncated
-	// optimum: the gain from truncation 3T/4 to T. Bisection error (the
-	// tolerance) comes on top.
-	TruncationError float64 `json:"truncation_error"`
-	Tolerance       float64 `json:"tolerance"`
-	// States is the number of MDP states.
-	States int `json:"states"`
-}
-
-// mdp is the selfish-mining MDP of Sapirshtein, Sompolinsky & Zohar,
-// "Optimal Selfish Mining Strategies in Bitcoin" (FC 2016), §3: states
-// (a, h, fork) with a, h in [0, T] and fork ∈ {irrelevant, relevant,
-// active}; actions adopt, override, match, wait.
-type mdp struct {
-	T     int
-	n     int
-	acts  [][]action // per state, feasible actions
-	start int
-}
-
-type action struct {
-	tr []transition
-}
-
-type transition struct {
-	to     int32
-	p      float64
-	rA, rH float64
-}
-
+// Accuracy bounds of the optimal selfish-mining solver: one definition,
+// used by the CLI (--accuracy) and the API (accuracy=).
 const (
-	irrelevant = 0
-	relevant   = 1
-	active     = 2
+	MinSelfishAccuracy     = 1e-9
+	MaxSelfishAccuracy     = 0.1
+	DefaultSelfishAccuracy = 1e-4
+	// MaxSelfishTruncation is the largest fork length T the solver will
+	// build: 3(T+1)² states, about 60 MB for both forms at T = 300.
+	MaxSelfishTruncation = 300
 )
 
-func (m *mdp) idx(a, h, fork int) int32 { return int32((a*(m.T+1)+h)*3 + fork) }
+// SelfishAccuracyAllowed is the allowed range of the accuracy, as printed
+// in input errors.
+const SelfishAccuracyAllowed = "1e-9 <= accuracy <= 0.1"
 
-// buildMDP lays out the transitions. Reaching a or h = T forces adopt or
-// override (the paper's truncation), so the truncated optimum is a lower
-// bound of the true one that increases with T.
-func buildMDP(alpha, gamma float64, T int) *mdp {
-	m := &mdp{T: T, n: (T + 1) * (T + 1) * 3}
-	m.acts = make([][]action, m.n)
-	m.start = int(m.idx(0, 0, irrelevant))
-	for a := 0; a <= T; a++ {
-		for h := 0; h <= T; h++ {
-			for f := 0; f < 3; f++ {
-				s := m.idx(a, h, f)
-				fork := f
-				if fork == active && a < h {
-					// Unreachable (a match needs a >= h); give it the
-					// relevant state's actions so every index is valid.
-					fork = relevant
-				}
-				var acts []action
-				// adopt
-				acts = append(acts, action{tr: []transition{
-					{m.idx(1, 0, irrelevant), alpha, 0, float64(h)},
-					{m.idx(0, 1, relevant), 1 - alpha, 0, float64(h)},
-				}})
-				// override
-				if a > h {
-					acts = append(acts, action{tr: []transition{
-						{m.idx(a-h, 0, irrelevant), alpha, float64(h + 1), 0},
-						{m.idx(a-h-1, 1, relevant), 1 - alpha, float64(h + 1), 0},
-					}})
-				}
-				atEdge := a == T || h == T
-				if !atEdge {
-					// match
-					if fork == relevant && a >= h && h >= 1 {
-						acts = append(acts, action{tr: []transition{
-							{m.idx(a+1, h, active), alpha, 0, 0},
-							{m.idx(a-h, 1, relevant), gamma * (1 - alpha), float64(h), 0},
-							{m.idx(a, h+1, relevant), (1 - gamma) * (1 - alpha), 0, 0},
-						}})
-					}
-					// wait
-					if fork == active {
-						acts = append(acts, action{tr: []transition{
-							{m.idx(a+1, h, active), alpha, 0, 0},
-							{m.idx(a-h, 1, relevant), gamma * (1 - alpha), float64(h), 0},
-							{m.idx(a, h+1, relevant), (1 - gamma) * (1 - alpha), 0, 0},
-						}})
-					} else {
-						acts = append(acts, action{tr: []transition{
-							{m.idx(a+1, h, irrelevant), alpha, 0, 0},
-							{m.idx(a, h+1, relevant), 1 - alpha, 0, 0},
-						}})
-					}
-				}
-				m.acts[s] = acts
-			}
-		}
+// ValidSelfishAccuracy returns an input error unless MinSelfishAccuracy ≤
+// accuracy ≤ MaxSelfishAccuracy.
+func ValidSelfishAccuracy(accuracy float64) error {
+	if !(accuracy >= MinSelfishAccuracy && accuracy <= MaxSelfishAccuracy) {
+		return inputErr("accuracy", accuracy, SelfishAccuracyAllowed)
 	}
-	return m
+	return nil
 }
 
-// gainSign runs relative value iteration for the reward (1−ρ)·r_A − ρ·r_H,
-// warm-started from v (updated in place), until the sign of the optimal
-// average gain per step is known or its bracket is narrower than tol. For
-// any v, min_s(Tv−v)(s) <= g* <= max_s(Tv−v)(s) (Odoni's bounds), so the
-// loop stops as soon as the bracket excludes zero. It returns the bracket.
-func (m *mdp) gainSign(rho float64, v, next []float64, tol float64, maxIter int) (lo, hi float64) {
-	for it := 0; it < maxIter; it++ {
-		lo, hi = math.Inf(1), math.Inf(-1)
-		for s := 0; s < m.n; s++ {
-			best := math.Inf(-1)
-			for _, ac := range m.acts[s] {
-				val := 0.0
-				for _, t := range ac.tr {
-					val += t.p * ((1-rho)*t.rA - rho*t.rH + v[t.to])
-				}
-				best = max(best, val)
-			}
-			d := best - v[s]
-			lo, hi = min(lo, d), max(hi, d)
-			// Aperiodicity transform: move halfway, which keeps the
-			// bounds valid and breaks periodic oscillation.
-			next[s] = v[s] + 0.5*d
-		}
-		ref := next[m.start]
-		for s := range next {
-			v[s] = next[s] - ref
-		}
-		if lo > 0 || hi < 0 || hi-lo < tol {
-			return lo, hi
-		}
-	}
-	return lo, hi
+// SelfishLimits bounds the work of one solve. DefaultSelfishLimits gives
+// the limits the CLI and the API use.
+type SelfishLimits struct {
+	// MaxTruncation is the largest fork length T tried (2 ≤ T ≤
+	// MaxSelfishTruncation).
+	MaxTruncation int
+	// MaxSweeps caps the Gauss–Seidel sweeps of each solve at one T.
+	MaxSweeps int
 }
 
-// solveRatio finds ρ* with optimal gain 0 by bisection on ρ.
-func (m *mdp) solveRatio(lo, hi, tol float64) float64 {
-	v := make([]float64, m.n)
-	next := make([]float64, m.n)
-	for hi-lo > tol {
-		mid := (lo + hi) / 2
-		glo, ghi := m.gainSign(mid, v, next, tol/4, 200000)
-		if glo+ghi > 0 {
-			lo = mid
-		} else {
-			hi = mid
-		}
-	}
-	return (lo + hi) / 2
+// DefaultSelfishLimits: T up to MaxSelfishTruncation, 20,000 sweeps.
+func DefaultSelfishLimits() SelfishLimits {
+	return SelfishLimits{MaxTruncation: MaxSelfishTruncation, MaxSweeps: 20000}
 }
 
-// DefaultTruncation gives 1e-4 accuracy for α ≤ 0.45 (the revenue at
-// T=40 is within 1e-4 of T=80 for α = 1/3, 0.4 and 0.45, γ = 0.5).
-const DefaultTruncation = 40
+// OptimalResult is the optimal selfish-mining revenue with a proven
+// bracket: Lower is the exact relative revenue of a concrete strategy,
+// Upper the optimum of a relaxed MDP that dominates the untruncated game
+// (see OptimalSelfish). The optimum lies in [Lower, Upper].
+type OptimalResult struct {
+	// Revenue is (Lower + Upper)/2, the attacker's share of the main
+	// chain's blocks, within ErrorBound/2 of the optimum.
+	Revenue float64 `json:"revenue"`
+	Lower   float64 `json:"lower"`
+	Upper   float64 `json:"upper"`
+	// ErrorBound is Upper − Lower.
+	ErrorBound float64 `json:"error_bound"`
+	// Accuracy is the ErrorBound asked for; Converged says it was met.
+	Accuracy  float64 `json:"accuracy"`
+	Converged bool    `json:"converged"`
+	// Truncation is the largest fork length T solved, States the number
+	// of states (a, h, fork) of one form at that T, Sweeps the
+	// Gauss–Seidel sweeps over all T.
+	Truncation int `json:"truncation"`
+	States     int `json:"states"`
+	Sweeps     int `json:"sweeps"`
+}
 
-// OptimalSelfishRevenue solves the selfish-mining MDP for α and γ with
-// maximum fork length T and returns the optimal relative revenue, an upper
-// bound, and their gap. tol is the bisection tolerance on the revenue
-// (e.g. 1e-5).
-func OptimalSelfishRevenue(alpha, gamma float64, T int, tol float64) (OptimalResult, error) {
+// initialTruncation is the first fork length tried: races last about
+// 1/(1−2α) blocks, so T grows with it (40 at α = 0.4, 60 at 0.45).
+func initialTruncation(alpha float64, maxT int) int {
+	return max(2, min(maxT, int(math.Ceil(6/(1-2*alpha)))))
+}
+
+// OptimalSelfish solves for the optimal relative revenue of a selfish
+// miner with hashrate share α when a share γ of honest miners mines on the
+// attacker's block in a tie, to within accuracy (an upper minus lower
+// bound), growing the fork length T by half from initialTruncation until
+// the bound is met or lim is reached.
+//
+// Model: Sapirshtein, Sompolinsky & Zohar, "Optimal Selfish Mining
+// Strategies in Bitcoin" (FC 2016), states (a, h, fork) and actions adopt,
+// override, match and wait, with the objective the ratio of the attacker's
+// blocks to all blocks in the main chain. Method:
+//
+//   - The ratio is optimised directly by Gauss–Seidel modified policy
+//     iteration with the ratio updated every sweep (Dinkelbach's method:
+//     ρ ← the current policy's ratio, the greedy policy for the reward
+//     rA − ρ(rA + rH)), warm-starting every step from the last; transitions
+//     are stored sparsely. States are swept longest fork first so one sweep
+//     carries values through a whole race. This replaces SSZ's bisection
+//     over ρ (and Bar-Zur, Eyal & Tamar's (AFT 2020) probabilistic
+//     termination, whose error ~1/H needs long horizons near α = ½).
+//   - Truncation: instead of SSZ's forced adopt/override at a = T or
+//     h = T, a race reaching the edge is shifted down by k blocks on both
+//     chains (the dynamics depend only on the lead a − h) with the k
+//     blocks settled when the fork settles (buildSelfish). With an
+//     optimistic settlement (the attacker wins with the largest
+//     probability any strategy has) the relaxed MDP's optimum is Upper;
+//     the strategy it finds, played in the real game with the same
+//     shifts, has its exact revenue computed with the exact settlement
+//     probabilities: Lower. Both are also bounded by honest mining and
+//     SM1 (Lower ≥ max(α, SM1)) and by the bounds of earlier T.
+//
+// Converged is false when the bracket is wider than accuracy at
+// lim.MaxTruncation or a solve ran out of sweeps; the bracket is still
+// valid. Errors: an *hashlab.InputError for α outside [0, 0.5), γ outside
+// [0, 1], accuracy outside [MinSelfishAccuracy, MaxSelfishAccuracy] or bad
+// limits; ctx's error, wrapped, when ctx ends (checked every 16,384
+// states of a sweep).
+func OptimalSelfish(ctx context.Context, alpha, gamma, accuracy float64, lim SelfishLimits) (OptimalResult, error) {
 	if err := validAlphaGamma(alpha, gamma); err != nil {
 		return OptimalResult{}, err
 	}
-	if T < 2 || T > 400 {
-		return OptimalResult{}, inputErr("truncation", T, "2 to 400")
+	if err := ValidSelfishAccuracy(accuracy); err != nil {
+		return OptimalResult{}, err
 	}
-	if !(tol > 0 && tol < 0.01) {
-		return OptimalResult{}, inputErr("tolerance", tol, "0 < tol < 0.01")
+	if lim.MaxTruncation < 2 || lim.MaxTruncation > MaxSelfishTruncation {
+		return OptimalResult{}, inputErr("max truncation", lim.MaxTruncation, fmt.Sprintf("2 to %d", MaxSelfishTruncation))
+	}
+	if lim.MaxSweeps < 1 {
+		return OptimalResult{}, inputErr("max sweeps", lim.MaxSweeps, ">= 1")
+	}
+	sm1, _ := SM1Revenue(alpha, gamma)
+	res := OptimalResult{Lower: max(alpha, sm1), Upper: 1, Accuracy: accuracy}
+	finish := func() OptimalResult {
+		res.Upper = max(res.Upper, res.Lower)
+		res.ErrorBound = res.Upper - res.Lower
+		res.Revenue = (res.Lower + res.Upper) / 2
+		res.Converged = res.ErrorBound <= accuracy
+		return res
 	}
 	if alpha == 0 {
-		return OptimalResult{Truncation: T}, nil
+		res.Lower, res.Upper = 0, 0
+		return finish(), nil
 	}
-	rev := max(buildMDP(alpha, gamma, T).solveRatio(alpha-tol, 1, tol), alpha) // honest mining is always available
-	coarse := max(buildMDP(alpha, gamma, max(2, T*3/4)).solveRatio(alpha-tol, rev+tol, tol), alpha)
-	return OptimalResult{Revenue: rev, Truncation: T, TruncationError: max(rev-coarse, 0), Tolerance: tol, States: (T + 1) * (T + 1) * 3}, nil
-}
-
-// OptimalSelfishRevenueAuto grows the truncation from DefaultTruncation
-// by half each time until the estimated truncation error is below
-// accuracy (at most T = 200), solving each with tolerance accuracy/10.
-func OptimalSelfishRevenueAuto(alpha, gamma, accuracy float64) (OptimalResult, error) {
-	if !(accuracy > 0 && accuracy < 0.01) {
-		return OptimalResult{}, inputErr("accuracy", accuracy, "0 < accuracy < 0.01")
-	}
-	for T := DefaultTruncation; ; T += T / 2 {
-		r, err := OptimalSelfishRevenue(alpha, gamma, T, accuracy/10)
-		if err != nil || r.TruncationError < accuracy || T >= 200 {
-			return r, err
+	// Iterations settle to well inside the accuracy.
+	tol := max(accuracy*1e-3, 1e-12)
+	for T := initialTruncation(alpha, lim.MaxTruncation); ; T = min(lim.MaxTruncation, T+T/2) {
+		lo, hi, err := solveSelfishAt(ctx, alpha, gamma, T, tol, lim.MaxSweeps, &res.Sweeps)
+		res.Truncation, res.States = T, 3*(T+1)*(T+1)
+		if err != nil && !errors.Is(err, errNoConvergence) {
+			return finish(), fmt.Errorf("security: selfish-mining solve at α=%g, γ=%g, T=%d: %w", alpha, gamma, T, err)
+		}
+		if err == nil {
+			res.Lower, res.Upper = max(res.Lower, lo), min(res.Upper, hi)
+		}
+		if res.Upper-res.Lower <= accuracy || T >= lim.MaxTruncation || err != nil {
+			return finish(), nil
 		}
 	}
 }
 
-// OptimalThreshold finds the smallest α at which the optimal policy earns
-// more than α (beats honest mining) for γ, by bisection on α to within
-// tol, using truncation T.
-func OptimalThreshold(gamma float64, T int, tol float64) (float64, error) {
+// solveSelfishAt solves the upper form at fork length T and evaluates its
+// strategy exactly in the shift form: the bounds [lo, hi] on the optimum.
+func solveSelfishAt(ctx context.Context, alpha, gamma float64, T int, tol float64, maxSweeps int, sweeps *int) (lo, hi float64, err error) {
+	if err := ctx.Err(); err != nil {
+		return 0, 0, err
+	}
+	l := newSelfishLayout(T)
+	up, err := buildSelfish(ctx, alpha, gamma, T, l, upperForm)
+	if err != nil {
+		return 0, 0, err
+	}
+	vA, vB, pol := make([]float64, up.n), make([]float64, up.n), make([]int32, up.n)
+	for s := range pol {
+		pol[s] = up.actStart[s] // adopt everywhere to start
+	}
+	rho, err := up.solveRatio(ctx, alpha, vA, vB, pol, false, tol, maxSweeps, sweeps)
+	if err != nil {
+		return 0, 0, err
+	}
+	// The Bellman residual bounds the relaxed optimal gain at ρ:
+	// g*(ρ) ≤ max(Tv − v). A strategy settling b blocks per step with
+	// ratio ρ' has gain b(ρ' − ρ), so ρ' ≤ ρ + max(Tv−v)/b. Every honest
+	// block extends a longest chain, so the main chain grows by at least
+	// 1 − α > ½ blocks per step under any strategy: b > ½, hence the
+	// factor 2.
+	v := make([]float64, up.n)
+	for s := range v {
+		v[s] = vA[s] - rho*vB[s]
+	}
+	_, res := up.residual(rho, v, nil)
+	hi = rho + 2*max(res, 0)
+
+	sf, err := buildSelfish(ctx, alpha, gamma, T, l, shiftForm)
+	if err != nil {
+		return 0, 0, err
+	}
+	spol := sf.mapPolicy(up, pol)
+	up = nil
+	if err := sf.settleShifts(ctx, spol, tol*1e-3, maxSweeps, sweeps); err != nil {
+		return 0, 0, err
+	}
+	clear(vA)
+	clear(vB)
+	lo, err = sf.solveRatio(ctx, rho, vA, vB, spol, true, tol, maxSweeps, sweeps)
+	if err != nil {
+		return 0, 0, err
+	}
+	return lo, hi, nil
+}
+
+// SelfishThreshold is the smallest α at which the optimal strategy earns
+// more than honest mining, for a γ: it lies in [Lower, Upper].
+type SelfishThreshold struct {
+	Gamma float64 `json:"gamma"`
+	// Alpha is (Lower + Upper)/2.
+	Alpha     float64 `json:"optimal_threshold"`
+	Lower     float64 `json:"lower"`
+	Upper     float64 `json:"upper"`
+	Tolerance float64 `json:"tolerance"`
+	Converged bool    `json:"converged"`
+}
+
+// OptimalThreshold finds the smallest α at which the optimal selfish
+// strategy beats honest mining for γ, by bisection on α over [0, SM1's
+// threshold (1−γ)/(3−2γ)] until the bracket is narrower than tol
+// (1e-7 ≤ tol ≤ 0.01). At each α the revenue is solved to 1e-9 and α is
+// judged profitable when the lower bound, the exact revenue of a concrete
+// strategy, exceeds α; otherwise the upper bound is within 1e-9 of α, so
+// the threshold is placed to within about 1e-9 divided by the slope of
+// revenue − α (of order 1). Errors as OptimalSelfish.
+func OptimalThreshold(ctx context.Context, gamma, tol float64, lim SelfishLimits) (SelfishThreshold, error) {
 	if err := validAlphaGamma(0, gamma); err != nil {
-		return 0, err
+		return SelfishThreshold{}, err
 	}
-	lo, hi := 0.0, 0.5
-	for hi-lo > tol {
-		mid := (lo + hi) / 2
-		// Near the threshold the optimal policy beats honest mining by a
-		// hair, so the revenue is solved much more finely than tol.
-		r, err := OptimalSelfishRevenue(mid, gamma, T, 1e-7)
+	if !(tol >= 1e-7 && tol <= 0.01) {
+		return SelfishThreshold{}, inputErr("tolerance", tol, "1e-7 <= tolerance <= 0.01")
+	}
+	sm1, _ := SM1Threshold(gamma)
+	out := SelfishThreshold{Gamma: gamma, Lower: 0, Upper: sm1, Tolerance: tol, Converged: true}
+	for out.Upper-out.Lower > tol {
+		mid := (out.Lower + out.Upper) / 2
+		r, err := OptimalSelfish(ctx, mid, gamma, MinSelfishAccuracy, lim)
 		if err != nil {
-			return 0, err
+			return SelfishThreshold{}, err
 		}
-		if r.Revenue > mid+1e-6 {
-			hi = mid
+		if !r.Converged {
+			out.Converged = false
+		}
+		if r.Lower > mid+1e-12 {
+			out.Upper = mid
 		} else {
-			lo = mid
+			out.Lower = mid
 		}
 	}
-	return (lo + hi) / 2, nil
+	out.Alpha = (out.Lower + out.Upper) / 2
+	return out, nil
 }
 
 // SelfishComparison is an attacker's relative revenue for one (α, γ)
 // under honest mining (α itself), Eyal and Sirer's SM1 and the optimal
 // policy of the MDP: what `hashlab security selfish --json` and the API
-// report.
+// report. Optimal is OptimalResult.Revenue, in [Lower, Upper];
+// TruncationError repeats ErrorBound under its old name.
 type SelfishComparison struct {
 	Alpha           float64 `json:"alpha"`
 	Gamma           float64 `json:"gamma"`
 	Honest          float64 `json:"honest"`
 	SM1             float64 `json:"sm1"`
 	Optimal         float64 `json:"optimal"`
+	Lower           float64 `json:"lower"`
+	Upper           float64 `json:"upper"`
+	ErrorBound      float64 `json:"error_bound"`
+	Accuracy        float64 `json:"accuracy"`
+	Converged       bool    `json:"converged"`
 	Truncation      int     `json:"truncation"`
+	States          int     `json:"states"`
 	TruncationError float64 `json:"truncation_error"`
 }
 
 // CompareSelfish solves the optimal policy to the given accuracy
-// (OptimalSelfishRevenueAuto) and sets it beside honest mining and SM1.
-func CompareSelfish(alpha, gamma, accuracy float64) (SelfishComparison, error) {
+// (OptimalSelfish with DefaultSelfishLimits) and sets it beside honest
+// mining and SM1. Errors as OptimalSelfish.
+func CompareSelfish(ctx context.Context, alpha, gamma, accuracy float64) (SelfishComparison, error) {
 	sm1, err := SM1Revenue(alpha, gamma)
 	if err != nil {
 		return SelfishComparison{}, err
 	}
-	opt, err := OptimalSelfishRevenueAuto(alpha, gamma, accuracy)
+	opt, err := OptimalSelfish(ctx, alpha, gamma, accuracy, DefaultSelfishLimits())
 	if err != nil {
 		return SelfishComparison{}, err
 	}
 	return SelfishComparison{Alpha: alpha, Gamma: gamma, Honest: alpha, SM1: sm1, Optimal: opt.Revenue,
-		Truncation: opt.Truncation, TruncationError: opt.TruncationError}, nil
+		Lower: opt.Lower, Upper: opt.Upper, ErrorBound: opt.ErrorBound, Accuracy: accuracy, Converged: opt.Converged,
+		Truncation: opt.Truncation, States: opt.States, TruncationError: opt.ErrorBound}, nil
 }

@@ -433,9 +433,9 @@ func (s *Server) apiConfirmations(r *http.Request) (any, error) {
 
 func (s *Server) apiSelfish(r *http.Request) (any, error) {
 	q := newQuery(r.URL.Query())
-	alpha := q.float("alpha", 1.0/3, 0, 0.499, "0 <= alpha < 0.5 (attacker's share of hashrate)")
+	alpha := q.floatOpen("alpha", 1.0/3, -1, 0.5, "0 <= alpha < 0.5 (attacker's share of hashrate)")
 	gamma := q.float("gamma", 0, 0, 1, "0 to 1 (share of honest miners that mine on the attacker's block in a tie)")
-	acc := q.float("accuracy", 1e-4, 1e-6, 0.1, "1e-6 to 0.1")
+	acc := q.float("accuracy", security.DefaultSelfishAccuracy, security.MinSelfishAccuracy, security.MaxSelfishAccuracy, security.SelfishAccuracyAllowed)
 	if e := q.done(); e != nil {
 		return nil, e
 	}
@@ -447,8 +447,11 @@ func (s *Server) apiSelfish(r *http.Request) (any, error) {
 		return nil, err
 	}
 	defer release()
-	c, err := security.CompareSelfish(alpha, gamma, acc)
+	c, err := security.CompareSelfish(r.Context(), alpha, gamma, acc)
 	if err != nil {
+		if r.Context().Err() != nil {
+			return nil, err // the request ended: not the client's input
+		}
 		return nil, clientErr("", err)
 	}
 	thr, _ := security.SM1Threshold(gamma)

@@ -1,0 +1,184 @@
+package security
+
+import (
+	"context"
+	"errors"
+	"math"
+)
+
+// ratioMDP is a finite Markov decision process whose objective is the
+// long-run ratio E[rA] / E[rA + rH] (an "average reward ratio" MDP in the
+// words of Bar-Zur, Eyal & Tamar, AFT 2020). It is stored sparsely in
+// compressed rows: state s has actions actStart[s]..actStart[s+1]-1, action
+// k has expected rewards rA[k], rH[k] (blocks) and transitions
+// trStart[k]..trStart[k+1]-1 to states to[i] with probability p[i].
+//
+// States are numbered in the order a Gauss–Seidel sweep visits them; the
+// selfish-mining layout puts the states of longer forks first, so that one
+// sweep carries a value through a whole fork.
+type ratioMDP struct {
+	n        int
+	actStart []int32
+	trStart  []int32
+	rA, rH   []float64
+	to       []int32
+	p        []float64
+	// live marks the states whose Bellman residual counts in the bounds
+	// (states that no transition enters are left out).
+	live []bool
+	ref  int // the state whose relative value is pinned to 0
+}
+
+func (m *ratioMDP) addState() {
+	m.actStart = append(m.actStart, int32(len(m.rA)))
+}
+
+// addAction appends an action to the last state added.
+func (m *ratioMDP) addAction(rA, rH float64, to []int32, p []float64) {
+	m.rA = append(m.rA, rA)
+	m.rH = append(m.rH, rH)
+	m.to = append(m.to, to...)
+	m.p = append(m.p, p...)
+	m.trStart = append(m.trStart, int32(len(m.to)))
+}
+
+func (m *ratioMDP) finish() {
+	m.n = len(m.actStart)
+	m.actStart = append(m.actStart, int32(len(m.rA)))
+}
+
+// q is the value of action k for the reward rA − ρ(rA + rH) and the
+// relative values v.
+func (m *ratioMDP) q(k int32, rho float64, v []float64) float64 {
+	val := m.rA[k] - rho*(m.rA[k]+m.rH[k])
+	for i := m.trStart[k]; i < m.trStart[k+1]; i++ {
+		val += m.p[i] * v[m.to[i]]
+	}
+	return val
+}
+
+// pass is one Gauss–Seidel sweep of modified policy iteration for the
+// ratio: every state picks its best action for the reward rA − ρ(rA + rH)
+// under the relative values vA − ρ·vB, and vA, vB become that action's
+// expected rA and rA + rH plus the successors' values (already updated in
+// this sweep for states visited earlier). Afterwards both are shifted so
+// that the reference state is 0; the shifts, cA and cB, are the rewards
+// gained per sweep, whose quotient converges to the policy's ratio
+// (renewal–reward theorem on the sweep's embedded chain).
+func (m *ratioMDP) pass(ctx context.Context, rho float64, vA, vB []float64, pol []int32, fixed bool) (cA, cB, span float64, changed int, err error) {
+	dmin, dmax := math.Inf(1), math.Inf(-1)
+	for s := 0; s < m.n; s++ {
+		if s&(1<<14-1) == 0 {
+			if err := ctx.Err(); err != nil {
+				return 0, 0, 0, 0, err
+			}
+		}
+		var bestA, bestB float64
+		if fixed {
+			k := pol[s]
+			bestA, bestB = m.rA[k], m.rA[k]+m.rH[k]
+			for i := m.trStart[k]; i < m.trStart[k+1]; i++ {
+				bestA += m.p[i] * vA[m.to[i]]
+				bestB += m.p[i] * vB[m.to[i]]
+			}
+		} else {
+			best, arg := math.Inf(-1), int32(-1)
+			for k := m.actStart[s]; k < m.actStart[s+1]; k++ {
+				a, b := m.rA[k], m.rA[k]+m.rH[k]
+				for i := m.trStart[k]; i < m.trStart[k+1]; i++ {
+					a += m.p[i] * vA[m.to[i]]
+					b += m.p[i] * vB[m.to[i]]
+				}
+				// Keep the current action unless another is clearly
+				// better, so that ties do not make the policy flicker.
+				q := a - rho*b
+				if arg < 0 || q > best+1e-13*(1+math.Abs(best)) || (k == pol[s] && q >= best-1e-13*(1+math.Abs(best))) {
+					best, arg, bestA, bestB = q, k, a, b
+				}
+			}
+			if pol[s] != arg {
+				changed++
+				pol[s] = arg
+			}
+		}
+		d := bestA - vA[s] - rho*(bestB-vB[s])
+		dmin, dmax = min(dmin, d), max(dmax, d)
+		vA[s], vB[s] = bestA, bestB
+	}
+	cA, cB = vA[m.ref], vB[m.ref]
+	for s := range vA {
+		vA[s] -= cA
+		vB[s] -= cB
+	}
+	return cA, cB, dmax - dmin, changed, nil
+}
+
+// errNoConvergence says an iteration hit its sweep limit.
+var errNoConvergence = errors.New("iteration limit reached before convergence")
+
+// solveRatio runs modified policy iteration for the ratio (pass) from the
+// warm start vA, vB, pol and ρ0 until the policy, the ratio and the
+// values stop changing. With fixed it only evaluates pol. It returns the
+// ratio ρ of the final policy. tol bounds the spread of the last sweeps'
+// value changes (tol/100 the change of ρ). It checks ctx every 16,384
+// states.
+func (m *ratioMDP) solveRatio(ctx context.Context, rho0 float64, vA, vB []float64, pol []int32, fixed bool, tol float64, maxSweeps int, sweeps *int) (float64, error) {
+	rho := rho0
+	quiet := 0
+	for it := 0; ; it++ {
+		if err := ctx.Err(); err != nil {
+			return rho, err
+		}
+		if it >= maxSweeps {
+			return rho, errNoConvergence
+		}
+		cA, cB, span, changed, err := m.pass(ctx, rho, vA, vB, pol, fixed)
+		if err != nil {
+			return rho, err
+		}
+		*sweeps++
+		next := rho
+		if cB > 0 {
+			next = cA / cB
+		}
+		// At a fixed point every state's value moves by the same amount
+		// in a sweep: span, the spread of the moves, measures how far the
+		// relative values still are from it.
+		settled := span < tol
+		if changed == 0 && math.Abs(next-rho) < tol/100 && settled {
+			quiet++
+		} else {
+			quiet = 0
+		}
+		rho = next
+		if quiet >= 3 {
+			return rho, nil
+		}
+	}
+}
+
+// residual returns min and max over live states of (Tv − v)(s), where T is
+// the Bellman operator for the reward rA − ρ(rA + rH) (one Jacobi
+// application, values not changed). For any v these bracket the optimal
+// gain: min ≤ g* ≤ max (Odoni 1969; Puterman, Markov Decision Processes,
+// Theorem 8.5.5), and for the greedy policy π, min ≤ g_π on every recurrent
+// class. If pol is not nil it receives the greedy action of every state.
+func (m *ratioMDP) residual(rho float64, v []float64, pol []int32) (lo, hi float64) {
+	lo, hi = math.Inf(1), math.Inf(-1)
+	for s := 0; s < m.n; s++ {
+		best, arg := math.Inf(-1), int32(-1)
+		for k := m.actStart[s]; k < m.actStart[s+1]; k++ {
+			if q := m.q(k, rho, v); q > best {
+				best, arg = q, k
+			}
+		}
+		if pol != nil {
+			pol[s] = arg
+		}
+		if m.live[s] {
+			d := best - v[s]
+			lo, hi = min(lo, d), max(hi, d)
+		}
+	}
+	return lo, hi
+}
