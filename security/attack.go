@@ -2,6 +2,8 @@ package security
 
 import (
 	"math"
+
+	"github.com/hashlab/hashlab/consensus"
 )
 
 // AttackInputs describe the network and the markets an attacker could buy
@@ -38,6 +40,10 @@ type AttackInputs struct {
 	IdleJoulesPerTH       float64 `json:"idle_joules_per_th"`
 	IdleAvailableFraction float64 `json:"idle_available_fraction"` // of the exodus hashrate that is for sale
 	IdleDeployDays        float64 `json:"idle_deploy_days"`
+
+	// Params is the network whose target spacing sets the attack's
+	// duration (nil: mainnet).
+	Params *consensus.Params `json:"-"`
 }
 
 // DefaultAttackInputs returns documented assumptions for late 2025:
@@ -122,7 +128,9 @@ type AttackCost struct {
 	// MaxSafeValueUSD is the largest payment that is safe at z
 	// confirmations under Budish's condition: an attack costs at least
 	// what it can steal (V ≤ cost / P(success); with a majority P = 1).
-	MaxSafeValueUSD float64 `json:"max_safe_value_usd"`
+	// It is nil (JSON null) when there is no finite bound: P(success)
+	// underflows to 0 at this depth.
+	MaxSafeValueUSD *float64 `json:"max_safe_value_usd"`
 }
 
 // AttackCostFor computes the cost of a z-confirmation double spend.
@@ -130,8 +138,9 @@ type AttackCost struct {
 // Model (documented in docs/security.md): after the exodus the honest
 // hashrate is H = N·(1−exodus) and difficulty has adjusted to it. The
 // attacker needs A = H·s/(1−s) for share s. Its private chain grows at
-// A/H blocks per 600 s, so mining z+1 blocks (to out-run the merchant's z
-// confirmations) takes (z+1)·600·H/A seconds in expectation; with s > 1/2
+// A/H blocks per target spacing (600 s on mainnet, AttackInputs.Params),
+// so mining z+1 blocks (to out-run the merchant's z confirmations) takes
+// (z+1)·600·H/A seconds in expectation; with s > 1/2
 // the race is won with certainty eventually and this expected time is the
 // attack's duration. Own machines cost power plus amortised capex per
 // hour; the one-off attack cost counts the unrecovered capex (1−resale)
@@ -145,7 +154,11 @@ func AttackCostFor(in AttackInputs, z int) (AttackCost, error) {
 	}
 	H := in.NetworkHashrateHs * (1 - in.ExodusFraction)
 	A := H * in.TargetShare / (1 - in.TargetShare)
-	hours := float64(z+1) * 600 * H / A / 3600
+	params := in.Params
+	if params == nil {
+		params = consensus.MainNet
+	}
+	hours := float64(z+1) * float64(params.TargetSpacingSec) * H / A / 3600
 	th := A / 1e12
 	lifeHours := in.MachineLifeYears * 8766
 	powerPerHour := func(jth float64) float64 { return th * jth / 1000 * in.PowerUSDPerKWh } // kW × $/kWh
@@ -179,6 +192,9 @@ func AttackCostFor(in AttackInputs, z int) (AttackCost, error) {
 	if in.TargetShare < 0.5 {
 		p, _ = DoubleSpendProbability(in.TargetShare, z, Exact)
 	}
-	out.MaxSafeValueUSD = out.CheapestUSD / p
+	if p > 0 {
+		v := out.CheapestUSD / p
+		out.MaxSafeValueUSD = &v
+	}
 	return out, nil
 }

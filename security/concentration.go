@@ -6,6 +6,8 @@ import (
 	"strings"
 
 	"gonum.org/v1/gonum/stat/distuv"
+
+	"github.com/hashlab/hashlab/consensus"
 )
 
 // Share is one entity's (pool's or operator's) share of hashrate or blocks.
@@ -200,9 +202,9 @@ type ConcentrationOptions struct {
 	// as one entity, as mempool.space's pie does; the default leaves them
 	// out of the entity figures.
 	IncludeUnknown bool
-	// BlocksPerDay is the day's block count of the cartel figures (0: 144,
-	// mainnet's 86400 s / 600 s); SpacingSec the mean block interval of the
-	// censorship delays (0: 600 s).
+	// BlocksPerDay is the day's block count of the cartel figures and
+	// SpacingSec the mean block interval of the censorship delays (0:
+	// mainnet's, from consensus.MainNet: 144 blocks of 600 s).
 	BlocksPerDay int
 	SpacingSec   float64
 }
@@ -233,10 +235,10 @@ func ConcentrationWith(shares []Share, opt ConcentrationOptions) (ConcentrationR
 		return ConcentrationReport{}, err
 	}
 	if opt.BlocksPerDay == 0 {
-		opt.BlocksPerDay = 144
+		opt.BlocksPerDay = int(86400 / consensus.MainNet.TargetSpacingSec)
 	}
 	if opt.SpacingSec == 0 {
-		opt.SpacingSec = 600
+		opt.SpacingSec = float64(consensus.MainNet.TargetSpacingSec)
 	}
 	if opt.BlocksPerDay < 1 {
 		return ConcentrationReport{}, inputErr("blocks per day", opt.BlocksPerDay, ">= 1")

@@ -202,7 +202,7 @@ func TestAttackCostByHand(t *testing.T) {
 		t.Fatalf("rent %+v", c.Sources[1])
 	}
 	// Idle: 1000×0.2×0.5 = 100 EH/s available < 800 needed.
-	if c.Sources[2].Feasible || c.CheapestSource != "buy-new" || c.MaxSafeValueUSD != c.CheapestUSD {
+	if c.Sources[2].Feasible || c.CheapestSource != "buy-new" || c.MaxSafeValueUSD == nil || *c.MaxSafeValueUSD != c.CheapestUSD {
 		t.Fatalf("%+v", c)
 	}
 	// A bigger exodus makes the attack cheaper and idle machines feasible.

@@ -272,7 +272,7 @@ func secAttackCost(env *Env, args []string) error {
 	w = newTable(env.Stdout)
 	fmt.Fprintln(w, "Z\tDURATION\tCHEAPEST\tATTACK COST\tLARGEST SAFE PAYMENT")
 	for _, c := range out {
-		fmt.Fprintf(w, "%d\t%.1f h\t%s\t%s\t%s\n", c.Z, c.DurationHours, c.CheapestSource, usd0(c.CheapestUSD), usd0(c.MaxSafeValueUSD))
+		fmt.Fprintf(w, "%d\t%.1f h\t%s\t%s\t%s\n", c.Z, c.DurationHours, c.CheapestSource, usd0(c.CheapestUSD), usdOpt(c.MaxSafeValueUSD))
 	}
 	return w.Flush()
 }

@@ -171,7 +171,10 @@ func Probes(cfg Config) ([]sim.Probe, error) {
 		},
 		func(d *sim.Day) float64 {
 			if c, ok := attack(d); ok {
-				return c.MaxSafeValueUSD
+				if c.MaxSafeValueUSD == nil {
+					return math.Inf(1) // no finite bound; bands print it as null
+				}
+				return *c.MaxSafeValueUSD
 			}
 			return nan
 		},
