@@ -3,7 +3,6 @@ package service
 import (
 	"context"
 
-	"github.com/hashlab/hashlab"
 	"github.com/hashlab/hashlab/mining"
 	"github.com/hashlab/hashlab/netstate"
 )
@@ -38,16 +37,7 @@ type Miners struct {
 func (q MinersQuery) conditions(m *Market) (mining.Conditions, error) {
 	c := mining.Conditions{HashvalueBTCPerPHDay: m.Result.BTCPerPHDay, PriceUSD: m.Inputs.PriceUSD,
 		PowerUSDPerKWh: q.PowerUSDPerKWh, PoolFee: q.PoolFee, Uptime: q.Uptime, OverheadUSDPerKWh: q.OverheadUSDPerKWh}
-	err := inputErr("conditions", c.Validate())
-	if ie, ok := hashlab.AsInput(err); ok {
-		// Name the parameter as the faces spell it.
-		names := map[string]string{"power_usd_per_kwh": "power_price", "overhead_usd_per_kwh": "overhead"}
-		if n, ok := names[ie.Field]; ok {
-			c := *ie
-			c.Field = n
-			err = &c
-		}
-	}
+	err := renameField(inputErr("conditions", c.Validate()), map[string]string{"power_usd_per_kwh": "power_price", "overhead_usd_per_kwh": "overhead"})
 	return c, err
 }
 

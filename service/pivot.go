@@ -4,7 +4,6 @@ import (
 	"context"
 
 	"github.com/hashlab/hashlab"
-	"github.com/hashlab/hashlab/consensus"
 	"github.com/hashlab/hashlab/hashprice"
 	"github.com/hashlab/hashlab/pivot"
 )
@@ -54,12 +53,8 @@ func CheckPivotQuery(q PivotQuery) error {
 		return hashlab.Invalid("path", q.Path, "flat, halving")
 	case q.Paths < 0 || q.Paths > MaxPivotPaths:
 		return hashlab.Invalid("paths", q.Paths, "0 to 1,000,000 Monte Carlo paths")
-	case !(q.Volatility >= 0 && q.Volatility <= 5):
-		return hashlab.Invalid("volatility", q.Volatility, "0 to 5 (yearly volatility of log hashprice)")
-	case !(q.Drift >= -5 && q.Drift <= 5):
-		return hashlab.Invalid("drift", q.Drift, "-5 to 5 (yearly drift of log hashprice)")
 	}
-	return nil
+	return pivot.CheckGBM(q.Drift, q.Volatility)
 }
 
 // PivotMarket returns the hashprice path over years and today's
@@ -81,7 +76,7 @@ func (s *Service) PivotMarket(ctx context.Context, q PivotQuery, years int) (piv
 		return pivot.Market{HashpriceUSDPerPHDay: pivot.FlatPath(hp, years)}, hp, m.Freshness, nil
 	}
 	p := s.params
-	yearsToHalving := float64(consensus.NextHalvingHeight(m.Inputs.Height, p)-m.Inputs.Height) * float64(p.TargetSpacingSec) / (365.25 * hashprice.SecondsPerDay)
+	yearsToHalving := hashprice.YearsToNextHalving(m.Inputs.Height, p)
 	return pivot.Market{HashpriceUSDPerPHDay: pivot.HalvingPath(hp, m.Result.FeeShare, yearsToHalving, years)}, hp, m.Freshness, nil
 }
 

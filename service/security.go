@@ -129,6 +129,14 @@ type AttackCost struct {
 	Freshness
 }
 
+// attackParams maps security.AttackInputs' field names to the faces'
+// parameters.
+var attackParams = map[string]string{
+	"network_hashrate_hs": "network_ehs", "exodus_fraction": "exodus", "target_share": "share",
+	"hashprice_usd_per_ph_day": "hashprice", "power_usd_per_kwh": "power_price", "rent_depth_hs": "rent_depth_ehs",
+	"idle_available_fraction": "idle_available", "z (confirmations)": "z",
+}
+
 // AttackCost computes security.AttackCostFor for each depth.
 func (s *Service) AttackCost(ctx context.Context, q AttackQuery) (*AttackCost, error) {
 	if len(q.Z) == 0 || len(q.Z) > 100 {
@@ -167,7 +175,7 @@ func (s *Service) AttackCost(ctx context.Context, q AttackQuery) (*AttackCost, e
 	for _, z := range q.Z {
 		c, err := security.AttackCostFor(in, z)
 		if err != nil {
-			return nil, inputErr("attack inputs", err)
+			return nil, renameField(inputErr("attack inputs", err), attackParams)
 		}
 		out.Results = append(out.Results, c)
 	}

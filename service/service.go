@@ -299,3 +299,19 @@ func inputErr(field string, err error) error {
 	}
 	return &hashlab.InputError{Field: field, Value: "(see cause)", Err: err}
 }
+
+// renameField returns err with an input error's field renamed by names
+// (a domain package's field to the parameter the faces spell).
+func renameField(err error, names map[string]string) error {
+	ie, ok := hashlab.AsInput(err)
+	if !ok {
+		return err
+	}
+	n, ok := names[ie.Field]
+	if !ok {
+		return err
+	}
+	c := *ie
+	c.Field = n
+	return &c
+}

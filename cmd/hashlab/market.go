@@ -7,114 +7,108 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/hashlab/hashlab"
 	"github.com/hashlab/hashlab/consensus"
-	"github.com/hashlab/hashlab/hashprice"
+	"github.com/hashlab/hashlab/netstate"
+	"github.com/hashlab/hashlab/service"
 	"github.com/hashlab/hashlab/snapshot"
 )
 
-// marketFlags are the network and market inputs shared by every command
-// that needs a hashprice. Unset flags fall back to the embedded snapshot.
+// marketFlags are the --source and the market overrides shared by every
+// command that needs a hashprice. Unset overrides keep the source's value.
 type marketFlags struct {
 	fs         *flag.FlagSet
+	source     *string
 	difficulty float64
 	bits       string
 	height     int64
 	feesBTC    float64
 	price      float64
-	// resolvedBits is the exact nBits behind the difficulty, when known (from
-	// --bits or the snapshot); zero when --difficulty was given.
-	resolvedBits uint32
 }
 
 func addMarketFlags(fs *flag.FlagSet) *marketFlags {
-	snap := snapshot.Default()
-	m := &marketFlags{fs: fs}
-	fs.Float64Var(&m.difficulty, "difficulty", 0, "network difficulty (default: the snapshot's bits)")
-	fs.StringVar(&m.bits, "bits", "", "compact target nBits, hex, e.g. 0x1701d936 (alternative to --difficulty)")
-	fs.Int64Var(&m.height, "height", snap.Height, "block height (sets the subsidy)")
-	fs.Float64Var(&m.feesBTC, "fees-btc", snap.FeesPerBlockBTC, "average transaction fees per block, BTC")
-	fs.Float64Var(&m.price, "price", snap.PriceUSD, "BTC price, USD")
+	m := &marketFlags{fs: fs, source: addSourceFlag(fs)}
+	fs.Float64Var(&m.difficulty, "difficulty", 0, "network difficulty (default: the source's bits)")
+	fs.StringVar(&m.bits, "bits", "", "compact target nBits, hex, e.g. 0x17021369 (alternative to --difficulty; default: the source's)")
+	fs.Int64Var(&m.height, "height", 0, "block height, sets the subsidy (default: the source's tip)")
+	fs.Float64Var(&m.feesBTC, "fees-btc", 0, "average transaction fees per block, BTC (default: the source's)")
+	fs.Float64Var(&m.price, "price", 0, "BTC price, USD (default: the source's)")
 	return m
 }
 
-// parseBits reads nBits as hex with or without 0x.
-func parseBits(field, s string) (uint32, error) {
-	v, err := strconv.ParseUint(strings.TrimPrefix(strings.ToLower(strings.TrimSpace(s)), "0x"), 16, 32)
-	if err != nil {
-		return 0, usagef("--%s %q is not a compact target (allowed: 8 hex digits, e.g. 0x1701d936)", field, s)
-	}
-	return uint32(v), nil
+// addSourceFlag registers --source on a command that uses "now".
+func addSourceFlag(fs *flag.FlagSet) *string {
+	return fs.String("source", "snapshot", "where the network state now comes from: "+strings.Join(stateSources().Names(), ", "))
 }
 
-// validBits parses and validates nBits against a network's pow limit.
-func validBits(field, s string, p *consensus.Params) (uint32, error) {
-	bits, err := parseBits(field, s)
-	if err != nil {
-		return 0, err
-	}
-	if _, err := consensus.TargetFromBits(consensus.Bits(bits), p.PowLimit); err != nil {
-		return 0, usagef("--%s 0x%08x is not a valid target: %v (allowed: a positive target up to the %s limit %s)", field, bits, err, p.Name, p.PowLimitBits)
-	}
-	return bits, nil
+// stateSources is the registry of network-state sources the CLI offers.
+// Adapters register here; "auto" tries them in this order.
+func stateSources() *service.Registry {
+	var r service.Registry
+	r.Register(snapshot.SourceName, func() (netstate.Source, error) { return snapshot.NewSource(), nil })
+	return &r
 }
 
-// inputs resolves the flags into hashprice inputs and says where the
-// difficulty came from.
-func (m *marketFlags) inputs() (hashprice.Inputs, string, error) {
-	snap := snapshot.Default()
-	in := hashprice.Inputs{Height: m.height, PriceUSD: m.price, Params: consensus.MainNet}
-	source := "embedded snapshot " + snap.AsOf.Format("2006-01-02")
-	switch {
-	case flagWasSet(m.fs, "difficulty") && flagWasSet(m.fs, "bits"):
-		return in, "", usagef("give --difficulty or --bits, not both")
-	case flagWasSet(m.fs, "difficulty"):
-		if !(m.difficulty > 0) || math.IsInf(m.difficulty, 0) {
-			return in, "", usagef("--difficulty %v is out of range (allowed: > 0)", m.difficulty)
-		}
-		in.Difficulty = m.difficulty
-		source = "flags"
-	case flagWasSet(m.fs, "bits"):
-		bits, err := validBits("bits", m.bits, consensus.MainNet)
+// openService opens the named source and returns the use cases over it
+// with the process clock.
+func openService(env *Env, name string) (*service.Service, error) {
+	src, err := stateSources().Open(name)
+	if err != nil {
+		return nil, cliErr(err)
+	}
+	return service.New(src, env.Now), nil
+}
+
+// overrides turns the set market flags into service overrides; values
+// are checked by the service.
+func (m *marketFlags) overrides() (service.Overrides, error) {
+	var o service.Overrides
+	if flagWasSet(m.fs, "difficulty") {
+		o.Difficulty = &m.difficulty
+	}
+	if flagWasSet(m.fs, "bits") {
+		b, err := consensus.ParseBits(m.bits)
 		if err != nil {
-			return in, "", err
+			return o, cliErr(err)
 		}
-		in.Difficulty = consensus.Difficulty(consensus.Bits(bits))
-		m.resolvedBits = bits
-		source = "flags"
-	default:
-		in.Difficulty = snap.Difficulty()
-		m.resolvedBits = snap.Bits()
+		o.Bits = &b
 	}
-	if m.height < 0 {
-		return in, "", usagef("--height %d is negative (allowed: >= 0)", m.height)
+	if flagWasSet(m.fs, "height") {
+		o.Height = &m.height
 	}
-	if !(m.feesBTC >= 0) || m.feesBTC > 21e6 {
-		return in, "", usagef("--fees-btc %v is out of range (allowed: 0 to 21,000,000 BTC)", m.feesBTC)
-	}
-	if !(m.price >= 0) || math.IsInf(m.price, 0) {
-		return in, "", usagef("--price %v is out of range (allowed: >= 0 USD)", m.price)
-	}
-	in.FeesPerBlock = consensus.Sats(math.Round(m.feesBTC * consensus.SatsPerBTC))
-	if flagWasSet(m.fs, "height") || flagWasSet(m.fs, "fees-btc") || flagWasSet(m.fs, "price") {
-		if source != "flags" {
-			source += " + flags"
+	if flagWasSet(m.fs, "fees-btc") {
+		if !(m.feesBTC >= 0) || m.feesBTC > 21e6 {
+			return o, cliErr(hashlab.Invalid("fees_btc", m.feesBTC, "0 to 21,000,000 BTC per block"))
 		}
+		f := consensus.Sats(math.Round(m.feesBTC * consensus.SatsPerBTC))
+		o.FeesPerBlock = &f
 	}
-	return in, source, nil
+	if flagWasSet(m.fs, "price") {
+		o.PriceUSD = &m.price
+	}
+	return o, cliErr(service.CheckOverrides(o))
 }
 
-// compute resolves the flags and computes hashprice; bad values are usage
-// errors.
-func (m *marketFlags) compute() (hashprice.Inputs, hashprice.Result, string, error) {
-	in, source, err := m.inputs()
-	if err != nil {
-		return in, hashprice.Result{}, "", err
+// cliErr renames an input error's field from the service's parameter
+// name to the CLI's flag ("tip_time" -> "--tip-time"), so that the
+// message names what the user typed. Other errors pass unchanged.
+func cliErr(err error) error {
+	ie, ok := hashlab.AsInput(err)
+	if !ok || strings.HasPrefix(ie.Field, "--") || strings.ContainsAny(ie.Field, " .[") {
+		return err
 	}
-	r, err := hashprice.Compute(in)
-	if err != nil {
-		return in, r, "", usagef("%v", err)
+	c := *ie
+	c.Field = "--" + strings.ReplaceAll(ie.Field, "_", "-")
+	return &c
+}
+
+// noteFreshness warns on stderr when the state is older than
+// service.StaleAfter, naming its source and age.
+func noteFreshness(env *Env, f service.Freshness) {
+	if f.Stale() {
+		fmt.Fprintf(env.Stderr, "hashlab: warning: the network state is from the %s (older than %s); give --price, --fees-btc and --bits for current values, or a live --source\n",
+			f.Label(), service.AgeString(service.StaleAfter))
 	}
-	return in, r, source, nil
 }
 
 // networkParams parses a --network value.
@@ -173,10 +167,4 @@ func commas(n int64) string {
 		s = s[:i] + "," + s[i:]
 	}
 	return s
-}
-
-// snapshotInputs returns hashprice inputs from the embedded snapshot only.
-func (m *marketFlags) snapshotInputs() (hashprice.Inputs, string, error) {
-	snap := snapshot.Default()
-	return hashprice.Inputs{Difficulty: snap.Difficulty(), Height: snap.Height, FeesPerBlock: snap.FeesPerBlock(), PriceUSD: snap.PriceUSD, Params: consensus.MainNet}, "embedded snapshot", nil
 }

@@ -3,10 +3,12 @@ package main
 import (
 	"context"
 	"fmt"
+	"io"
 	"math"
 	"os"
 
 	"github.com/hashlab/hashlab/mining"
+	"github.com/hashlab/hashlab/service"
 )
 
 func init() {
@@ -14,14 +16,10 @@ func init() {
 	register(command{Name: "fleet", Summary: "a fleet file's economics: revenue, power, profit, what to curtail, treasury runway", Run: runFleet})
 }
 
-// DefaultPowerUSDPerKWh is the power price `hashlab miners` assumes when
-// none is given: a typical industrial tariff in North America in 2025.
-const defaultPowerUSDPerKWh = 0.06
-
 func runMiners(ctx context.Context, env *Env, args []string) error {
 	fs := newFlags(env, "miners", "miners [market flags] [--power-price USD/kWh] [--pool-fee F] [--uptime F] [--overhead USD/kWh] [--json]")
 	m := addMarketFlags(fs)
-	power := fs.Float64("power-price", defaultPowerUSDPerKWh, "electricity price, USD per kWh")
+	power := fs.Float64("power-price", service.DefaultPowerUSDPerKWh, "electricity price, USD per kWh")
 	fee := fs.Float64("pool-fee", mining.DefaultPoolFee, "pool fee as a fraction (0.02 = 2%)")
 	uptime := fs.Float64("uptime", mining.DefaultUptime, "fraction of time hashing")
 	overhead := fs.Float64("overhead", 0, "hosting/opex adder, USD per kWh")
@@ -29,30 +27,36 @@ func runMiners(ctx context.Context, env *Env, args []string) error {
 	if _, err := parseFlags(fs, args); err != nil {
 		return err
 	}
-	in, hp, source, err := m.compute()
+	o, err := m.overrides()
 	if err != nil {
 		return err
 	}
-	cond := mining.Conditions{HashvalueBTCPerPHDay: hp.BTCPerPHDay, PriceUSD: in.PriceUSD, PowerUSDPerKWh: *power, PoolFee: *fee, Uptime: *uptime, OverheadUSDPerKWh: *overhead}
-	if err := cond.Validate(); err != nil {
-		return usagef("%v", err)
+	q := service.MinersQuery{Market: o, PowerUSDPerKWh: *power, PoolFee: *fee, Uptime: *uptime, OverheadUSDPerKWh: *overhead}
+	if err := service.CheckMinersQuery(q); err != nil {
+		return cliErr(err)
 	}
-	ranked, err := mining.RankModels(mining.Catalogue(), cond)
+	svc, err := openService(env, *m.source)
 	if err != nil {
-		return usagef("%v", err)
+		return err
 	}
+	res, err := svc.Miners(ctx, q)
+	if err != nil {
+		return cliErr(err)
+	}
+	noteFreshness(env, res.Freshness)
 	if *asJSON {
-		return writeJSON(env.Stdout, struct {
-			Source               string            `json:"source"`
-			HashpriceUSDPerPHDay float64           `json:"hashprice_usd_per_ph_day"`
-			Conditions           mining.Conditions `json:"conditions"`
-			Models               []mining.Merit    `json:"models"`
-		}{source, hp.USDPerPHDay, cond, ranked})
+		return writeJSON(env.Stdout, res)
 	}
-	fmt.Fprintf(env.Stdout, "Hashprice %s/PH/day (%s); power $%.4f/kWh, pool fee %.1f%%, uptime %.0f%%\n\n", usd(hp.USDPerPHDay), source, *power, 100**fee, 100**uptime)
-	w := newTable(env.Stdout)
+	return printMiners(env.Stdout, res)
+}
+
+// printMiners renders service.Miners as text.
+func printMiners(out io.Writer, res *service.Miners) error {
+	c := res.Conditions
+	fmt.Fprintf(out, "Hashprice %s/PH/day (%s); power $%.4f/kWh, pool fee %.1f%%, uptime %.0f%%\n\n", usd(res.HashpriceUSDPerPHDay), res.Label(), c.PowerUSDPerKWh, 100*c.PoolFee, 100*c.Uptime)
+	w := newTable(out)
 	fmt.Fprintln(w, "MODEL\tYEAR\tCOOLING\tTH/s\tW\tJ/TH\tREVENUE/day\tPOWER/day\tPROFIT/day\tMARGIN\tBREAKEVEN $/kWh\tCOST/BTC\tRUN?")
-	for _, r := range ranked {
+	for _, r := range res.Models {
 		e := r.Econ
 		run := "run"
 		if !e.Run {
@@ -105,25 +109,28 @@ func runFleet(ctx context.Context, env *Env, args []string) error {
 	if err != nil {
 		return usagef("%s: %v", pos[0], err)
 	}
-	in, hp, source, err := m.compute()
+	o, err := m.overrides()
 	if err != nil {
 		return err
 	}
-	res, err := mining.EvaluateFleet(fleet, mining.Conditions{HashvalueBTCPerPHDay: hp.BTCPerPHDay, PriceUSD: in.PriceUSD})
+	svc, err := openService(env, *m.source)
 	if err != nil {
-		return usagef("%s: %v", pos[0], err)
+		return err
 	}
+	fr, err := svc.Fleet(ctx, fleet, o)
+	if err != nil {
+		return cliErr(err)
+	}
+	noteFreshness(env, fr.Freshness)
 	if *asJSON {
-		return writeJSON(env.Stdout, struct {
-			Source string `json:"source"`
-			mining.FleetResult
-		}{source, res})
+		return writeJSON(env.Stdout, fr)
 	}
+	res := fr.FleetResult
 	name := res.Name
 	if name == "" {
 		name = pos[0]
 	}
-	fmt.Fprintf(env.Stdout, "Fleet %q at hashprice %s/PH/day, BTC %s (%s)\n\n", name, usd(hp.USDPerPHDay), usd0(in.PriceUSD), source)
+	fmt.Fprintf(env.Stdout, "Fleet %q at hashprice %s/PH/day, BTC %s (%s)\n\n", name, usd(res.HashpriceUSDPerPHDay), usd0(fr.PriceUSD), fr.Label())
 	w := newTable(env.Stdout)
 	fmt.Fprintln(w, "MODEL\tCOUNT\tPH/s\tMW\tJ/TH\tREVENUE/day\tPOWER/day\tOVERHEAD/day\tPROFIT/day\tBREAKEVEN $/kWh\tDECISION")
 	row := func(e mining.Economics, decision string) {

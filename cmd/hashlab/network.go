@@ -3,11 +3,15 @@ package main
 import (
 	"context"
 	"fmt"
+	"io"
+	"math"
+	"strconv"
+	"strings"
 	"time"
 
+	"github.com/hashlab/hashlab"
 	"github.com/hashlab/hashlab/consensus"
-	"github.com/hashlab/hashlab/hashprice"
-	"github.com/hashlab/hashlab/snapshot"
+	"github.com/hashlab/hashlab/service"
 )
 
 func init() {
@@ -17,51 +21,43 @@ func init() {
 	register(command{Name: "halving", Summary: "the next halving: height, expected date, hashprice after it", Run: runHalving})
 }
 
-// hashpriceOutput is the JSON of `hashlab hashprice`.
-type hashpriceOutput struct {
-	hashprice.Result
-	Bits                 string             `json:"bits"`
-	Source               string             `json:"source"`
-	AsOf                 string             `json:"as_of,omitempty"`
-	BreakevenUSDPerKWhAt map[string]float64 `json:"breakeven_usd_per_kwh_at_jth"`
-}
-
-var breakevenEfficiencies = []float64{12, 15, 17.5, 21.5, 30, 38}
-
 func runHashprice(ctx context.Context, env *Env, args []string) error {
-	fs := newFlags(env, "hashprice", "hashprice [--difficulty D | --bits 0x...] [--height H] [--fees-btc F] [--price USD] [--json]")
+	fs := newFlags(env, "hashprice", "hashprice [--source S] [--difficulty D | --bits 0x...] [--height H] [--fees-btc F] [--price USD] [--json]")
 	m := addMarketFlags(fs)
 	asJSON := fs.Bool("json", false, "print JSON")
 	if _, err := parseFlags(fs, args); err != nil {
 		return err
 	}
-	in, r, source, err := m.compute()
+	o, err := m.overrides()
 	if err != nil {
 		return err
 	}
-	out := hashpriceOutput{Result: r, Source: source, BreakevenUSDPerKWhAt: map[string]float64{}}
+	svc, err := openService(env, *m.source)
+	if err != nil {
+		return err
+	}
+	h, err := svc.Hashprice(ctx, o)
+	if err != nil {
+		return cliErr(err)
+	}
+	noteFreshness(env, h.Freshness)
+	if *asJSON {
+		return writeJSON(env.Stdout, h)
+	}
+	return printHashprice(env.Stdout, h)
+}
+
+// printHashprice renders service.Hashprice as text.
+func printHashprice(out io.Writer, h *service.Hashprice) error {
+	r := h.Result
 	bitsNote := "bits"
-	if m.resolvedBits != 0 {
-		out.Bits = fmt.Sprintf("0x%08x", m.resolvedBits)
-	} else if tg, err := consensus.TargetFromDifficulty(in.Difficulty); err == nil {
-		// A difficulty given as a decimal number has no exact nBits; this
-		// is the nearest compact target at or below it.
-		out.Bits = consensus.BitsFromTarget(tg).String()
+	if !h.BitsExact {
 		bitsNote = "nearest bits"
 	}
-	if source == "embedded snapshot "+snapshot.Default().AsOf.Format("2006-01-02") {
-		out.AsOf = snapshot.Default().AsOf.Format(time.RFC3339)
-	}
-	for _, j := range breakevenEfficiencies {
-		out.BreakevenUSDPerKWhAt[fmt.Sprint(j)] = hashprice.BreakevenUSDPerKWh(r.USDPerPHDay, j)
-	}
-	if *asJSON {
-		return writeJSON(env.Stdout, out)
-	}
-	w := newTable(env.Stdout)
-	fmt.Fprintf(w, "Hashprice (%s)\n", source)
-	fmt.Fprintf(w, "  height\t%s\t(subsidy %.8g BTC; next halving at %s)\n", commas(r.Height), r.SubsidySats.BTC(), commas(consensus.NextHalvingHeight(r.Height, consensus.MainNet)))
-	fmt.Fprintf(w, "  difficulty\t%s\t(%s %s)\n", siNumber(r.Difficulty), bitsNote, out.Bits)
+	w := newTable(out)
+	fmt.Fprintf(w, "Hashprice (%s)\n", h.Label())
+	fmt.Fprintf(w, "  height\t%s\t(subsidy %.8g BTC; next halving at %s)\n", commas(r.Height), r.SubsidySats.BTC(), commas(h.NextHalvingHeight))
+	fmt.Fprintf(w, "  difficulty\t%s\t(%s %s)\n", siNumber(r.Difficulty), bitsNote, h.Bits)
 	fmt.Fprintf(w, "  network hashrate\t%s\t(implied by difficulty)\n", siHashrate(r.NetworkHashrateHs))
 	fmt.Fprintf(w, "  fees per block\t%.8g BTC\t(%.2f%% of miner revenue)\n", r.FeesPerBlockSats.BTC(), 100*r.FeeShare)
 	fmt.Fprintf(w, "  BTC price\t%s\t\n", usd(r.PriceUSD))
@@ -71,10 +67,10 @@ func runHashprice(ctx context.Context, env *Env, args []string) error {
 	if err := w.Flush(); err != nil {
 		return err
 	}
-	fmt.Fprintln(env.Stdout, "  breakeven power price by efficiency:")
-	w = newTable(env.Stdout)
-	for _, j := range breakevenEfficiencies {
-		fmt.Fprintf(w, "    %.1f J/TH\t$%.4f /kWh\n", j, out.BreakevenUSDPerKWhAt[fmt.Sprint(j)])
+	fmt.Fprintln(out, "  breakeven power price by efficiency:")
+	w = newTable(out)
+	for _, j := range service.BreakevenEfficienciesJPerTH {
+		fmt.Fprintf(w, "    %.1f J/TH\t$%.4f /kWh\n", j, h.BreakevenUSDPerKWhAt[strconv.FormatFloat(j, 'g', -1, 64)])
 	}
 	return w.Flush()
 }
@@ -96,15 +92,26 @@ func runNextBits(ctx context.Context, env *Env, args []string) error {
 	if *prev == "" {
 		return usagef("--prev-bits is required (hex nBits, e.g. 0x170e1ef9)")
 	}
-	prevBits, err := validBits("prev-bits", *prev, p)
+	prevBits, err := consensus.ParseBits(*prev)
+	if err == nil {
+		err = consensus.CheckBits("prev_bits", prevBits, p)
+	}
 	if err != nil {
-		return err
+		if ie, ok := hashlab.AsInput(err); ok {
+			ie.Field = "prev_bits"
+		}
+		return cliErr(err)
 	}
-	if *first < 0 || *first > 1<<32 {
-		return usagef("--first-time %d is out of range (allowed: 0 to 4294967296, Unix seconds)", *first)
-	}
-	if *last < 0 || *last > 1<<32 {
-		return usagef("--last-time %d is out of range (allowed: 0 to 4294967296, Unix seconds)", *last)
+	for _, f := range []struct {
+		name string
+		v    int64
+	}{{"first-time", *first}, {"last-time", *last}} {
+		if !flagWasSet(fs, f.name) {
+			return usagef("--%s is required (Unix seconds of the epoch's %s block)", f.name, strings.TrimSuffix(f.name, "-time"))
+		}
+		if f.v < 0 || f.v > math.MaxUint32 {
+			return hashlab.Invalid("--"+f.name, f.v, "0 to 4294967295 (Unix seconds; nTime is 32-bit)")
+		}
 	}
 	bits, err := consensus.NextBits(consensus.Bits(prevBits), *first, *last, p)
 	if err != nil {
@@ -140,111 +147,101 @@ func runNextBits(ctx context.Context, env *Env, args []string) error {
 }
 
 func runNextAdjustment(ctx context.Context, env *Env, args []string) error {
-	snap := snapshot.Default()
-	fs := newFlags(env, "next-adjustment", "next-adjustment [--tip-height H --tip-time UNIX --epoch-first-time UNIX] [--confidence 0.9] [--json]")
-	tipHeight := fs.Int64("tip-height", snap.Height, "height of the chain tip")
-	tipTime := fs.Int64("tip-time", snap.AsOf.Unix(), "timestamp of the tip, Unix seconds")
-	firstTime := fs.Int64("epoch-first-time", 0, "timestamp of the current epoch's first block (default: from the embedded epoch table)")
-	conf := fs.Float64("confidence", 0.9, "coverage of the interval, 0 < c < 1")
+	fs := newFlags(env, "next-adjustment", "next-adjustment [--source S] [--tip-height H [--tip-time UNIX] [--epoch-first-time UNIX]] [--confidence 0.9] [--json]")
+	source := addSourceFlag(fs)
+	tipHeight := fs.Int64("tip-height", 0, "height of the chain tip (default: the source's tip)")
+	tipTime := fs.Int64("tip-time", 0, "timestamp of the tip, Unix seconds (default: the source's, or the epoch table's for the first or last block of a past epoch)")
+	firstTime := fs.Int64("epoch-first-time", 0, "timestamp of the current epoch's first block (default: the source's or the embedded epoch table's)")
+	conf := fs.Float64("confidence", service.DefaultConfidence, "coverage of the interval, 0 < c < 1")
 	asJSON := fs.Bool("json", false, "print JSON")
 	if _, err := parseFlags(fs, args); err != nil {
 		return err
 	}
-	if *tipHeight < 0 {
-		return usagef("--tip-height %d is negative (allowed: >= 0)", *tipHeight)
+	q := service.AdjustmentQuery{Confidence: *conf}
+	if flagWasSet(fs, "tip-height") {
+		q.TipHeight = tipHeight
 	}
-	if !(*conf > 0 && *conf < 1) {
-		return usagef("--confidence %v is out of range (allowed: 0 < c < 1)", *conf)
+	if flagWasSet(fs, "tip-time") {
+		q.TipTime = tipTime
 	}
-	p := consensus.MainNet
-	interval := p.RetargetInterval()
-	start := *tipHeight / interval * interval
-	bits := uint32(0)
-	if !flagWasSet(fs, "epoch-first-time") {
-		for _, e := range snapshot.Epochs() {
-			if e.FirstHeight == start {
-				*firstTime, bits = e.FirstTime, e.Bits
-			}
-		}
-		if *firstTime == 0 {
-			return usagef("the embedded epoch table has no first-block time for the epoch starting at %d; give --epoch-first-time", start)
-		}
+	if flagWasSet(fs, "epoch-first-time") {
+		q.EpochFirstTime = firstTime
 	}
-	if *tipTime < *firstTime {
-		return usagef("--tip-time %d is before the epoch's first block time %d", *tipTime, *firstTime)
-	}
-	pr, err := hashprice.ProjectRetarget(hashprice.RetargetInputs{EpochStartHeight: start, EpochFirstTimeUnix: *firstTime, TipHeight: *tipHeight, TipTimeUnix: *tipTime, Confidence: *conf, Params: p})
+	svc, err := openService(env, *source)
 	if err != nil {
-		return usagef("%v", err)
+		return err
 	}
-	out := struct {
-		hashprice.Projection
-		CurrentBits  string `json:"current_bits,omitempty"`
-		ExpectedDate string `json:"expected_date"`
-		EarliestDate string `json:"earliest_date"`
-		LatestDate   string `json:"latest_date"`
-		NextHalving  int64  `json:"next_halving_height"`
-	}{Projection: pr, ExpectedDate: unixDate(pr.ExpectedRetargetUnix), EarliestDate: unixDate(pr.EarliestUnix), LatestDate: unixDate(pr.LatestUnix), NextHalving: consensus.NextHalvingHeight(*tipHeight, p)}
-	if bits != 0 {
-		out.CurrentBits = fmt.Sprintf("0x%08x", bits)
+	a, err := svc.NextAdjustment(ctx, q)
+	if err != nil {
+		return cliErr(err)
+	}
+	if q.TipHeight == nil {
+		noteFreshness(env, a.Freshness)
 	}
 	if *asJSON {
-		return writeJSON(env.Stdout, out)
+		return writeJSON(env.Stdout, a)
 	}
-	w := newTable(env.Stdout)
-	fmt.Fprintf(w, "epoch\t%s..%s (tip %s, %s blocks to go)\n", commas(start), commas(start+interval-1), commas(*tipHeight), commas(pr.BlocksRemaining))
-	fmt.Fprintf(w, "mean block interval\t%.1f s (target %d s)\n", pr.MeanIntervalSec, p.TargetSpacingSec)
-	fmt.Fprintf(w, "expected change\t%+.2f%% (%.0f%% interval %+.2f%% .. %+.2f%%)\n", 100*pr.ExpectedChange, 100*pr.Confidence, 100*pr.LowChange, 100*pr.HighChange)
-	fmt.Fprintf(w, "retarget at height\t%s\n", commas(pr.RetargetHeight))
-	fmt.Fprintf(w, "expected date\t%s (between %s and %s)\n", out.ExpectedDate, out.EarliestDate, out.LatestDate)
-	return w.Flush()
+	return printNextAdjustment(env.Stdout, a)
 }
 
-func unixDate(t int64) string { return time.Unix(t, 0).UTC().Format("2006-01-02 15:04 UTC") }
+// printNextAdjustment renders service.NextAdjustment as text.
+func printNextAdjustment(out io.Writer, a *service.NextAdjustment) error {
+	w := newTable(out)
+	fmt.Fprintf(w, "state\t%s\n", a.Label())
+	fmt.Fprintf(w, "epoch\t%s..%s (tip %s at %s from the %s, %s blocks to go)\n", commas(a.EpochStartHeight), commas(a.RetargetHeight-1), commas(a.TipHeight),
+		a.TipTime.Format("2006-01-02 15:04 UTC"), a.TipTimeFrom, commas(a.BlocksRemaining))
+	fmt.Fprintf(w, "mean block interval\t%.1f s (target 600 s)\n", a.MeanIntervalSec)
+	fmt.Fprintf(w, "expected change\t%+.2f%% (%.0f%% interval %+.2f%% .. %+.2f%%)\n", a.ExpectedChangePct, 100*a.Confidence, 100*a.LowChange, 100*a.HighChange)
+	fmt.Fprintf(w, "retarget at height\t%s\n", commas(a.RetargetHeight))
+	fmt.Fprintf(w, "expected date\t%s (between %s and %s)\n", a.ExpectedDate, a.EarliestDate, a.LatestDate)
+	return w.Flush()
+}
 
 func runHalving(ctx context.Context, env *Env, args []string) error {
 	fs := newFlags(env, "halving", "halving [market flags] [--block-interval 600] [--json]")
 	m := addMarketFlags(fs)
-	interval := fs.Float64("block-interval", 600, "assumed mean seconds per block until the halving")
+	interval := fs.Float64("block-interval", service.DefaultBlockIntervalSec, "assumed mean seconds per block until the halving")
 	asJSON := fs.Bool("json", false, "print JSON")
 	if _, err := parseFlags(fs, args); err != nil {
 		return err
 	}
-	if !(*interval > 0) {
-		return usagef("--block-interval %v is out of range (allowed: > 0 seconds)", *interval)
-	}
-	in, _, source, err := m.compute()
+	o, err := m.overrides()
 	if err != nil {
 		return err
 	}
-	out, err := hashprice.NextHalving(in)
+	svc, err := openService(env, *m.source)
 	if err != nil {
 		return err
 	}
-	asOf := snapshot.Default().AsOf
-	if source == "flags" {
-		asOf = time.Time{}
+	h, err := svc.Halving(ctx, service.HalvingQuery{Market: o, BlockIntervalSec: *interval})
+	if err != nil {
+		return cliErr(err)
 	}
-	if !asOf.IsZero() {
-		out.ExpectedDate = asOf.Add(time.Duration(float64(out.BlocksToGo)**interval) * time.Second).UTC().Format("2006-01-02")
-	}
+	noteFreshness(env, h.Freshness)
 	if *asJSON {
-		return writeJSON(env.Stdout, out)
+		return writeJSON(env.Stdout, h)
 	}
-	w := newTable(env.Stdout)
-	fmt.Fprintf(w, "next halving\theight %s, %s blocks from %s", commas(out.Height), commas(out.BlocksToGo), commas(in.Height))
-	if out.ExpectedDate != "" {
-		fmt.Fprintf(w, " (expected %s at %.0f s/block)", out.ExpectedDate, *interval)
+	return printHalving(env.Stdout, h)
+}
+
+// printHalving renders service.Halving as text.
+func printHalving(out io.Writer, h *service.Halving) error {
+	w := newTable(out)
+	fmt.Fprintf(w, "next halving\theight %s, %s blocks from %s", commas(h.Height), commas(h.BlocksToGo), commas(h.FromHeight))
+	if h.ExpectedDate != nil {
+		fmt.Fprintf(w, " (expected %s at %.0f s/block)", *h.ExpectedDate, h.BlockIntervalSec)
+	} else {
+		fmt.Fprintf(w, " (date n/a: %s)", h.DateBasis)
 	}
 	fmt.Fprintln(w)
-	fmt.Fprintf(w, "subsidy\t%.8g -> %.8g BTC\n", consensus.Sats(out.SubsidyBeforeSats).BTC(), consensus.Sats(out.SubsidyAfterSats).BTC())
-	fmt.Fprintf(w, "hashprice\t%s -> %s /PH/day (%s)\n", usd(out.HashpriceNow), usd(out.HashpriceAfter), out.Assumption)
-	for _, b := range out.Breakeven {
+	fmt.Fprintf(w, "subsidy\t%.8g -> %.8g BTC\n", consensus.Sats(h.SubsidyBeforeSats).BTC(), consensus.Sats(h.SubsidyAfterSats).BTC())
+	fmt.Fprintf(w, "hashprice\t%s -> %s /PH/day (%s)\n", usd(h.HashpriceNow), usd(h.HashpriceAfter), h.Assumption)
+	for _, b := range h.Breakeven {
 		fmt.Fprintf(w, "breakeven at %.1f J/TH\t$%.4f -> $%.4f /kWh\n", b.JoulesPerTH, b.NowUSDPerKWh, b.AfterUSDPerKWh)
 	}
 	keep := "n/a (no reward after the halving)"
-	if out.PriceToKeepHashUSD != nil {
-		keep = usd(*out.PriceToKeepHashUSD)
+	if h.PriceToKeepHashUSD != nil {
+		keep = usd(*h.PriceToKeepHashUSD)
 	}
 	fmt.Fprintf(w, "BTC price to keep hashprice\t%s\n", keep)
 	return w.Flush()

@@ -3,16 +3,16 @@ package main
 import (
 	"context"
 	"encoding/csv"
+	"flag"
 	"fmt"
 	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
 
-	"github.com/hashlab/hashlab/consensus"
-	"github.com/hashlab/hashlab/hashprice"
+	"github.com/hashlab/hashlab"
 	"github.com/hashlab/hashlab/pivot"
-	"github.com/hashlab/hashlab/snapshot"
+	"github.com/hashlab/hashlab/service"
 )
 
 func init() {
@@ -21,48 +21,35 @@ func init() {
 
 // pivotFlags are shared by the site and portfolio forms.
 type pivotFlags struct {
+	fs             *flag.FlagSet
+	source         *string
 	hp, vol, drift *float64
 	path, pathsCSV *string
 	paths          *int
 	seed           *uint64
 }
 
-func addPivotFlags(fs interface {
-	Float64(string, float64, string) *float64
-	String(string, string, string) *string
-	Int(string, int, string) *int
-	Uint64(string, uint64, string) *uint64
-}, hp float64) pivotFlags {
+func addPivotFlags(fs *flag.FlagSet) pivotFlags {
 	return pivotFlags{
-		hp:       fs.Float64("hashprice", hp, "hashprice today, USD/PH/day (default: the embedded snapshot)"),
-		path:     fs.String("path", "halving", "hashprice path: flat or halving (subsidy halves at height 1,050,000)"),
+		fs:       fs,
+		source:   addSourceFlag(fs),
+		hp:       fs.Float64("hashprice", 0, "hashprice today, USD/PH/day (default: the source's)"),
+		path:     fs.String("path", service.DefaultPivotPath, "hashprice path: flat or halving (subsidy halves at the next halving height)"),
 		paths:    fs.Int("paths", 0, "Monte Carlo hashprice paths for the convert-or-wait analysis (0: none)"),
-		seed:     fs.Uint64("seed", 1, "seed of the Monte Carlo paths"),
+		seed:     fs.Uint64("seed", service.DefaultSeed, "seed of the Monte Carlo paths"),
 		pathsCSV: fs.String("paths-csv", "", "hashprice paths from a file instead of --paths: one path per line, comma-separated yearly USD/PH/day (e.g. exported from the simulator)"),
-		vol:      fs.Float64("volatility", 0.6, "yearly volatility of log hashprice for Monte Carlo"),
-		drift:    fs.Float64("drift", -0.1, "yearly drift of log hashprice for Monte Carlo (difficulty growth pushes it down)"),
+		vol:      fs.Float64("volatility", service.DefaultPivotVolatility, "yearly volatility of log hashprice for Monte Carlo"),
+		drift:    fs.Float64("drift", service.DefaultPivotDrift, "yearly drift of log hashprice for Monte Carlo (difficulty growth pushes it down)"),
 	}
 }
 
-func snapshotHashprice() (hashprice.Result, float64) {
-	snap := snapshot.Default()
-	r, _ := hashprice.Compute(hashprice.Inputs{Difficulty: snap.Difficulty(), Height: snap.Height, FeesPerBlock: snap.FeesPerBlock(), PriceUSD: snap.PriceUSD})
-	yearsToHalving := float64(consensus.NextHalvingHeight(snap.Height, consensus.MainNet)-snap.Height) * 600 / (365.25 * 86400)
-	return r, yearsToHalving
-}
-
-func (p pivotFlags) market(years int) (pivot.Market, error) {
-	if !(*p.hp >= 0) {
-		return pivot.Market{}, usagef("--hashprice %v is out of range (allowed: >= 0 USD/PH/day)", *p.hp)
+// query returns the service query of the flags, validated.
+func (p pivotFlags) query() (service.PivotQuery, error) {
+	q := service.PivotQuery{Path: *p.path, Paths: *p.paths, Seed: *p.seed, Volatility: *p.vol, Drift: *p.drift}
+	if flagWasSet(p.fs, "hashprice") {
+		q.HashpriceUSDPerPHDay = p.hp
 	}
-	snapHP, yearsToHalving := snapshotHashprice()
-	switch *p.path {
-	case "flat":
-		return pivot.Market{HashpriceUSDPerPHDay: pivot.FlatPath(*p.hp, years)}, nil
-	case "halving":
-		return pivot.Market{HashpriceUSDPerPHDay: pivot.HalvingPath(*p.hp, snapHP.FeeShare, yearsToHalving, years)}, nil
-	}
-	return pivot.Market{}, usagef("--path %q is unknown (allowed: flat, halving)", *p.path)
+	return q, cliErr(service.CheckPivotQuery(q))
 }
 
 // readHourlyPrices reads a CSV whose last column is USD/kWh ('#' comments
@@ -127,11 +114,10 @@ func loadSite(path string) (*pivot.Site, []float64, error) {
 
 func runPivot(ctx context.Context, env *Env, args []string) error {
 	if len(args) > 0 && args[0] == "portfolio" {
-		return runPivotPortfolio(env, args[1:])
+		return runPivotPortfolio(ctx, env, args[1:])
 	}
-	snapHP, _ := snapshotHashprice()
 	fs := newFlags(env, "pivot", "pivot SITE_FILE [--hashprice X] [--path flat|halving] [--paths N --seed S] [--json]\n       hashlab pivot portfolio FILE [--export-conversions OUT.yaml] [--json]")
-	pf := addPivotFlags(fs, snapHP.USDPerPHDay)
+	pf := addPivotFlags(fs)
 	asJSON := fs.Bool("json", false, "print JSON")
 	pos, err := parseFlags(fs, args)
 	if err != nil {
@@ -144,45 +130,31 @@ func runPivot(ctx context.Context, env *Env, args []string) error {
 	if err != nil {
 		return err
 	}
-	mkt, err := pf.market(s.HorizonYears)
+	q, err := pf.query()
 	if err != nil {
 		return err
 	}
-	res, err := pivot.Evaluate(s, pivot.Inputs{Market: mkt, HourlyPricesUSDPerKWh: hourly})
-	if err != nil {
-		return usagef("%s: %v", pos[0], err)
-	}
-	var mc *pivot.MonteCarlo
-	if *pf.paths < 0 || *pf.paths > 1_000_000 {
-		return usagef("--paths %d is out of range (allowed: 0 to 1,000,000)", *pf.paths)
-	}
-	var paths [][]float64
-	switch {
-	case *pf.pathsCSV != "":
-		if paths, err = readPathsCSV(*pf.pathsCSV, s.HorizonYears); err != nil {
+	q.HourlyPricesUSDPerKWh = hourly
+	if *pf.pathsCSV != "" {
+		if q.GivenPaths, err = readPathsCSV(*pf.pathsCSV, s.HorizonYears); err != nil {
 			return err
 		}
-	case *pf.paths > 0:
-		paths = pivot.GBMPaths(*pf.hp, *pf.drift, *pf.vol, s.HorizonYears, *pf.paths, *pf.seed)
 	}
-	if paths != nil {
-		m, err := pivot.RunMonteCarlo(s, paths)
-		if err != nil {
-			return usagef("%v", err)
-		}
-		mc = &m
+	svc, err := openService(env, *pf.source)
+	if err != nil {
+		return err
 	}
+	out, err := svc.Pivot(ctx, s, q)
+	if err != nil {
+		return cliErr(err)
+	}
+	noteFreshness(env, out.Freshness)
 	if *asJSON {
-		return writeJSON(env.Stdout, struct {
-			HashpriceUSDPerPHDay float64           `json:"hashprice_usd_per_ph_day"`
-			Path                 string            `json:"hashprice_path"`
-			HashpricePath        []float64         `json:"hashprice_by_year"`
-			MonteCarlo           *pivot.MonteCarlo `json:"monte_carlo,omitempty"`
-			pivot.Result
-		}{*pf.hp, *pf.path, mkt.HashpriceUSDPerPHDay, mc, res})
+		return writeJSON(env.Stdout, out)
 	}
-	fmt.Fprintf(env.Stdout, "Site %q: %.0f MW, power $%.4f/kWh, hashprice %s/PH/day (%s path), discount %.0f%%, %d years\n\n",
-		s.Name, s.GrossMW, s.PowerUSDPerKWh, usd(*pf.hp), *pf.path, 100*s.DiscountRate, s.HorizonYears)
+	res, mc := out.Result, out.MonteCarlo
+	fmt.Fprintf(env.Stdout, "Site %q: %.0f MW, power $%.4f/kWh, hashprice %s/PH/day (%s path; %s), discount %.0f%%, %d years\n\n",
+		s.Name, s.GrossMW, s.PowerUSDPerKWh, usd(out.HashpriceUSDPerPHDay), out.Path, out.Label(), 100*s.DiscountRate, s.HorizonYears)
 	printPivotOptions(env, res.Options)
 	fmt.Fprintf(env.Stdout, "\nBest by NPV: %s\n", res.Best)
 	fmt.Fprintln(env.Stdout, "\nWhat moves the AI-vs-mining NPV advantage most (each input -20% / +20%):")
@@ -277,10 +249,9 @@ func printPivotOptions(env *Env, opts []pivot.Option) {
 	w.Flush()
 }
 
-func runPivotPortfolio(env *Env, args []string) error {
-	snapHP, _ := snapshotHashprice()
-	fs := newFlags(env, "pivot portfolio", "pivot portfolio FILE [--export-conversions OUT.yaml] [--hashprice X] [--path flat|halving] [--json]")
-	pf := addPivotFlags(fs, snapHP.USDPerPHDay)
+func runPivotPortfolio(ctx context.Context, env *Env, args []string) error {
+	fs := newFlags(env, "pivot portfolio", "pivot portfolio FILE [--export-conversions OUT.yaml] [--source S] [--hashprice X] [--path flat|halving] [--json]")
+	pf := addPivotFlags(fs)
 	export := fs.String("export-conversions", "", "write the schedule as a simulator scenario input (YAML) to this file")
 	asJSON := fs.Bool("json", false, "print JSON")
 	pos, err := parseFlags(fs, args)
@@ -300,7 +271,6 @@ func runPivotPortfolio(env *Env, args []string) error {
 	}
 	var sites []*pivot.Site
 	var hourly []float64
-	horizon := 0
 	for i, ps := range p.Sites {
 		s := ps.Site
 		if ps.File != "" {
@@ -316,19 +286,25 @@ func runPivotPortfolio(env *Env, args []string) error {
 				hourly = h
 			}
 		}
-		horizon = max(horizon, s.HorizonYears)
 		sites = append(sites, s)
 	}
-	mkt, err := pf.market(horizon)
+	q, err := pf.query()
 	if err != nil {
 		return err
 	}
-	// Curtailment needs one series for all sites; portfolio results
-	// compare the options every site shares.
-	res, err := pivot.EvaluatePortfolio(p.Name, sites, p.Schedule, pivot.Inputs{Market: mkt})
+	svc, err := openService(env, *pf.source)
 	if err != nil {
-		return usagef("%s: %v", pos[0], err)
+		return err
 	}
+	pr, err := svc.Portfolio(ctx, p.Name, sites, p.Schedule, q)
+	if err != nil {
+		if _, ok := hashlab.AsInput(err); ok {
+			return fmt.Errorf("%s: %w", pos[0], cliErr(err))
+		}
+		return err
+	}
+	noteFreshness(env, pr.Freshness)
+	res := pr.PortfolioResult
 	if *export != "" {
 		out, err := pivot.ExportConversions(p.Schedule)
 		if err != nil {
@@ -339,7 +315,7 @@ func runPivotPortfolio(env *Env, args []string) error {
 		}
 	}
 	if *asJSON {
-		return writeJSON(env.Stdout, res)
+		return writeJSON(env.Stdout, pr)
 	}
 	fmt.Fprintf(env.Stdout, "Portfolio %q: %d sites, %.0f MW; scheduled conversion %.0f MW\n", res.Name, len(res.Sites), res.GrossMW, res.ScheduledMW)
 	for _, s := range res.Sites {

@@ -9,7 +9,7 @@ import (
 )
 
 func TestPivotCLIMustShow(t *testing.T) {
-	code, out, stderr := fndRun(t, "pivot", "../../examples/site-example.yaml", "--path", "flat", "--json")
+	code, out, stderr := fndRun(t, "pivot", "../../examples/site-example.yaml", "--path", "flat", "--hashprice", "35.73", "--json")
 	if code != 0 {
 		t.Fatalf("exit %d %s", code, stderr)
 	}
@@ -44,7 +44,7 @@ func TestPivotCLIMustShow(t *testing.T) {
 }
 
 func TestPivotGolden(t *testing.T) {
-	code, out, stderr := fndRun(t, "pivot", "../../examples/site-example.yaml", "--paths", "200", "--seed", "3")
+	code, out, stderr := runAt(t, issueDay, "pivot", "../../examples/site-example.yaml", "--paths", "200", "--seed", "3")
 	if code != 0 {
 		t.Fatalf("exit %d %s", code, stderr)
 	}
@@ -73,8 +73,8 @@ func TestPivotCLIErrors(t *testing.T) {
 	}{
 		{[]string{"pivot", bad}, "pue_mining = 0.2"},
 		{[]string{"pivot"}, "want one site file"},
-		{[]string{"pivot", "../../examples/site-example.yaml", "--path", "zigzag"}, `--path "zigzag"`},
-		{[]string{"pivot", "../../examples/site-example.yaml", "--hashprice", "-4"}, "--hashprice -4"},
+		{[]string{"pivot", "../../examples/site-example.yaml", "--path", "zigzag"}, "--path = zigzag"},
+		{[]string{"pivot", "../../examples/site-example.yaml", "--hashprice", "-4"}, "--hashprice = -4"},
 	} {
 		code, _, stderr := fndRun(t, tt.args...)
 		if code != 2 || !strings.Contains(stderr, tt.want) {

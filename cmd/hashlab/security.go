@@ -9,8 +9,8 @@ import (
 	"strings"
 	"time"
 
-	"github.com/hashlab/hashlab/hashprice"
 	"github.com/hashlab/hashlab/security"
+	"github.com/hashlab/hashlab/service"
 )
 
 func init() {
@@ -29,10 +29,10 @@ Subcommands:
 
 func runSecurity(ctx context.Context, env *Env, args []string) error {
 	if len(args) == 0 || args[0] == "-h" || args[0] == "--help" {
-		fmt.Fprintln(env.Stderr, "Usage: hashlab "+securityUsage)
 		if len(args) == 0 {
-			return usagef("a subcommand is required")
+			return usagef("a subcommand is required (run 'hashlab security -h')")
 		}
+		fmt.Fprintln(env.Stdout, "Usage: hashlab "+securityUsage)
 		return errHelp
 	}
 	sub, rest := args[0], args[1:]
@@ -42,9 +42,9 @@ func runSecurity(ctx context.Context, env *Env, args []string) error {
 	case "confirmations":
 		return secConfirmations(env, rest)
 	case "selfish":
-		return secSelfish(env, rest)
+		return secSelfish(ctx, env, rest)
 	case "attack-cost":
-		return secAttackCost(env, rest)
+		return secAttackCost(ctx, env, rest)
 	case "concentration":
 		return secConcentration(ctx, env, rest)
 	case "report":
@@ -53,29 +53,11 @@ func runSecurity(ctx context.Context, env *Env, args []string) error {
 	return usagef("unknown subcommand %q (allowed: double-spend, confirmations, selfish, attack-cost, concentration, report)", sub)
 }
 
-// parseZList reads "6", "0-10" or "1,2,6".
+// parseZList reads "6", "0-10" or "1,2,6" (service.ParseZList: the API's
+// rule) for the --z flag.
 func parseZList(s string) ([]int, error) {
-	var out []int
-	for _, part := range strings.Split(s, ",") {
-		part = strings.TrimSpace(part)
-		if a, b, ok := strings.Cut(part, "-"); ok {
-			lo, err1 := strconv.Atoi(a)
-			hi, err2 := strconv.Atoi(b)
-			if err1 != nil || err2 != nil || lo < 0 || hi < lo || hi-lo > 100000 {
-				return nil, usagef("--z %q: bad range %q (allowed: a-b with 0 <= a <= b)", s, part)
-			}
-			for z := lo; z <= hi; z++ {
-				out = append(out, z)
-			}
-			continue
-		}
-		z, err := strconv.Atoi(part)
-		if err != nil || z < 0 {
-			return nil, usagef("--z %q: %q is not a non-negative integer", s, part)
-		}
-		out = append(out, z)
-	}
-	return out, nil
+	z, err := service.ParseZList("z", s)
+	return z, cliErr(err)
 }
 
 func secMethod(s string) (security.Method, error) {
@@ -103,25 +85,17 @@ func secDoubleSpend(env *Env, args []string) error {
 	if err != nil {
 		return err
 	}
-	type entry struct {
-		Z int     `json:"z"`
-		P float64 `json:"p"`
-	}
-	out := make([]entry, 0, len(list))
-	for _, z := range list {
-		p, err := security.DoubleSpendProbability(*q, z, m)
-		if err != nil {
-			return usagef("%v", err)
-		}
-		out = append(out, entry{z, p})
+	res, err := service.New(nil, env.Now).DoubleSpend(*q, list, m)
+	if err != nil {
+		return cliErr(err)
 	}
 	if *asJSON {
-		return writeJSON(env.Stdout, out)
+		return writeJSON(env.Stdout, res)
 	}
 	fmt.Fprintf(env.Stdout, "Double-spend success probability, attacker share q=%g, method %s\n", *q, m)
 	w := newTable(env.Stdout)
 	fmt.Fprintln(w, "z\tP")
-	for _, e := range out {
+	for _, e := range res.Entries {
 		fmt.Fprintf(w, "%d\t%.7f\n", e.Z, e.P)
 	}
 	return w.Flush()
@@ -140,57 +114,64 @@ func secConfirmations(env *Env, args []string) error {
 	if err != nil {
 		return err
 	}
-	z, err := security.ConfirmationsFor(*q, *risk, m)
+	c, err := service.New(nil, env.Now).Confirmations(*q, *risk, m)
 	if err != nil {
-		return usagef("%v", err)
+		return cliErr(err)
 	}
-	p, _ := security.DoubleSpendProbability(*q, z, m)
 	if *asJSON {
-		return writeJSON(env.Stdout, struct {
-			Q      float64 `json:"q"`
-			Risk   float64 `json:"risk"`
-			Method string  `json:"method"`
-			Z      int     `json:"z"`
-			P      float64 `json:"p"`
-		}{*q, *risk, string(m), z, p})
+		return writeJSON(env.Stdout, c)
 	}
-	fmt.Fprintf(env.Stdout, "%d confirmations keep the double-spend risk below %g against q=%g (P=%.3g, method %s)\n", z, *risk, *q, p, m)
+	fmt.Fprintf(env.Stdout, "%d confirmations keep the double-spend risk below %g against q=%g (P=%.3g, method %s; about %.0f minutes)\n", c.Z, c.Risk, c.Q, c.P, c.Method, c.Minutes)
 	return nil
 }
 
-func secSelfish(env *Env, args []string) error {
-	fs := newFlags(env, "security selfish", "security selfish --alpha A --gamma G [--accuracy 1e-4] [--json] | --threshold --gamma G")
+func secSelfish(ctx context.Context, env *Env, args []string) error {
+	fs := newFlags(env, "security selfish", "security selfish --alpha A --gamma G [--accuracy 1e-4] [--best-effort] [--json] | --threshold --gamma G [--tolerance 1e-5]")
 	alpha := fs.Float64("alpha", 1.0/3, "attacker's share of hashrate, 0 <= alpha < 0.5")
 	gamma := fs.Float64("gamma", 0, "share of honest miners that mine on the attacker's block in a tie, 0..1")
-	acc := fs.Float64("accuracy", 1e-4, "target accuracy of the optimal revenue (grows the MDP truncation until met)")
+	acc := fs.Float64("accuracy", security.DefaultSelfishAccuracy, "largest accepted width (upper - lower) of the proven bracket on the optimal revenue, "+security.SelfishAccuracyAllowed)
+	bestEffort := fs.Bool("best-effort", false, "print the bracket reached when the accuracy cannot be met within the solver's limits (exit 0, with a warning) instead of failing")
 	threshold := fs.Bool("threshold", false, "find the smallest profitable alpha for gamma instead")
-	asJSON := fs.Bool("json", false, "print JSON (fields honest, sm1, optimal)")
+	tol := fs.Float64("tolerance", 1e-5, "width of the threshold's bracket on alpha, 1e-7 to 0.01 (with --threshold)")
+	asJSON := fs.Bool("json", false, "print JSON (fields honest, sm1, optimal, lower, upper, error_bound, converged)")
 	if _, err := parseFlags(fs, args); err != nil {
 		return err
 	}
 	if *threshold {
 		sm1, err := security.SM1Threshold(*gamma)
 		if err != nil {
-			return usagef("%v", err)
+			return cliErr(err)
 		}
-		opt, err := security.OptimalThreshold(*gamma, security.DefaultTruncation, 1e-3)
+		opt, err := security.OptimalThreshold(ctx, *gamma, *tol, security.DefaultSelfishLimits())
 		if err != nil {
-			return usagef("%v", err)
+			return cliErr(err)
+		}
+		if !opt.Converged && !*bestEffort {
+			return fmt.Errorf("security selfish: the optimal threshold's revenue solves did not all converge (bracket [%.6f, %.6f]); rerun with --best-effort to accept it", opt.Lower, opt.Upper)
 		}
 		if *asJSON {
 			return writeJSON(env.Stdout, struct {
-				Gamma   float64 `json:"gamma"`
-				SM1     float64 `json:"sm1_threshold"`
-				Optimal float64 `json:"optimal_threshold"`
-				Note    string  `json:"note"`
-			}{*gamma, sm1, opt, "sm1 is Eyal-Sirer's closed form (1-γ)/(3-2γ); optimal is found numerically by bisection on α (±0.001) over the MDP"})
+				security.SelfishThreshold
+				SM1  float64 `json:"sm1_threshold"`
+				Note string  `json:"note"`
+			}{opt, sm1, "sm1 is Eyal-Sirer's closed form (1-γ)/(3-2γ); optimal is the smallest α at which the optimal MDP strategy beats honest mining, bracketed by bisection on α with proven revenue bounds"})
 		}
-		fmt.Fprintf(env.Stdout, "γ=%g: SM1 profitable above α=%.4f (Eyal–Sirer), the optimal policy above α≈%.3f (MDP, ±0.001)\n", *gamma, sm1, opt)
+		fmt.Fprintf(env.Stdout, "γ=%g: SM1 profitable above α=%.4f (Eyal–Sirer), the optimal policy above α=%.5f (MDP, in [%.6f, %.6f])\n", *gamma, sm1, opt.Alpha, opt.Lower, opt.Upper)
 		return nil
 	}
-	c, err := security.CompareSelfish(*alpha, *gamma, *acc)
+	if err := security.ValidSelfishAccuracy(*acc); err != nil {
+		return cliErr(err)
+	}
+	c, err := security.CompareSelfish(ctx, *alpha, *gamma, *acc)
 	if err != nil {
-		return usagef("%v", err)
+		return cliErr(err)
+	}
+	if !c.Converged {
+		msg := fmt.Sprintf("the optimal revenue is only known to lie in [%.6f, %.6f] (error bound %.2g > accuracy %g at the solver's limit, truncation %d)", c.Lower, c.Upper, c.ErrorBound, c.Accuracy, c.Truncation)
+		if !*bestEffort {
+			return fmt.Errorf("security selfish: %s; rerun with --best-effort to print it anyway or ask for a coarser --accuracy", msg)
+		}
+		fmt.Fprintln(env.Stderr, "warning: "+msg)
 	}
 	if *asJSON {
 		return writeJSON(env.Stdout, c)
@@ -199,29 +180,22 @@ func secSelfish(env *Env, args []string) error {
 	fmt.Fprintf(w, "relative revenue at α=%g, γ=%g\t\n", c.Alpha, c.Gamma)
 	fmt.Fprintf(w, "  honest mining\t%.5f\n", c.Honest)
 	fmt.Fprintf(w, "  SM1 (Eyal–Sirer)\t%.5f\n", c.SM1)
-	fmt.Fprintf(w, "  optimal policy (MDP)\t%.5f  (truncation %d, est. error %.1g)\n", c.Optimal, c.Truncation, c.TruncationError)
+	fmt.Fprintf(w, "  optimal policy (MDP)\t%.5f  (proven in [%.6f, %.6f], error bound %.1g, truncation %d)\n", c.Optimal, c.Lower, c.Upper, c.ErrorBound, c.Truncation)
 	return w.Flush()
 }
 
-// defaultNetworkHashrateHs comes from the embedded snapshot's difficulty.
-func secSnapshotHashrate() (float64, float64) {
-	in, _, _ := (&marketFlags{height: 0}).snapshotInputs()
-	r, _ := hashprice.Compute(in)
-	return r.NetworkHashrateHs, r.USDPerPHDay
-}
-
-func secAttackCost(env *Env, args []string) error {
-	netHs, hp := secSnapshotHashrate()
-	def := security.DefaultAttackInputs(netHs, hp)
-	fs := newFlags(env, "security attack-cost", "security attack-cost [--network-ehs N] [--exodus F] [--z 1,2,3,6] [price flags] [--json]")
-	netEH := fs.Float64("network-ehs", netHs/1e18, "network hashrate before the exodus, EH/s (default: implied by the snapshot difficulty)")
+func secAttackCost(ctx context.Context, env *Env, args []string) error {
+	def := security.DefaultAttackInputs(0, 0)
+	fs := newFlags(env, "security attack-cost", "security attack-cost [--source S] [--network-ehs N] [--exodus F] [--z 1,2,3,6] [price flags] [--json]")
+	source := addSourceFlag(fs)
+	netEH := fs.Float64("network-ehs", 0, "network hashrate before the exodus, EH/s (default: implied by the source's difficulty)")
 	exodus := fs.Float64("exodus", 0, "fraction of hashrate that left for AI, 0 <= f < 1")
 	share := fs.Float64("share", def.TargetShare, "attacker's target share of hashrate")
-	zs := fs.String("z", "1,2,3,6,12,24", "confirmation depths")
-	hpf := fs.Float64("hashprice", hp, "hashprice USD/PH/day (sets the rental price default)")
+	zs := fs.String("z", service.DefaultAttackZ, "confirmation depths")
+	hpf := fs.Float64("hashprice", 0, "hashprice USD/PH/day (sets the rental price; default: the source's)")
 	power := fs.Float64("power-price", def.PowerUSDPerKWh, "attacker's power price, USD/kWh")
 	newTH := fs.Float64("new-usd-per-th", def.NewUSDPerTH, "price of new S21-class machines, USD per TH/s")
-	rentMult := fs.Float64("rent-premium", 1.1, "rental price as a multiple of hashprice")
+	rentMult := fs.Float64("rent-premium", service.DefaultRentPremium, "rental price as a multiple of hashprice")
 	depth := fs.Float64("rent-depth-ehs", def.RentDepthHs/1e18, "hashrate the rental market can supply, EH/s")
 	idleTH := fs.Float64("idle-usd-per-th", def.IdleUSDPerTH, "price of second-hand idled machines, USD per TH/s")
 	idleAvail := fs.Float64("idle-available", def.IdleAvailableFraction, "fraction of the exodus hashrate for sale")
@@ -233,26 +207,32 @@ func secAttackCost(env *Env, args []string) error {
 	if err != nil {
 		return err
 	}
-	in := def
-	in.NetworkHashrateHs, in.ExodusFraction, in.TargetShare = *netEH*1e18, *exodus, *share
-	in.HashpriceUSDPerPHDay, in.PowerUSDPerKWh, in.NewUSDPerTH = *hpf, *power, *newTH
-	in.RentUSDPerPHDay, in.RentDepthHs = *rentMult**hpf, *depth*1e18
-	in.IdleUSDPerTH, in.IdleAvailableFraction = *idleTH, *idleAvail
-	var out []security.AttackCost
-	for _, z := range list {
-		c, err := security.AttackCostFor(in, z)
-		if err != nil {
-			return usagef("%v", err)
-		}
-		out = append(out, c)
+	q := service.AttackQuery{ExodusFraction: *exodus, TargetShare: share, PowerUSDPerKWh: power, NewUSDPerTH: newTH, RentPremium: rentMult,
+		IdleUSDPerTH: idleTH, IdleAvailableFraction: idleAvail, Z: list}
+	if flagWasSet(fs, "network-ehs") {
+		v := *netEH * 1e18
+		q.NetworkHs = &v
 	}
+	if flagWasSet(fs, "hashprice") {
+		q.HashpriceUSDPerPHDay = hpf
+	}
+	d := *depth * 1e18
+	q.RentDepthHs = &d
+	svc, err := openService(env, *source)
+	if err != nil {
+		return err
+	}
+	res, err := svc.AttackCost(ctx, q)
+	if err != nil {
+		return cliErr(err)
+	}
+	noteFreshness(env, res.Freshness)
 	if *asJSON {
-		return writeJSON(env.Stdout, struct {
-			Inputs  security.AttackInputs `json:"inputs"`
-			Results []security.AttackCost `json:"results"`
-		}{in, out})
+		return writeJSON(env.Stdout, res)
 	}
+	out := res.Results
 	c0 := out[0]
+	fmt.Fprintf(env.Stdout, "Network state: %s\n", res.Label())
 	fmt.Fprintf(env.Stdout, "Honest hashrate %s after a %.0f%% exodus; the attacker needs %s for a %.0f%% share.\n\n", siHashrate(c0.HonestHs), 100**exodus, siHashrate(c0.AttackerHs), 100**share)
 	w := newTable(env.Stdout)
 	fmt.Fprintln(w, "SOURCE\tFEASIBLE\tCAPEX\tPER HOUR\tDEPLOY\tAVAILABLE")
@@ -364,10 +344,11 @@ func secConcentration(ctx context.Context, env *Env, args []string) error {
 	default:
 		return usagef("--shares or --db is required")
 	}
-	r, err := security.Concentration(shares)
+	rp, err := service.New(nil, env.Now).Concentration(shares)
 	if err != nil {
-		return usagef("%v", err)
+		return cliErr(err)
 	}
+	r := *rp
 	if *asJSON {
 		return writeJSON(env.Stdout, r)
 	}

@@ -11,12 +11,20 @@ func TestSecurityCLIMustShow(t *testing.T) {
 	if code != 0 {
 		t.Fatalf("exit %d %s", code, stderr)
 	}
-	var ds []struct {
-		Z int     `json:"z"`
-		P float64 `json:"p"`
+	// The API's answer (service.DoubleSpend): q, method and one entry per z.
+	var res struct {
+		Q       float64 `json:"q"`
+		Method  string  `json:"method"`
+		Entries []struct {
+			Z int     `json:"z"`
+			P float64 `json:"p"`
+		} `json:"entries"`
 	}
-	if err := json.Unmarshal([]byte(out), &ds); err != nil || len(ds) != 11 || ds[5].Z != 5 || ds[5].P < 0.00091365 || ds[5].P > 0.00091375 {
-		t.Fatalf("%v %+v", err, ds)
+	if err := json.Unmarshal([]byte(out), &res); err != nil || res.Q != 0.1 || res.Method != "nakamoto" {
+		t.Fatalf("%v %s", err, out)
+	}
+	if ds := res.Entries; len(ds) != 11 || ds[5].Z != 5 || ds[5].P < 0.00091365 || ds[5].P > 0.00091375 {
+		t.Fatalf("%+v", ds)
 	}
 	code, out, _ = fndRun(t, "security", "confirmations", "--q", "0.45", "--risk", "0.001", "--method", "nakamoto", "--json")
 	var cf struct{ Z int }
@@ -40,12 +48,12 @@ func TestSecurityCLIErrors(t *testing.T) {
 		args []string
 		want string
 	}{
-		{[]string{"security", "double-spend", "--q", "1.2"}, "q (attacker hashrate share) = 1.2"},
-		{[]string{"security", "double-spend", "--z", "5-2"}, "bad range"},
+		{[]string{"security", "double-spend", "--q", "1.2"}, "--q = 1.2"},
+		{[]string{"security", "double-spend", "--z", "5-2"}, "--z = 5-2"},
 		{[]string{"security", "double-spend", "--method", "magic"}, `--method "magic"`},
-		{[]string{"security", "confirmations", "--q", "0.6"}, "q (attacker hashrate share) = 0.6"},
+		{[]string{"security", "confirmations", "--q", "0.6"}, "--q = 0.6"},
 		{[]string{"security", "selfish", "--gamma", "2"}, "gamma"},
-		{[]string{"security", "attack-cost", "--exodus", "1"}, "exodus_fraction = 1"},
+		{[]string{"security", "attack-cost", "--exodus", "1"}, "--exodus = 1"},
 		{[]string{"security", "concentration"}, "--shares or --db is required"},
 		{[]string{"security", "concentration", "--shares", "a=x"}, "not name=share"},
 		{[]string{"security", "nope"}, "unknown subcommand"},

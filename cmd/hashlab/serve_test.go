@@ -56,7 +56,7 @@ func TestServeMustShow(t *testing.T) {
 			t.Errorf("%s: API %s, CLI %s", k, a, c)
 		}
 	}
-	if m := get("/metrics"); !regexp.MustCompile(`(?m)^hashlab_hashprice_usd_per_ph_day 35\.7\d*$`).Match(m) {
+	if m := get("/metrics"); !regexp.MustCompile(`(?m)^hashlab_hashprice_usd_per_ph_day 40\.1\d*$`).Match(m) {
 		t.Errorf("metrics:\n%s", m)
 	}
 	stop()
