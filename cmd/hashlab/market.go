@@ -18,7 +18,7 @@ import (
 // command that needs a hashprice. Unset overrides keep the source's value.
 type marketFlags struct {
 	fs         *flag.FlagSet
-	source     *string
+	source     *sourceFlags
 	difficulty float64
 	bits       string
 	height     int64
@@ -36,23 +36,49 @@ func addMarketFlags(fs *flag.FlagSet) *marketFlags {
 	return m
 }
 
-// addSourceFlag registers --source on a command that uses "now".
-func addSourceFlag(fs *flag.FlagSet) *string {
-	return fs.String("source", "snapshot", "where the network state now comes from: "+strings.Join(stateSources().Names(), ", "))
+// sourceFlags are --source and the configuration flags of the sources
+// (--mempool-url, --exchanges, ...; config.go), on every command that
+// uses "now".
+type sourceFlags struct {
+	fl ConfigFlags
 }
 
-// stateSources is the registry of network-state sources the CLI offers.
-// Adapters register here; "auto" tries them in this order.
-func stateSources() *service.Registry {
+// addSourceFlag registers --source and the source configuration flags.
+func addSourceFlag(fs *flag.FlagSet) *sourceFlags {
+	sf := &sourceFlags{}
+	addConfigFlags(fs, &sf.fl)
+	return sf
+}
+
+// stateSources is the registry of network-state sources the CLI offers,
+// built from the effective configuration. Adapters register here; "auto"
+// tries them in this order (the live ones first, the embedded snapshot
+// last).
+func stateSources(cfg *Config) *service.Registry {
 	var r service.Registry
+	r.Register("mempool", cfg.OpenMempool)
 	r.Register(snapshot.SourceName, func() (netstate.Source, error) { return snapshot.NewSource(), nil })
 	return &r
 }
 
-// openService opens the named source and returns the use cases over it
-// with the process clock.
-func openService(env *Env, name string) (*service.Service, error) {
-	src, err := stateSources().Open(name)
+// openService opens the source chosen by --source, HASHLAB_SOURCE or the
+// config file and returns the use cases over it with the process clock.
+// With none of them set the source is the embedded snapshot, so that the
+// default stays offline; "auto" (set explicitly) goes live first. An
+// explicit source that fails is an error naming it, never a fallback.
+func openService(env *Env, sf *sourceFlags) (*service.Service, error) {
+	cfg, err := LoadConfig(env, sf.fl)
+	if err != nil {
+		return nil, cliErr(err)
+	}
+	for _, w := range cfg.Warnings {
+		fmt.Fprintln(env.Stderr, "hashlab: warning: "+w)
+	}
+	name := cfg.Source
+	if cfg.From["source"] == FromDefault {
+		name = snapshot.SourceName
+	}
+	src, err := stateSources(cfg).Open(name)
 	if err != nil {
 		return nil, cliErr(err)
 	}

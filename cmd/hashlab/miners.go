@@ -35,7 +35,7 @@ func runMiners(ctx context.Context, env *Env, args []string) error {
 	if err := service.CheckMinersQuery(q); err != nil {
 		return cliErr(err)
 	}
-	svc, err := openService(env, *m.source)
+	svc, err := openService(env, m.source)
 	if err != nil {
 		return err
 	}
@@ -113,7 +113,7 @@ func runFleet(ctx context.Context, env *Env, args []string) error {
 	if err != nil {
 		return err
 	}
-	svc, err := openService(env, *m.source)
+	svc, err := openService(env, m.source)
 	if err != nil {
 		return err
 	}

@@ -32,7 +32,7 @@ func runHashprice(ctx context.Context, env *Env, args []string) error {
 	if err != nil {
 		return err
 	}
-	svc, err := openService(env, *m.source)
+	svc, err := openService(env, m.source)
 	if err != nil {
 		return err
 	}
@@ -167,7 +167,7 @@ func runNextAdjustment(ctx context.Context, env *Env, args []string) error {
 	if flagWasSet(fs, "epoch-first-time") {
 		q.EpochFirstTime = firstTime
 	}
-	svc, err := openService(env, *source)
+	svc, err := openService(env, source)
 	if err != nil {
 		return err
 	}
@@ -209,7 +209,7 @@ func runHalving(ctx context.Context, env *Env, args []string) error {
 	if err != nil {
 		return err
 	}
-	svc, err := openService(env, *m.source)
+	svc, err := openService(env, m.source)
 	if err != nil {
 		return err
 	}

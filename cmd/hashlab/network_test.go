@@ -133,3 +133,13 @@ func TestSourceFlag(t *testing.T) {
 		t.Fatalf("exit %d: %s %s", code, out, stderr)
 	}
 }
+
+// Issue 14: an explicit source that fails is an error (exit 1) naming the
+// source, the URL and why; nothing is printed and nothing falls back to
+// the snapshot. (Both URLs are a closed local port: no network.)
+func TestExplicitSourceFailsLoudly(t *testing.T) {
+	code, out, stderr := fndRun(t, "overview", "--source", "mempool", "--mempool-url", "http://127.0.0.1:1/api", "--exchanges", "kraken", "--exchange-urls", "kraken=http://127.0.0.1:1")
+	if code != 1 || out != "" || !strings.Contains(stderr, "source mempool") || !strings.Contains(stderr, "http://127.0.0.1:1/api") || !strings.Contains(stderr, "refused") {
+		t.Fatalf("exit %d, stdout %q, stderr %q", code, out, stderr)
+	}
+}

@@ -30,7 +30,7 @@ func runOverview(ctx context.Context, env *Env, args []string) error {
 	if err := service.CheckOverviewQuery(q); err != nil {
 		return cliErr(err)
 	}
-	svc, err := openService(env, *m.source)
+	svc, err := openService(env, m.source)
 	if err != nil {
 		return err
 	}

@@ -22,7 +22,7 @@ func init() {
 // pivotFlags are shared by the site and portfolio forms.
 type pivotFlags struct {
 	fs             *flag.FlagSet
-	source         *string
+	source         *sourceFlags
 	hp, vol, drift *float64
 	path, pathsCSV *string
 	paths          *int
@@ -140,7 +140,7 @@ func runPivot(ctx context.Context, env *Env, args []string) error {
 			return err
 		}
 	}
-	svc, err := openService(env, *pf.source)
+	svc, err := openService(env, pf.source)
 	if err != nil {
 		return err
 	}
@@ -292,7 +292,7 @@ func runPivotPortfolio(ctx context.Context, env *Env, args []string) error {
 	if err != nil {
 		return err
 	}
-	svc, err := openService(env, *pf.source)
+	svc, err := openService(env, pf.source)
 	if err != nil {
 		return err
 	}

@@ -218,7 +218,7 @@ func secAttackCost(ctx context.Context, env *Env, args []string) error {
 	}
 	d := *depth * 1e18
 	q.RentDepthHs = &d
-	svc, err := openService(env, *source)
+	svc, err := openService(env, source)
 	if err != nil {
 		return err
 	}

@@ -127,7 +127,7 @@ func TestSimUsageErrors(t *testing.T) {
 		want string
 	}{
 		{[]string{"sim", "run"}, "needs one scenario"},
-		{[]string{"sim", "run", "nope"}, "no shipped scenario \"nope\""},
+		{[]string{"sim", "run", "nope"}, "scenario = nope (allowed: a shipped scenario"},
 		{[]string{"sim", "run", "baseline", "--paths", "0"}, "--paths 0 (allowed: >= 1)"},
 		{[]string{"sim", "run", "baseline", "--shard", "3/3", "--out", "x"}, "index \"3\" (allowed: 0 to 2)"},
 		{[]string{"sim", "run", "baseline", "--shard", "0/2"}, "--shard needs --out"},
