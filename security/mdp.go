@@ -117,24 +117,44 @@ func (m *ratioMDP) pass(ctx context.Context, rho float64, vA, vB []float64, pol 
 var errNoConvergence = errors.New("iteration limit reached before convergence")
 
 // solveRatio runs modified policy iteration for the ratio (pass) from the
-// warm start vA, vB, pol and ρ0 until the policy, the ratio and the
-// values stop changing. With fixed it only evaluates pol. It returns the
-// ratio ρ of the final policy. tol bounds the spread of the last sweeps'
-// value changes (tol/100 the change of ρ). It checks ctx every 16,384
-// states.
-func (m *ratioMDP) solveRatio(ctx context.Context, rho0 float64, vA, vB []float64, pol []int32, fixed bool, tol float64, maxSweeps int, sweeps *int) (float64, error) {
-	rho := rho0
-	quiet := 0
+// warm start vA, vB, pol and ρ0, and returns the current policy's ratio ρ
+// and a proven bound: with fixed (evaluate pol only) a lower bound of
+// pol's ratio, otherwise an upper bound of the MDP's optimal ratio.
+//
+// The bound comes from the Bellman residual of v = vA − ρ·vB, valid for
+// any v (Odoni 1969; Puterman, Markov Decision Processes, Theorem 8.5.5):
+// g*(ρ) ≤ max(Tv − v) and g_π(ρ) ≥ min(T_π v − v). A policy that settles
+// b blocks per step with ratio ρ' has gain b(ρ' − ρ) at ρ; in the
+// selfish-mining game every honest block extends a longest chain, so
+// b ≥ 1 − α > ½ under any strategy and ρ' lies within 2·|residual| of ρ.
+// The iteration stops when that margin is below budget (checked when the
+// policy and ρ have settled, and every 64 sweeps), or with
+// errNoConvergence after maxSweeps (bound still valid). It checks ctx
+// every 16,384 states.
+func (m *ratioMDP) solveRatio(ctx context.Context, rho0 float64, vA, vB []float64, pol []int32, fixed bool, budget float64, maxSweeps int, sweeps *int) (rho, bound float64, err error) {
+	rho = rho0
+	v := make([]float64, m.n)
+	certify := func() float64 {
+		for s := range v {
+			v[s] = vA[s] - rho*vB[s]
+		}
+		if fixed {
+			lo := m.policyResidual(rho, v, pol)
+			return rho - 2*max(-lo, 0)
+		}
+		_, hi := m.residual(rho, v, nil)
+		return rho + 2*max(hi, 0)
+	}
 	for it := 0; ; it++ {
 		if err := ctx.Err(); err != nil {
-			return rho, err
+			return rho, 0, err
 		}
 		if it >= maxSweeps {
-			return rho, errNoConvergence
+			return rho, certify(), errNoConvergence
 		}
 		cA, cB, span, changed, err := m.pass(ctx, rho, vA, vB, pol, fixed)
 		if err != nil {
-			return rho, err
+			return rho, 0, err
 		}
 		*sweeps++
 		next := rho
@@ -144,36 +164,41 @@ func (m *ratioMDP) solveRatio(ctx context.Context, rho0 float64, vA, vB []float6
 		// At a fixed point every state's value moves by the same amount
 		// in a sweep: span, the spread of the moves, measures how far the
 		// relative values still are from it.
-		settled := span < tol
-		if changed == 0 && math.Abs(next-rho) < tol/100 && settled {
-			quiet++
-		} else {
-			quiet = 0
-		}
+		settled := changed == 0 && math.Abs(next-rho) < budget/10 && span < budget
 		rho = next
-		if quiet >= 3 {
-			return rho, nil
+		if settled || it%64 == 63 {
+			b := certify()
+			*sweeps++
+			if math.Abs(b-rho) <= budget {
+				return rho, b, nil
+			}
 		}
 	}
+}
+
+// policyResidual returns min over live states of (T_π v − v)(s) for the
+// policy pol and the reward rA − ρ(rA + rH).
+func (m *ratioMDP) policyResidual(rho float64, v []float64, pol []int32) float64 {
+	lo := math.Inf(1)
+	for s := 0; s < m.n; s++ {
+		if m.live[s] {
+			lo = min(lo, m.q(pol[s], rho, v)-v[s])
+		}
+	}
+	return lo
 }
 
 // residual returns min and max over live states of (Tv − v)(s), where T is
 // the Bellman operator for the reward rA − ρ(rA + rH) (one Jacobi
 // application, values not changed). For any v these bracket the optimal
 // gain: min ≤ g* ≤ max (Odoni 1969; Puterman, Markov Decision Processes,
-// Theorem 8.5.5), and for the greedy policy π, min ≤ g_π on every recurrent
-// class. If pol is not nil it receives the greedy action of every state.
+// Theorem 8.5.5).
 func (m *ratioMDP) residual(rho float64, v []float64, pol []int32) (lo, hi float64) {
 	lo, hi = math.Inf(1), math.Inf(-1)
 	for s := 0; s < m.n; s++ {
-		best, arg := math.Inf(-1), int32(-1)
+		best := math.Inf(-1)
 		for k := m.actStart[s]; k < m.actStart[s+1]; k++ {
-			if q := m.q(k, rho, v); q > best {
-				best, arg = q, k
-			}
-		}
-		if pol != nil {
-			pol[s] = arg
+			best = max(best, m.q(k, rho, v))
 		}
 		if m.live[s] {
 			d := best - v[s]

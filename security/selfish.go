@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"slices"
 )
 
 func validAlphaGamma(alpha, gamma float64) error {
@@ -105,7 +106,7 @@ type OptimalResult struct {
 // initialTruncation is the first fork length tried: races last about
 // 1/(1−2α) blocks, so T grows with it (40 at α = 0.4, 60 at 0.45).
 func initialTruncation(alpha float64, maxT int) int {
-	return max(2, min(maxT, int(math.Ceil(6/(1-2*alpha)))))
+	return max(2, min(maxT, int(math.Ceil(3/(1-2*alpha)))))
 }
 
 // OptimalSelfish solves for the optimal relative revenue of a selfish
@@ -170,26 +171,70 @@ func OptimalSelfish(ctx context.Context, alpha, gamma, accuracy float64, lim Sel
 		res.Lower, res.Upper = 0, 0
 		return finish(), nil
 	}
-	// Iterations settle to well inside the accuracy.
-	tol := max(accuracy*1e-3, 1e-12)
+	// Each bound may lose this much to unfinished iteration.
+	budget := max(accuracy/20, 1e-13)
+	var warm selfishWarm
 	for T := initialTruncation(alpha, lim.MaxTruncation); ; T = min(lim.MaxTruncation, T+T/2) {
-		lo, hi, err := solveSelfishAt(ctx, alpha, gamma, T, tol, lim.MaxSweeps, &res.Sweeps)
-		res.Truncation, res.States = T, 3*(T+1)*(T+1)
-		if err != nil && !errors.Is(err, errNoConvergence) {
+		lo, hi, err := solveSelfishAt(ctx, alpha, gamma, T, budget, lim.MaxSweeps, &res.Sweeps, &warm)
+		if err != nil {
 			return finish(), fmt.Errorf("security: selfish-mining solve at α=%g, γ=%g, T=%d: %w", alpha, gamma, T, err)
 		}
-		if err == nil {
-			res.Lower, res.Upper = max(res.Lower, lo), min(res.Upper, hi)
-		}
-		if res.Upper-res.Lower <= accuracy || T >= lim.MaxTruncation || err != nil {
+		res.Truncation, res.States = T, 3*(T+1)*(T+1)
+		res.Lower, res.Upper = max(res.Lower, lo), min(res.Upper, hi)
+		if res.Upper-res.Lower <= accuracy || T >= lim.MaxTruncation {
 			return finish(), nil
 		}
 	}
 }
 
+// selfishWarm carries the relaxed MDP's solution from one truncation to
+// the next as a starting point.
+type selfishWarm struct {
+	T      int
+	l      *selfishLayout
+	vA, vB []float64
+	rho    float64
+}
+
+// start fills vA, vB for layout l from the previous solution: a state
+// inside the old square takes its old values; a longer fork takes the
+// values of the state shortened by k blocks on both chains (the same
+// shift as buildSelfish), plus k settled blocks, and a longer lead the
+// values at the old edge.
+func (w *selfishWarm) start(alpha, gamma float64, l *selfishLayout, vA, vB []float64) (rho float64, ok bool) {
+	if w.l == nil {
+		return 0, false
+	}
+	old := w.T - 1 // largest interior a or h of the old truncation
+	for a := 0; a <= l.T; a++ {
+		for h := 0; h <= l.T; h++ {
+			oa, oh, k := a, h, 0
+			if oh > old {
+				k = min(oh-1, oa)
+				oa, oh = oa-k, oh-k
+			}
+			if oa > old && oh >= 2 {
+				k2 := min(oh-1, oa-old)
+				oa, oh, k = oa-k2, oh-k2, k+k2
+			}
+			oa, oh = min(oa, old), min(oh, old)
+			for f := 0; f < 3; f++ {
+				src := w.l.at(oa, oh, f)
+				dst := l.at(a, h, f)
+				pw := winBound(alpha, gamma, a-h, f)
+				vA[dst] = w.vA[src] + float64(k)*pw
+				vB[dst] = w.vB[src] + float64(k)
+			}
+		}
+	}
+	return w.rho, true
+}
+
 // solveSelfishAt solves the upper form at fork length T and evaluates its
 // strategy exactly in the shift form: the bounds [lo, hi] on the optimum.
-func solveSelfishAt(ctx context.Context, alpha, gamma float64, T int, tol float64, maxSweeps int, sweeps *int) (lo, hi float64, err error) {
+// warm, if not empty, is the solution at a shorter truncation to start
+// from; it receives this one.
+func solveSelfishAt(ctx context.Context, alpha, gamma float64, T int, budget float64, maxSweeps int, sweeps *int, warm *selfishWarm) (lo, hi float64, err error) {
 	if err := ctx.Err(); err != nil {
 		return 0, 0, err
 	}
@@ -202,36 +247,36 @@ func solveSelfishAt(ctx context.Context, alpha, gamma float64, T int, tol float6
 	for s := range pol {
 		pol[s] = up.actStart[s] // adopt everywhere to start
 	}
-	rho, err := up.solveRatio(ctx, alpha, vA, vB, pol, false, tol, maxSweeps, sweeps)
-	if err != nil {
+	rho0 := alpha
+	if r, ok := warm.start(alpha, gamma, l, vA, vB); ok {
+		rho0 = r
+	}
+	// Upper: the relaxed MDP's optimum, proven by its Bellman residual.
+	// A solve that runs out of sweeps still gives valid bounds.
+	rho, hi, err := up.solveRatio(ctx, rho0, vA, vB, pol, false, budget, maxSweeps, sweeps)
+	if err != nil && !errors.Is(err, errNoConvergence) {
 		return 0, 0, err
 	}
-	// The Bellman residual bounds the relaxed optimal gain at ρ:
-	// g*(ρ) ≤ max(Tv − v). A strategy settling b blocks per step with
-	// ratio ρ' has gain b(ρ' − ρ), so ρ' ≤ ρ + max(Tv−v)/b. Every honest
-	// block extends a longest chain, so the main chain grows by at least
-	// 1 − α > ½ blocks per step under any strategy: b > ½, hence the
-	// factor 2.
-	v := make([]float64, up.n)
-	for s := range v {
-		v[s] = vA[s] - rho*vB[s]
-	}
-	_, res := up.residual(rho, v, nil)
-	hi = rho + 2*max(res, 0)
+	*warm = selfishWarm{T: T, l: l, vA: vA, vB: vB, rho: rho}
 
+	// Lower: the same strategy played in the real game (shift form), its
+	// revenue proven from below by its own residual.
 	sf, err := buildSelfish(ctx, alpha, gamma, T, l, shiftForm)
 	if err != nil {
 		return 0, 0, err
 	}
 	spol := sf.mapPolicy(up, pol)
 	up = nil
-	if err := sf.settleShifts(ctx, spol, tol*1e-3, maxSweeps, sweeps); err != nil {
+	if err := sf.settleShifts(ctx, spol, budget*1e-3, maxSweeps, sweeps); err != nil {
+		if errors.Is(err, errNoConvergence) {
+			return 0, hi, nil // no exact settlement: no lower bound at this T
+		}
 		return 0, 0, err
 	}
-	clear(vA)
-	clear(vB)
-	lo, err = sf.solveRatio(ctx, rho, vA, vB, spol, true, tol, maxSweeps, sweeps)
-	if err != nil {
+	// The relaxed solution's values are a close start for the strategy's.
+	eA, eB := slices.Clone(vA), slices.Clone(vB)
+	_, lo, err = sf.solveRatio(ctx, rho, eA, eB, spol, true, budget, maxSweeps, sweeps)
+	if err != nil && !errors.Is(err, errNoConvergence) {
 		return 0, 0, err
 	}
 	return lo, hi, nil

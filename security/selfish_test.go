@@ -122,7 +122,7 @@ func TestOptimalAtLeastHonestAndSM1(t *testing.T) {
 		sm1, _ := SM1Revenue(alpha, gamma)
 		best := max(alpha, sm1)
 		sweeps := 0
-		lo, hi, err := solveSelfishAt(context.Background(), alpha, gamma, T, 1e-10, 20000, &sweeps)
+		lo, hi, err := solveSelfishAt(context.Background(), alpha, gamma, T, 1e-10, 20000, &sweeps, &selfishWarm{})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -221,12 +221,12 @@ func TestCompareSelfish(t *testing.T) {
 
 // go test ./security -run X -bench Selfish
 func BenchmarkOptimalSelfish(b *testing.B) {
-	for _, c := range []struct{ alpha, gamma float64 }{{0.4, 0.5}, {0.45, 0}, {0.49, 0}, {0.49, 0.5}} {
+	for _, c := range []struct{ alpha, gamma, acc float64 }{{0.4, 0.5, 1e-4}, {0.45, 0, 1e-5}, {0.49, 0, 1e-4}, {0.49, 0.5, 1e-4}} {
 		b.Run(fmt.Sprintf("alpha=%g/gamma=%g", c.alpha, c.gamma), func(b *testing.B) {
 			var r OptimalResult
 			for b.Loop() {
 				var err error
-				if r, err = OptimalSelfish(context.Background(), c.alpha, c.gamma, DefaultSelfishAccuracy, DefaultSelfishLimits()); err != nil {
+				if r, err = OptimalSelfish(context.Background(), c.alpha, c.gamma, c.acc, DefaultSelfishLimits()); err != nil {
 					b.Fatal(err)
 				}
 			}
