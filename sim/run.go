@@ -309,7 +309,7 @@ func quantiles(h *hist, sp metricSpec) Quantiles {
 // (Options.Validate).
 const (
 	MaxPaths   = 100_000_000
-	MaxWorkers = 1024
+	MaxWorkers = 4096 // more goroutines than this only cost memory
 	MaxYears   = 50.0
 )
 
@@ -324,7 +324,7 @@ func (opt Options) Validate() error {
 	case opt.Paths < 1 || opt.Paths > MaxPaths:
 		return hashlab.Invalid("paths", opt.Paths, "1 to 100,000,000")
 	case opt.Workers < 0 || opt.Workers > MaxWorkers:
-		return hashlab.Invalid("workers", opt.Workers, "0 (one per CPU) to 1024")
+		return hashlab.Invalid("workers", opt.Workers, "0 (one per CPU) to 4096")
 	case opt.Years != 0 && !(opt.Years > 0 && opt.Years <= MaxYears):
 		return hashlab.Invalid("years", opt.Years, "0 < years <= 50")
 	case opt.Shards < 0 || opt.Shards > opt.Paths:

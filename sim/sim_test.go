@@ -159,7 +159,7 @@ func TestRunOptionsValidated(t *testing.T) {
 		{Options{Paths: 0}, "paths = 0 (allowed: 1 to"},
 		{Options{Paths: 10, Years: 60}, "years = 60 (allowed: 0 < years <= 50)"},
 		{Options{Paths: 10, Years: math.NaN()}, "years = NaN"},
-		{Options{Paths: 10, Workers: -3}, "workers = -3 (allowed: 0 (one per CPU) to 1024)"},
+		{Options{Paths: 10, Workers: -3}, "workers = -3 (allowed: 0 (one per CPU) to 4096)"},
 	} {
 		if _, err := Run(context.Background(), sc, c.opt); err == nil || !strings.Contains(err.Error(), c.want) || !errors.Is(err, hashlab.ErrInput) {
 			t.Errorf("Run(%+v) = %v, want %q", c.opt, err, c.want)

@@ -213,8 +213,8 @@ func parseShard(env *Env, s string) (int, int, error) {
 	return i, n, nil
 }
 
-// maxWorkers bounds --workers: more goroutines than this only cost memory.
-const maxWorkers = 4096
+// maxWorkers bounds --workers: sim.Options.Validate's bound.
+const maxWorkers = sim.MaxWorkers
 
 func simRun(ctx context.Context, env *Env, args []string) error {
 	fs := newFlags(env, "sim run", "sim run SCENARIO [--paths N] [--seed S] [--years Y] [--json|--csv] [--out DIR] [--shard i/n]")
