@@ -4,9 +4,14 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/hashlab/hashlab/consensus"
+	"github.com/hashlab/hashlab/hashprice"
+	"github.com/hashlab/hashlab/internal/webreplay"
 )
 
 // runAt runs the CLI in-process with the clock at now.
@@ -141,5 +146,43 @@ func TestExplicitSourceFailsLoudly(t *testing.T) {
 	code, out, stderr := fndRun(t, "overview", "--source", "mempool", "--mempool-url", "http://127.0.0.1:1/api", "--exchanges", "kraken", "--exchange-urls", "kraken=http://127.0.0.1:1")
 	if code != 1 || out != "" || !strings.Contains(stderr, "source mempool") || !strings.Contains(stderr, "http://127.0.0.1:1/api") || !strings.Contains(stderr, "refused") {
 		t.Fatalf("exit %d, stdout %q, stderr %q", code, out, stderr)
+	}
+}
+
+// Issue 14 "Must show": against replay servers (the recorded answers of
+// source/mempool and source/exchange, no network), `hashprice --source
+// mempool --json` equals the hashprice computed by hand from the recorded
+// tip, bits and 144-block fees, at the median of the three exchanges'
+// prices; the JSON names the source and its age.
+func TestHashpriceFromMempoolReplay(t *testing.T) {
+	mp := webreplay.New(t, filepath.Join("..", "..", "source", "mempool", "testdata", "api"), webreplay.Options{Prefix: "/api"})
+	var urls []string
+	for _, x := range []string{"kraken", "coinbase", "bitstamp"} {
+		srv := webreplay.New(t, filepath.Join("..", "..", "source", "exchange", "testdata", x), webreplay.Options{Date: webreplay.ExchangeDate})
+		urls = append(urls, x+"="+srv.URL)
+	}
+	now := time.Date(2026, 4, 22, 22, 0, 30, 0, time.UTC)
+	code, out, stderr := runAt(t, now, "hashprice", "--source", "mempool", "--mempool-url", mp.URL+"/api", "--exchanges", "kraken,coinbase,bitstamp", "--exchange-urls", strings.Join(urls, ","), "--json")
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	var h struct {
+		hashprice.Result
+		Source     string `json:"source"`
+		AsOf       string `json:"as_of"`
+		AgeSeconds int64  `json:"age_seconds"`
+	}
+	if err := json.Unmarshal([]byte(out), &h); err != nil {
+		t.Fatal(err)
+	}
+	// Tip 946,236 at 1776894603 with bits 0x17021369; mean fees of the
+	// recorded 144 blocks 1,961,398 sats; prices 78,415 (Kraken), 78,420
+	// (Coinbase), 78,430 (Bitstamp): the median is 78,420.
+	want, _ := hashprice.Compute(hashprice.Inputs{Difficulty: consensus.Difficulty(0x17021369), Height: 946236, FeesPerBlock: 1961398, PriceUSD: 78420})
+	if h.Result != want {
+		t.Fatalf("got %+v\nwant %+v", h.Result, want)
+	}
+	if h.Source != "mempool" || h.AsOf != "2026-04-22T21:50:03Z" || h.AgeSeconds != 627 || stderr != "" {
+		t.Fatalf("source %q as_of %q age %d stderr %q", h.Source, h.AsOf, h.AgeSeconds, stderr)
 	}
 }
