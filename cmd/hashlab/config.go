@@ -70,8 +70,8 @@ type RPCSettings struct {
 // the config file, the environment or a flag, with precedence
 // flag > env > file > default. Load it with LoadConfig.
 type Config struct {
-	// Source is the default network-state source: auto, snapshot, db,
-	// node or mempool.
+	// Source is the network-state source: auto, snapshot (the default:
+	// offline), db, node or mempool.
 	Source string
 	// DB is the chain-store path.
 	DB string
@@ -138,7 +138,7 @@ type fileConfig struct {
 // configExample is printed by `hashlab config --example`.
 const configExample = `# hashlab configuration (every key is optional).
 # Precedence: command-line flag > environment variable > this file > default.
-source: auto                          # auto | snapshot | db | node | mempool   (HASHLAB_SOURCE)
+source: auto                          # auto | snapshot (default, offline) | db | node | mempool (HASHLAB_SOURCE)
 # db: ~/.local/share/hashlab/hashlab.db                                      (HASHLAB_DB)
 mempool_url: https://mempool.space/api  # or your own, e.g. http://umbrel.local:3006/api (HASHLAB_MEMPOOL_URL)
 exchanges: [bitstamp, coinbase, kraken] # the price index's exchanges; also gemini (HASHLAB_EXCHANGES)
@@ -240,7 +240,9 @@ func LoadConfig(env *Env, flags ConfigFlags) (*Config, error) {
 	}
 	flagVal := map[string]string{"source": flags.Source, "db": flags.DB, "mempool_url": flags.MempoolURL, "exchanges": flags.Exchanges, "exchange_urls": flags.ExchangeURLs,
 		"rpc.url": flags.RPCURL, "rpc.user": flags.RPCUser, "rpc.password": flags.RPCPassword, "rpc.cookie": flags.RPCCookie}
-	defaults := map[string]string{"source": "auto", "db": store.DefaultPath(env.Getenv), "mempool_url": mempool.DefaultBaseURL,
+	// The default source is the embedded snapshot, so that hashlab stays
+	// offline until a source is chosen; "auto" goes live first.
+	defaults := map[string]string{"source": "snapshot", "db": store.DefaultPath(env.Getenv), "mempool_url": mempool.DefaultBaseURL,
 		"exchanges": strings.Join(exchange.DefaultNames, ","), "rpc.url": defaultRPCURL}
 	val := map[string]string{}
 	for _, k := range configKeys {

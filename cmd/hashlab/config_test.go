@@ -150,7 +150,7 @@ func TestConfigDefaultsAndHomeConfig(t *testing.T) {
 	if !strings.Contains(out, `"file": "`+filepath.Join(home, ".config", "hashlab", "config.yaml")+`"`) || !strings.Contains(out, `"file_found": false`) {
 		t.Errorf("no file: %s", out)
 	}
-	if strings.Count(out, `"from": "default"`) != 9 || !strings.Contains(out, `"value": "https://mempool.space/api"`) || !strings.Contains(out, `"value": "bitstamp,coinbase,kraken"`) || !strings.Contains(out, `"value": "auto"`) {
+	if strings.Count(out, `"from": "default"`) != 9 || !strings.Contains(out, `"value": "https://mempool.space/api"`) || !strings.Contains(out, `"value": "bitstamp,coinbase,kraken"`) || !strings.Contains(out, `"value": "snapshot"`) {
 		t.Errorf("defaults: %s", out)
 	}
 	writeConfig(t, filepath.Join(home, ".config"), "source: snapshot\n", 0o644)
