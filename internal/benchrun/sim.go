@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/hashlab/hashlab/consensus"
+	"github.com/hashlab/hashlab/hashprice"
 	"github.com/hashlab/hashlab/sim"
 )
 
@@ -84,11 +85,11 @@ func bareBlockLoop(seed uint64, years float64) float64 {
 	p := consensus.MainNet
 	rng := rand.New(rand.NewPCG(seed, 1))
 	bits := consensus.Bits(0x1701d936)
-	hs := consensus.Difficulty(bits) * 4294967296 / 600
+	hs := hashprice.ImpliedHashrateHs(consensus.Difficulty(bits), p.TargetSpacingSec)
 	horizon := years * 365.25 * 86400
 	t, first := 0.0, 0.0
 	height := int64(0)
-	mean := consensus.Difficulty(bits) * 4294967296 / hs
+	mean := hashprice.HashesPerBlock(consensus.Difficulty(bits)) / hs
 	for t < horizon {
 		t += rng.ExpFloat64() * mean
 		height++
@@ -96,7 +97,7 @@ func bareBlockLoop(seed uint64, years float64) float64 {
 			nb, err := consensus.NextBits(bits, int64(first), int64(t), p)
 			if err == nil {
 				bits = nb
-				mean = consensus.Difficulty(bits) * 4294967296 / hs
+				mean = hashprice.HashesPerBlock(consensus.Difficulty(bits)) / hs
 			}
 		}
 		if height%p.RetargetInterval() == 0 {
