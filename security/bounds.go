@@ -52,9 +52,10 @@ var (
 	// Gamma is the share of honest miners that mine on the selfish
 	// miner's block in a tie.
 	Gamma = Range{Lo: 0, Hi: 1, Allowed: "0 <= gamma <= 1 (a fraction of honest hashrate)"}
-	// Accuracy is the selfish-mining MDP's requested accuracy (the
-	// bound OptimalSelfishRevenueAuto enforces).
-	Accuracy = Range{Lo: 0, Hi: 0.01, LoOpen: true, HiOpen: true, Allowed: "0 < accuracy < 0.01"}
+	// Accuracy is the selfish-mining solver's requested accuracy, the
+	// bound ValidSelfishAccuracy enforces (MinSelfishAccuracy to
+	// MaxSelfishAccuracy), as a Range.
+	Accuracy = Range{Lo: MinSelfishAccuracy, Hi: MaxSelfishAccuracy, Allowed: SelfishAccuracyAllowed}
 )
 
 // MaxConfirmations is the largest confirmation depth z the report and the

@@ -24,7 +24,7 @@ func TestRanges(t *testing.T) {
 		{ReportShare, []float64{1e-9, 0.49995}, []float64{0, 0.5, math.Inf(-1)}, "report"},
 		{Risk, []float64{1e-12, 0.5}, []float64{0, 1, math.NaN()}, "risk"},
 		{Gamma, []float64{0, 0.5, 1}, []float64{-0.1, 1.01, math.NaN()}, "gamma"},
-		{Accuracy, []float64{1e-6, 0.0099}, []float64{0, 0.01, math.NaN()}, "accuracy"},
+		{Accuracy, []float64{MinSelfishAccuracy, 1e-4, MaxSelfishAccuracy}, []float64{0, MaxSelfishAccuracy * 1.01, math.NaN()}, "accuracy"},
 	} {
 		for _, v := range c.in {
 			if err := c.r.Check("x", v); err != nil {
