@@ -378,18 +378,23 @@ type PoolShare struct {
 	Share  float64 `json:"share"`
 }
 
-// PoolReport is block shares by pool over a window, with concentration.
-// "unknown" (unattributed blocks) counts as one entity in HHI and the
-// Nakamoto coefficients, as mempool.space shows it.
+// PoolReport is block shares by pool over a window, with concentration
+// computed by security.Concentration: blocks no pool claimed ("unknown")
+// are listed with their share but are not an entity, so they are left out
+// of HHI and the Nakamoto coefficients (they are many small miners, not
+// one pool that could collude). security concentration --db reports the
+// same figures.
 type PoolReport struct {
 	From   int64       `json:"from"` // Unix seconds, inclusive
 	To     int64       `json:"to"`   // exclusive
 	Blocks int64       `json:"blocks"`
 	Pools  []PoolShare `json:"pools"`
-	// HHI is the Herfindahl-Hirschman index of the shares (0..1).
+	// HHI is the Herfindahl-Hirschman index of the pools' shares of all
+	// blocks (0..1), unknown blocks left out.
 	HHI float64 `json:"hhi"`
 	// Nakamoto50 is the fewest pools that together mined more than half
-	// of the blocks; Nakamoto33 more than a third.
+	// of all blocks; Nakamoto33 more than a third (unknown blocks are in
+	// the denominator, not a pool).
 	Nakamoto50 int `json:"nakamoto_coefficient_50"`
 	Nakamoto33 int `json:"nakamoto_coefficient_33"`
 	// UnknownBlocks counts blocks attributed to no pool.
@@ -439,13 +444,11 @@ func Pools(ctx context.Context, r BlockReader, from, to time.Time, names func(sl
 		}
 		return rep.Pools[i].Slug < rep.Pools[j].Slug
 	})
-	norm, err := security.Normalize(shares)
+	conc, err := security.Concentration(shares)
 	if err != nil {
 		return rep, err
 	}
-	rep.HHI = security.HHI(norm)
-	rep.Nakamoto50 = security.NakamotoCoefficient(norm, 0.5)
-	rep.Nakamoto33 = security.NakamotoCoefficient(norm, 1.0/3)
+	rep.HHI, rep.Nakamoto50, rep.Nakamoto33 = conc.HHI, conc.Nakamoto50, conc.Nakamoto33
 	return rep, nil
 }
 

@@ -467,7 +467,7 @@ func printPools(w io.Writer, df *dbFlags, rep history.PoolReport) error {
 	}
 	fmt.Fprintf(w, "\nHHI %.4f (%.0f on the 0-10,000 scale); Nakamoto coefficient %d pools for > 50%%, %d for > 33%%", rep.HHI, 1e4*rep.HHI, rep.Nakamoto50, rep.Nakamoto33)
 	if rep.UnknownBlocks > 0 {
-		fmt.Fprintf(w, "; %d unattributed blocks count as one entity", rep.UnknownBlocks)
+		fmt.Fprintf(w, "; %d unattributed blocks (%.2f%%) are not a pool: left out of HHI and the Nakamoto coefficients", rep.UnknownBlocks, 100*float64(rep.UnknownBlocks)/float64(rep.Blocks))
 	}
 	fmt.Fprintln(w)
 	return nil

@@ -61,8 +61,17 @@ func TestHistoryMustShow(t *testing.T) {
 	if len(adj) != 469 || lowest.Height != 689472 || math.Abs(lowest.ChangePct+27.94) > 0.005 {
 		t.Errorf("%d adjustments, largest drop %+.3f%% at %d; want 469, -27.94%% at 689472", len(adj), lowest.ChangePct, lowest.Height)
 	}
-	if _, text, _ := fndRun(t, "history", "adjustments", "--db", db, "--from", "2021-07-01", "--to", "2021-07-10"); !strings.Contains(text, "689472  2021-07-03  171398ce  14.36T      -27.94%  19.43") {
+	// One spelling of bits; extremes labelled by sign: a range of drops
+	// has no largest rise (it used to print its smallest drop as one).
+	if _, text, _ := fndRun(t, "history", "adjustments", "--db", db, "--from", "2021-07-01", "--to", "2021-07-10"); !strings.Contains(text, "689472  2021-07-03  0x171398ce  14.36T      -27.94%  19.43") ||
+		!strings.Contains(text, "1 adjustments; largest drop -27.94% at 689472 (2021-07-03); no rise") {
 		t.Errorf("history adjustments text:\n%s", text)
+	}
+	if _, text, _ := fndRun(t, "history", "adjustments", "--db", db, "--from", "2021-06-01", "--to", "2021-07-10"); !strings.Contains(text, "largest drop -27.94% at 689472 (2021-07-03); no rise") {
+		t.Errorf("history adjustments of drops only:\n%s", text)
+	}
+	if _, text, _ := fndRun(t, "history", "adjustments", "--db", db, "--from", "2021-07-20", "--to", "2021-08-20"); !strings.Contains(text, "no drop; largest rise +") {
+		t.Errorf("history adjustments of rises only:\n%s", text)
 	}
 
 	code, out, stderr = fndRun(t, "pools", "--db", db, "--from", "2025-01-01", "--to", "2025-12-31", "--json")
@@ -84,7 +93,7 @@ func TestHistoryMustShow(t *testing.T) {
 		HHI       float64 `json:"hhi"`
 		N50       int     `json:"nakamoto_coefficient_50"`
 	}
-	if err := json.Unmarshal([]byte(out), &conc); code != 0 || err != nil || conc.Entities != len(rep.Pools) ||
+	if err := json.Unmarshal([]byte(out), &conc); code != 0 || err != nil || conc.Entities != len(rep.Pools)-1 || // unknown is not a pool
 		math.Abs(conc.Top1Share-rep.Pools[0].Share) > 1e-12 || math.Abs(conc.HHI-rep.HHI) > 1e-12 || conc.N50 != rep.Nakamoto50 {
 		t.Errorf("security concentration --db: exit %d %v %+v\n%s", code, err, conc, stderr)
 	}
@@ -129,7 +138,7 @@ func TestHistoryErrors(t *testing.T) {
 		{[]string{"history", "adjustments", "--from", "2021-13-01", "--db", missing}, 2, `--from "2021-13-01" is not a date (allowed: YYYY-MM-DD, UTC)`},
 		{[]string{"history", "adjustments", "--from", "2022-01-01", "--to", "2021-01-01", "--db", missing}, 2, `--from 2022-01-01 is after --to 2021-01-01`},
 		{[]string{"history", "adjustments", "--json", "--csv", "--db", missing}, 2, `choose one`},
-		{[]string{"history", "adjustments", "--db", missing}, 1, `no such database (create one with hashlab import`},
+		{[]string{"history", "adjustments", "--db", missing}, 2, `--db = ` + missing + ` (allowed: an existing hashlab database file (create one with hashlab import or hashlab ingest))`},
 		{[]string{"pools", "--window", "5x", "--db", missing}, 2, `--window "5x" is not a window (allowed: a positive number followed by h, d, w, m (30 days) or y (365 days)`},
 		{[]string{"pools", "--window", "1w", "--from", "2025-01-01", "--db", missing}, 2, `--window and --from/--to: choose one`},
 		{[]string{"pools", "--pools", filepath.Join(t.TempDir(), "p.json"), "--db", missing}, 1, `--pools`},
@@ -141,6 +150,86 @@ func TestHistoryErrors(t *testing.T) {
 	}
 	if _, err := os.Stat(missing); err == nil {
 		t.Errorf("a query created %s", missing)
+	}
+}
+
+// history, pools and serve --db refuse a 0-byte file, a text file and a
+// directory (exit 2, naming --db and the path) and leave the file as it
+// was; they used to turn it into an SQLite database.
+func TestQueriesRefuseNonDatabases(t *testing.T) {
+	dir := t.TempDir()
+	empty := filepath.Join(dir, "empty.db")
+	text := filepath.Join(dir, "prices.csv")
+	os.WriteFile(empty, nil, 0o644)
+	os.WriteFile(text, []byte("date,usd\n2024-01-01,42000\n"), 0o644)
+	for _, c := range []struct{ path, want string }{
+		{empty, "this file is empty"},
+		{text, "this file is not an SQLite database"},
+		{dir, "a database file, not a directory"},
+	} {
+		for _, args := range [][]string{
+			{"history", "adjustments", "--db", c.path},
+			{"pools", "--db", c.path},
+			{"serve", "--db", c.path, "--addr", "127.0.0.1:0"},
+		} {
+			code, out, stderr := fndRun(t, args...)
+			if code != 2 || !strings.Contains(stderr, "--db = "+c.path) || !strings.Contains(stderr, c.want) {
+				t.Errorf("%v: exit %d, stderr %q, stdout %q; want exit 2 naming --db and %q", args, code, stderr, out, c.want)
+			}
+		}
+	}
+	if st, err := os.Stat(empty); err != nil || st.Size() != 0 {
+		t.Errorf("the empty file changed: %v %v", st, err)
+	}
+	if b, _ := os.ReadFile(text); string(b) != "date,usd\n2024-01-01,42000\n" {
+		t.Errorf("the text file changed: %q", b)
+	}
+}
+
+// Every content error of an import file exits 2 with the file, the line
+// (or byte offset), the field, the value and what is allowed; nothing is
+// imported and no database is left behind. A file that cannot be read
+// exits 1.
+func TestImportContentErrors(t *testing.T) {
+	dir := t.TempDir()
+	write := func(name string, data []byte) string {
+		p := filepath.Join(dir, name)
+		if err := os.WriteFile(p, data, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	hdrs, err := os.ReadFile(sharedtest.Path(t, "headers", "headers_822528-830592.bin"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	dup := write("dup.csv", []byte("height,time,pool_slug\n800000,1690168629,foundryusa\n800001,1690169000,antpool\n800000,1690170000,viabtc\n"))
+	badTime := write("time.csv", []byte("height,time,pool_slug\n800000,yesterday,foundryusa\n"))
+	quote := write("quote.csv", []byte("height,time,pool_slug\n800000,1690168629,\"foundry\n"))
+	trunc := write("trunc.bin", hdrs[:80*2+7])
+	price := write("price.csv", []byte("date,usd\n2024-01-01,42000\n2024-01-02,-1\n"))
+	for _, c := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"import", "blocks", dup}, dup + ": line 4: height = 800000 (allowed: a height given once; line 2 already gives height 800000)"},
+		{[]string{"import", "blocks", badTime}, badTime + ": line 2: time = yesterday (allowed: Unix seconds from 1231006505"},
+		{[]string{"import", "blocks", quote}, quote + ": line 2"},
+		{[]string{"import", "headers", trunc, "--start-height", "822528"}, trunc + `: height 822530 at byte offset 160 = "7 trailing bytes" (allowed: whole 80-byte headers`},
+		{[]string{"import", "prices", price}, price + ": line 3: usd = -1 (allowed: a positive number)"},
+	} {
+		db := filepath.Join(dir, "x.db")
+		code, out, stderr := fndRun(t, append(c.args, "--db", db)...)
+		if code != 2 || !strings.Contains(stderr, c.want) || !strings.Contains(stderr, "nothing imported") {
+			t.Errorf("%v: exit %d, stderr %q, stdout %q; want exit 2 and %q", c.args, code, stderr, out, c.want)
+		}
+		if _, err := os.Stat(db); err == nil {
+			t.Errorf("%v: a failed import left %s", c.args, db)
+			os.Remove(db)
+		}
+	}
+	if code, _, stderr := fndRun(t, "import", "blocks", filepath.Join(dir, "absent.csv"), "--db", filepath.Join(dir, "y.db")); code != 1 {
+		t.Errorf("a missing import file: exit %d %s, want 1", code, stderr)
 	}
 }
 
@@ -167,7 +256,7 @@ func TestImportPricesOptions(t *testing.T) {
 	db := filepath.Join(dir, "p.db")
 	daily := sharedtest.Path(t, "daily", "coinmetrics_btc_daily_2009-01-03_2026-03-23.csv")
 	code, _, stderr := fndRun(t, "import", "prices", daily, "--db", db)
-	if code != 1 || !strings.Contains(stderr, `line 2: PriceUSD ""`) || !strings.Contains(stderr, "nothing imported") {
+	if code != 2 || !strings.Contains(stderr, daily+`: line 2: PriceUSD = ""`) || !strings.Contains(stderr, "nothing imported") {
 		t.Errorf("without --skip-empty: exit %d: %s", code, stderr)
 	}
 	if _, err := os.Stat(db); err == nil {
@@ -179,14 +268,14 @@ func TestImportPricesOptions(t *testing.T) {
 	}
 	wide := filepath.Join(dir, "ohlc.csv")
 	os.WriteFile(wide, []byte("date,open,high,low\n2024-01-02,1,2,3\n"), 0o644)
-	if code, _, stderr := fndRun(t, "import", "prices", wide, "--db", db); code != 1 || !strings.Contains(stderr, "is a USD price") {
+	if code, _, stderr := fndRun(t, "import", "prices", wide, "--db", db); code != 2 || !strings.Contains(stderr, wide+": line 1: header = date,open,high,low (allowed: a column named one of usd") {
 		t.Errorf("wide file: exit %d: %s", code, stderr)
 	}
 	if code, out, _ := fndRun(t, "import", "prices", wide, "--db", db, "--column", "low", "--json"); code != 0 || !strings.Contains(out, `"rows_written": 1`) {
 		t.Errorf("--column low: exit %d\n%s", code, out)
 	}
 	// A failed import into an existing database keeps it.
-	if code, _, _ := fndRun(t, "import", "prices", wide, "--db", db); code != 1 {
+	if code, _, _ := fndRun(t, "import", "prices", wide, "--db", db); code != 2 {
 		t.Fatal("expected a failure")
 	}
 	if _, err := os.Stat(db); err != nil {

@@ -8,6 +8,7 @@ import (
 	"math/big"
 	"os"
 	"strconv"
+	"strings"
 
 	"github.com/hashlab/hashlab"
 	"github.com/hashlab/hashlab/chain"
@@ -187,7 +188,8 @@ func runVerifyChain(ctx context.Context, env *Env, args []string) error {
 	return v.Err()
 }
 
-// readChainworkCSV reads a CSV with "height" and "chainwork" (hex) columns.
+// readChainworkCSV reads a CSV with "height" and "chainwork" (hex)
+// columns. Content errors are input errors naming the file and line.
 func readChainworkCSV(path string) (map[int64]*big.Int, error) {
 	data, err := os.ReadFile(path)
 	if err != nil {
@@ -195,7 +197,7 @@ func readChainworkCSV(path string) (map[int64]*big.Int, error) {
 	}
 	rows, err := csv.NewReader(bytes.NewReader(data)).ReadAll()
 	if err != nil || len(rows) == 0 {
-		return nil, fmt.Errorf("%s: not a CSV with a header row: %v", path, err)
+		return nil, hashlab.Invalidf(path, "not a CSV with a header row", "a CSV with columns height and chainwork", err)
 	}
 	hc, cc := -1, -1
 	for i, h := range rows[0] {
@@ -207,14 +209,17 @@ func readChainworkCSV(path string) (map[int64]*big.Int, error) {
 		}
 	}
 	if hc < 0 || cc < 0 {
-		return nil, usagef("--chainwork-csv %s: needs columns height and chainwork", path)
+		return nil, hashlab.Invalid("--chainwork-csv "+path+": line 1: header", strings.Join(rows[0], ","), "columns named height and chainwork")
 	}
 	out := map[int64]*big.Int{}
 	for i, r := range rows[1:] {
 		h, err := strconv.ParseInt(r[hc], 10, 64)
+		if err != nil || h < 0 {
+			return nil, hashlab.Invalid(fmt.Sprintf("%s: line %d: height", path, i+2), r[hc], "an integer >= 0")
+		}
 		cw, ok := new(big.Int).SetString(r[cc], 16)
-		if err != nil || !ok {
-			return nil, fmt.Errorf("%s line %d: bad height %q or chainwork %q", path, i+2, r[hc], r[cc])
+		if !ok || cw.Sign() < 0 {
+			return nil, hashlab.Invalid(fmt.Sprintf("%s: line %d: chainwork", path, i+2), r[cc], "a hex number")
 		}
 		out[h] = cw
 	}

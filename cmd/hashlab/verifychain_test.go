@@ -48,10 +48,23 @@ func TestVerifyChainCorruptFile(t *testing.T) {
 	if code != 1 || !strings.Contains(stderr, "height 827528") || !strings.Contains(stderr, "byte offset 400000") {
 		t.Fatalf("exit %d\nstdout %s\nstderr %s", code, out, stderr)
 	}
+	// A file that ends inside a header is bad input (exit 2) naming the
+	// file, the height and byte offset, the value and what is allowed.
 	os.WriteFile(bad, data[:80*3+5], 0o644)
 	code, _, stderr = fndRun(t, "verify-chain", "--headers", bad, "--start-height", "822528")
-	if code != 1 || !strings.Contains(stderr, "truncated") || !strings.Contains(stderr, "byte offset 240") || !strings.Contains(stderr, "height 822531") {
+	if code != 2 || !strings.Contains(stderr, bad+`: height 822531 at byte offset 240 = "5 trailing bytes" (allowed: whole 80-byte headers`) || !strings.Contains(stderr, "truncated") {
 		t.Fatalf("truncated: exit %d %s", code, stderr)
+	}
+	// An empty file is an error, not "0 mismatches".
+	empty := filepath.Join(t.TempDir(), "empty.bin")
+	os.WriteFile(empty, nil, 0o644)
+	code, out, stderr = fndRun(t, "verify-chain", "--headers", empty)
+	if code != 2 || !strings.Contains(stderr, empty+": headers = \"0 headers\" (allowed: at least one 80-byte block header)") || strings.Contains(out, "mismatches") {
+		t.Fatalf("empty: exit %d\nstdout %s\nstderr %s", code, out, stderr)
+	}
+	// A file that cannot be read is a failure (exit 1), not bad input.
+	if code, _, _ := fndRun(t, "verify-chain", "--headers", filepath.Join(t.TempDir(), "absent.bin")); code != 1 {
+		t.Fatalf("missing file: exit %d, want 1", code)
 	}
 	if code, _, stderr := fndRun(t, "verify-chain", "--headers", bad, "--layout", "sparse"); code != 2 || !strings.Contains(stderr, "sparse") {
 		t.Fatalf("bad layout: exit %d %s", code, stderr)
