@@ -18,7 +18,6 @@ import (
 	"os/signal"
 	"sort"
 	"strings"
-	"sync"
 	"syscall"
 	"time"
 
@@ -103,15 +102,7 @@ func newInterrupted(sig os.Signal) *interrupted {
 // interruptGrace is how long main lets a cancelled command clean up
 // (close a database, remove a temporary file) before it exits anyway:
 // the CLI must stop within 200 ms of SIGINT or SIGTERM.
-const interruptGrace = 150 * time.Millisecond
-
-// interruptOnce makes "hashlab: interrupted" print once although both run
-// and main's grace timer may report it.
-var interruptOnce sync.Once
-
-func reportInterrupted(w io.Writer) {
-	interruptOnce.Do(func() { fmt.Fprintln(w, "hashlab: interrupted") })
-}
+const interruptGrace = 100 * time.Millisecond
 
 func main() {
 	ctx, cancel := context.WithCancelCause(context.Background())
@@ -135,12 +126,11 @@ func main() {
 		in := newInterrupted(sig)
 		cancel(in)
 		select {
-		case code := <-done:
-			os.Exit(code)
+		case <-done: // run saw the cause and returns in.Code
 		case <-time.After(interruptGrace):
 		case <-sigs: // a second signal: stop now
 		}
-		reportInterrupted(os.Stderr)
+		fmt.Fprintln(os.Stderr, "hashlab: interrupted")
 		os.Exit(in.Code)
 	}
 }
@@ -180,7 +170,8 @@ func run(ctx context.Context, env *Env, args []string) int {
 	}
 	err := c.Run(ctx, &cenv, args[1:])
 	if in := interruptedBy(ctx); in != nil {
-		reportInterrupted(env.Stderr)
+		// main prints the one line "hashlab: interrupted"; what the
+		// cancelled command printed or returned is dropped.
 		return in.Code
 	}
 	switch {
