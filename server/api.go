@@ -411,7 +411,7 @@ func (q *query) zList(name, def string) []int {
 
 func (s *Server) apiDoubleSpend(r *http.Request) (any, error) {
 	q := newQuery(r.URL.Query())
-	share := q.float("q", 0.1, 0, 0.999999, "0 <= q < 1 (attacker's share of hashrate)")
+	share := q.floatIn("q", 0.1, security.AnyShare.Contains, security.AnyShare.Allowed)
 	zs := q.zList("z", "0-10")
 	m := q.method()
 	if e := q.done(); e != nil {
@@ -422,8 +422,8 @@ func (s *Server) apiDoubleSpend(r *http.Request) (any, error) {
 
 func (s *Server) apiConfirmations(r *http.Request) (any, error) {
 	q := newQuery(r.URL.Query())
-	share := q.float("q", 0.1, 0, 0.4999, "0 <= q < 0.5 (attacker's share of hashrate)")
-	risk := q.floatOpen("risk", 0.001, 0, 1, "0 < risk < 1 (acceptable success probability)")
+	share := q.floatIn("q", 0.1, security.MinorityShare.Contains, security.MinorityShare.Allowed)
+	risk := q.floatIn("risk", 0.001, security.Risk.Contains, security.Risk.Allowed)
 	m := q.method()
 	if e := q.done(); e != nil {
 		return nil, e
@@ -434,7 +434,7 @@ func (s *Server) apiConfirmations(r *http.Request) (any, error) {
 func (s *Server) apiSelfish(r *http.Request) (any, error) {
 	q := newQuery(r.URL.Query())
 	alpha := q.floatOpen("alpha", 1.0/3, -1, 0.5, "0 <= alpha < 0.5 (attacker's share of hashrate)")
-	gamma := q.float("gamma", 0, 0, 1, "0 to 1 (share of honest miners that mine on the attacker's block in a tie)")
+	gamma := q.floatIn("gamma", 0, security.Gamma.Contains, security.Gamma.Allowed)
 	acc := q.float("accuracy", security.DefaultSelfishAccuracy, security.MinSelfishAccuracy, security.MaxSelfishAccuracy, security.SelfishAccuracyAllowed)
 	if e := q.done(); e != nil {
 		return nil, e

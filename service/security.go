@@ -58,8 +58,8 @@ type DoubleSpendEntry struct {
 
 // DoubleSpend computes security.DoubleSpendProbability for each z.
 func (s *Service) DoubleSpend(q float64, zs []int, m security.Method) (*DoubleSpend, error) {
-	if !(q >= 0 && q < 1) {
-		return nil, hashlab.Invalid("q", q, "0 <= q < 1 (attacker's share of hashrate)")
+	if err := security.AnyShare.Check("q", q); err != nil {
+		return nil, err
 	}
 	out := &DoubleSpend{Q: q, Method: m, Entries: make([]DoubleSpendEntry, 0, len(zs))}
 	for _, z := range zs {
@@ -87,11 +87,11 @@ type Confirmations struct {
 
 // Confirmations computes security.ConfirmationsFor.
 func (s *Service) Confirmations(q, risk float64, m security.Method) (*Confirmations, error) {
-	switch {
-	case !(q >= 0 && q < 0.5):
-		return nil, hashlab.Invalid("q", q, "0 <= q < 0.5 (attacker's share of hashrate)")
-	case !(risk > 0 && risk < 1):
-		return nil, hashlab.Invalid("risk", risk, "0 < risk < 1 (acceptable success probability)")
+	if err := security.MinorityShare.Check("q", q); err != nil {
+		return nil, err
+	}
+	if err := security.Risk.Check("risk", risk); err != nil {
+		return nil, err
 	}
 	z, err := security.ConfirmationsFor(q, risk, m)
 	if err != nil {
