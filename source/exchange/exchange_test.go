@@ -138,7 +138,10 @@ func TestIndexPartial(t *testing.T) {
 	if p.USD != 78425 || len(p.Quotes) != 2 {
 		t.Errorf("price = %+v, want the median 78425 of coinbase and bitstamp", p)
 	}
-	for _, s := range []string{"from bitstamp, coinbase", "kraken: GET ", "timeout", "gemini: GET ", "HTTP 503"} {
+	if want := `median of 2 quotes from bitstamp, coinbase; no answer from gemini (server error: HTTP 503 (body "busy")), kraken (timeout: no answer before the deadline)`; p.Detail != want {
+		t.Errorf("detail = %q\nwant     %q", p.Detail, want)
+	}
+	for _, s := range []string{"from bitstamp, coinbase", "kraken (timeout", "gemini (server error: HTTP 503"} {
 		if !strings.Contains(p.Detail, s) {
 			t.Errorf("detail %q lacks %q", p.Detail, s)
 		}

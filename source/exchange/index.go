@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/hashlab/hashlab/netstate"
+	"github.com/hashlab/hashlab/source"
 )
 
 // IndexName is the index's name in Provenance.Source.
@@ -49,7 +50,7 @@ func (ix *Index) Name() string { return IndexName }
 // of the two middle ones for an even count); Quotes holds every answer,
 // sorted by exchange; AsOf is the oldest answer's time, so the price is
 // at least that fresh; Detail names the sources that answered and, for
-// each that did not, why. It fails only when none answered, with an
+// each that did not, why in a few words (the kind of failure).  It fails only when none answered, with an
 // error naming each source's failure (errors.Is matches each failure's
 // kind, e.g. source.ErrTimeout).
 func (ix *Index) Price(ctx context.Context) (*netstate.Price, error) {
@@ -80,7 +81,7 @@ func (ix *Index) Price(ctx context.Context) (*netstate.Price, error) {
 	for i, r := range res {
 		if r.err != nil {
 			errs = append(errs, r.err)
-			failedMsgs = append(failedMsgs, r.err.Error())
+			failedMsgs = append(failedMsgs, ix.sources[i].Name()+" ("+shortWhy(r.err)+")")
 			continue
 		}
 		answered = append(answered, ix.sources[i].Name())
@@ -99,7 +100,7 @@ func (ix *Index) Price(ctx context.Context) (*netstate.Price, error) {
 	}
 	detail := fmt.Sprintf("median of %d quotes from %s", len(quotes), strings.Join(answered, ", "))
 	if len(failedMsgs) > 0 {
-		detail += "; no answer from " + strings.Join(failedMsgs, "; ")
+		detail += "; no answer from " + strings.Join(failedMsgs, ", ")
 	}
 	return &netstate.Price{
 		USD:        usd,
@@ -124,6 +125,20 @@ func Median(quotes []netstate.Quote) float64 {
 		return v[n/2]
 	}
 	return (v[n/2-1] + v[n/2]) / 2
+}
+
+// shortWhy is a failure in a few words for Detail: the kind and why of a
+// *source.Error ("timeout: no answer before the deadline"), else the
+// error's text.
+func shortWhy(err error) string {
+	var se *source.Error
+	if errors.As(err, &se) {
+		if se.Why != "" {
+			return se.Kind.Error() + ": " + se.Why
+		}
+		return se.Kind.Error()
+	}
+	return err.Error()
 }
 
 func names(ss []netstate.PriceSource) []string {
