@@ -174,7 +174,7 @@
           return [o.name, o.revenue_usd_per_kwh ? "$" + o.revenue_usd_per_kwh.toFixed(4) + "/kWh" : "–", o.revenue_ratio_to_mining ? o.revenue_ratio_to_mining.toFixed(2) + "×" : "–",
             usd(o.capex_usd / 1e6, 1) + "M", usd(o.npv_usd / 1e6, 1) + "M", o.irr === null || o.irr === undefined ? "–" : pct(o.irr),
             o.payback_years === null || o.payback_years === undefined ? "–" : o.payback_years.toFixed(1) + " y",
-            o.switch_hashprice_usd_per_ph_day ? "$" + o.switch_hashprice_usd_per_ph_day.toFixed(1) + "/PH/day" : "–"];
+            o.switch_hashprice_usd_per_ph_day != null ? "$" + o.switch_hashprice_usd_per_ph_day.toFixed(1) + "/PH/day" : (o.mining_wins_at_any_hashprice ? "mining wins at any" : (o.name === "keep mining" ? "–" : "never"))];
         });
         out.innerHTML = "";
         var div = document.createElement("div");
@@ -224,7 +224,7 @@
         });
         table($("attack-sources"), ["Source", "Feasible", "Capex", "Per hour", "Deploy"], rows);
         table($("attack-table"), ["Depth z", "Duration", "Cheapest", "Attack cost", "Largest safe payment"], a.results.map(function (c) {
-          return [c.z + " blocks", c.duration_hours.toFixed(1) + " h", c.cheapest_source, usd(c.cheapest_usd / 1e6, 1) + "M", usd(c.max_safe_value_usd / 1e6, 1) + "M"];
+          return [c.z + " blocks", c.duration_hours.toFixed(1) + " h", c.cheapest_source, usd(c.cheapest_usd / 1e6, 1) + "M", c.max_safe_value_usd === null ? "n/a (no finite bound)" : usd(c.max_safe_value_usd / 1e6, 1) + "M"];
         }));
         $("attack-note").textContent = "Honest hashrate " + fmt(c0.honest_hs / 1e18) + " EH/s; the attacker needs " + fmt(c0.attacker_hs / 1e18) + " EH/s.";
       }).catch(function (e) { showError($("attack-table"), e); });
