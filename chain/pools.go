@@ -10,6 +10,8 @@ import (
 	"regexp"
 	"strings"
 	"sync"
+
+	"github.com/hashlab/hashlab"
 )
 
 //go:embed pools/pools-v2.json
@@ -36,7 +38,11 @@ type Pools struct {
 	byAddr map[string]int
 }
 
-// ErrPools is wrapped by every pools-file parse error.
+// poolsShape is what a pools file must be.
+const poolsShape = "a JSON array of {id, name, addresses, tags, link} (mempool/mining-pools pools-v2.json)"
+
+// ErrPools is the cause of every pools-file parse error (each a
+// *hashlab.InputError naming the entry and field).
 var ErrPools = errors.New("chain: bad pools file")
 
 // PoolSlug is mempool's slug of a pool name: the lower-cased letters and
@@ -60,16 +66,16 @@ func ParsePools(r io.Reader) (*Pools, error) {
 	dec := json.NewDecoder(r)
 	var raw []Pool
 	if err := dec.Decode(&raw); err != nil {
-		return nil, fmt.Errorf("%w: %v (want a JSON array of {id, name, addresses, tags, link})", ErrPools, err)
+		return nil, hashlab.Invalidf("pools file", err.Error(), poolsShape, ErrPools)
 	}
 	ps := &Pools{byAddr: map[string]int{}}
 	for i, p := range raw {
 		if strings.TrimSpace(p.Name) == "" {
-			return nil, fmt.Errorf("%w: entry %d (id %d): name is empty (allowed: a pool name)", ErrPools, i+1, p.ID)
+			return nil, hashlab.Invalidf(fmt.Sprintf("entry %d (id %d): name", i+1, p.ID), p.Name, "a pool name", ErrPools)
 		}
 		p.Slug = PoolSlug(p.Name)
 		if p.Slug == "" {
-			return nil, fmt.Errorf("%w: entry %d: name %q has no letters or digits to make a slug", ErrPools, i+1, p.Name)
+			return nil, hashlab.Invalidf(fmt.Sprintf("entry %d (id %d): name", i+1, p.ID), p.Name, "a name with letters or digits (its slug)", ErrPools)
 		}
 		for _, t := range p.Tags {
 			if t == "" {
@@ -89,7 +95,7 @@ func ParsePools(r io.Reader) (*Pools, error) {
 		ps.list = append(ps.list, p)
 	}
 	if len(ps.list) == 0 {
-		return nil, fmt.Errorf("%w: no pools (want a JSON array of {id, name, addresses, tags, link})", ErrPools)
+		return nil, hashlab.Invalidf("pools file", "no pools", poolsShape, ErrPools)
 	}
 	return ps, nil
 }

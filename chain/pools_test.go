@@ -4,6 +4,8 @@ import (
 	"errors"
 	"strings"
 	"testing"
+
+	"github.com/hashlab/hashlab"
 )
 
 func TestAttributeWithEmbeddedPools(t *testing.T) {
@@ -56,14 +58,37 @@ func TestAttributeFileOrderWins(t *testing.T) {
 
 func TestParsePoolsErrors(t *testing.T) {
 	for _, c := range []struct{ in, want string }{
-		{`{}`, "want a JSON array"},
-		{`[]`, "no pools"},
-		{`[{"id":7,"name":" "}]`, "entry 1 (id 7): name is empty"},
-		{`[{"id":7,"name":"..."}]`, `name "..." has no letters`},
+		{`{}`, "allowed: a JSON array of {id, name, addresses, tags, link}"},
+		{`[]`, "pools file = \"no pools\""},
+		{`[{"id":7,"name":" "}]`, `entry 1 (id 7): name = " " (allowed: a pool name)`},
+		{`[{"id":7,"name":"..."}]`, `entry 1 (id 7): name = ... (allowed: a name with letters or digits`},
 	} {
 		_, err := ParsePools(strings.NewReader(c.in))
-		if !errors.Is(err, ErrPools) || !strings.Contains(err.Error(), c.want) {
+		if !errors.Is(err, ErrPools) || !errors.Is(err, hashlab.ErrInput) || !strings.Contains(err.Error(), c.want) {
 			t.Errorf("%s: %v, want %q", c.in, err, c.want)
 		}
 	}
+}
+
+// FuzzParsePools: any input gives pools or an input error, never a panic;
+// parsed pools attribute without panicking.
+func FuzzParsePools(f *testing.F) {
+	f.Add(`[{"id":1,"name":"Foundry USA","addresses":["bc1q"],"tags":["Foundry USA Pool"]}]`)
+	f.Add(`[{"id":2,"name":"x","tags":["(unclosed"]}]`)
+	f.Add(`{}`)
+	f.Fuzz(func(t *testing.T, in string) {
+		ps, err := ParsePools(strings.NewReader(in))
+		if err != nil {
+			if !errors.Is(err, hashlab.ErrInput) {
+				t.Fatalf("%q: %v is not an input error", in, err)
+			}
+			return
+		}
+		for _, p := range ps.List() {
+			if p.Slug == "" || PoolSlug(p.Name) != p.Slug {
+				t.Fatalf("pool %+v has a bad slug", p)
+			}
+		}
+		ps.Attribute(in, []string{in})
+	})
 }
