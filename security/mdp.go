@@ -23,8 +23,8 @@ type ratioMDP struct {
 	rA, rH   []float64
 	to       []int32
 	p        []float64
-	// live marks the states whose Bellman residual counts in the bounds
-	// (states that no transition enters are left out).
+	// live marks the states some transition enters (and the reference):
+	// only these are swept and count in the bounds.
 	live []bool
 	ref  int // the state whose relative value is pinned to 0
 }
@@ -72,6 +72,9 @@ func (m *ratioMDP) pass(ctx context.Context, rho float64, vA, vB []float64, pol 
 			if err := ctx.Err(); err != nil {
 				return 0, 0, 0, 0, err
 			}
+		}
+		if !m.live[s] {
+			continue // never entered: its value is never read
 		}
 		var bestA, bestB float64
 		if fixed {
@@ -196,14 +199,15 @@ func (m *ratioMDP) policyResidual(rho float64, v []float64, pol []int32) float64
 func (m *ratioMDP) residual(rho float64, v []float64, pol []int32) (lo, hi float64) {
 	lo, hi = math.Inf(1), math.Inf(-1)
 	for s := 0; s < m.n; s++ {
+		if !m.live[s] {
+			continue
+		}
 		best := math.Inf(-1)
 		for k := m.actStart[s]; k < m.actStart[s+1]; k++ {
 			best = max(best, m.q(k, rho, v))
 		}
-		if m.live[s] {
-			d := best - v[s]
-			lo, hi = min(lo, d), max(hi, d)
-		}
+		d := best - v[s]
+		lo, hi = min(lo, d), max(hi, d)
 	}
 	return lo, hi
 }

@@ -269,12 +269,15 @@ func buildSelfish(ctx context.Context, alpha, gamma float64, T int, l *selfishLa
 }
 
 // mapPolicy plays pol, a policy of another form on the same layout, in
-// m: the same kind of action where m has it, else override if possible,
-// else adopt.
+// m: the same kind of action where m has it, else (and in states the
+// other form never enters: its edge) override if possible, else adopt.
 func (m *selfishMDP) mapPolicy(from *selfishMDP, pol []int32) []int32 {
 	out := make([]int32, m.n)
 	for s := 0; s < m.n; s++ {
-		want := from.kind[pol[s]]
+		want := uint8(actOverride)
+		if from.live[s] {
+			want = from.kind[pol[s]]
+		}
 		choice := int32(-1)
 		for k := m.actStart[s]; k < m.actStart[s+1]; k++ {
 			if m.kind[k] == want {
@@ -312,6 +315,9 @@ func (m *selfishMDP) settleShifts(ctx context.Context, pol []int32, tol float64,
 				if err := ctx.Err(); err != nil {
 					return err
 				}
+			}
+			if !m.live[s] {
+				continue
 			}
 			k := pol[s]
 			w, lo := 0.0, 0.0
