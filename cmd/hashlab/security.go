@@ -354,6 +354,13 @@ func secConcentration(ctx context.Context, env *Env, args []string) error {
 	}
 	w := newTable(env.Stdout)
 	fmt.Fprintf(w, "entities\t%d\n", r.Entities)
+	if len(r.Unattributed) > 0 {
+		names := make([]string, len(r.Unattributed))
+		for i, u := range r.Unattributed {
+			names[i] = u.Name
+		}
+		fmt.Fprintf(w, "unattributed\t%.1f%% (%s; not counted as entities)\n", 100*r.UnattributedShare, strings.Join(names, ", "))
+	}
 	fmt.Fprintf(w, "HHI\t%.0f (0-10,000)\n", r.HHI10000)
 	fmt.Fprintf(w, "Nakamoto coefficient\t%d for >50%%, %d for >33%%\n", r.Nakamoto50, r.Nakamoto33)
 	fmt.Fprintf(w, "top 1 / 2 / 3 share\t%.1f%% / %.1f%% / %.1f%%\n", 100*r.Top1Share, 100*r.Top2Share, 100*r.Top3Share)
