@@ -2,7 +2,10 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
+	"io"
+	"log/slog"
 	"net"
 	"strconv"
 
@@ -37,15 +40,16 @@ func checkListenAddr(addr string) error {
 // the length, never the token.
 func checkToken(field, token string) error {
 	if token != "" && len(token) < minTokenLen {
-		return hashlab.Invalid(field, fmt.Sprintf("a token of %d characters", len(token)), fmt.Sprintf("at least %d characters, e.g. from 'openssl rand -hex 16'", minTokenLen))
+		return &hashlab.InputError{Field: field, Value: fmt.Sprintf("%d characters", len(token)), Allowed: fmt.Sprintf("at least %d characters, e.g. from 'openssl rand -hex 16'", minTokenLen)}
 	}
 	return nil
 }
 
 func runServe(ctx context.Context, env *Env, args []string) error {
-	fs := newFlags(env, "serve", "serve [--addr 127.0.0.1:8080] [--token T] [--db FILE]")
+	fs := newFlags(env, "serve", "serve [--addr 127.0.0.1:8080] [--token T] [--db FILE] [--json]")
 	addr := fs.String("addr", "127.0.0.1:8080", "listen address; anything but loopback needs --token")
 	token := fs.String("token", "", "bearer token required on endpoints that write or start heavy work (default: $HASHLAB_TOKEN)")
+	asJSON := fs.Bool("json", false, "print the address served on as one JSON line on stdout and log JSON lines on stderr")
 	plugSources := addServeSources(env, fs)
 	if pos, err := parseFlags(fs, args); err != nil {
 		return err
@@ -63,7 +67,11 @@ func runServe(ctx context.Context, env *Env, args []string) error {
 	if err := checkToken(tokenField, *token); err != nil {
 		return err
 	}
-	cfg := server.Config{Addr: *addr, Token: *token, Logger: env.Logger, Now: env.Now}
+	logger := env.Logger
+	if *asJSON {
+		logger = slog.New(slog.NewJSONHandler(env.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
+	}
+	cfg := server.Config{Addr: *addr, Token: *token, Logger: logger, Now: env.Now}
 	closeSources, err := plugSources(ctx, &cfg)
 	if err != nil {
 		return err
@@ -77,6 +85,23 @@ func runServe(ctx context.Context, env *Env, args []string) error {
 	if err != nil {
 		return fmt.Errorf("listening on %s: %w", *addr, err)
 	}
-	fmt.Fprintf(env.Stderr, "hashlab: serving on http://%s (dashboard /, API /api/v1/, metrics /metrics)\n", ln.Addr())
+	if *asJSON {
+		if err := writeJSONLine(env.Stdout, map[string]string{"url": "http://" + ln.Addr().String(), "dashboard": "/", "api": "/api/v1/", "metrics": "/metrics"}); err != nil {
+			ln.Close()
+			return err
+		}
+	} else {
+		fmt.Fprintf(env.Stderr, "hashlab: serving on http://%s (dashboard /, API /api/v1/, metrics /metrics)\n", ln.Addr())
+	}
 	return srv.Serve(ctx, ln)
+}
+
+// writeJSONLine writes v as one line of JSON.
+func writeJSONLine(w io.Writer, v any) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+	_, err = w.Write(append(b, '\n'))
+	return err
 }

@@ -121,3 +121,53 @@ func TestServeRefusesPublicAddressWithoutToken(t *testing.T) {
 		t.Errorf("positional argument: exit %d: %s", code, stderr)
 	}
 }
+
+// TestServeJSON: with --json, serve prints the address it listens on as
+// one JSON line on stdout (so a script can use --addr 127.0.0.1:0), and
+// that address answers.
+func TestServeJSON(t *testing.T) {
+	var stdout, stderr syncBuffer
+	ctx, cancel := context.WithCancel(context.Background())
+	env := &Env{Stdout: &stdout, Stderr: &stderr, Stdin: strings.NewReader(""), Now: time.Now, Getenv: func(string) string { return "" }}
+	done := make(chan int, 1)
+	go func() { done <- run(ctx, env, []string{"serve", "--addr", "127.0.0.1:0", "--json"}) }()
+	var line struct{ URL, API string }
+	for deadline := time.Now().Add(10 * time.Second); line.URL == ""; time.Sleep(10 * time.Millisecond) {
+		if out := stdout.String(); strings.HasSuffix(out, "\n") {
+			if err := json.Unmarshal([]byte(out), &line); err != nil || !strings.HasPrefix(line.URL, "http://127.0.0.1:") {
+				cancel()
+				t.Fatalf("stdout %q: %v", out, err)
+			}
+		} else if time.Now().After(deadline) {
+			cancel()
+			t.Fatalf("no JSON line; stderr %s", stderr.String())
+		}
+	}
+	httpGet200(t, line.URL+line.API+"hashprice")
+	cancel()
+	if code := <-done; code != 0 {
+		t.Errorf("exit %d: %s", code, stderr.String())
+	}
+}
+
+// TestServeToken: a token of at least 16 characters is accepted; a
+// shorter one, from --token or HASHLAB_TOKEN, is refused without echoing
+// it (issue 15, item 4).
+func TestServeToken(t *testing.T) {
+	_, stop := startServe(t, "--addr", "127.0.0.1:0", "--token", "0123456789abcdef")
+	stop()
+	code, out, stderr := fndRun(t, "serve", "--addr", "127.0.0.1:0", "--token", "abc")
+	if code != 2 || out != "" || !strings.Contains(stderr, "--token = 3 characters (allowed: at least 16 characters") || strings.Contains(stderr, "abc") {
+		t.Errorf("--token abc: exit %d, stderr %q", code, stderr)
+	}
+	var errb strings.Builder
+	env := &Env{Stdout: io.Discard, Stderr: &errb, Now: time.Now, Getenv: func(k string) string {
+		if k == "HASHLAB_TOKEN" {
+			return "secret-but-short"[:10]
+		}
+		return ""
+	}}
+	if code := run(context.Background(), env, []string{"serve", "--addr", "127.0.0.1:0"}); code != 2 || !strings.Contains(errb.String(), "HASHLAB_TOKEN = 10 characters") || strings.Contains(errb.String(), "secret") {
+		t.Errorf("HASHLAB_TOKEN: exit %d, stderr %q", code, errb.String())
+	}
+}
