@@ -19,7 +19,7 @@ import (
 func TestServeDBMissingFile(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "nope.db")
 	code, _, stderr := fndRun(t, "serve", "--addr", "127.0.0.1:0", "--db", path)
-	want := "--db " + path + ": no such database (create one with hashlab import or hashlab ingest)"
+	want := "--db = " + path + " (allowed: an existing hashlab database file (create one with hashlab import or hashlab ingest))"
 	if code != 2 || !strings.Contains(stderr, want) {
 		t.Errorf("exit %d, stderr %q; want 2 and %q", code, stderr, want)
 	}
@@ -27,7 +27,7 @@ func TestServeDBMissingFile(t *testing.T) {
 		t.Errorf("serve created %s (stat: %v)", path, err)
 	}
 	dir := t.TempDir()
-	if code, _, stderr := fndRun(t, "serve", "--addr", "127.0.0.1:0", "--db", dir); code != 2 || !strings.Contains(stderr, "is a directory") {
+	if code, _, stderr := fndRun(t, "serve", "--addr", "127.0.0.1:0", "--db", dir); code != 2 || !strings.Contains(stderr, "a database file, not a directory") {
 		t.Errorf("directory: exit %d, stderr %q", code, stderr)
 	}
 	// Another network's database: the server's figures are mainnet's.
