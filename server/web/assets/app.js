@@ -257,10 +257,13 @@
           ["Censored tx delay, largest censors", (r.censorship_delay_top1.mean_sec / 60).toFixed(1) + " min mean, " + (r.censorship_delay_top1.p99_sec / 60).toFixed(1) + " min p99"],
           ["Censored tx delay, top 3 censor", (r.censorship_delay_top3.mean_sec / 60).toFixed(1) + " min mean, " + (r.censorship_delay_top3.p99_sec / 60).toFixed(1) + " min p99"]
         ]);
+        // Unknown and "other" blocks are reported apart (left out of the
+        // Nakamoto coefficient); they are drawn last, marked.
+        var all = r.shares.concat((r.unattributed || []).map(function (s) { return { name: s.name + " (unattributed)", share: s.share }; }));
         HL.barChart($("conc-chart"), {
-          bars: r.shares.map(function (s, i) { return [i + 1, 100 * s.share]; }), xLabel: "entity (largest first): " + r.shares.map(function (s, i) { return (i + 1) + " " + s.name; }).join(" · "),
+          bars: all.map(function (s, i) { return [i + 1, 100 * s.share]; }), xLabel: "entity (largest first): " + all.map(function (s, i) { return (i + 1) + " " + s.name; }).join(" · "),
           yLabel: "share of hashrate, %", title: "Shares", xFmt: function (v) { return Number.isInteger(v) ? String(v) : ""; },
-          tip: function (b) { return r.shares[b[0] - 1].name + ": " + b[1].toFixed(1) + "%"; }
+          tip: function (b) { return all[b[0] - 1].name + ": " + b[1].toFixed(1) + "%"; }
         });
       }).catch(function (e) { showError($("conc-table"), e); });
     }
