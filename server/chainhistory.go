@@ -38,9 +38,9 @@ type ChainReader interface {
 // once a minute, so an older record means nobody is following.
 const NodeTipMaxAge = 10 * time.Minute
 
-// FeeBlocks is how many of the newest blocks Tip averages fees over (one
-// day of blocks).
-const FeeBlocks = 144
+// FeeBlocks is how many of the newest blocks Tip averages fees over: one
+// day of blocks at the mainnet target spacing (144), from the params.
+var FeeBlocks = int64(hashprice.TargetBlocksPerDay(consensus.MainNet))
 
 // ChainHistoryOptions configure a ChainHistory.
 type ChainHistoryOptions struct {

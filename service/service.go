@@ -14,6 +14,10 @@ import (
 	"github.com/hashlab/hashlab/netstate"
 )
 
+// DefaultBlockIntervalSec is the assumed mean block interval until the
+// halving: the mainnet target spacing, from the params.
+var DefaultBlockIntervalSec = float64(consensus.MainNet.TargetSpacingSec)
+
 // Defaults shared by the CLI and the API. Each is defined once.
 const (
 	// DefaultPowerUSDPerKWh is the power price of the miner table when
@@ -22,9 +26,6 @@ const (
 	// DefaultConfidence is the coverage of the retarget projection's
 	// interval.
 	DefaultConfidence = 0.9
-	// DefaultBlockIntervalSec is the assumed mean block interval until the
-	// halving (the mainnet target spacing).
-	DefaultBlockIntervalSec = 600.0
 	// DefaultSeed seeds every Monte Carlo run (pivot paths, simulator
 	// jobs) when the user gives no seed, on both faces.
 	DefaultSeed uint64 = 1
