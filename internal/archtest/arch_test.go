@@ -19,7 +19,7 @@ const module = "github.com/hashlab/hashlab"
 
 // Domain packages: pure computation on values. chain is its core only;
 // its adapters are chain/noderpc and chain/chainfile.
-var domain = []string{"consensus", "hashprice", "mining", "pivot", "sim", "security", "history", "netstate", "snapshot", "chain"}
+var domain = []string{"consensus", "hashprice", "mining", "pivot", "sim", "sim/secreport", "security", "history", "netstate", "snapshot", "chain"}
 
 // What no domain package may depend on, directly or through any chain of
 // imports: network, process and SQL I/O. (os and net themselves are
@@ -36,6 +36,9 @@ var directOnly = []string{"os", "net", "net/url", "syscall", "io/ioutil", "log"}
 // machines and sites (it used to, through security/report.go).
 var extraForbidden = map[string][]string{
 	"history": {module + "/sim", module + "/pivot", module + "/mining", "gopkg.in/yaml.v3"},
+	// security depends on consensus alone; its probes over simulator
+	// paths live in sim/secreport.
+	"security": {module + "/sim", module + "/pivot", module + "/mining", module + "/hashprice", "gopkg.in/yaml.v3"},
 }
 
 // Calls that read the clock or global randomness.
