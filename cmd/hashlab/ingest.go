@@ -12,6 +12,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/hashlab/hashlab"
 	"github.com/hashlab/hashlab/chain/noderpc"
 	"github.com/hashlab/hashlab/consensus"
 	"github.com/hashlab/hashlab/ingest"
@@ -102,6 +103,10 @@ func runIngest(ctx context.Context, env *Env, args []string) error {
 		path = store.DefaultPath(env.Getenv)
 	}
 	db, err := store.Open(ctx, path)
+	if ie, ok := hashlab.AsInput(err); ok {
+		ie.Field = "--db" // an existing file that is not a database
+		return ie
+	}
 	if err != nil {
 		return err
 	}
