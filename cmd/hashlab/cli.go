@@ -115,7 +115,11 @@ type checkedValue struct {
 
 func (v *checkedValue) Set(s string) error {
 	if err := v.Value.Set(s); err != nil {
-		*v.err = hashlab.Invalidf("--"+v.name, s, allowedFor(v.Value), err)
+		if _, ok := hashlab.AsInput(err); ok {
+			*v.err = err // a flag.Value that validates says it best
+		} else {
+			*v.err = hashlab.Invalidf("--"+v.name, s, allowedFor(v.Value), err)
+		}
 		return *v.err
 	}
 	if g, ok := v.Value.(flag.Getter); ok && !v.nonFinite {

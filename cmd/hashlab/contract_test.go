@@ -15,6 +15,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"io"
 	"math"
 	"os"
 	"os/exec"
@@ -27,6 +28,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/hashlab/hashlab"
 	"github.com/hashlab/hashlab/internal/sharedtest"
 )
 
@@ -556,6 +558,49 @@ func TestSignalsStopTheBinary(t *testing.T) {
 		t.Logf("%v: stopped %v after the signal", tt.sig, time.Since(sent).Round(time.Millisecond))
 		if code := cmd.ProcessState.ExitCode(); code != tt.want || stderr.String() != "hashlab: interrupted\n" || stdout.String() != "" {
 			t.Errorf("%v: exit %d, stdout %q, stderr %q (want %d and one line)", tt.sig, code, stdout.String(), stderr.String(), tt.want)
+		}
+	}
+}
+
+// TestDeclaredArgs: how parseFlags reads a usage line's positional
+// placeholders (a placeholder after a flag is that flag's value).
+func TestDeclaredArgs(t *testing.T) {
+	for _, tt := range []struct {
+		usage string
+		want  int
+	}{
+		{"hashprice [--difficulty D | --bits 0x...] [--height H] [--json]", 0},
+		{"fleet FILE [market flags] [--json]", 1},
+		{"sim merge FILE... [--json|--csv] [--out DIR]", -1},
+		{"pivot SITE_FILE [--hashprice X]\n       hashlab pivot portfolio FILE [--json]", 1},
+		{"ingest [--rpc-user U --rpc-pass P | --rpc-cookie FILE] [--follow [--poll D]]", 0},
+		{`security concentration --shares "a=0.3,..." | --shares FILE | --db FILE [--window 1w]`, 0},
+		{"diff OLD NEW [--json]", 2},
+		{"show [SCENARIO]", 1},
+	} {
+		if got := declaredArgs(tt.usage); got != tt.want {
+			t.Errorf("declaredArgs(%q) = %d, want %d", tt.usage, got, tt.want)
+		}
+	}
+}
+
+// TestParseFlagsNonFinite: NaN and ±Inf are refused on every float flag
+// unless the command allows them with allowNonFinite.
+func TestParseFlagsNonFinite(t *testing.T) {
+	env := &Env{Stdout: io.Discard, Stderr: io.Discard}
+	fs := newFlags(env, "x", "x [--a A] [--b B]")
+	fs.Float64("a", 0, "")
+	b := fs.Float64("b", 0, "")
+	allowNonFinite(fs, "b")
+	if _, err := parseFlags(fs, []string{"--b", "+Inf"}); err != nil || !math.IsInf(*b, 1) {
+		t.Errorf("--b +Inf: %v, %v", err, *b)
+	}
+	for _, v := range []string{"NaN", "Inf", "-inf", "nan"} {
+		fs := newFlags(env, "x", "x [--a A]")
+		fs.Float64("a", 0, "")
+		_, err := parseFlags(fs, []string{"--a", v})
+		if ie, ok := hashlab.AsInput(err); !ok || ie.Field != "--a" || ie.Allowed != "a finite number" {
+			t.Errorf("--a %s: %v", v, err)
 		}
 	}
 }
