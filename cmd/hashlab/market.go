@@ -132,8 +132,8 @@ func cliErr(err error) error {
 // service.StaleAfter, naming its source and age.
 func noteFreshness(env *Env, f service.Freshness) {
 	if f.Stale() {
-		fmt.Fprintf(env.Stderr, "hashlab: warning: the network state is from the %s (older than %s); give --price, --fees-btc and --bits for current values, or a live --source\n",
-			f.Label(), service.AgeString(service.StaleAfter))
+		fmt.Fprintf(env.Stderr, "hashlab: warning: the network state is older than %s (%s); give --price, --fees-btc and --bits for current values, or use a live source (--source mempool)\n",
+			service.AgeString(service.StaleAfter), f.Label())
 	}
 }
 
