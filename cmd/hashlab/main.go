@@ -102,7 +102,7 @@ func newInterrupted(sig os.Signal) *interrupted {
 // interruptGrace is how long main lets a cancelled command clean up
 // (close a database, remove a temporary file) before it exits anyway:
 // the CLI must stop within 200 ms of SIGINT or SIGTERM.
-const interruptGrace = 100 * time.Millisecond
+const interruptGrace = 50 * time.Millisecond
 
 func main() {
 	ctx, cancel := context.WithCancelCause(context.Background())
