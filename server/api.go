@@ -369,6 +369,7 @@ func parseWindow(s string) (time.Duration, bool) {
 func (s *Server) apiPools(r *http.Request) (any, error) {
 	q := newQuery(r.URL.Query())
 	ws := q.str("window", "1w", 16)
+	inc := q.enum("include_unknown", "false", "false", "true") == "true"
 	if e := q.done(); e != nil {
 		return nil, e
 	}
@@ -380,7 +381,7 @@ func (s *Server) apiPools(r *http.Request) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	rep, err := s.svc.Concentration(shares)
+	rep, err := s.svc.Concentration(shares, security.ConcentrationOptions{IncludeUnknown: inc})
 	if err != nil {
 		return nil, fmt.Errorf("pools: %w", err)
 	}
@@ -519,6 +520,7 @@ func parseShareList(field, s string) ([]security.Share, *apiError) {
 func (s *Server) apiConcentration(r *http.Request) (any, error) {
 	q := newQuery(r.URL.Query())
 	spec := q.str("shares", "", 20000)
+	inc := q.enum("include_unknown", "false", "false", "true") == "true"
 	if e := q.done(); e != nil {
 		return nil, e
 	}
@@ -529,7 +531,7 @@ func (s *Server) apiConcentration(r *http.Request) (any, error) {
 	if ae != nil {
 		return nil, ae
 	}
-	rep, err := s.svc.Concentration(shares)
+	rep, err := s.svc.Concentration(shares, security.ConcentrationOptions{IncludeUnknown: inc})
 	return rep, clientErr("shares", err)
 }
 

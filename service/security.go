@@ -182,13 +182,14 @@ func (s *Service) AttackCost(ctx context.Context, q AttackQuery) (*AttackCost, e
 	return out, nil
 }
 
-// Concentration computes security.Concentration over shares (any scale;
-// normalised).
-func (s *Service) Concentration(shares []security.Share) (*security.ConcentrationReport, error) {
+// Concentration computes security.ConcentrationWith over shares (any
+// scale; normalised): unknown and other blocks are reported apart and
+// are entities only with opt.IncludeUnknown.
+func (s *Service) Concentration(shares []security.Share, opt security.ConcentrationOptions) (*security.ConcentrationReport, error) {
 	if len(shares) == 0 {
 		return nil, hashlab.Invalid("shares", "", `name=share pairs, e.g. "foundry=0.30,antpool=0.18,other=0.52"`)
 	}
-	r, err := security.Concentration(shares)
+	r, err := security.ConcentrationWith(shares, opt)
 	if err != nil {
 		return nil, inputErr("shares", err)
 	}

@@ -308,6 +308,7 @@ func secConcentration(ctx context.Context, env *Env, args []string) error {
 	fs := newFlags(env, "security concentration", `security concentration --shares "foundry=0.30,antpool=0.18,..." | --shares FILE | --db FILE [--window 1w | --from DATE --to DATE] [--json]`)
 	spec := fs.String("shares", "", `entity shares: "name=share,..." or a CSV (name,share) / JSON object file; any scale, normalised`)
 	asJSON := fs.Bool("json", false, "print JSON")
+	includeUnknown := fs.Bool("include-unknown", false, "count the unknown and other buckets as one entity each (default: reported apart, not entities)")
 	df := &dbFlags{
 		db:     fs.String("db", "", "take pool shares from this chain database (blocks per pool; see hashlab pools)"),
 		from:   fs.String("from", "", "with --db: first UTC day, YYYY-MM-DD (inclusive)"),
@@ -344,7 +345,7 @@ func secConcentration(ctx context.Context, env *Env, args []string) error {
 	default:
 		return usagef("--shares or --db is required")
 	}
-	rp, err := service.New(nil, env.Now).Concentration(shares)
+	rp, err := service.New(nil, env.Now).Concentration(shares, security.ConcentrationOptions{IncludeUnknown: *includeUnknown})
 	if err != nil {
 		return cliErr(err)
 	}
@@ -359,7 +360,11 @@ func secConcentration(ctx context.Context, env *Env, args []string) error {
 		for i, u := range r.Unattributed {
 			names[i] = u.Name
 		}
-		fmt.Fprintf(w, "unattributed\t%.1f%% (%s; not counted as entities)\n", 100*r.UnattributedShare, strings.Join(names, ", "))
+		how := "not counted as entities"
+		if r.IncludeUnknown {
+			how = "each counted as one entity: --include-unknown"
+		}
+		fmt.Fprintf(w, "unattributed\t%.1f%% (%s; %s)\n", 100*r.UnattributedShare, strings.Join(names, ", "), how)
 	}
 	fmt.Fprintf(w, "HHI\t%.0f (0-10,000)\n", r.HHI10000)
 	fmt.Fprintf(w, "Nakamoto coefficient\t%d for >50%%, %d for >33%%\n", r.Nakamoto50, r.Nakamoto33)
