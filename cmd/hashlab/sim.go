@@ -604,7 +604,7 @@ func printBands(w io.Writer, res *sim.Result, days []int, rows []bandRow) {
 func band(f func(float64) string, a, b, c sim.Num) string {
 	g := func(v sim.Num) string {
 		if math.IsNaN(float64(v)) {
-			return "-"
+			return "n/a" // undefined on this day (no path has a value)
 		}
 		if math.IsInf(float64(v), 1) {
 			return "∞"
