@@ -337,6 +337,17 @@ func TestContractBadInput(t *testing.T) {
 		t.Fatal(err)
 	}
 	site := "../../examples/site-example.yaml"
+	file := func(name, content string) string {
+		path := filepath.Join(dir, name)
+		if err := os.WriteFile(path, []byte(content), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return path
+	}
+	emptyBin, zeroDB := file("empty.bin", ""), file("zero.db", "")
+	dupCSV := file("dup.csv", "height,time,pool_slug\n610683,1577833505,f2pool\n610683,1577833506,antpool\n")
+	badCSV := file("bad.csv", "garbage\n")
+	newDB := filepath.Join(dir, "new.db")
 	for _, tt := range []struct {
 		args []string
 		want []string // each must appear in stderr
@@ -379,6 +390,14 @@ func TestContractBadInput(t *testing.T) {
 		{[]string{"serve", "--addr", "127.0.0.1:0", "--token", "short"}, []string{"--token", "16"}, "short"},
 		{[]string{"serve", "--addr", "0.0.0.0:0"}, []string{"token"}, ""},
 		{[]string{"nosuchcommand"}, []string{"nosuchcommand"}, ""},
+		{[]string{"verify-chain", "--headers", emptyBin}, []string{"headers"}, ""},
+		{[]string{"history", "adjustments", "--db", zeroDB}, []string{"--db", "empty"}, ""},
+		{[]string{"pools", "--db", zeroDB}, []string{"--db", "empty"}, ""},
+		{[]string{"serve", "--db", zeroDB}, []string{"--db", "empty"}, ""},
+		{[]string{"import", "blocks", dupCSV, "--db", newDB}, []string{"height = 610683", "line 3"}, ""},
+		{[]string{"import", "blocks", badCSV, "--db", newDB}, []string{"line 1", "garbage"}, ""},
+		{[]string{"import", "prices", badCSV, "--db", newDB}, []string{"line 1", "garbage"}, ""},
+		{[]string{"import", "headers", badCSV, "--db", newDB}, []string{"80-byte"}, ""},
 	} {
 		code, out, stderr := fndRun(t, tt.args...)
 		ok := code == 2 && out == "" && strings.Count(stderr, "\n") == 1
@@ -391,6 +410,9 @@ func TestContractBadInput(t *testing.T) {
 		if !ok {
 			t.Errorf("%v: exit %d, stdout %.80q, stderr %q (want exit 2, one line naming %q, nothing on stdout)", tt.args, code, out, stderr, tt.want)
 		}
+	}
+	if st, err := os.Stat(zeroDB); err != nil || st.Size() != 0 {
+		t.Errorf("a 0-byte --db file was written to: %v", err)
 	}
 }
 
