@@ -14,6 +14,7 @@ import (
 	"strings"
 
 	"github.com/hashlab/hashlab"
+	"github.com/hashlab/hashlab/service"
 	"github.com/hashlab/hashlab/sim"
 )
 
@@ -219,7 +220,7 @@ const maxWorkers = sim.MaxWorkers
 func simRun(ctx context.Context, env *Env, args []string) error {
 	fs := newFlags(env, "sim run", "sim run SCENARIO [--paths N] [--seed S] [--years Y] [--json|--csv] [--out DIR] [--shard i/n]")
 	paths := fs.Int("paths", 1000, "Monte Carlo paths")
-	seed := fs.Uint64("seed", 1, "random seed (same seed, same result)")
+	seed := fs.Uint64("seed", service.DefaultSeed, "random seed (same seed, same result; the API's default too)")
 	years := fs.Float64("years", 0, "horizon in years (default: the scenario's)")
 	workers := fs.Int("workers", 0, "goroutines (default: all cores; never changes the result)")
 	asJSON := fs.Bool("json", false, "print the whole result as JSON (sim.Result)")
