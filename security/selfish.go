@@ -180,7 +180,9 @@ func OptimalSelfish(ctx context.Context, alpha, gamma, accuracy float64, lim Sel
 			return finish(), fmt.Errorf("security: selfish-mining solve at α=%g, γ=%g, T=%d: %w", alpha, gamma, T, err)
 		}
 		res.Truncation, res.States = T, 3*(T+1)*(T+1)
-		res.Lower, res.Upper = max(res.Lower, lo), min(res.Upper, hi)
+		if !math.IsNaN(lo) && !math.IsNaN(hi) { // never, but a NaN must not spread
+			res.Lower, res.Upper = max(res.Lower, lo), min(res.Upper, hi)
+		}
 		if res.Upper-res.Lower <= accuracy || T >= lim.MaxTruncation {
 			return finish(), nil
 		}
