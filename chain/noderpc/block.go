@@ -142,9 +142,9 @@ func BlockFromRPC(b *Block, p *consensus.Params) (chain.BlockRecord, error) {
 			return chain.BlockRecord{}, fmt.Errorf("noderpc: block %s: previousblockhash %q: %w", b.Hash, b.PreviousHash, err)
 		}
 	}
-	bits, err := strconv.ParseUint(b.Bits, 16, 32)
+	bits, err := consensus.ParseBits(b.Bits)
 	if err != nil {
-		return chain.BlockRecord{}, fmt.Errorf("noderpc: block %s: bits %q is not 8 hex digits: %w", b.Hash, b.Bits, err)
+		return chain.BlockRecord{}, fmt.Errorf("noderpc: block %s: %w", b.Hash, err)
 	}
 	if b.Nonce > 0xffffffff {
 		return chain.BlockRecord{}, fmt.Errorf("noderpc: block %s: nonce %d does not fit 32 bits", b.Hash, b.Nonce)
@@ -175,7 +175,7 @@ func BlockFromRPC(b *Block, p *consensus.Params) (chain.BlockRecord, error) {
 		PrevHash:        prev,
 		Time:            b.Time,
 		MedianTime:      b.MedianTime,
-		Bits:            consensus.Bits(bits),
+		Bits:            bits,
 		Version:         b.Version,
 		Nonce:           uint32(b.Nonce),
 		TxCount:         ntx,

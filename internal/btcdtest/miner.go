@@ -9,7 +9,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"math/big"
-	"strconv"
 	"testing"
 	"time"
 
@@ -100,7 +99,7 @@ type Tip struct {
 	Hash   chainhash.Hash
 	Height int64
 	Time   int64
-	Bits   uint32
+	Bits   consensus.Bits
 }
 
 // Tip reads the node's best block.
@@ -115,11 +114,11 @@ func (m *Miner) Tip(tb testing.TB) Tip {
 	if err != nil {
 		tb.Fatal(err)
 	}
-	bits, err := strconv.ParseUint(hdr.Bits, 16, 32)
+	bits, err := consensus.ParseBits(hdr.Bits)
 	if err != nil {
 		tb.Fatal(err)
 	}
-	return Tip{Hash: *h, Height: hdr.Height, Time: hdr.Time, Bits: uint32(bits)}
+	return Tip{Hash: *h, Height: hdr.Height, Time: hdr.Time, Bits: bits}
 }
 
 // Mine builds, solves and submits one block on the node's tip and returns
@@ -170,7 +169,7 @@ func (m *Miner) Mine(tb testing.TB, spec BlockSpec) *wire.MsgBlock {
 			PrevBlock:  tip.Hash,
 			MerkleRoot: merkleRoot(txs),
 			Timestamp:  time.Unix(ts, 0),
-			Bits:       tip.Bits,
+			Bits:       uint32(tip.Bits),
 		},
 		Transactions: txs,
 	}
