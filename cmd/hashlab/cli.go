@@ -231,6 +231,27 @@ func parseChecked(fs *flag.FlagSet, meta *flagMeta, args []string) ([]string, er
 	}
 }
 
+// asFlag names an input error's field as the command-line flag: a domain
+// check says "paths", the user typed --paths. rename maps a field to a
+// flag of another name ("shards" is given by --shard). Other errors, and
+// fields that are no flag of fs, are returned as they are.
+func asFlag(fs *flag.FlagSet, err error, rename map[string]string) error {
+	ie, ok := hashlab.AsInput(err)
+	if !ok || strings.HasPrefix(ie.Field, "-") {
+		return err
+	}
+	name := ie.Field
+	if r, ok := rename[name]; ok {
+		name = r
+	}
+	if fs.Lookup(name) == nil {
+		return err
+	}
+	c := *ie
+	c.Field = "--" + name
+	return &c
+}
+
 func firstLine(s string) string {
 	line, _, _ := strings.Cut(s, "\n")
 	return line

@@ -214,9 +214,6 @@ func parseShard(env *Env, s string) (int, int, error) {
 	return i, n, nil
 }
 
-// maxWorkers bounds --workers: sim.Options.Validate's bound.
-const maxWorkers = sim.MaxWorkers
-
 func simRun(ctx context.Context, env *Env, args []string) error {
 	fs := newFlags(env, "sim run", "sim run SCENARIO [--paths N] [--seed S] [--years Y] [--json|--csv] [--out DIR] [--shard i/n]")
 	paths := fs.Int("paths", 1000, "Monte Carlo paths")
@@ -239,37 +236,30 @@ func simRun(ctx context.Context, env *Env, args []string) error {
 	if *asJSON && *asCSV {
 		return usagef("--json and --csv are exclusive")
 	}
-	if *paths < 1 {
-		return hashlab.Invalid("--paths", *paths, ">= 1")
+	opt := sim.Options{Paths: *paths, Seed: *seed, Years: *years, Workers: *workers, BlockByBlock: *blockwise}
+	if *shard != "" {
+		if opt.Shard, opt.Shards, err = parseShard(env, *shard); err != nil {
+			return err
+		}
 	}
-	if *years < 0 || *years > 50 {
-		return hashlab.Invalid("--years", *years, "0 < years <= 50, or 0 for the scenario's")
-	}
-	if *workers < 0 || *workers > maxWorkers {
-		return hashlab.Invalid("--workers", *workers, fmt.Sprintf("0 (all cores) to %d", maxWorkers))
+	// One bound for the CLI and the API: sim's own, named as our flags.
+	if err := opt.Validate(); err != nil {
+		return asFlag(fs, err, map[string]string{"shards": "shard"})
 	}
 	sc, err := loadScenario(rest[0])
 	if err != nil {
 		return err
 	}
-	opt := sim.Options{Paths: *paths, Seed: *seed, Years: *years, Workers: *workers, BlockByBlock: *blockwise}
 	bar := newProgress(env, "sim "+sc.Name, int64(*paths))
 	opt.Progress = func(done, total int) { bar.Add(1) }
 	if *shard != "" {
-		i, n, err := parseShard(env, *shard)
-		if err != nil {
-			return err
-		}
+		i, n := opt.Shard, opt.Shards
 		if *outDir == "" {
 			return usagef("--shard needs --out DIR for the shard file")
 		}
 		if *hpPaths != "" {
 			return usagef("--hashprice-paths cannot be combined with --shard")
 		}
-		if n > *paths {
-			return usagef("--shard %s: more shards than paths (%d)", *shard, *paths)
-		}
-		opt.Shard, opt.Shards = i, n
 		lo, hi := *paths*i/n, *paths*(i+1)/n
 		bar.SetTotal(int64(hi - lo))
 		b, err := sim.RunShard(ctx, sc, opt)

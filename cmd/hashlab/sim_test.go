@@ -128,12 +128,12 @@ func TestSimUsageErrors(t *testing.T) {
 	}{
 		{[]string{"sim", "run"}, "needs one scenario"},
 		{[]string{"sim", "run", "nope"}, "scenario = nope (allowed: a shipped scenario"},
-		{[]string{"sim", "run", "baseline", "--paths", "0"}, "--paths = 0 (allowed: >= 1)"},
+		{[]string{"sim", "run", "baseline", "--paths", "0"}, "--paths = 0 (allowed: 1 to 100,000,000)"},
 		{[]string{"sim", "run", "baseline", "--shard", "3/3", "--out", "x"}, "index \"3\" (allowed: 0 to 2)"},
 		{[]string{"sim", "run", "baseline", "--shard", "0/2"}, "--shard needs --out"},
 		{[]string{"sim", "run", "./missing.yaml"}, "no such file"},
 		{[]string{"sim", "frob"}, "subcommand = frob (allowed: scenarios, run, merge, show)"},
-		{[]string{"sim", "run", "baseline", "--workers", "-3"}, "--workers = -3 (allowed: 0 (all cores) to 4096)"},
+		{[]string{"sim", "run", "baseline", "--workers", "-3"}, "--workers = -3 (allowed: 0 (one per CPU) to 4096)"},
 	} {
 		code, _, errOut := fndRun(t, c.args...)
 		if code != 2 || !strings.Contains(errOut, c.want) {
