@@ -38,8 +38,8 @@ var ErrNoData = errors.New("history: no blocks in the database for this range (i
 
 // Adjustment is one difficulty retarget.
 type Adjustment struct {
-	Height     int64   `json:"height"`
-	Time       int64   `json:"time"` // header time of the first block of the new epoch
+	Height     int64          `json:"height"`
+	Time       int64          `json:"time"` // header time of the first block of the new epoch
 	Date       string         `json:"date"`
 	Bits       consensus.Bits `json:"bits"` // the new epoch's nBits
 	Difficulty float64        `json:"difficulty"`
