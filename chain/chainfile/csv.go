@@ -2,6 +2,7 @@ package chainfile
 
 import (
 	"bufio"
+	"compress/flate"
 	"compress/gzip"
 	"encoding/csv"
 	"errors"
@@ -55,6 +56,27 @@ type BlocksCSVReader struct {
 	seen map[int64]int // height -> line
 }
 
+// readErr sorts an error of reading a CSV row: malformed CSV and corrupt
+// gzip data are content errors (input errors naming the line); anything
+// else is a failure to read (returned wrapped, not as bad input).
+func readErr(kind error, line int, allowed string, err error) error {
+	var pe *csv.ParseError
+	switch {
+	case errors.As(err, &pe):
+		return inputErr(kind, line, "", pe.Err.Error(), allowed)
+	case corrupt(err):
+		return inputErr(kind, line, "", "corrupt gzip data: "+err.Error(), "an intact gzip stream, or an uncompressed file")
+	}
+	return fmt.Errorf("chainfile: reading line %d: %w", line, err)
+}
+
+// corrupt reports whether err says compressed input is damaged or cut
+// short.
+func corrupt(err error) bool {
+	var ce flate.CorruptInputError
+	return errors.Is(err, gzip.ErrChecksum) || errors.Is(err, gzip.ErrHeader) || errors.As(err, &ce) || errors.Is(err, io.ErrUnexpectedEOF)
+}
+
 // inputErr is a content error of a CSV file: field is "line N: column".
 func inputErr(kind error, line int, column string, value any, allowed string) error {
 	field := fmt.Sprintf("line %d", line)
@@ -79,7 +101,7 @@ func NewBlocksCSVReader(r io.Reader) (*BlocksCSVReader, error) {
 		return nil, inputErr(ErrBlocksCSV, 1, "header", "empty file", "the header row height,time,pool_slug")
 	}
 	if err != nil {
-		return nil, inputErr(ErrBlocksCSV, 1, "header", err.Error(), "the header row height,time,pool_slug")
+		return nil, readErr(ErrBlocksCSV, 1, "the header row height,time,pool_slug", err)
 	}
 	if len(hdr) < 3 || strings.TrimPrefix(hdr[0], "\ufeff") != "height" || hdr[1] != "time" || (hdr[2] != "pool_slug" && hdr[2] != "pool") {
 		return nil, inputErr(ErrBlocksCSV, 1, "header", strings.Join(hdr, ","), "the header row height,time,pool_slug")
@@ -95,10 +117,7 @@ func (b *BlocksCSVReader) Next() (BlockLabel, int, error) {
 		return BlockLabel{}, b.line, io.EOF
 	}
 	if err != nil {
-		if pe, ok := err.(*csv.ParseError); ok {
-			err = pe.Err
-		}
-		return BlockLabel{}, b.line, inputErr(ErrBlocksCSV, b.line, "", err.Error(), "a CSV row height,time,pool_slug")
+		return BlockLabel{}, b.line, readErr(ErrBlocksCSV, b.line, "a CSV row height,time,pool_slug", err)
 	}
 	if len(rec) != 3 {
 		return BlockLabel{}, b.line, inputErr(ErrBlocksCSV, b.line, "fields", len(rec), "3: height,time,pool_slug")
@@ -176,10 +195,7 @@ func ReadPricesWith(r io.Reader, opt PriceOptions) ([]Price, error) {
 			break
 		}
 		if err != nil {
-			if pe, ok := err.(*csv.ParseError); ok {
-				err = pe.Err
-			}
-			return nil, inputErr(ErrPricesCSV, line, "", err.Error(), "a CSV row date,usd")
+			return nil, readErr(ErrPricesCSV, line, "a CSV row date,usd", err)
 		}
 		ds := strings.TrimSpace(strings.TrimPrefix(rec[0], "\ufeff"))
 		if line == 1 {

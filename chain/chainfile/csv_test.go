@@ -4,9 +4,11 @@ import (
 	"bytes"
 	"compress/gzip"
 	"errors"
+	"fmt"
 	"io"
 	"strings"
 	"testing"
+	"testing/iotest"
 
 	"github.com/hashlab/hashlab"
 )
@@ -166,5 +168,58 @@ func TestReadPricesColumns(t *testing.T) {
 	}
 	if _, err := ReadPricesWith(strings.NewReader("2024-01-01,1\n"), PriceOptions{Column: "usd"}); err == nil || !strings.Contains(err.Error(), "the first row is data") {
 		t.Errorf("column without a header: %v", err)
+	}
+}
+
+// Damaged gzip is bad input naming the line; a reader that fails
+// (testing/iotest's ErrReader standing in for a disk that goes away) is
+// not: it must exit 1, not 2.
+func TestReadErrorsInputOrFailure(t *testing.T) {
+	var gz bytes.Buffer
+	zw := gzip.NewWriter(&gz)
+	var rows strings.Builder
+	rows.WriteString("height,time,pool_slug\n")
+	for h := 610683; h < 612683; h++ {
+		fmt.Fprintf(&rows, "%d,%d,f2pool\n", h, 1577833505+(h-610683)*600)
+	}
+	zw.Write([]byte(rows.String()))
+	zw.Close()
+	damaged := bytes.Clone(gz.Bytes())
+	damaged[len(damaged)-6] ^= 0xff // the CRC-32 trailer
+	readAll := func(r io.Reader) error {
+		br, err := NewBlocksCSVReader(r)
+		for err == nil {
+			_, _, err = br.Next()
+		}
+		if err == io.EOF {
+			return nil
+		}
+		return err
+	}
+	if err := readAll(bytes.NewReader(damaged)); !errors.Is(err, hashlab.ErrInput) || !strings.Contains(err.Error(), "corrupt gzip data") {
+		t.Errorf("damaged gzip: %v, want an input error", err)
+	}
+	cut := gz.Bytes()[:gz.Len()/2]
+	if err := readAll(bytes.NewReader(cut)); !errors.Is(err, hashlab.ErrInput) {
+		t.Errorf("gzip cut short: %v, want an input error", err)
+	}
+	gone := errors.New("disk gone")
+	err := readAll(io.MultiReader(strings.NewReader("height,time,pool_slug\n610683,1577833505,f2pool\n"), iotest.ErrReader(gone)))
+	if !errors.Is(err, gone) || errors.Is(err, hashlab.ErrInput) {
+		t.Errorf("failing reader: %v, want the read error, not an input error", err)
+	}
+	_, err = ReadPrices(io.MultiReader(strings.NewReader("date,usd\n2024-01-01,1\n"), iotest.ErrReader(gone)))
+	if !errors.Is(err, gone) || errors.Is(err, hashlab.ErrInput) {
+		t.Errorf("prices, failing reader: %v", err)
+	}
+	hr, err := NewHeaderReader(io.MultiReader(bytes.NewReader(make([]byte, 80)), iotest.ErrReader(gone)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := hr.Next(); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := hr.Next(); !errors.Is(err, gone) || errors.Is(err, hashlab.ErrInput) {
+		t.Errorf("headers, failing reader: %v", err)
 	}
 }

@@ -50,6 +50,8 @@ func (h *HeaderReader) Next() ([]byte, int64, error) {
 	case errors.Is(err, io.ErrUnexpectedEOF):
 		return nil, off, hashlab.Invalidf("byte offset "+strconv.FormatInt(off, 10), fmt.Sprintf("%d trailing bytes", n),
 			fmt.Sprintf("whole %d-byte headers (the file ends inside a header)", consensus.HeaderSize), ErrTruncated)
+	case corrupt(err):
+		return nil, off, hashlab.Invalidf("byte offset "+strconv.FormatInt(off, 10), "corrupt gzip data", "an intact gzip stream, or an uncompressed file", err)
 	case err != nil:
 		return nil, off, fmt.Errorf("chainfile: reading headers at byte offset %d: %w", off, err)
 	}
