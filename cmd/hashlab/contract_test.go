@@ -373,6 +373,7 @@ func TestContractBadInput(t *testing.T) {
 		{[]string{"security", "double-spend", "--q", "0.1", "--z", "99999999999999999999"}, []string{"z"}, ""},
 		{[]string{"security", "selfish", "--alpha", "0.6", "--gamma", "0"}, []string{"alpha"}, ""},
 		{[]string{"security", "attack-cost", "--exodus", "-1"}, []string{"exodus"}, ""},
+		{[]string{"security", "selfish", "--alpha", "0.3", "--gamma", "0.5", "--accuracy", "1e-300"}, []string{"--accuracy", "1e-300"}, ""},
 		{[]string{"security", "nosuch"}, []string{"nosuch"}, ""},
 		{[]string{"sim", "run", "baseline", "--workers", "-3"}, []string{"--workers", "-3"}, ""},
 		{[]string{"sim", "run", "baseline", "--paths", "0"}, []string{"--paths"}, ""},
