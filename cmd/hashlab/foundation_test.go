@@ -164,7 +164,10 @@ func TestHelp(t *testing.T) {
 	if code, _, _ := fndRun(t, "hashprice", "-h"); code != 0 {
 		t.Fatalf("-h exit %d", code)
 	}
-	if code, _, _ := fndRun(t); code != 2 {
-		t.Fatalf("no args exit %d", code)
+	if code, out, stderr := fndRun(t); code != 2 || out != "" || !strings.Contains(stderr, "Usage: hashlab <command>") {
+		t.Fatalf("no args: exit %d, stdout %q (want 2, usage on stderr)", code, out)
+	}
+	if code, out, _ := fndRun(t, "help", "sim"); code != 0 || !strings.Contains(out, "Usage: hashlab sim <subcommand>") {
+		t.Fatalf("help sim: exit %d, %q", code, out)
 	}
 }
