@@ -291,6 +291,12 @@ func (s *Server) apiFleet(r *http.Request) (any, error) {
 	if err != nil {
 		return nil, err
 	}
+	// Parsing and evaluating are linear in the document: 1 unit a byte.
+	release, err := s.admit(r.Context(), minCost+int64(len(body)))
+	if err != nil {
+		return nil, err
+	}
+	defer release()
 	fleet, err := mining.ParseFleet(body)
 	if err != nil {
 		return nil, clientErr("fleet", err)
@@ -328,11 +334,21 @@ func (s *Server) apiPivot(r *http.Request) (any, error) {
 	if site.HourlyPricesCSV != "" {
 		return nil, badParam("hourly_prices_csv", site.HourlyPricesCSV, "names a file, which the API does not read", "leave it out over the API (use the CLI for hourly curtailment)")
 	}
-	release, err := s.acquireHeavy(r.Context())
+	cost := minCost + int64(len(body)) + units(float64(pq.Paths)*float64(max(1, site.HorizonYears))*pivotUnitsPerPathYear)
+	if err := s.budget.check("paths", fmt.Sprint(pq.Paths), cost, fmt.Sprintf("paths × horizon_years (%d) ≤ %s", site.HorizonYears, thousands(units(float64(s.budget.maxCost())/pivotUnitsPerPathYear)))); err != nil {
+		return nil, err
+	}
+	release, err := s.admit(r.Context(), cost)
 	if err != nil {
 		return nil, err
 	}
 	defer release()
+	// pivot.RunMonteCarlo takes no context: its cost is bounded above
+	// (0.2 s at 20,000 paths × 10 years); the request's end is checked
+	// before it starts.
+	if err := r.Context().Err(); err != nil {
+		return nil, err
+	}
 	res, err := s.svc.Pivot(r.Context(), site, pq)
 	return res, clientErr("site", err)
 }
@@ -432,6 +448,10 @@ func (s *Server) apiConfirmations(r *http.Request) (any, error) {
 	return s.svc.Confirmations(share, risk, m)
 }
 
+// selfishCost is what one optimal selfish-mining solve is charged: the
+// states of the largest truncation the solver may build (budget.go).
+var selfishCost = units(3 * float64(security.MaxSelfishTruncation+1) * float64(security.MaxSelfishTruncation+1) * selfishUnitsPerState)
+
 func (s *Server) apiSelfish(r *http.Request) (any, error) {
 	q := newQuery(r.URL.Query())
 	alpha := q.floatOpen("alpha", 1.0/3, -1, 0.5, "0 <= alpha < 0.5 (attacker's share of hashrate)")
@@ -443,7 +463,7 @@ func (s *Server) apiSelfish(r *http.Request) (any, error) {
 	if _, err := security.SM1Revenue(alpha, gamma); err != nil {
 		return nil, clientErr("", err) // bad input answers before waiting for a slot
 	}
-	release, err := s.acquireHeavy(r.Context())
+	release, err := s.admit(r.Context(), selfishCost)
 	if err != nil {
 		return nil, err
 	}
@@ -583,7 +603,7 @@ func (s *Server) apiSimCancel(r *http.Request) (any, error) {
 	if e := newQuery(r.URL.Query()).done(); e != nil {
 		return nil, e
 	}
-	return s.jobs.cancelJob(r.PathValue("id"))
+	return s.jobs.cancelJob(r.Context(), r.PathValue("id"))
 }
 
 // healthz answers 200 "ok" when the history source answers.

@@ -449,7 +449,7 @@ func TestTokenAndSafety(t *testing.T) {
 		}
 	}
 	// A public address with a token: heavy endpoints need it, reads don't.
-	_, ts := newTest(t, Config{Addr: "0.0.0.0:8080", Token: "s3cret"})
+	_, ts := newTest(t, Config{Addr: "0.0.0.0:8080", Token: "s3cret-0123456789abcdef"})
 	fleet := `{"machines":[{"model":"Antminer S21","count":1}]}`
 	if r := do(t, "POST", ts.URL+"/api/v1/fleet", fleet); r.status != 401 || r.header.Get("WWW-Authenticate") == "" {
 		t.Errorf("no token: %d %s", r.status, r.body)
@@ -457,7 +457,7 @@ func TestTokenAndSafety(t *testing.T) {
 	if r := do(t, "POST", ts.URL+"/api/v1/fleet", fleet, "Authorization", "Bearer wrong"); r.status != 401 {
 		t.Errorf("wrong token: %d", r.status)
 	}
-	if r := do(t, "POST", ts.URL+"/api/v1/fleet", fleet, "Authorization", "Bearer s3cret"); r.status != 200 {
+	if r := do(t, "POST", ts.URL+"/api/v1/fleet", fleet, "Authorization", "Bearer s3cret-0123456789abcdef"); r.status != 200 {
 		t.Errorf("right token: %d %s", r.status, r.body)
 	}
 	if r := do(t, "GET", ts.URL+"/api/v1/security/selfish?alpha=0.3&accuracy=0.01", ""); r.status != 401 {

@@ -72,6 +72,13 @@ type ChainHistory struct {
 	now    func() time.Time
 	name   func(string) string
 	cache  resultCache
+	// flight merges identical cache misses: concurrent requests for the
+	// same result at the same generation compute it once.
+	flight flightGroup
+	// admit, set by the Server, charges a scan's estimate to the
+	// heavy-work budget; nil admits everything (a ChainHistory used
+	// without a Server).
+	admit func(ctx context.Context, cost int64) (release func(), err error)
 }
 
 // Generationer is implemented by a store that can say when its data
@@ -93,38 +100,91 @@ type resultCache struct {
 const maxCached = 256
 
 // cached returns the result for key at the store's current generation,
-// computing it with fn on a miss. Without a Generationer it always calls
-// fn. Errors are not cached.
-func cached[T any](ctx context.Context, h *ChainHistory, key string, fn func() (T, error)) (T, error) {
-	g, ok := h.r.(Generationer)
-	if !ok {
-		return fn()
+// computing it with fn on a miss. Concurrent misses of the same key and
+// generation compute once (flightGroup); a computation with cost > 0 (a
+// scan, in work units) is admitted against the server's heavy-work
+// budget first. fn runs under a context that ends when every request
+// waiting for it has ended. Without a Generationer nothing is cached,
+// but identical concurrent calls are still merged. Errors are not cached.
+func cached[T any](ctx context.Context, h *ChainHistory, key string, cost int64, fn func(ctx context.Context) (T, error)) (T, error) {
+	var zero T
+	gen := int64(-1)
+	g, caching := h.r.(Generationer)
+	if caching {
+		var err error
+		if gen, err = g.Generation(ctx); err != nil {
+			return zero, err
+		}
+		c := &h.cache
+		c.mu.Lock()
+		if c.gen != gen || c.m == nil {
+			c.gen, c.m = gen, map[string]any{}
+		}
+		v, hit := c.m[key]
+		c.mu.Unlock()
+		if hit {
+			return v.(T), nil
+		}
 	}
-	gen, err := g.Generation(ctx)
+	v, err := h.flight.do(ctx, fmt.Sprintf("%d\x00%s", gen, key), func(ctx context.Context) (any, error) {
+		if cost > 0 && h.admit != nil {
+			release, err := h.admit(ctx, cost)
+			if err != nil {
+				return nil, err
+			}
+			defer release()
+		}
+		out, err := fn(ctx)
+		if err != nil {
+			return nil, err
+		}
+		if caching {
+			c := &h.cache
+			c.mu.Lock()
+			if c.gen == gen && len(c.m) < maxCached {
+				c.m[key] = out
+			}
+			c.mu.Unlock()
+		}
+		return out, nil
+	})
 	if err != nil {
-		var zero T
 		return zero, err
 	}
-	c := &h.cache
-	c.mu.Lock()
-	if c.gen != gen || c.m == nil {
-		c.gen, c.m = gen, map[string]any{}
-	}
-	v, hit := c.m[key]
-	c.mu.Unlock()
-	if hit {
-		return v.(T), nil
-	}
-	out, err := fn()
+	return v.(T), nil
+}
+
+// errStopScan ends a BlocksByHeight walk early.
+var errStopScan = errors.New("stop")
+
+// scanCost estimates the work units of a scan over the stored blocks
+// with time in [from, to] (zero: unbounded): the stored blocks, or the
+// blocks the range spans at the target spacing if fewer.
+func (h *ChainHistory) scanCost(ctx context.Context, from, to time.Time) (int64, error) {
+	type span struct{ first, last int64 }
+	sp, err := cached(ctx, h, "span", 0, func(ctx context.Context) (span, error) {
+		last, ok, err := h.r.LastBlock(ctx)
+		if err != nil || !ok {
+			return span{}, err
+		}
+		first := last.Height
+		err = h.r.BlocksByHeight(ctx, 0, last.Height, func(b chain.BlockRecord) error {
+			first = b.Height
+			return errStopScan
+		})
+		if err != nil && !errors.Is(err, errStopScan) {
+			return span{}, err
+		}
+		return span{first, last.Height}, nil
+	})
 	if err != nil {
-		return out, err
+		return 0, err
 	}
-	c.mu.Lock()
-	if c.gen == gen && len(c.m) < maxCached {
-		c.m[key] = out
+	rows := float64(sp.last - sp.first + 1)
+	if !from.IsZero() && !to.IsZero() {
+		rows = min(rows, to.Sub(from).Seconds()/float64(h.p.TargetSpacingSec)+1)
 	}
-	c.mu.Unlock()
-	return out, nil
+	return units(max(1, rows) * historyUnitsPerBlock), nil
 }
 
 var _ History = (*ChainHistory)(nil)
@@ -190,7 +250,7 @@ func chainErr(err error) error {
 // hashprice requests do not re-read the newest day of blocks and every
 // price each time.
 func (h *ChainHistory) Tip(ctx context.Context) (Tip, error) {
-	t, err := cached(ctx, h, "tip", func() (Tip, error) { return h.storedTip(ctx) })
+	t, err := cached(ctx, h, "tip", 0, h.storedTip)
 	if err != nil {
 		return Tip{}, err
 	}
@@ -257,9 +317,40 @@ func (h *ChainHistory) storedTip(ctx context.Context) (Tip, error) {
 // mean of the daily estimates (history.Hashrate) of the complete days the
 // point covers; for epochs, the estimate from the epoch's first and last
 // stored block times.
+//
+// Daily points depend only on their own day's blocks (and the hashrate on
+// the blocks either side), so every daily request is answered from one
+// scan of the whole store per generation, cut to [from, to]: distinct
+// daily ranges cost one scan, not one each.
 func (h *ChainHistory) Hashprice(ctx context.Context, from, to time.Time, every string) ([]HashpricePoint, error) {
+	if every == "day" {
+		cost, err := h.scanCost(ctx, time.Time{}, time.Time{})
+		if err != nil {
+			return nil, err
+		}
+		all, err := cached(ctx, h, "hashprice day all", cost, func(ctx context.Context) ([]HashpricePoint, error) {
+			return h.hashprice(ctx, time.Time{}, time.Time{}, every)
+		})
+		if err != nil {
+			return nil, err
+		}
+		var out []HashpricePoint
+		for _, p := range all {
+			if (from.IsZero() || !p.Time.Before(from)) && (to.IsZero() || !p.Time.After(to)) {
+				out = append(out, p)
+			}
+		}
+		if len(out) == 0 {
+			return nil, chainErr(history.ErrNoData)
+		}
+		return out, nil
+	}
+	cost, err := h.scanCost(ctx, from, to)
+	if err != nil {
+		return nil, err
+	}
 	key := fmt.Sprintf("hashprice %d %d %s", from.Unix(), to.Unix(), every)
-	pts, err := cached(ctx, h, key, func() ([]HashpricePoint, error) { return h.hashprice(ctx, from, to, every) })
+	pts, err := cached(ctx, h, key, cost, func(ctx context.Context) ([]HashpricePoint, error) { return h.hashprice(ctx, from, to, every) })
 	return append([]HashpricePoint(nil), pts...), err
 }
 
@@ -345,7 +436,7 @@ func (h *ChainHistory) hashprice(ctx context.Context, from, to time.Time, every 
 // Adjustments implements History with history.Adjustments: every retarget
 // whose boundary blocks the store holds.
 func (h *ChainHistory) Adjustments(ctx context.Context) ([]Adjustment, error) {
-	adj, err := cached(ctx, h, "adjustments", func() ([]Adjustment, error) { return h.adjustments(ctx) })
+	adj, err := cached(ctx, h, "adjustments", minCost, h.adjustments)
 	return append([]Adjustment(nil), adj...), err
 }
 
@@ -370,7 +461,11 @@ func (h *ChainHistory) Pools(ctx context.Context, window time.Duration) ([]secur
 		shares []security.Share
 		blocks int64
 	}
-	r, err := cached(ctx, h, "pools "+window.String(), func() (result, error) {
+	cost, err := h.scanCost(ctx, time.Unix(0, 0), time.Unix(0, 0).Add(window))
+	if err != nil {
+		return nil, 0, err
+	}
+	r, err := cached(ctx, h, "pools "+window.String(), cost, func(ctx context.Context) (result, error) {
 		s, n, err := h.pools(ctx, window)
 		return result{s, n}, err
 	})

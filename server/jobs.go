@@ -118,7 +118,25 @@ type job struct {
 	mu     sync.Mutex
 	j      Job
 	cancel context.CancelFunc
+	// done is closed when the job has ended and handed back its slot and
+	// its budget.
+	done chan struct{}
 }
+
+// simCost is a run's work estimate (budget.go): Units for the whole run,
+// and the parameter that scales it for the 400 when it is too large.
+type simCost struct {
+	Units int64
+	// PathUnits is one path's estimate.
+	PathUnits int64
+	Paths     int
+	Days      int
+	Operators int
+}
+
+// costedRun is a SimRun that knows its cost; other runs are charged
+// minCost.
+type costedRun interface{ Cost() simCost }
 
 func (j *job) snapshot(withOutput bool) Job {
 	j.mu.Lock()
@@ -148,6 +166,8 @@ type jobQueue struct {
 	ctx    context.Context
 	cancel context.CancelFunc
 	wg     sync.WaitGroup
+	// budget, when set, is charged each run's estimate while it runs.
+	budget *budget
 }
 
 func newJobQueue(r SimRunner, max int, slots chan struct{}, now func() time.Time, log *slog.Logger) *jobQueue {
@@ -170,6 +190,16 @@ func (q *jobQueue) submit(body []byte) (Job, error) {
 		}
 		return Job{}, badRequest("%v", err)
 	}
+	cost := simCost{Units: minCost}
+	if c, ok := run.(costedRun); ok {
+		cost = c.Cost()
+	}
+	if q.budget != nil && cost.Units > q.budget.maxCost() {
+		maxPaths := int64(float64(q.budget.maxCost()) / float64(max(1, cost.PathUnits)))
+		return Job{}, q.budget.costError("paths", fmt.Sprint(cost.Paths), cost.Units,
+			fmt.Sprintf("operators × paths × days ≤ %s operator-path-days: at most %s paths for %s operators over %s days",
+				thousands(units(float64(q.budget.maxCost())/simUnitsPerOperatorDay)), thousands(maxPaths), thousands(int64(cost.Operators)), thousands(int64(cost.Days))))
+	}
 	q.mu.Lock()
 	defer q.mu.Unlock()
 	if len(q.jobs) >= q.max && !q.evictLocked() {
@@ -179,14 +209,14 @@ func (q *jobQueue) submit(body []byte) (Job, error) {
 	rand.Read(idb[:])
 	ctx, cancel := context.WithCancel(q.ctx)
 	desc := run.Describe()
-	j := &job{j: Job{ID: hex.EncodeToString(idb[:]), State: JobQueued, Run: desc, Created: q.now().UTC()}, cancel: cancel}
+	j := &job{j: Job{ID: hex.EncodeToString(idb[:]), State: JobQueued, Run: desc, Created: q.now().UTC()}, cancel: cancel, done: make(chan struct{})}
 	if n, ok := desc["paths"].(int); ok {
 		j.j.Total = n
 	}
 	q.jobs[j.j.ID] = j
 	q.order = append(q.order, j.j.ID)
 	q.wg.Add(1)
-	go q.execute(ctx, j, run)
+	go q.execute(ctx, j, run, cost.Units)
 	return j.snapshot(false), nil
 }
 
@@ -204,15 +234,28 @@ func (q *jobQueue) evictLocked() bool {
 	return false
 }
 
-func (q *jobQueue) execute(ctx context.Context, j *job, run SimRun) {
+func (q *jobQueue) execute(ctx context.Context, j *job, run SimRun, cost int64) {
 	defer q.wg.Done()
+	defer close(j.done)
 	defer j.cancel()
 	select {
 	case q.slots <- struct{}{}:
-		defer func() { <-q.slots }()
 	case <-ctx.Done():
 		q.finish(j, SimOutput{}, ctx.Err())
 		return
+	}
+	release := func() {}
+	if q.budget != nil {
+		r, err := q.budget.acquire(ctx, cost)
+		if err != nil {
+			<-q.slots
+			if ctx.Err() != nil {
+				err = ctx.Err()
+			}
+			q.finish(j, SimOutput{}, err)
+			return
+		}
+		release = r
 	}
 	t := q.now().UTC()
 	j.mu.Lock()
@@ -233,6 +276,10 @@ func (q *jobQueue) execute(ctx context.Context, j *job, run SimRun) {
 	if err == nil && ctx.Err() != nil {
 		err = ctx.Err()
 	}
+	// Hand back the budget and the slot before the state says the job
+	// ended: whoever sees "cancelled" may start the next heavy work.
+	release()
+	<-q.slots
 	q.finish(j, out, err)
 }
 
@@ -273,13 +320,27 @@ func (q *jobQueue) list() []Job {
 	return out
 }
 
-// cancelJob cancels a queued or running job.
-func (q *jobQueue) cancelJob(id string) (Job, error) {
+// cancelStopWait bounds how long DELETE waits for a cancelled job to stop
+// (a safety net: the simulator checks its context between paths, and one
+// path is bounded to simMaxPathUnits, half a second).
+const cancelStopWait = 10 * time.Second
+
+// cancelJob cancels a queued or running job and waits until it has
+// stopped and handed back its slot and budget (or cancelStopWait, or the
+// request's end).
+func (q *jobQueue) cancelJob(ctx context.Context, id string) (Job, error) {
 	j, err := q.get(id)
 	if err != nil {
 		return Job{}, err
 	}
 	j.cancel()
+	t := time.NewTimer(cancelStopWait)
+	defer t.Stop()
+	select {
+	case <-j.done:
+	case <-t.C:
+	case <-ctx.Done():
+	}
 	return j.snapshot(false), nil
 }
 

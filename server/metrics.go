@@ -105,6 +105,16 @@ func (s *Server) metrics(w http.ResponseWriter, r *http.Request) {
 	if tip.BlocksBehind >= 0 {
 		gauge("hashlab_blocks_behind_tip", "Blocks the chain store is behind its node while following.", float64(tip.BlocksBehind))
 	}
+	bs := s.budget.stats()
+	gauge("hashlab_heavy_budget_units", "Heavy-work budget: estimated CPU work that may be admitted at once (1 unit = 1 µs of one core).", float64(bs.Capacity))
+	gauge("hashlab_heavy_budget_used_units", "Estimated work of the heavy requests and jobs running now.", float64(bs.Used))
+	gauge("hashlab_heavy_running", "Heavy requests and jobs holding part of the budget.", float64(bs.Running))
+	gauge("hashlab_heavy_waiting", "Heavy requests waiting for the budget.", float64(bs.Waiting))
+	fmt.Fprintf(&b, "# HELP hashlab_heavy_admitted_total Heavy requests admitted against the budget.\n# TYPE hashlab_heavy_admitted_total counter\nhashlab_heavy_admitted_total %d\n", bs.Admitted)
+	b.WriteString("# HELP hashlab_heavy_refused_total Heavy requests refused: cost over the per-request limit (400), queue full (429), ended while waiting (503).\n# TYPE hashlab_heavy_refused_total counter\n")
+	for _, reason := range []string{"cost", "queue_full", "deadline"} {
+		fmt.Fprintf(&b, "hashlab_heavy_refused_total{reason=%q} %d\n", reason, bs.Refused[reason])
+	}
 	s.stats.mu.Lock()
 	keys := make([][2]string, 0, len(s.stats.count))
 	for k := range s.stats.count {

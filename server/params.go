@@ -18,6 +18,9 @@ type apiError struct {
 	Field   string `json:"field,omitempty"`
 	Value   string `json:"value,omitempty"`
 	Allowed string `json:"allowed,omitempty"`
+	// RetryAfter, when > 0, is sent as the Retry-After header (seconds)
+	// and as retry_after_seconds.
+	RetryAfter int `json:"retry_after_seconds,omitempty"`
 }
 
 func (e *apiError) Error() string { return e.Message }

@@ -12,7 +12,6 @@ import (
 	"math"
 	"net"
 	"net/http"
-	"runtime"
 	"strings"
 	"time"
 
@@ -26,6 +25,9 @@ import (
 const (
 	DefaultMaxBodyBytes   = 1 << 20 // 1 MiB: a site or fleet file is a few kB
 	DefaultRequestTimeout = 30 * time.Second
+	// MinTokenLength is the shortest token Config accepts (the CLI's
+	// serve --token refuses shorter ones too).
+	MinTokenLength = 16
 )
 
 // Config is everything the server needs; cmd/hashlab fills it from flags.
@@ -55,9 +57,15 @@ type Config struct {
 	// RequestTimeout bounds each API request's handler; 0 is
 	// DefaultRequestTimeout.
 	RequestTimeout time.Duration
-	// MaxHeavy bounds concurrent heavy computations (pivot Monte Carlo,
-	// selfish-mining MDP, simulator jobs); 0 is the number of CPUs.
-	MaxHeavy int
+	// HeavyBudget is the estimated CPU work (units of 1 µs of one core)
+	// that heavy routes may have admitted at once: simulator jobs, pivot,
+	// fleet, the selfish-mining MDP and chain-store history scans. One
+	// request may use at most half of it (400 above). 0 is
+	// DefaultHeavyBudget. See budget.go for the cost model.
+	HeavyBudget int64
+	// MaxQueue bounds the heavy requests waiting for the budget (429
+	// with Retry-After beyond); 0 is DefaultMaxQueue.
+	MaxQueue int
 	// MaxJobs bounds the simulator jobs kept (running and finished); 0 is 16.
 	MaxJobs int
 }
@@ -71,7 +79,7 @@ type Server struct {
 	now     func() time.Time
 	mux     *http.ServeMux
 	routes  []route
-	heavy   chan struct{}
+	budget  *budget
 	stats   *httpStats
 	jobs    *jobQueue
 	handler http.Handler
@@ -109,6 +117,9 @@ func New(cfg Config) (*Server, error) {
 	if cfg.Addr == "" {
 		return nil, errors.New("server: Addr is empty (allowed: host:port, e.g. 127.0.0.1:8080)")
 	}
+	if n := len(cfg.Token); n > 0 && n < MinTokenLength {
+		return nil, hashlab.Invalid("token", fmt.Sprintf("(%d characters)", n), fmt.Sprintf("at least %d characters (e.g. openssl rand -hex 16)", MinTokenLength))
+	}
 	if !IsLoopback(cfg.Addr) && cfg.Token == "" {
 		return nil, fmt.Errorf("server: address %q is not loopback and no token is set (allowed: a loopback address such as 127.0.0.1:8080, or give a token so that heavy endpoints need Authorization: Bearer TOKEN)", cfg.Addr)
 	}
@@ -118,14 +129,17 @@ func New(cfg Config) (*Server, error) {
 	if cfg.RequestTimeout <= 0 {
 		cfg.RequestTimeout = DefaultRequestTimeout
 	}
-	if cfg.MaxHeavy <= 0 {
-		cfg.MaxHeavy = runtime.NumCPU()
+	if cfg.HeavyBudget <= 0 {
+		cfg.HeavyBudget = DefaultHeavyBudget
+	}
+	if cfg.MaxQueue <= 0 {
+		cfg.MaxQueue = DefaultMaxQueue
 	}
 	if cfg.MaxJobs <= 0 {
 		cfg.MaxJobs = 16
 	}
 	s := &Server{cfg: cfg, hist: cfg.History, log: cfg.Logger, now: cfg.Now, mux: http.NewServeMux(),
-		heavy: make(chan struct{}, cfg.MaxHeavy), stats: newHTTPStats()}
+		budget: newBudget(cfg.HeavyBudget, cfg.MaxQueue), stats: newHTTPStats()}
 	if s.hist == nil {
 		s.hist = NewSnapshotHistory()
 	}
@@ -146,6 +160,10 @@ func New(cfg Config) (*Server, error) {
 	s.svc = service.New(state, s.now)
 	// Simulator runs use every core themselves: one runs at a time.
 	s.jobs = newJobQueue(cfg.Sim, cfg.MaxJobs, make(chan struct{}, 1), s.now, s.log)
+	s.jobs.budget = s.budget
+	if ch, ok := s.hist.(*ChainHistory); ok {
+		ch.admit = s.budget.acquire
+	}
 	s.register()
 	s.handler = s.middleware(s.mux)
 	return s, nil
@@ -198,6 +216,7 @@ func (s *Server) handle(method, path string, heavy, api bool, h http.Handler) {
 	var hh http.Handler = h
 	if heavy {
 		hh = s.requireToken(hh)
+		hh = s.sameSiteOnly(hh)
 	}
 	pattern := path
 	if method != "" {
@@ -239,7 +258,9 @@ func (s *Server) jsonHandler(f apiFunc) http.Handler {
 			}
 			writeJSON(w, http.StatusOK, res.v)
 		case <-ctx.Done():
-			s.writeError(w, &apiError{Status: http.StatusServiceUnavailable, Message: fmt.Sprintf("request took longer than the %s limit", s.cfg.RequestTimeout)})
+			// The handler's context is cancelled: heavy work checks it and
+			// hands its budget back (budget.go).
+			s.writeError(w, &apiError{Status: http.StatusServiceUnavailable, RetryAfter: 1, Message: fmt.Sprintf("request took longer than the %s limit", s.cfg.RequestTimeout)})
 		}
 	})
 }
@@ -251,6 +272,9 @@ func (s *Server) writeError(w http.ResponseWriter, err error) {
 	ie, isInput := hashlab.AsInput(err)
 	switch {
 	case errors.As(err, &ae):
+		if ae.RetryAfter > 0 {
+			w.Header().Set("Retry-After", fmt.Sprint(ae.RetryAfter))
+		}
 		writeJSON(w, ae.Status, ae)
 	case isInput:
 		writeJSON(w, http.StatusBadRequest, inputAPIError(ie, err))
@@ -335,8 +359,8 @@ func (s *Server) middleware(next http.Handler) http.Handler {
 			return
 		}
 		if r.Method != http.MethodGet && r.Method != http.MethodHead && r.Method != http.MethodOptions {
-			if o := r.Header.Get("Origin"); o != "" && o != "null" && !sameOrigin(o, r.Host) {
-				writeJSON(w, http.StatusForbidden, &apiError{Message: fmt.Sprintf("cross-origin %s from %q refused (allowed: same origin as %s)", r.Method, o, r.Host), Field: "Origin", Value: o, Allowed: "same origin"})
+			if e := crossSite(r); e != nil {
+				writeJSON(w, http.StatusForbidden, e)
 				return
 			}
 		}
@@ -352,19 +376,53 @@ func hostPort(host string) string {
 	return host + ":0"
 }
 
+// sameOrigin reports whether origin (scheme://host[:port]) is the
+// server's own: http or https with exactly the request's Host.
 func sameOrigin(origin, host string) bool {
-	o := strings.TrimPrefix(strings.TrimPrefix(origin, "http://"), "https://")
-	return strings.EqualFold(o, host)
+	for _, scheme := range []string{"http://", "https://"} {
+		if rest, ok := strings.CutPrefix(strings.ToLower(origin), scheme); ok {
+			return rest == strings.ToLower(host)
+		}
+	}
+	return false
 }
 
-// acquireHeavy waits for a heavy-work slot or the request's end.
-func (s *Server) acquireHeavy(ctx context.Context) (release func(), err error) {
-	select {
-	case s.heavy <- struct{}{}:
-		return func() { <-s.heavy }, nil
-	case <-ctx.Done():
-		return nil, &apiError{Status: http.StatusServiceUnavailable, Message: fmt.Sprintf("all %d heavy-work slots are busy; retry later", cap(s.heavy))}
+// crossSite returns the 403 of a request another site made a browser
+// send: an Origin that is not the server's own (including "null", what
+// sandboxed iframes, data: URLs and some redirects send), or
+// Sec-Fetch-Site: cross-site. Requests without these headers (curl,
+// scripts) pass; a browser always sends Origin on POST and DELETE.
+func crossSite(r *http.Request) *apiError {
+	if o, ok := r.Header["Origin"]; ok {
+		v := strings.Join(o, ",")
+		if len(o) != 1 || !sameOrigin(v, r.Host) {
+			return &apiError{Status: http.StatusForbidden, Message: fmt.Sprintf("cross-origin %s %s from Origin %q refused (allowed: no Origin, or the server's own origin http://%s)", r.Method, r.URL.Path, v, r.Host),
+				Field: "Origin", Value: v, Allowed: "the server's own origin http://" + r.Host}
+		}
 	}
+	if v := r.Header.Get("Sec-Fetch-Site"); v == "cross-site" {
+		return &apiError{Status: http.StatusForbidden, Message: fmt.Sprintf("cross-site %s %s refused (Sec-Fetch-Site %q; allowed: same-origin, same-site, none)", r.Method, r.URL.Path, v),
+			Field: "Sec-Fetch-Site", Value: v, Allowed: "same-origin, same-site, none"}
+	}
+	return nil
+}
+
+// sameSiteOnly refuses cross-site requests to a route that computes or
+// changes state, whatever the method (a cross-site <img> could otherwise
+// start an MDP solve with a GET).
+func (s *Server) sameSiteOnly(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if e := crossSite(r); e != nil {
+			writeJSON(w, http.StatusForbidden, e)
+			return
+		}
+		next.ServeHTTP(w, r)
+	})
+}
+
+// admit charges a heavy request's estimate to the budget (budget.go).
+func (s *Server) admit(ctx context.Context, cost int64) (release func(), err error) {
+	return s.budget.acquire(ctx, cost)
 }
 
 // isFinite reports whether f is a finite float.

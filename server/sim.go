@@ -105,7 +105,32 @@ func (simRunner) Prepare(body []byte) (SimRun, error) {
 	if req.Seed != nil {
 		seed = *req.Seed
 	}
-	return &simRun{sc: sc, paths: req.Paths, years: years, seed: seed}, nil
+	run := &simRun{sc: sc, paths: req.Paths, years: years, seed: seed}
+	// One path must stay short: the simulator checks for cancellation
+	// between paths (budget.go, simMaxPathUnits).
+	if c := run.Cost(); c.PathUnits > simMaxPathUnits {
+		maxOps := int64(simMaxPathUnits / simUnitsPerOperatorDay / float64(c.Days))
+		field, value := "scenario_file.population.operators", fmt.Sprint(c.Operators)
+		if !inline {
+			field, value = "years", fmt.Sprint(years)
+		}
+		return nil, badParam(field, value, fmt.Sprintf("makes one path %s work units (%s operators × %s days; 1 unit = 1 µs of CPU), above the %s a path may take so that a cancel acts within a second",
+			thousands(c.PathUnits), thousands(int64(c.Operators)), thousands(int64(c.Days)), thousands(simMaxPathUnits)),
+			fmt.Sprintf("operators × days ≤ %s: at most %s operators over %s days", thousands(units(simMaxPathUnits/simUnitsPerOperatorDay)), thousands(maxOps), thousands(int64(c.Days))))
+	}
+	return run, nil
+}
+
+// Cost is the run's work estimate: operators × paths × days
+// (simUnitsPerOperatorDay each).
+func (r *simRun) Cost() simCost {
+	ops := r.sc.Population.Operators
+	if ops <= 0 {
+		ops = 1000
+	}
+	days := int(math.Ceil(r.years * 365.25))
+	path := units(float64(ops) * float64(days) * simUnitsPerOperatorDay)
+	return simCost{Units: units(float64(path) * float64(r.paths)), PathUnits: path, Paths: r.paths, Days: days, Operators: ops}
 }
 
 type simRun struct {

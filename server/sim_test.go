@@ -74,7 +74,7 @@ func TestSimAPI(t *testing.T) {
 	}
 
 	// Cancel a long run.
-	r = do(t, "POST", ts.URL+"/api/v1/sim/jobs", `{"scenario": "ai-exodus", "paths": 5000, "years": 10}`)
+	r = do(t, "POST", ts.URL+"/api/v1/sim/jobs", `{"scenario": "ai-exodus", "paths": 2000, "years": 10}`)
 	id := r.json(t)["id"].(string)
 	waitJob(t, ts.URL+"/api/v1/sim/jobs/"+id, JobRunning)
 	do(t, "DELETE", ts.URL+"/api/v1/sim/jobs/"+id, "")
