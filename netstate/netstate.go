@@ -86,6 +86,29 @@ type State struct {
 	// Overridden lists the values the user replaced by flags or
 	// parameters ("price", "fees", "difficulty", "height").
 	Overridden []string `json:"overridden,omitempty"`
+	// Window sums the fee window's blocks, for the realised-difficulty
+	// hashprice; nil when the source does not read single blocks (the
+	// snapshot, mempool).
+	Window *Window `json:"window,omitempty"`
+}
+
+// Window is what the blocks of the fee window paid and cost: the blocks
+// FromHeight..ToHeight, all with known fees.
+type Window struct {
+	Blocks     int64 `json:"blocks"`
+	FromHeight int64 `json:"from_height"`
+	ToHeight   int64 `json:"to_height"`
+	// SpanSec is the time the window's blocks took: the header time of
+	// ToHeight minus that of FromHeight-1 (seconds; > 0 when known, 0
+	// when not).
+	SpanSec int64 `json:"span_sec"`
+	// RewardSats is the subsidy plus fees the window's blocks paid.
+	RewardSats consensus.Sats `json:"reward_sats"`
+	// FeesSats is the fees alone.
+	FeesSats consensus.Sats `json:"fees_sats"`
+	// WorkHashes is the expected number of hashes behind the window's
+	// blocks: the sum of difficulty(bits)·2^32 over them.
+	WorkHashes float64 `json:"work_hashes"`
 }
 
 // Source answers the network state now. Implementations are adapters;
