@@ -43,4 +43,13 @@ var migrations = []string{
 		new_tip_hash   TEXT    NOT NULL,
 		depth          INTEGER NOT NULL
 	);`,
+	// 2: daily fee totals (import fees, or a fee column of a price CSV)
+	// for days whose blocks carry no fees (imported headers), with the
+	// source that gave them.
+	`CREATE TABLE daily_fees (
+		date      TEXT    PRIMARY KEY,
+		fees_sats INTEGER NOT NULL,
+		blocks    INTEGER NOT NULL,
+		source    TEXT    NOT NULL DEFAULT ''
+	);`,
 }
