@@ -79,7 +79,15 @@ type ChainHistory struct {
 	// heavy-work budget; nil admits everything (a ChainHistory used
 	// without a Server).
 	admit func(ctx context.Context, cost int64) (release func(), err error)
+	// scans bounds the scans reading the store at once (MaxScans), so
+	// the store's other connections stay free for the tip that /healthz,
+	// /metrics and the hashprice routes read.
+	scans chan struct{}
 }
+
+// MaxScans is how many history scans read the chain store at once (the
+// store keeps 4 connections: two stay free for cheap reads).
+const MaxScans = 2
 
 // Generationer is implemented by a store that can say when its data
 // changed (*store.DB does): ChainHistory then caches query results until
@@ -133,6 +141,14 @@ func cached[T any](ctx context.Context, h *ChainHistory, key string, cost int64,
 				return nil, err
 			}
 			defer release()
+		}
+		if cost > 0 {
+			select {
+			case h.scans <- struct{}{}:
+				defer func() { <-h.scans }()
+			case <-ctx.Done():
+				return nil, ctx.Err()
+			}
 		}
 		out, err := fn(ctx)
 		if err != nil {
@@ -191,7 +207,7 @@ var _ History = (*ChainHistory)(nil)
 
 // NewChainHistory wraps a chain store.
 func NewChainHistory(r ChainReader, opt ChainHistoryOptions) *ChainHistory {
-	h := &ChainHistory{r: r, p: opt.Params, source: opt.Source, now: opt.Now, name: opt.PoolName}
+	h := &ChainHistory{r: r, p: opt.Params, source: opt.Source, now: opt.Now, name: opt.PoolName, scans: make(chan struct{}, MaxScans)}
 	if h.p == nil {
 		h.p = consensus.MainNet
 	}
@@ -318,40 +334,36 @@ func (h *ChainHistory) storedTip(ctx context.Context) (Tip, error) {
 // point covers; for epochs, the estimate from the epoch's first and last
 // stored block times.
 //
-// Daily points depend only on their own day's blocks (and the hashrate on
-// the blocks either side), so every daily request is answered from one
-// scan of the whole store per generation, cut to [from, to]: distinct
-// daily ranges cost one scan, not one each.
+// Every request is answered from one scan of the whole store per period
+// and data generation, cut to the points whose period starts in [from,
+// to] (as SnapshotHistory cuts its epochs): each point covers its whole
+// day, week or epoch, and distinct ranges cost one scan, not one each,
+// so a burst of distinct history requests on a cold server queues behind
+// at most three scans.
 func (h *ChainHistory) Hashprice(ctx context.Context, from, to time.Time, every string) ([]HashpricePoint, error) {
-	if every == "day" {
-		cost, err := h.scanCost(ctx, time.Time{}, time.Time{})
-		if err != nil {
-			return nil, err
-		}
-		all, err := cached(ctx, h, "hashprice day all", cost, func(ctx context.Context) ([]HashpricePoint, error) {
-			return h.hashprice(ctx, time.Time{}, time.Time{}, every)
-		})
-		if err != nil {
-			return nil, err
-		}
-		var out []HashpricePoint
-		for _, p := range all {
-			if (from.IsZero() || !p.Time.Before(from)) && (to.IsZero() || !p.Time.After(to)) {
-				out = append(out, p)
-			}
-		}
-		if len(out) == 0 {
-			return nil, chainErr(history.ErrNoData)
-		}
-		return out, nil
+	if _, err := history.ParsePeriod(every); err != nil {
+		return nil, chainErr(err)
 	}
-	cost, err := h.scanCost(ctx, from, to)
+	cost, err := h.scanCost(ctx, time.Time{}, time.Time{})
 	if err != nil {
 		return nil, err
 	}
-	key := fmt.Sprintf("hashprice %d %d %s", from.Unix(), to.Unix(), every)
-	pts, err := cached(ctx, h, key, cost, func(ctx context.Context) ([]HashpricePoint, error) { return h.hashprice(ctx, from, to, every) })
-	return append([]HashpricePoint(nil), pts...), err
+	all, err := cached(ctx, h, "hashprice all "+every, cost, func(ctx context.Context) ([]HashpricePoint, error) {
+		return h.hashprice(ctx, time.Time{}, time.Time{}, every)
+	})
+	if err != nil {
+		return nil, err
+	}
+	var out []HashpricePoint
+	for _, p := range all {
+		if (from.IsZero() || !p.Time.Before(from)) && (to.IsZero() || !p.Time.After(to)) {
+			out = append(out, p)
+		}
+	}
+	if len(out) == 0 {
+		return nil, chainErr(history.ErrNoData)
+	}
+	return out, nil
 }
 
 func (h *ChainHistory) hashprice(ctx context.Context, from, to time.Time, every string) ([]HashpricePoint, error) {

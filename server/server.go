@@ -28,6 +28,9 @@ const (
 	// MinTokenLength is the shortest token Config accepts (the CLI's
 	// serve --token refuses shorter ones too).
 	MinTokenLength = 16
+	// handlerGrace is how long a timed-out request waits for its handler's
+	// own answer before answering the timeout.
+	handlerGrace = 100 * time.Millisecond
 )
 
 // Config is everything the server needs; cmd/hashlab fills it from flags.
@@ -259,7 +262,21 @@ func (s *Server) jsonHandler(f apiFunc) http.Handler {
 			writeJSON(w, http.StatusOK, res.v)
 		case <-ctx.Done():
 			// The handler's context is cancelled: heavy work checks it and
-			// hands its budget back (budget.go).
+			// hands its budget back (budget.go). A handler that was
+			// waiting for the budget answers at once with its own 503;
+			// give it a moment to say so.
+			t := time.NewTimer(handlerGrace)
+			defer t.Stop()
+			select {
+			case res := <-done:
+				if res.err != nil {
+					s.writeError(w, res.err)
+					return
+				}
+				writeJSON(w, http.StatusOK, res.v)
+				return
+			case <-t.C:
+			}
 			s.writeError(w, &apiError{Status: http.StatusServiceUnavailable, RetryAfter: 1, Message: fmt.Sprintf("request took longer than the %s limit", s.cfg.RequestTimeout)})
 		}
 	})
