@@ -27,6 +27,15 @@ type Hashprice struct {
 	// BreakevenUSDPerKWhAt maps an efficiency in J/TH ("17.5") to the power
 	// price at which a machine of that efficiency breaks even.
 	BreakevenUSDPerKWhAt map[string]float64 `json:"breakeven_usd_per_kwh_at_jth"`
+	// Method names the fees and difficulty method and the window asked
+	// for (hashprice.go); FeeWindowBlocks..ToHeight are the blocks the
+	// fees were averaged over, null when the source gave a single value.
+	Method              HashpriceMethod `json:"method"`
+	FeeWindowBlocks     *int64          `json:"fee_window_blocks"`
+	FeeWindowFromHeight *int64          `json:"fee_window_from_height"`
+	FeeWindowToHeight   *int64          `json:"fee_window_to_height"`
+	// Realised is the realised method's window; omitted in-force.
+	Realised *Realised `json:"realised,omitempty"`
 	Freshness
 }
 
@@ -50,12 +59,18 @@ func (s *Service) hashpriceFrom(st *netstate.State, o Overrides) (*Hashprice, er
 
 func (m *Market) hashprice() *Hashprice {
 	out := &Hashprice{Result: m.Result, Bits: m.Bits, BitsExact: m.BitsExact, Freshness: m.Freshness,
-		NextHalvingHeight:    consensus.NextHalvingHeight(m.Inputs.Height, consensus.MainNet),
+		NextHalvingHeight:    consensus.NextHalvingHeight(m.Inputs.Height, m.Inputs.Params),
 		BreakevenUSDPerKWhAt: map[string]float64{}}
-	for _, j := range BreakevenEfficienciesJPerTH {
-		out.BreakevenUSDPerKWhAt[strconv.FormatFloat(j, 'g', -1, 64)] = hashprice.BreakevenUSDPerKWh(m.Result.USDPerPHDay, j)
-	}
+	out.refreshBreakeven()
+	out.setMethod(m.State, FeeWindow{}, DifficultyInForce, m.overrides)
 	return out
+}
+
+// refreshBreakeven computes the breakeven table from the hashprice.
+func (h *Hashprice) refreshBreakeven() {
+	for _, j := range BreakevenEfficienciesJPerTH {
+		h.BreakevenUSDPerKWhAt[strconv.FormatFloat(j, 'g', -1, 64)] = hashprice.BreakevenUSDPerKWh(h.Result.USDPerPHDay, j)
+	}
 }
 
 // AdjustmentQuery asks for the projection of a difficulty adjustment. A
@@ -147,6 +162,9 @@ func knownTime(st *netstate.State, h int64) (int64, string, bool) {
 	if h == st.Epoch.FirstHeight && !st.Epoch.FirstTime.IsZero() {
 		return st.Epoch.FirstTime.Unix(), "state", true
 	}
+	if st.Network != "" && st.Network != consensus.MainNet.Name {
+		return 0, "", false // the embedded epoch table is mainnet's
+	}
 	n := consensus.MainNet.RetargetInterval()
 	if e, ok := epochAt(h / n * n); ok {
 		if h == e.LastHeight && e.LastTime != 0 {
@@ -160,7 +178,7 @@ func knownTime(st *netstate.State, h int64) (int64, string, bool) {
 }
 
 func (s *Service) nextAdjustmentFrom(st *netstate.State, q AdjustmentQuery) (*NextAdjustment, error) {
-	p := s.params
+	p := s.paramsOf(st)
 	n := p.RetargetInterval()
 	f := s.freshness(st)
 	tipHeight := st.Tip.Height
@@ -194,7 +212,7 @@ func (s *Service) nextAdjustmentFrom(st *netstate.State, q AdjustmentQuery) (*Ne
 			first, haveFirst = st.Epoch.FirstTime.Unix(), true
 		}
 	}
-	if e, ok := epochAt(start); ok {
+	if e, ok := epochAt(start); ok && p == consensus.MainNet {
 		if bits == nil && e.Bits != 0 {
 			b := consensus.Bits(e.Bits)
 			bits = &b

@@ -88,6 +88,17 @@ func (s *Service) State(ctx context.Context) (*netstate.State, error) {
 	return st, nil
 }
 
+// paramsOf returns the network of the state (a node or a store may serve
+// regtest or a testnet); mainnet when the state does not say.
+func (s *Service) paramsOf(st *netstate.State) *consensus.Params {
+	if st != nil && st.Network != "" {
+		if p, err := consensus.ParamsByName(st.Network); err == nil {
+			return p
+		}
+	}
+	return s.params
+}
+
 // Freshness says where the state behind an answer came from and how old
 // it is. Every answer that uses "now" embeds it, so its JSON carries
 // source, as_of and age_seconds.
@@ -203,6 +214,7 @@ type Market struct {
 	BitsExact bool
 	Result    hashprice.Result
 	Freshness Freshness
+	overrides Overrides
 }
 
 // Market reads the state and applies o.
@@ -241,16 +253,17 @@ func (s *Service) market(st *netstate.State, o Overrides) (*Market, error) {
 	if err := CheckOverrides(o); err != nil {
 		return nil, err
 	}
-	m := &Market{State: st, Bits: st.Epoch.Bits, BitsExact: true}
+	m := &Market{State: st, Bits: st.Epoch.Bits, BitsExact: true, overrides: o}
 	f := s.freshness(st)
 	// The subsidy a PH/s earns now is read at the tip's height, as the
 	// hashprice indexes quote it (the next block's subsidy differs only at
 	// a halving block).
-	in := hashprice.Inputs{Height: st.Tip.Height, FeesPerBlock: st.Fees.PerBlock, Params: s.params}
+	p := s.paramsOf(st)
+	in := hashprice.Inputs{Height: st.Tip.Height, FeesPerBlock: st.Fees.PerBlock, Params: p}
 	if st.Price != nil {
 		in.PriceUSD = st.Price.USD
 	}
-	if err := consensus.CheckBits("bits", st.Epoch.Bits, s.params); err != nil {
+	if err := consensus.CheckBits("bits", st.Epoch.Bits, p); err != nil {
 		return nil, fmt.Errorf("service: source %s: %w", f.Source, err)
 	}
 	in.Difficulty = consensus.Difficulty(st.Epoch.Bits)

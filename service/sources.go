@@ -22,8 +22,11 @@ type Opener func() (netstate.Source, error)
 // takes the first that answers; an explicitly named source that fails is
 // an error, never a fallback.
 type Registry struct {
-	names []string
-	open  map[string]Opener
+	names  []string
+	open   map[string]Opener
+	maxAge map[string]time.Duration
+	// Now is the clock auto compares a state's age with (nil: time.Now).
+	Now func() time.Time
 	// AutoTimeout bounds each source's answer under "auto" (0: 5 s).
 	AutoTimeout time.Duration
 }
@@ -38,6 +41,17 @@ func (r *Registry) Register(name string, open Opener) {
 		r.names = append(r.names, name)
 	}
 	r.open[name] = open
+}
+
+// RegisterAuto adds a source that "auto" takes only when its state is at
+// most maxAge old (the chain store: its tip under an hour old); named
+// explicitly it answers whatever its age.
+func (r *Registry) RegisterAuto(name string, open Opener, maxAge time.Duration) {
+	r.Register(name, open)
+	if r.maxAge == nil {
+		r.maxAge = map[string]time.Duration{}
+	}
+	r.maxAge[name] = maxAge
 }
 
 // Names returns "auto" and the registered names, in order.
@@ -86,6 +100,16 @@ func (a *autoSource) State(ctx context.Context) (*netstate.State, error) {
 		st, err := src.State(c)
 		cancel()
 		if err == nil && st != nil {
+			if max, ok := a.r.maxAge[name]; ok {
+				now := time.Now
+				if a.r.Now != nil {
+					now = a.r.Now
+				}
+				if age := st.Age(now()); age > max {
+					errs = append(errs, fmt.Errorf("%s: tip %d is %s old (auto takes it under %s)", name, st.Tip.Height, AgeString(age), AgeString(max)))
+					continue
+				}
+			}
 			return st, nil
 		}
 		errs = append(errs, fmt.Errorf("%s: %w", name, err))
