@@ -463,18 +463,29 @@ func (s *Server) apiSelfish(r *http.Request) (any, error) {
 	if _, err := security.SM1Revenue(alpha, gamma); err != nil {
 		return nil, clientErr("", err) // bad input answers before waiting for a slot
 	}
-	release, err := s.admit(r.Context(), selfishCost)
+	// Identical solves in flight are merged: one computation, charged
+	// once, under a context that ends when the last request waiting for
+	// it ends (its deadline passed or its client left).
+	key := fmt.Sprintf("selfish %v %v %v", alpha, gamma, acc)
+	v, err := s.flight.do(r.Context(), key, func(ctx context.Context) (any, error) {
+		release, err := s.admit(ctx, selfishCost)
+		if err != nil {
+			return nil, err
+		}
+		defer release()
+		c, err := security.CompareSelfish(ctx, alpha, gamma, acc)
+		if err != nil {
+			if ctx.Err() != nil {
+				return nil, err // every request ended: not the client's input
+			}
+			return nil, clientErr("", err)
+		}
+		return c, nil
+	})
 	if err != nil {
 		return nil, err
 	}
-	defer release()
-	c, err := security.CompareSelfish(r.Context(), alpha, gamma, acc)
-	if err != nil {
-		if r.Context().Err() != nil {
-			return nil, err // the request ended: not the client's input
-		}
-		return nil, clientErr("", err)
-	}
+	c := v.(security.SelfishComparison)
 	thr, _ := security.SM1Threshold(gamma)
 	return struct {
 		security.SelfishComparison

@@ -202,11 +202,14 @@ func TestBudgetQueue(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	var wg sync.WaitGroup
+	n := 0
 	hold := func() {
+		n++
+		u := fmt.Sprintf("%s&gamma=0.%d", hard, n) // distinct: not merged
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			req, _ := http.NewRequestWithContext(ctx, "GET", hard, nil)
+			req, _ := http.NewRequestWithContext(ctx, "GET", u, nil)
 			if res, err := http.DefaultClient.Do(req); err == nil {
 				res.Body.Close()
 			}
@@ -274,7 +277,8 @@ func TestBudgetOrder(t *testing.T) {
 // fill the budget; once they are gone the budget is empty again and POST
 // /api/v1/pivot with the example site answers normally.
 func TestSelfishClientGoneFreesBudget(t *testing.T) {
-	s, ts := newTest(t, Config{HeavyBudget: 4 * selfishCost})
+	// One solve may take at most half this budget: exactly selfishCost.
+	s, ts := newTest(t, Config{HeavyBudget: 2 * selfishCost})
 	var wg sync.WaitGroup
 	codes := make([]int, 4)
 	for i := range 4 {
@@ -284,9 +288,18 @@ func TestSelfishClientGoneFreesBudget(t *testing.T) {
 			codes[i], _, _ = call("GET", ts.URL+"/api/v1/security/selfish?alpha=0.49&accuracy=1e-9", "", 2*time.Second)
 		}()
 	}
-	waitFor(t, "four solves running", func() bool { return s.budget.stats().Running == 4 })
-	if st := s.budget.stats(); st.Used != st.Capacity {
-		t.Fatalf("four solves should fill the budget: %+v", st)
+	// The four identical requests are merged into one solve, charged once.
+	waitFor(t, "the solve running", func() bool { return s.budget.stats().Running == 1 })
+	waitFor(t, "four requests waiting for it", func() bool {
+		s.flight.mu.Lock()
+		defer s.flight.mu.Unlock()
+		for _, c := range s.flight.m {
+			return c.waiters == 4
+		}
+		return false
+	})
+	if st := s.budget.stats(); st.Used != selfishCost || st.Admitted != 1 {
+		t.Fatalf("one merged solve should hold selfishCost: %+v", st)
 	}
 	wg.Wait()
 	for i, c := range codes {
@@ -294,7 +307,10 @@ func TestSelfishClientGoneFreesBudget(t *testing.T) {
 			t.Errorf("solve %d answered %d before its client gave up", i, c)
 		}
 	}
-	waitFor(t, "the solves whose clients left hand back the budget", func() bool { return s.budget.stats().Used == 0 })
+	waitFor(t, "the solve whose clients left hands back the budget", func() bool { return s.budget.stats().Used == 0 })
+	if n := s.flight.inFlight(); n != 0 {
+		t.Errorf("%d solves still in flight", n)
+	}
 	code, _, body := call("POST", ts.URL+"/api/v1/pivot?paths=2000", apiSite(t), safety)
 	if code != 200 || !strings.Contains(body, "monte_carlo") {
 		t.Errorf("pivot after the solves: %d %.300s", code, body)
@@ -482,4 +498,3 @@ func TestColdHistory100(t *testing.T) {
 	}
 	t.Logf("status counts %v; /healthz probed %d times; budget %+v", count, healthN, s.budget.stats())
 }
-

@@ -83,6 +83,8 @@ type Server struct {
 	mux     *http.ServeMux
 	routes  []route
 	budget  *budget
+	// flight merges identical heavy computations in flight (selfish).
+	flight flightGroup
 	stats   *httpStats
 	jobs    *jobQueue
 	handler http.Handler
