@@ -454,7 +454,7 @@ var selfishCost = units(3 * float64(security.MaxSelfishTruncation+1) * float64(s
 
 func (s *Server) apiSelfish(r *http.Request) (any, error) {
 	q := newQuery(r.URL.Query())
-	alpha := q.floatOpen("alpha", 1.0/3, -1, 0.5, "0 <= alpha < 0.5 (attacker's share of hashrate)")
+	alpha := q.floatIn("alpha", 1.0/3, security.MinorityShare.Contains, security.MinorityShare.Allowed)
 	gamma := q.floatIn("gamma", 0, security.Gamma.Contains, security.Gamma.Allowed)
 	acc := q.float("accuracy", security.DefaultSelfishAccuracy, security.MinSelfishAccuracy, security.MaxSelfishAccuracy, security.SelfishAccuracyAllowed)
 	if e := q.done(); e != nil {
