@@ -75,16 +75,16 @@ type Config struct {
 
 // Server serves the API, the dashboard and the metrics.
 type Server struct {
-	cfg     Config
-	hist    History
-	svc     *service.Service
-	log     *slog.Logger
-	now     func() time.Time
-	mux     *http.ServeMux
-	routes  []route
-	budget  *budget
+	cfg    Config
+	hist   History
+	svc    *service.Service
+	log    *slog.Logger
+	now    func() time.Time
+	mux    *http.ServeMux
+	routes []route
+	budget *budget
 	// flight merges identical heavy computations in flight (selfish).
-	flight flightGroup
+	flight  flightGroup
 	stats   *httpStats
 	jobs    *jobQueue
 	handler http.Handler
