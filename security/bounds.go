@@ -43,7 +43,7 @@ var (
 	// MinorityShare is an attacker's share where a minority is required:
 	// the confirmations needed (a majority attacker succeeds at any
 	// depth) and the selfish miner's α.
-	MinorityShare = Range{Lo: 0, Hi: 0.5, HiOpen: true, Allowed: "0 <= q < 0.5 (a fraction of hashrate; a majority attacker succeeds at any depth)"}
+	MinorityShare = Range{Lo: 0, Hi: 0.5, HiOpen: true, Allowed: "0 <= q < 0.5 (a minority share of hashrate)"}
 	// ReportShare is the security report's attacker share at the start:
 	// a positive minority.
 	ReportShare = Range{Lo: 0, Hi: 0.5, LoOpen: true, HiOpen: true, Allowed: "0 < share < 0.5 (a fraction of hashrate)"}
