@@ -11,7 +11,7 @@ import (
 
 // Heavy work is admitted against one budget of estimated CPU time, in
 // work units of one microsecond of one core of the reference machine (the
-// 2-core AMD EPYC the figures in docs/server.md were measured on). Every
+// 2-core machine the figures in docs/server.md were measured on). Every
 // heavy request is charged its estimate before it starts and refunded
 // when it ends (finishes, fails, is cancelled or its client goes away):
 //
@@ -35,7 +35,7 @@ const (
 )
 
 // Cost model, measured on the reference machine (go test ./server -run
-// TestCostModel logs the measured figures next to these).
+// '^$' -bench CostModel -benchtime 1x measures them on this one).
 const (
 	// simUnitsPerOperatorDay: one operator agent for one simulated day of
 	// one path, about 7 ns of one core (ai-exodus, 1,000 and 10,000
