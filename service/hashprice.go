@@ -199,6 +199,6 @@ func (h *Hashprice) setMethod(st *netstate.State, w FeeWindow, d DifficultyMetho
 			h.Method.Fees = fmt.Sprintf("mean of the last %d blocks", n)
 		}
 	default:
-		h.Method.Fees = "a single dated value of the source (" + st.Fees.Source + "), not a window of blocks"
+		h.Method.Fees = "a single dated value of source " + st.Fees.Source + ", not a window of blocks"
 	}
 }

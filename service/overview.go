@@ -9,6 +9,9 @@ type OverviewQuery struct {
 	// PowerUSDPerKWh is the power price of the machine table (faces
 	// default it to DefaultPowerUSDPerKWh).
 	PowerUSDPerKWh float64
+	// Window is the fee window the source was opened with, for the
+	// hashprice's method (zero: DefaultFeeWindowBlocks).
+	Window FeeWindow
 }
 
 // Overview is README's first command: what 1 PH/s earns now, the next
@@ -45,6 +48,7 @@ func (s *Service) Overview(ctx context.Context, q OverviewQuery) (*Overview, err
 	if out.Hashprice, err = s.hashpriceFrom(st, q.Market); err != nil {
 		return nil, err
 	}
+	out.Hashprice.setMethod(st, q.Window, DifficultyInForce, q.Market)
 	out.Freshness = out.Hashprice.Freshness
 	if out.NextAdjustment, err = s.nextAdjustmentFrom(st, AdjustmentQuery{Confidence: DefaultConfidence}); err != nil {
 		return nil, err

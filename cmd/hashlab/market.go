@@ -1,17 +1,26 @@
 package main
 
 import (
+	"context"
 	"flag"
 	"fmt"
 	"math"
+	"os"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/hashlab/hashlab"
+	"github.com/hashlab/hashlab/chain/noderpc"
 	"github.com/hashlab/hashlab/consensus"
 	"github.com/hashlab/hashlab/netstate"
 	"github.com/hashlab/hashlab/service"
 	"github.com/hashlab/hashlab/snapshot"
+	"github.com/hashlab/hashlab/source"
+	"github.com/hashlab/hashlab/source/chainstore"
+	"github.com/hashlab/hashlab/source/mempool"
+	"github.com/hashlab/hashlab/source/node"
+	"github.com/hashlab/hashlab/store"
 )
 
 // marketFlags are the --source and the market overrides shared by every
@@ -33,6 +42,14 @@ func addMarketFlags(fs *flag.FlagSet) *marketFlags {
 	fs.Int64Var(&m.height, "height", 0, "block height, sets the subsidy (default: the source's tip)")
 	fs.Float64Var(&m.feesBTC, "fees-btc", 0, "average transaction fees per block, BTC (default: the source's)")
 	fs.Float64Var(&m.price, "price", 0, "BTC price, USD (default: the source's)")
+	fs.Func("fee-window", "fees: mean of the last N blocks (default 144, the Hashrate Index convention) or of a time window before the tip, e.g. 24h", func(v string) error {
+		w, err := service.ParseFeeWindow(v)
+		if err != nil {
+			return cliErr(err)
+		}
+		m.source.window = w
+		return nil
+	})
 	return m
 }
 
@@ -41,24 +58,111 @@ func addMarketFlags(fs *flag.FlagSet) *marketFlags {
 // uses "now".
 type sourceFlags struct {
 	fl ConfigFlags
+	// window is the fee window the sources are opened with (--fee-window
+	// of the market commands; the default elsewhere).
+	window service.FeeWindow
+	// noPrice is set when the user gave --price: a source without a
+	// price of its own (node) then asks no exchange.
+	noPrice bool
 }
 
 // addSourceFlag registers --source and the source configuration flags.
 func addSourceFlag(fs *flag.FlagSet) *sourceFlags {
-	sf := &sourceFlags{}
+	sf := &sourceFlags{window: service.FeeWindow{Blocks: service.DefaultFeeWindowBlocks}}
 	addConfigFlags(fs, &sf.fl)
 	return sf
 }
 
+// autoDBMaxAge is how old the chain store's tip may be for "auto" to
+// take it.
+const autoDBMaxAge = time.Hour
+
 // stateSources is the registry of network-state sources the CLI offers,
-// built from the effective configuration. Adapters register here; "auto"
-// tries them in this order (the live ones first, the embedded snapshot
-// last).
-func stateSources(cfg *Config) *service.Registry {
-	var r service.Registry
-	r.Register("mempool", cfg.OpenMempool)
+// built from the effective configuration. "auto" tries them in this
+// order, each within service.Registry.AutoTimeout: the chain store when
+// configured and its tip is under an hour old, the node when configured,
+// mempool, then the embedded snapshot.
+func stateSources(env *Env, cfg *Config, sf *sourceFlags) *service.Registry {
+	r := service.Registry{Now: env.Now, AutoTimeout: 5 * time.Second}
+	auto := cfg.Source == "auto"
+	dbSet := cfg.From["db"] != FromDefault
+	if !auto || dbSet || fileExists(cfg.DB) {
+		r.RegisterAuto("db", func() (netstate.Source, error) { return openDBSource(cfg, sf.window) }, autoDBMaxAge)
+	}
+	if !auto || nodeConfigured(cfg) {
+		r.Register("node", func() (netstate.Source, error) { return openNodeSource(env, cfg, sf) })
+	}
+	r.Register("mempool", func() (netstate.Source, error) { return openMempoolSource(cfg, sf) })
 	r.Register(snapshot.SourceName, func() (netstate.Source, error) { return snapshot.NewSource(), nil })
 	return &r
+}
+
+func fileExists(path string) bool {
+	fi, err := os.Stat(path)
+	return err == nil && fi.Mode().IsRegular()
+}
+
+// nodeConfigured reports whether any RPC setting was given (flag, env or
+// file): "auto" asks a node only then.
+func nodeConfigured(cfg *Config) bool {
+	for _, k := range []string{"rpc.url", "rpc.user", "rpc.cookie"} {
+		if cfg.From[k] != FromDefault && cfg.From[k] != "" {
+			return true
+		}
+	}
+	return false
+}
+
+// openDBSource opens the chain store (store.OpenExisting: never creates
+// a file) as the db source.
+func openDBSource(cfg *Config, w service.FeeWindow) (netstate.Source, error) {
+	db, err := store.OpenExisting(context.Background(), cfg.DB)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", cfg.DB, err)
+	}
+	return chainstore.New(chainstore.Config{DB: db, FeeWindowBlocks: w.Blocks, FeeWindow: w.Duration})
+}
+
+// openNodeSource opens the node's JSON-RPC with ingest's settings (flags,
+// BITCOIN_RPC_* env, the config file, the datadir cookie), priced by the
+// exchanges' index unless --price was given.
+func openNodeSource(env *Env, cfg *Config, sf *sourceFlags) (netstate.Source, error) {
+	rc, err := ingestRPCConfig(env, cfg.RPC.URL, cfg.RPC.User, cfg.RPC.Password, cfg.RPC.Cookie)
+	if err != nil {
+		return nil, err
+	}
+	rc.Timeout = 30 * time.Second
+	c, err := noderpc.NewClient(rc)
+	if err != nil {
+		return nil, err
+	}
+	nc := node.Config{Client: c, FeeWindowBlocks: sf.window.Blocks, FeeWindow: sf.window.Duration}
+	if !sf.noPrice {
+		if nc.Price, err = cfg.OpenPriceIndex(); err != nil {
+			return nil, err
+		}
+	}
+	return node.New(nc)
+}
+
+// openMempoolSource opens the mempool source with the fee window (in
+// blocks: mempool pages blocks by height, not by time).
+func openMempoolSource(cfg *Config, sf *sourceFlags) (netstate.Source, error) {
+	if sf.window.Duration > 0 {
+		return nil, hashlab.Invalid("--fee-window", sf.window.String(), "a number of blocks with --source mempool (it reads blocks by height)")
+	}
+	if sf.window.Blocks == service.DefaultFeeWindowBlocks || sf.window.Blocks == 0 {
+		return cfg.OpenMempool()
+	}
+	m, err := mempool.New(mempool.Config{BaseURL: cfg.MempoolURL, NoPrice: true, FeeWindowBlocks: int(sf.window.Blocks)})
+	if err != nil {
+		return nil, err
+	}
+	ix, err := cfg.OpenPriceIndex()
+	if err != nil {
+		return nil, err
+	}
+	return source.WithPrice(m, ix), nil
 }
 
 // openService opens the source chosen by --source, HASHLAB_SOURCE or the
@@ -78,7 +182,7 @@ func openService(env *Env, sf *sourceFlags) (*service.Service, error) {
 	if cfg.From["source"] == FromDefault {
 		name = snapshot.SourceName
 	}
-	src, err := stateSources(cfg).Open(name)
+	src, err := stateSources(env, cfg, sf).Open(name)
 	if err != nil {
 		return nil, cliErr(err)
 	}
@@ -111,6 +215,7 @@ func (m *marketFlags) overrides() (service.Overrides, error) {
 	}
 	if flagWasSet(m.fs, "price") {
 		o.PriceUSD = &m.price
+		m.source.noPrice = true
 	}
 	return o, cliErr(service.CheckOverrides(o))
 }

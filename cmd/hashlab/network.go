@@ -22,11 +22,16 @@ func init() {
 }
 
 func runHashprice(ctx context.Context, env *Env, args []string) error {
-	fs := newFlags(env, "hashprice", "hashprice [--source S] [--difficulty D | --bits 0x...] [--height H] [--fees-btc F] [--price USD] [--json]")
+	fs := newFlags(env, "hashprice", "hashprice [--source S] [--fee-window 144|24h] [--difficulty-method in-force|realised] [--difficulty D | --bits 0x...] [--height H] [--fees-btc F] [--price USD] [--json]")
 	m := addMarketFlags(fs)
+	method := fs.String("difficulty-method", "in-force", "in-force (the difficulty of the next block) or realised (revenue actually paid per hash over the fee window, from the observed block rate; needs --source node or db)")
 	asJSON := fs.Bool("json", false, "print JSON")
 	if _, err := parseFlags(fs, args); err != nil {
 		return err
+	}
+	dm, err := service.ParseDifficultyMethod(*method)
+	if err != nil {
+		return cliErr(err)
 	}
 	o, err := m.overrides()
 	if err != nil {
@@ -36,7 +41,7 @@ func runHashprice(ctx context.Context, env *Env, args []string) error {
 	if err != nil {
 		return err
 	}
-	h, err := svc.Hashprice(ctx, o)
+	h, err := svc.HashpriceWith(ctx, service.HashpriceQuery{Market: o, Window: m.source.window, Difficulty: dm})
 	if err != nil {
 		return cliErr(err)
 	}
@@ -59,8 +64,20 @@ func printHashprice(out io.Writer, h *service.Hashprice) error {
 	fmt.Fprintf(w, "  height\t%s\t(subsidy %.8g BTC; next halving at %s)\n", commas(r.Height), r.SubsidySats.BTC(), commas(h.NextHalvingHeight))
 	fmt.Fprintf(w, "  difficulty\t%s\t(%s %s)\n", siNumber(r.Difficulty), bitsNote, h.Bits)
 	fmt.Fprintf(w, "  network hashrate\t%s\t(implied by difficulty)\n", siHashrate(r.NetworkHashrateHs))
-	fmt.Fprintf(w, "  fees per block\t%.8g BTC\t(%.2f%% of miner revenue)\n", r.FeesPerBlockSats.BTC(), 100*r.FeeShare)
+	feeNote := h.Method.Fees
+	if h.FeeWindowBlocks != nil {
+		feeNote += fmt.Sprintf(", blocks %s..%s", commas(*h.FeeWindowFromHeight), commas(*h.FeeWindowToHeight))
+	}
+	fmt.Fprintf(w, "  fees per block\t%.8g BTC\t(%s; %.2f%% of miner revenue)\n", r.FeesPerBlockSats.BTC(), feeNote, 100*r.FeeShare)
 	fmt.Fprintf(w, "  BTC price\t%s\t\n", usd(r.PriceUSD))
+	if re := h.Realised; re != nil {
+		rate := "n/a"
+		if re.MeanBlockIntervalSec != nil {
+			rate = fmt.Sprintf("%.0f s per block, %s", *re.MeanBlockIntervalSec, siHashrate(*re.HashrateHs))
+		}
+		fmt.Fprintf(w, "  realised\t%d blocks %s..%s\t(paid %.8g BTC for %s hashes; %s)\n", re.Blocks, commas(re.FromHeight), commas(re.ToHeight), re.RewardSats.BTC(), siNumber(re.WorkHashes), rate)
+	}
+	fmt.Fprintf(w, "  method\t%s difficulty\t(fee window %s)\n", h.Method.Difficulty, h.Method.FeeWindow)
 	fmt.Fprintf(w, "  hashvalue\t%.8f BTC/PH/day\t(%s sats/PH/day)\n", r.BTCPerPHDay, commas(int64(r.SatsPerPHDay+0.5)))
 	fmt.Fprintf(w, "  hashprice\t%s /PH/day\t(%s /TH/day)\n", usd(r.USDPerPHDay), fmt.Sprintf("$%.4f", r.USDPerTHDay))
 	fmt.Fprintf(w, "  security budget\t%s /day\t(paid to all miners at 144 blocks/day)\n", usd(r.SecurityBudgetUSDPerDay))

@@ -26,7 +26,7 @@ func runOverview(ctx context.Context, env *Env, args []string) error {
 	if err != nil {
 		return err
 	}
-	q := service.OverviewQuery{Market: o, PowerUSDPerKWh: *power}
+	q := service.OverviewQuery{Market: o, PowerUSDPerKWh: *power, Window: m.source.window}
 	if err := service.CheckOverviewQuery(q); err != nil {
 		return cliErr(err)
 	}
