@@ -10,8 +10,16 @@
 // measures (HHI, Nakamoto coefficient, cartel and censorship
 // probabilities).
 //
-// The package is pure: no I/O, no clock, no global randomness. It must not
-// import os, net, database/sql or any hashlab adapter package.
+// Input bounds are defined once, as Range values (AnyShare,
+// MinorityShare, Risk, Gamma, Accuracy) that the CLI and the API call;
+// every input error is a *hashlab.InputError. Unknown and "other" blocks
+// are not entities in the concentration figures unless asked
+// (ConcentrationOptions.IncludeUnknown).
+//
+// The package is pure: no I/O, no clock, no global randomness. It depends
+// on consensus alone (the probes over simulator paths are in
+// sim/secreport) and must not import os, net, database/sql or any hashlab
+// adapter package.
 package security
 
 import "github.com/hashlab/hashlab"

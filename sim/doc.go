@@ -21,7 +21,12 @@
 //
 // Units: hashrate in H/s, money in USD (float64, not rounded), BTC as float64
 // BTC in outputs (satoshi-exact subsidy internally), time in Unix seconds and
-// days. The package is pure: scenarios are parsed from bytes, randomness is
+// days. Scenario files decode onto DefaultScenario (an explicit zero
+// stays zero) and every error about a file or an option is a
+// *hashlab.InputError naming the field (Options.Validate is the one bound
+// of paths, workers and years). Hashprice, the implied hashrate and the
+// work of a block are hashprice's functions, not retyped here. The
+// security metrics along paths are in sim/secreport. The package is pure: scenarios are parsed from bytes, randomness is
 // seeded by the caller, there is no clock. It must not import os, net,
 // database/sql or any hashlab adapter package.
 package sim
