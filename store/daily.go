@@ -10,43 +10,38 @@ import (
 	"github.com/hashlab/hashlab/consensus"
 )
 
-// DailyFees is one UTC day's total transaction fees over its blocks.
+// DailyFees is one UTC day's mean transaction fees per block.
 type DailyFees struct {
 	// Date is the UTC date "2006-01-02".
 	Date string `json:"date"`
-	// FeesSats is the fees of all the day's blocks.
-	FeesSats consensus.Sats `json:"fees_sats"`
-	// Blocks is how many blocks the day had (> 0).
+	// PerBlockSats is the day's mean fees per block.
+	PerBlockSats consensus.Sats `json:"per_block_sats"`
+	// Blocks is how many blocks the mean is over; 0 when not known.
 	Blocks int64 `json:"blocks"`
-	// Source names where the total came from ("mempool", a file).
+	// Source names where the mean came from ("mempool", a file).
 	Source string `json:"source,omitempty"`
 }
 
-// PerBlock is the day's mean fees per block.
-func (f DailyFees) PerBlock() consensus.Sats {
-	return consensus.Sats((int64(f.FeesSats) + f.Blocks/2) / f.Blocks)
-}
+const upsertDailyFees = `INSERT INTO daily_fees (date, per_block_sats, blocks, source) VALUES (?, ?, ?, ?)
+	ON CONFLICT(date) DO UPDATE SET per_block_sats = excluded.per_block_sats, blocks = excluded.blocks, source = excluded.source
+	WHERE daily_fees.per_block_sats != excluded.per_block_sats OR daily_fees.blocks != excluded.blocks OR daily_fees.source != excluded.source`
 
-const upsertDailyFees = `INSERT INTO daily_fees (date, fees_sats, blocks, source) VALUES (?, ?, ?, ?)
-	ON CONFLICT(date) DO UPDATE SET fees_sats = excluded.fees_sats, blocks = excluded.blocks, source = excluded.source
-	WHERE daily_fees.fees_sats != excluded.fees_sats OR daily_fees.blocks != excluded.blocks OR daily_fees.source != excluded.source`
-
-// maxDayFees bounds a day's fee total: all the bitcoin there will be.
+// maxDayFees bounds a mean: all the bitcoin there will be.
 const maxDayFees = 21_000_000 * consensus.SatsPerBTC
 
-// DailyFees writes a day's fee total (an upsert: importing the same day
-// again changes nothing).
+// DailyFees writes a day's mean fees per block (an upsert: importing the
+// same day again changes nothing).
 func (im *Import) DailyFees(f DailyFees) error {
 	if _, err := time.Parse(time.DateOnly, f.Date); err != nil {
 		return fmt.Errorf("store: fees date %q is not YYYY-MM-DD", f.Date)
 	}
-	if f.FeesSats < 0 || f.FeesSats > maxDayFees {
-		return fmt.Errorf("store: fees of %s: %d sats (allowed: 0 to 21,000,000 BTC)", f.Date, f.FeesSats)
+	if f.PerBlockSats < 0 || f.PerBlockSats > maxDayFees {
+		return fmt.Errorf("store: fees of %s: %d sats per block (allowed: 0 to 21,000,000 BTC)", f.Date, f.PerBlockSats)
 	}
-	if f.Blocks < 1 || f.Blocks > 10_000 {
-		return fmt.Errorf("store: fees of %s: %d blocks (allowed: 1 to 10,000)", f.Date, f.Blocks)
+	if f.Blocks < 0 || f.Blocks > 10_000 {
+		return fmt.Errorf("store: fees of %s: %d blocks (allowed: 0 (unknown) to 10,000)", f.Date, f.Blocks)
 	}
-	if err := im.exec(upsertDailyFees, f.Date, int64(f.FeesSats), f.Blocks, f.Source); err != nil {
+	if err := im.exec(upsertDailyFees, f.Date, int64(f.PerBlockSats), f.Blocks, f.Source); err != nil {
 		return fmt.Errorf("store: fees %s: %w", f.Date, err)
 	}
 	return nil
@@ -54,7 +49,7 @@ func (im *Import) DailyFees(f DailyFees) error {
 
 // DailyFeesAll returns the stored daily fee totals keyed by date.
 func (d *DB) DailyFeesAll(ctx context.Context) (map[string]DailyFees, error) {
-	rows, err := d.db.QueryContext(ctx, `SELECT date, fees_sats, blocks, source FROM daily_fees`)
+	rows, err := d.db.QueryContext(ctx, `SELECT date, per_block_sats, blocks, source FROM daily_fees`)
 	if err != nil {
 		return nil, fmt.Errorf("store: %w", err)
 	}
@@ -62,7 +57,7 @@ func (d *DB) DailyFeesAll(ctx context.Context) (map[string]DailyFees, error) {
 	out := map[string]DailyFees{}
 	for rows.Next() {
 		var f DailyFees
-		if err := rows.Scan(&f.Date, &f.FeesSats, &f.Blocks, &f.Source); err != nil {
+		if err := rows.Scan(&f.Date, &f.PerBlockSats, &f.Blocks, &f.Source); err != nil {
 			return nil, fmt.Errorf("store: %w", err)
 		}
 		out[f.Date] = f
@@ -73,7 +68,7 @@ func (d *DB) DailyFeesAll(ctx context.Context) (map[string]DailyFees, error) {
 // NewestDailyFees returns the newest day's fee total; ok is false when
 // none is stored.
 func (d *DB) NewestDailyFees(ctx context.Context) (f DailyFees, ok bool, err error) {
-	err = d.db.QueryRowContext(ctx, `SELECT date, fees_sats, blocks, source FROM daily_fees ORDER BY date DESC LIMIT 1`).Scan(&f.Date, &f.FeesSats, &f.Blocks, &f.Source)
+	err = d.db.QueryRowContext(ctx, `SELECT date, per_block_sats, blocks, source FROM daily_fees ORDER BY date DESC LIMIT 1`).Scan(&f.Date, &f.PerBlockSats, &f.Blocks, &f.Source)
 	if errors.Is(err, sql.ErrNoRows) {
 		return f, false, nil
 	}

@@ -43,13 +43,14 @@ var migrations = []string{
 		new_tip_hash   TEXT    NOT NULL,
 		depth          INTEGER NOT NULL
 	);`,
-	// 2: daily fee totals (import fees, or a fee column of a price CSV)
-	// for days whose blocks carry no fees (imported headers), with the
-	// source that gave them.
+	// 2: daily mean fees per block (import fees, or a fee column of a
+	// price CSV) for days whose blocks carry no fees (imported headers),
+	// with the number of blocks behind the mean (0: not known) and the
+	// source that gave it.
 	`CREATE TABLE daily_fees (
-		date      TEXT    PRIMARY KEY,
-		fees_sats INTEGER NOT NULL,
-		blocks    INTEGER NOT NULL,
-		source    TEXT    NOT NULL DEFAULT ''
+		date           TEXT    PRIMARY KEY,
+		per_block_sats INTEGER NOT NULL,
+		blocks         INTEGER NOT NULL,
+		source         TEXT    NOT NULL DEFAULT ''
 	);`,
 }

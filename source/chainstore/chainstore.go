@@ -199,7 +199,7 @@ func (s *Source) fees(ctx context.Context, st *netstate.State, tip chain.BlockRe
 		return s.errorf("no fees known: none of blocks %d..%d was ingested from a node and no daily fees were imported (run `hashlab ingest`, or `hashlab import fees --from mempool`; or give --fees-btc)", from, tip.Height)
 	}
 	day, _ := time.Parse(time.DateOnly, df.Date)
-	st.Fees = netstate.Fees{PerBlock: df.PerBlock(), Provenance: netstate.Provenance{Source: Name,
-		Detail: fmt.Sprintf("db %s, imported fees of %s (%d blocks, from %s)", s.db.Path(), df.Date, df.Blocks, df.Source), AsOf: day.Add(24*time.Hour - time.Second)}}
+	st.Fees = netstate.Fees{PerBlock: df.PerBlockSats, Provenance: netstate.Provenance{Source: Name,
+		Detail: fmt.Sprintf("db %s, imported mean fees of %s (from %s)", s.db.Path(), df.Date, df.Source), AsOf: day.Add(24*time.Hour - time.Second)}}
 	return nil
 }

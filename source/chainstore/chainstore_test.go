@@ -77,7 +77,7 @@ func TestStateFeesFromImportedDays(t *testing.T) {
 		t.Fatalf("headers only: err = %v, want one naming the database and the missing fees", err)
 	}
 	im, _ := db.BeginImport(context.Background(), "")
-	if err := im.DailyFees(store.DailyFees{Date: "2023-11-14", FeesSats: 144_000_000, Blocks: 144, Source: "mempool"}); err != nil {
+	if err := im.DailyFees(store.DailyFees{Date: "2023-11-14", PerBlockSats: 1_000_000, Blocks: 144, Source: "mempool"}); err != nil {
 		t.Fatal(err)
 	}
 	im.Commit()
