@@ -198,7 +198,7 @@ func (q *jobQueue) submit(body []byte) (Job, error) {
 		maxPaths := int64(float64(q.budget.maxCost()) / float64(max(1, cost.PathUnits)))
 		return Job{}, q.budget.costError("paths", fmt.Sprint(cost.Paths), cost.Units,
 			fmt.Sprintf("operators × paths × days ≤ %s operator-path-days: at most %s paths for %s operators over %s days",
-				thousands(units(float64(q.budget.maxCost())/simUnitsPerOperatorDay)), thousands(maxPaths), thousands(int64(cost.Operators)), thousands(int64(cost.Days))))
+				thousands(int64(float64(q.budget.maxCost())/simUnitsPerOperatorDay)), thousands(maxPaths), thousands(int64(cost.Operators)), thousands(int64(cost.Days))))
 	}
 	q.mu.Lock()
 	defer q.mu.Unlock()

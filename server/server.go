@@ -302,7 +302,8 @@ func (s *Server) writeError(w http.ResponseWriter, err error) {
 	case errors.Is(err, ErrNoData):
 		writeJSON(w, http.StatusNotFound, &apiError{Message: err.Error()})
 	case errors.Is(err, context.DeadlineExceeded):
-		writeJSON(w, http.StatusServiceUnavailable, &apiError{Message: "request timed out"})
+		w.Header().Set("Retry-After", "1")
+		writeJSON(w, http.StatusServiceUnavailable, &apiError{RetryAfter: 1, Message: fmt.Sprintf("request took longer than the %s limit", s.cfg.RequestTimeout)})
 	default:
 		s.log.Error("request failed", "err", err)
 		writeJSON(w, http.StatusInternalServerError, &apiError{Message: err.Error()})

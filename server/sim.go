@@ -116,7 +116,7 @@ func (simRunner) Prepare(body []byte) (SimRun, error) {
 		}
 		return nil, badParam(field, value, fmt.Sprintf("makes one path %s work units (%s operators × %s days; 1 unit = 1 µs of CPU), above the %s a path may take so that a cancel acts within a second",
 			thousands(c.PathUnits), thousands(int64(c.Operators)), thousands(int64(c.Days)), thousands(simMaxPathUnits)),
-			fmt.Sprintf("operators × days ≤ %s: at most %s operators over %s days", thousands(units(simMaxPathUnits/simUnitsPerOperatorDay)), thousands(maxOps), thousands(int64(c.Days))))
+			fmt.Sprintf("operators × days ≤ %s: at most %s operators over %s days", thousands(int64(math.Floor(simMaxPathUnits/simUnitsPerOperatorDay))), thousands(maxOps), thousands(int64(c.Days))))
 	}
 	return run, nil
 }
