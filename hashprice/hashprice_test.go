@@ -182,3 +182,25 @@ func BenchmarkCompute(b *testing.B) {
 		}
 	}
 }
+
+// The formulas other packages call instead of retyping them: hashprice
+// itself, the work of a block, the implied hashrate, the target blocks per
+// day and the halving timing, all from the network's params.
+func TestSharedFormulas(t *testing.T) {
+	d := 152_270_000_000_000.0
+	if HashesPerBlock(d) != d*4294967296 || !near(ImpliedHashrateHs(d, 600), d*4294967296/600, 1e-15) {
+		t.Fatal("work per block / implied hashrate")
+	}
+	r, _ := Compute(Inputs{Difficulty: d, Height: 925_000, FeesPerBlock: 2_000_000, PriceUSD: 86_000})
+	if !near(USDPerPHDay(d, 3.145, 86_000), r.USDPerPHDay, 1e-15) {
+		t.Fatalf("USDPerPHDay %v vs Compute %v", USDPerPHDay(d, 3.145, 86_000), r.USDPerPHDay)
+	}
+	if TargetBlocksPerDay(nil) != 144 || TargetBlocksPerDay(consensus.MainNet) != 144 {
+		t.Fatal("blocks per day")
+	}
+	// 210,000 blocks of 600 s = 3.993 years of 365.25 days; from 925,000
+	// the 125,000 blocks to 1,050,000 take 2.377 years.
+	if !near(HalvingIntervalYears(consensus.MainNet), 210_000*600/(365.25*86400), 1e-15) || !near(YearsToNextHalving(925_000, nil), 125_000*600/(365.25*86400), 1e-15) {
+		t.Fatalf("halving years %v %v", HalvingIntervalYears(nil), YearsToNextHalving(925_000, nil))
+	}
+}
