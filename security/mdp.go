@@ -65,7 +65,7 @@ func (m *ratioMDP) q(k int32, rho float64, v []float64) float64 {
 // that the reference state is 0; the shifts, cA and cB, are the rewards
 // gained per sweep, whose quotient converges to the policy's ratio
 // (renewal–reward theorem on the sweep's embedded chain).
-func (m *ratioMDP) pass(ctx context.Context, rho float64, vA, vB []float64, pol []int32, fixed bool) (cA, cB, span float64, changed int, err error) {
+func (m *ratioMDP) pass(ctx context.Context, rho float64, vA, vB []float64, pol []int32, fixed bool, eps float64) (cA, cB, span float64, changed int, err error) {
 	dmin, dmax := math.Inf(1), math.Inf(-1)
 	for s := 0; s < m.n; s++ {
 		if s&(1<<14-1) == 0 {
@@ -92,10 +92,11 @@ func (m *ratioMDP) pass(ctx context.Context, rho float64, vA, vB []float64, pol 
 					a += m.p[i] * vA[m.to[i]]
 					b += m.p[i] * vB[m.to[i]]
 				}
-				// Keep the current action unless another is clearly
-				// better, so that ties do not make the policy flicker.
+				// Keep the current action unless another is better by
+				// more than eps, so that near-ties do not make the policy
+				// flicker (the bounds use the exact maximum).
 				q := a - rho*b
-				if arg < 0 || q > best+1e-13*(1+math.Abs(best)) || (k == pol[s] && q >= best-1e-13*(1+math.Abs(best))) {
+				if arg < 0 || q > best+eps || (k == pol[s] && q >= best-eps) {
 					best, arg, bestA, bestB = q, k, a, b
 				}
 			}
@@ -130,34 +131,41 @@ var errNoConvergence = errors.New("iteration limit reached before convergence")
 // b blocks per step with ratio ρ' has gain b(ρ' − ρ) at ρ; in the
 // selfish-mining game every honest block extends a longest chain, so
 // b ≥ 1 − α > ½ under any strategy and ρ' lies within 2·|residual| of ρ.
-// The iteration stops when that margin is below budget (checked when the
-// policy and ρ have settled, and every 64 sweeps), or with
-// errNoConvergence after maxSweeps (bound still valid). It checks ctx
-// every 16,384 states.
+// The iteration stops when that margin and the residual's spread (how far
+// ρ may still be from the ratio) are both below budget, checked when the
+// policy and ρ have settled and every 64 sweeps; or with errNoConvergence
+// after maxSweeps (the bound still valid, only looser). Near-ties within
+// budget/100 keep the current action (pass's eps). Once the policy is
+// fixed the sweeps are extrapolated (extrapolator). It checks ctx every
+// 16,384 states.
 func (m *ratioMDP) solveRatio(ctx context.Context, rho0 float64, vA, vB []float64, pol []int32, fixed bool, budget float64, maxSweeps int, sweeps *int) (rho, bound float64, err error) {
 	rho = rho0
 	v := make([]float64, m.n)
-	certify := func() float64 {
+	// certify returns the bound and the residual's spread: when the spread
+	// is small the residual is nearly the gain, so ρ is nearly the ratio
+	// and the bound is tight, not merely valid.
+	certify := func() (float64, float64) {
 		for s := range v {
 			v[s] = vA[s] - rho*vB[s]
 		}
 		if fixed {
-			lo := m.policyResidual(rho, v, pol)
-			return rho - 2*max(-lo, 0)
+			lo, hi := m.policyResidual(rho, v, pol)
+			return rho - 2*max(-lo, 0), hi - lo
 		}
-		_, hi := m.residual(rho, v, nil)
-		return rho + 2*max(hi, 0)
+		lo, hi := m.residual(rho, v, nil)
+		return rho + 2*max(hi, 0), hi - lo
 	}
 	var ex extrapolator
-	stable := 0
+	stable, jumped := 0, false
 	for it := 0; ; it++ {
 		if err := ctx.Err(); err != nil {
 			return rho, 0, err
 		}
 		if it >= maxSweeps {
-			return rho, certify(), errNoConvergence
+			b, _ := certify()
+			return rho, b, errNoConvergence
 		}
-		cA, cB, span, changed, err := m.pass(ctx, rho, vA, vB, pol, fixed)
+		cA, cB, span, changed, err := m.pass(ctx, rho, vA, vB, pol, fixed, budget/100)
 		if err != nil {
 			return rho, 0, err
 		}
@@ -167,7 +175,11 @@ func (m *ratioMDP) solveRatio(ctx context.Context, rho0 float64, vA, vB []float6
 		} else {
 			stable = 0
 		}
-		ex.step(stable, span, vA, vB, m.live)
+		afterJump := jumped
+		jumped = ex.step(stable, span, vA, vB, m.live)
+		if afterJump {
+			continue // this sweep's gains measure the jump, not the policy
+		}
 		next := rho
 		if cB > 0 {
 			next = cA / cB
@@ -175,28 +187,30 @@ func (m *ratioMDP) solveRatio(ctx context.Context, rho0 float64, vA, vB []float6
 		// At a fixed point every state's value moves by the same amount
 		// in a sweep: span, the spread of the moves, measures how far the
 		// relative values still are from it.
-		settled := changed == 0 && math.Abs(next-rho) < budget/10 && span < budget
+		steady := math.Abs(next-rho) < budget/10
+		settled := changed == 0 && steady && span < budget
 		rho = next
-		if settled || it%64 == 63 {
-			b := certify()
+		if settled || (steady && it%64 == 63) {
+			b, spread := certify()
 			*sweeps++
-			if math.Abs(b-rho) <= budget {
+			if math.Abs(b-rho) <= budget && spread <= budget {
 				return rho, b, nil
 			}
 		}
 	}
 }
 
-// policyResidual returns min over live states of (T_π v − v)(s) for the
-// policy pol and the reward rA − ρ(rA + rH).
-func (m *ratioMDP) policyResidual(rho float64, v []float64, pol []int32) float64 {
-	lo := math.Inf(1)
+// policyResidual returns min and max over live states of (T_π v − v)(s)
+// for the policy pol and the reward rA − ρ(rA + rH).
+func (m *ratioMDP) policyResidual(rho float64, v []float64, pol []int32) (lo, hi float64) {
+	lo, hi = math.Inf(1), math.Inf(-1)
 	for s := 0; s < m.n; s++ {
 		if m.live[s] {
-			lo = min(lo, m.q(pol[s], rho, v)-v[s])
+			d := m.q(pol[s], rho, v) - v[s]
+			lo, hi = min(lo, d), max(hi, d)
 		}
 	}
-	return lo
+	return lo, hi
 }
 
 // residual returns min and max over live states of (Tv − v)(s), where T is
@@ -241,7 +255,8 @@ type extrapolator struct {
 
 const extrapolatePeriod = 40
 
-func (e *extrapolator) step(stable int, span float64, vA, vB []float64, live []bool) {
+// step reports whether it moved the values (a jump, not an undo).
+func (e *extrapolator) step(stable int, span float64, vA, vB []float64, live []bool) bool {
 	if e.check {
 		e.check = false
 		if !(span < e.span/2) {
@@ -249,13 +264,13 @@ func (e *extrapolator) step(stable int, span float64, vA, vB []float64, live []b
 			copy(vB, e.sB)
 			e.wait = min(2*e.wait+1, 16)
 			e.phase = 0
-			return
+			return false
 		}
 		e.wait = 0
 	}
 	if stable < 3 {
 		e.phase = 0
-		return
+		return false
 	}
 	e.phase++
 	start := extrapolatePeriod * (1 + e.wait)
@@ -284,11 +299,11 @@ func (e *extrapolator) step(stable int, span float64, vA, vB []float64, live []b
 			}
 		}
 		if !(e.d1 > 0 && d2 > 0) {
-			return
+			return false
 		}
 		lambda := math.Sqrt(d2 / e.d1)
-		if !(lambda > 0.5 && lambda < 0.998) {
-			return
+		if !(lambda > 0.5 && lambda < 0.99995) {
+			return false
 		}
 		f := lambda / (1 - lambda)
 		for s := range vA {
@@ -298,5 +313,7 @@ func (e *extrapolator) step(stable int, span float64, vA, vB []float64, live []b
 			}
 		}
 		e.span, e.check = span, true
+		return true
 	}
+	return false
 }
