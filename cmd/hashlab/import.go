@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"strings"
 	"time"
 
 	"github.com/hashlab/hashlab"
@@ -22,10 +23,12 @@ func init() {
 
 const importUsage = `import headers FILE [--layout contiguous|epoch-boundaries] [--start-height N] [--no-verify] [--network NAME] [--db FILE] [--json]
        hashlab import blocks FILE [--network mainnet] [--db FILE] [--json]
-       hashlab import prices FILE [--column NAME] [--skip-empty] [--db FILE] [--json]`
+       hashlab import prices FILE [--column NAME] [--skip-empty] [--fee-column NAME [--blocks-column NAME]] [--db FILE] [--json]
+       hashlab import prices --from mempool|coinbase|kraken|bitstamp|gemini --since YYYY-MM-DD [--db FILE] [--json]
+       hashlab import fees --from mempool --since YYYY-MM-DD [--db FILE] [--json]`
 
 func runImport(ctx context.Context, env *Env, args []string) error {
-	kind, err := subcommand(env, "import", "import", []string{"headers", "blocks", "prices"}, importUsage, args)
+	kind, err := subcommand(env, "import", "import", []string{"headers", "blocks", "prices", "fees"}, importUsage, args)
 	if err != nil {
 		return err
 	}
@@ -38,9 +41,26 @@ func runImport(ctx context.Context, env *Env, args []string) error {
 	noVerify := fs.Bool("no-verify", false, "headers: skip proof-of-work, link and retarget checks (on by default)")
 	column := fs.String("column", "", "prices: the header's USD column (default: usd, priceusd, price_usd, close, close_usd or price; the second column of a two-column file)")
 	skipEmpty := fs.Bool("skip-empty", false, "prices: skip rows whose price cell is empty instead of failing")
+	feeColumn := fs.String("fee-column", "", "prices FILE: also import the day's total fees, BTC, from this column (e.g. FeeTotNtv)")
+	blocksColumn := fs.String("blocks-column", "BlkCnt", "prices FILE: the day's block count column, with --fee-column")
+	from := fs.String("from", "", "prices, fees: fetch daily values from a web source instead of a FILE: mempool (its --mempool-url) or an exchange (prices)")
+	since := fs.String("since", "", "with --from: the first UTC day, YYYY-MM-DD")
+	var sf ConfigFlags
+	fs.StringVar(&sf.MempoolURL, "mempool-url", "", "mempool.space-compatible API root (env "+envMempoolURL+")")
+	fs.StringVar(&sf.ExchangeURLs, "exchange-urls", "", "replace exchanges' API roots: name=URL,... (env "+envExchURLs+")")
 	pos, err := parseFlags(fs, args[1:])
 	if err != nil {
 		return err
+	}
+	if *from != "" || kind == "fees" {
+		if len(pos) != 0 {
+			return usagef("import %s --from takes no FILE, got %q", kind, strings.Join(pos, " "))
+		}
+		sf.DB = *dbPath
+		return runImportFrom(ctx, env, kind, *from, *since, sf, *asJSON)
+	}
+	if *since != "" {
+		return usagef("--since goes with --from")
 	}
 	if len(pos) != 1 {
 		return usagef("import %s takes exactly one FILE, got %d arguments", kind, len(pos))
@@ -97,6 +117,11 @@ func runImport(ctx context.Context, env *Env, args []string) error {
 		rep, err = ingest.ImportBlocksCSV(ctx, db, f, p, snapshot.Epochs(), onRow)
 	case "prices":
 		rep, err = ingest.ImportPricesWith(ctx, db, f, chainfile.PriceOptions{Column: *column, SkipEmpty: *skipEmpty})
+		if err == nil && *feeColumn != "" {
+			var n int64
+			n, err = importFeeColumn(ctx, db, file, *feeColumn, *blocksColumn)
+			rep.Written += n
+		}
 	}
 	if shown > 0 {
 		bar.Done()
