@@ -48,7 +48,7 @@ func newFlags(env *Env, name, usage string) *flag.FlagSet {
 	fs := flag.NewFlagSet("hashlab "+name, flag.ContinueOnError)
 	fs.SetOutput(io.Discard)
 	fs.Usage = func() {}
-	meta := &flagMeta{usage: usage, maxArgs: declaredArgs(usage)}
+	meta := &flagMeta{usage: usage, maxArgs: declaredArgs(name, usage)}
 	meta.print = func() {
 		fmt.Fprintf(env.Stdout, "Usage: hashlab %s\n\nFlags:\n", usage)
 		fs.SetOutput(env.Stdout)
@@ -79,11 +79,25 @@ func allowNonFinite(fs *flag.FlagSet, names ...string) {
 // SITE_FILE, FILE..., [FILE], DIR|FILES.
 var placeholder = regexp.MustCompile(`^\[?([A-Z][A-Z0-9_]*(\|[A-Z][A-Z0-9_]*)*)(\.\.\.)?\]?$`)
 
-// declaredArgs counts the positional placeholders of usage's lines (the
-// largest count of any line; -1 for "any number").
-func declaredArgs(usage string) int {
+// declaredArgs counts the positional placeholders of the usage lines of
+// the command called name (the largest count of any of its lines; -1 for
+// "any number"). A usage text shared by several subcommands has one line
+// per subcommand, each starting with its name ("import fees --from ...");
+// without such a line, every line counts.
+func declaredArgs(name, usage string) int {
+	lines := strings.Split(usage, "\n")
+	var own []string
+	for _, line := range lines {
+		l := strings.TrimPrefix(strings.TrimSpace(line), "hashlab ")
+		if l == name || strings.HasPrefix(l, name+" ") {
+			own = append(own, l[len(name):])
+		}
+	}
+	if len(own) > 0 {
+		lines = own
+	}
 	most := 0
-	for _, line := range strings.Split(usage, "\n") {
+	for _, line := range lines {
 		n := 0
 		prev := ""
 		for _, tok := range strings.Fields(line) {

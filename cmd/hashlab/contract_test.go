@@ -589,20 +589,23 @@ func TestSignalsStopTheBinary(t *testing.T) {
 // placeholders (a placeholder after a flag is that flag's value).
 func TestDeclaredArgs(t *testing.T) {
 	for _, tt := range []struct {
-		usage string
-		want  int
+		name, usage string
+		want        int
 	}{
-		{"hashprice [--difficulty D | --bits 0x...] [--height H] [--json]", 0},
-		{"fleet FILE [market flags] [--json]", 1},
-		{"sim merge FILE... [--json|--csv] [--out DIR]", -1},
-		{"pivot SITE_FILE [--hashprice X]\n       hashlab pivot portfolio FILE [--json]", 1},
-		{"ingest [--rpc-user U --rpc-pass P | --rpc-cookie FILE] [--follow [--poll D]]", 0},
-		{`security concentration --shares "a=0.3,..." | --shares FILE | --db FILE [--window 1w]`, 0},
-		{"diff OLD NEW [--json]", 2},
-		{"show [SCENARIO]", 1},
+		{"hashprice", "hashprice [--difficulty D | --bits 0x...] [--height H] [--json]", 0},
+		{"fleet", "fleet FILE [market flags] [--json]", 1},
+		{"sim merge", "sim merge FILE... [--json|--csv] [--out DIR]", -1},
+		{"pivot", "pivot SITE_FILE [--hashprice X]\n       hashlab pivot portfolio FILE [--json]", 1},
+		{"ingest", "ingest [--rpc-user U --rpc-pass P | --rpc-cookie FILE] [--follow [--poll D]]", 0},
+		{"security concentration", `security concentration --shares "a=0.3,..." | --shares FILE | --db FILE [--window 1w]`, 0},
+		{"diff", "diff OLD NEW [--json]", 2},
+		{"show", "show [SCENARIO]", 1},
+		// A usage text shared by subcommands: only the named one's lines.
+		{"import fees", "import prices FILE [--db FILE]\n       hashlab import fees --from mempool --since YYYY-MM-DD", 0},
+		{"import prices", "import prices FILE [--db FILE]\n       hashlab import prices --from X\n       hashlab import fees --from mempool", 1},
 	} {
-		if got := declaredArgs(tt.usage); got != tt.want {
-			t.Errorf("declaredArgs(%q) = %d, want %d", tt.usage, got, tt.want)
+		if got := declaredArgs(tt.name, tt.usage); got != tt.want {
+			t.Errorf("declaredArgs(%q, %q) = %d, want %d", tt.name, tt.usage, got, tt.want)
 		}
 	}
 }
