@@ -3,6 +3,8 @@ package security
 import (
 	"math"
 
+	"github.com/hashlab/hashlab"
+
 	"github.com/hashlab/hashlab/consensus"
 )
 
@@ -41,9 +43,17 @@ type AttackInputs struct {
 	IdleAvailableFraction float64 `json:"idle_available_fraction"` // of the exodus hashrate that is for sale
 	IdleDeployDays        float64 `json:"idle_deploy_days"`
 
+	// TimeBudgetHours is the time an attacker allows itself; the result
+	// gives the probability of success within it (default 24 h).
+	TimeBudgetHours float64 `json:"time_budget_hours"`
+
 	// Params is the network whose target spacing sets the attack's
 	// duration (nil: mainnet).
 	Params *consensus.Params `json:"-"`
+	// DurationQuantiles asks for the race's quantiles and the
+	// within-budget probability (a few ms per depth); the mean and
+	// P(success) are always exact.
+	DurationQuantiles bool `json:"-"`
 }
 
 // DefaultAttackInputs returns documented assumptions for late 2025:
@@ -57,7 +67,7 @@ func DefaultAttackInputs(networkHs, hashprice float64) AttackInputs {
 		NetworkHashrateHs: networkHs, TargetShare: 0.51, HashpriceUSDPerPHDay: hashprice, PowerUSDPerKWh: 0.05,
 		NewUSDPerTH: 15, NewJoulesPerTH: 17.5, NewDeployDays: 90, MachineLifeYears: 3, ResaleFraction: 0.3,
 		RentUSDPerPHDay: 1.1 * hashprice, RentDepthHs: 10e18,
-		IdleUSDPerTH: 3, IdleJoulesPerTH: 30, IdleAvailableFraction: 0.5, IdleDeployDays: 30,
+		IdleUSDPerTH: 3, IdleJoulesPerTH: 30, IdleAvailableFraction: 0.5, IdleDeployDays: 30, TimeBudgetHours: 24,
 	}
 }
 
@@ -86,6 +96,7 @@ func (in AttackInputs) Validate() error {
 		{"idle_available_fraction", in.IdleAvailableFraction, in.IdleAvailableFraction >= 0 && in.IdleAvailableFraction <= 1, "0 to 1"},
 		{"new_deploy_days", in.NewDeployDays, in.NewDeployDays >= 0, ">= 0"},
 		{"idle_deploy_days", in.IdleDeployDays, in.IdleDeployDays >= 0, ">= 0"},
+		{"time_budget_hours", in.TimeBudgetHours, in.TimeBudgetHours >= 0 && in.TimeBudgetHours <= 24*365, "0 to 8760 (0: none)"},
 	} {
 		if !c.ok || math.IsNaN(c.v) || math.IsInf(c.v, 0) {
 			return inputErr(c.name, c.v, c.allowed)
@@ -131,20 +142,60 @@ type AttackCost struct {
 	// It is nil (JSON null) when there is no finite bound: P(success)
 	// underflows to 0 at this depth.
 	MaxSafeValueUSD *float64 `json:"max_safe_value_usd"`
+	// Duration is the race's duration distribution behind DurationHours
+	// (its mean).
+	Duration AttackDuration `json:"duration"`
+}
+
+// AttackDuration summarises the double-spend race of one attack
+// (AttackRace). Hours are from the start of the race; quantiles and the
+// budget figure are nil unless AttackInputs.DurationQuantiles is set, or
+// when they lie beyond the computed range.
+type AttackDuration struct {
+	MeanHours  float64  `json:"mean_hours"`
+	P50Hours   *float64 `json:"p50_hours"`
+	P90Hours   *float64 `json:"p90_hours"`
+	P99Hours   *float64 `json:"p99_hours"`
+	MeanBlocks float64  `json:"mean_blocks"`
+	// PSuccess is the probability the race is ever won (1 for a
+	// majority).
+	PSuccess float64 `json:"p_success"`
+	// PSuccessWithinBudget is the probability of winning within
+	// BudgetHours.
+	BudgetHours          *float64 `json:"budget_hours"`
+	PSuccessWithinBudget *float64 `json:"p_success_within_budget"`
+	// HonestConfirmationHours is the expected time of the merchant's z
+	// confirmations: no attack ends sooner.
+	HonestConfirmationHours float64 `json:"honest_confirmation_hours"`
+	Convention              string  `json:"convention"`
+}
+
+func hoursOf(sec *float64) *float64 {
+	if sec == nil {
+		return nil
+	}
+	h := *sec / 3600
+	return &h
 }
 
 // AttackCostFor computes the cost of a z-confirmation double spend.
 //
 // Model (documented in docs/security.md): after the exodus the honest
 // hashrate is H = N·(1−exodus) and difficulty has adjusted to it. The
-// attacker needs A = H·s/(1−s) for share s. Its private chain grows at
-// A/H blocks per target spacing (600 s on mainnet, AttackInputs.Params),
-// so mining z+1 blocks (to out-run the merchant's z confirmations) takes
-// (z+1)·600·H/A seconds in expectation; with s > 1/2
-// the race is won with certainty eventually and this expected time is the
-// attack's duration. Own machines cost power plus amortised capex per
-// hour; the one-off attack cost counts the unrecovered capex (1−resale)
-// because a rational attacker buys machines only for the attack.
+// attacker adds A = H·s/(1−s) for share s (RaceConvention: added to the
+// network, no pre-mining). The attack lasts until its private chain is
+// strictly longer than the honest one after the merchant has seen z
+// confirmations; AttackRace gives the exact expected duration of that race
+// (the honest chain keeps growing while the attacker mines), and the
+// running costs (power, rent) are paid over that mean duration. Own
+// machines cost power plus amortised capex per hour; the one-off attack
+// cost counts the unrecovered capex (1−resale) because a rational attacker
+// buys machines only for the attack. The largest safe payment is
+// Budish's V ≤ cost / P(success), with P(success) from the same race.
+//
+// The earlier model, (z+1)·600·H/A, counted only the attacker's blocks
+// and understated the duration 1.7–17× (at s = 0.51, z = 6: 1.1 h
+// against the race's 8.5 h).
 func AttackCostFor(in AttackInputs, z int) (AttackCost, error) {
 	if err := in.Validate(); err != nil {
 		return AttackCost{}, err
@@ -158,7 +209,17 @@ func AttackCostFor(in AttackInputs, z int) (AttackCost, error) {
 	if params == nil {
 		params = consensus.MainNet
 	}
-	hours := float64(z+1) * float64(params.TargetSpacingSec) * H / A / 3600
+	race, err := AttackRace(in.TargetShare, z, float64(params.TargetSpacingSec))
+	if err != nil {
+		if ie, ok := hashlab.AsInput(err); ok && ie.Field == "q (attacker share)" {
+			return AttackCost{}, hashlab.Invalid("target_share", in.TargetShare, "0 < share < 1 and share != 0.5 (at one half the expected race is infinite)")
+		}
+		return AttackCost{}, err
+	}
+	if in.DurationQuantiles {
+		race.Distribution()
+	}
+	hours := race.MeanSeconds / 3600
 	th := A / 1e12
 	lifeHours := in.MachineLifeYears * 8766
 	powerPerHour := func(jth float64) float64 { return th * jth / 1000 * in.PowerUSDPerKWh } // kW × $/kWh
@@ -181,17 +242,24 @@ func AttackCostFor(in AttackInputs, z int) (AttackCost, error) {
 	idle.PerHourUSD = idle.PowerPerHourUSD + idleCapex/lifeHours
 	idle.AttackUSD = idle.PowerPerHourUSD*hours + idleCapex*(1-in.ResaleFraction)
 
-	out := AttackCost{Z: z, HonestHs: H, AttackerHs: A, DurationHours: hours, Sources: []SourceCost{buy, rent, idle}}
+	out := AttackCost{Z: z, HonestHs: H, AttackerHs: A, DurationHours: hours, Sources: []SourceCost{buy, rent, idle},
+		Duration: AttackDuration{MeanHours: hours, PSuccess: race.PSuccess, MeanBlocks: race.MeanBlocks,
+			HonestConfirmationHours: race.HonestConfirmationSeconds / 3600, Convention: RaceConvention,
+			P50Hours: hoursOf(race.P50Seconds), P90Hours: hoursOf(race.P90Seconds), P99Hours: hoursOf(race.P99Seconds)}}
+	if in.DurationQuantiles && in.TimeBudgetHours > 0 {
+		b, p := in.TimeBudgetHours, race.PSuccessWithin(in.TimeBudgetHours*3600)
+		out.Duration.BudgetHours, out.Duration.PSuccessWithinBudget = &b, &p
+	}
 	out.CheapestUSD = math.Inf(1)
 	for _, s := range out.Sources {
 		if s.Feasible && s.AttackUSD < out.CheapestUSD {
 			out.CheapestUSD, out.CheapestSource = s.AttackUSD, s.Source
 		}
 	}
-	p := 1.0
-	if in.TargetShare < 0.5 {
-		p, _ = DoubleSpendProbability(in.TargetShare, z, Exact)
-	}
+	// Budish's condition with the race's own success probability (1 for
+	// a majority; for a minority the strictly-longer race of
+	// RaceConvention).
+	p := race.PSuccess
 	if p > 0 {
 		v := out.CheapestUSD / p
 		out.MaxSafeValueUSD = &v

@@ -33,7 +33,8 @@ type Race struct {
 	// MeanSeconds is the expected duration given success, exact:
 	// MeanBlocks / (total block rate).
 	MeanSeconds float64 `json:"mean_seconds"`
-	// P50, P90, P99 are quantiles of the duration given success.
+	// P50, P90, P99 are quantiles of the duration given success, filled
+	// by Distribution (nil before).
 	P50Seconds *float64 `json:"p50_seconds"`
 	P90Seconds *float64 `json:"p90_seconds"`
 	P99Seconds *float64 `json:"p99_seconds"`
@@ -48,6 +49,7 @@ type Race struct {
 	massInPMF  float64
 	totalRate  float64
 	successTot float64
+	negbin     func(int) float64
 }
 
 // maxRaceBlocks caps the block-count distribution; past it the tail is
@@ -137,8 +139,19 @@ func AttackRace(q float64, z int, spacingSec float64) (Race, error) {
 	r.MeanBlocks = meanN / pSucc
 	r.MeanSeconds = r.MeanBlocks / lam
 
-	// The pmf of N on success, for quantiles and time budgets.
-	r.pmf, r.massInPMF = racePMF(q, z, negbin, pSucc)
+	r.negbin = negbin
+	return r, nil
+}
+
+// Distribution computes the duration's quantiles (P50, P90, P99) from
+// the exact pmf of the number of blocks and enables PSuccessWithin. It
+// costs a few milliseconds to tens of milliseconds (more as q nears 1/2);
+// AttackRace alone gives the exact mean and P(success) in O(z).
+func (r *Race) Distribution() {
+	if r.cum != nil {
+		return
+	}
+	r.pmf, r.massInPMF = racePMF(r.Q, r.Z, r.negbin, r.successTot)
 	r.cum = make([]float64, len(r.pmf)+1)
 	for n, w := range r.pmf {
 		r.cum[n+1] = r.cum[n] + w
@@ -146,7 +159,6 @@ func AttackRace(q float64, z int, spacingSec float64) (Race, error) {
 	r.P50Seconds = r.quantile(0.50)
 	r.P90Seconds = r.quantile(0.90)
 	r.P99Seconds = r.quantile(0.99)
-	return r, nil
 }
 
 // racePMF returns P(N = n, success) for n = 0.. until the success mass is
@@ -249,7 +261,8 @@ func (r *Race) quantile(f float64) *float64 {
 
 // PSuccessWithin is the probability that the attack succeeds within
 // budgetSec seconds (unconditional: it includes the chance of never
-// succeeding when q < 1/2).
+// succeeding when q < 1/2). It calls Distribution if needed.
 func (r *Race) PSuccessWithin(budgetSec float64) float64 {
+	r.Distribution()
 	return math.Min(r.cdfSeconds(budgetSec), 1)
 }

@@ -69,6 +69,7 @@ func TestAttackRaceAgreesWithMonteCarlo(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
+		r.Distribution()
 		d, fails := raceMC(c.q, c.z, 600, 200_000, 42, 1e12)
 		if fails != 0 {
 			t.Fatalf("q=%v z=%d: %d Monte Carlo races never ended", c.q, c.z, fails)
@@ -147,8 +148,10 @@ func TestAttackRaceBounds(t *testing.T) {
 
 func BenchmarkAttackRace(b *testing.B) {
 	for i := 0; i < b.N; i++ {
-		if _, err := AttackRace(0.51, 6, 600); err != nil {
+		r, err := AttackRace(0.51, 6, 600)
+		if err != nil {
 			b.Fatal(err)
 		}
+		r.Distribution()
 	}
 }

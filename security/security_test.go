@@ -179,41 +179,88 @@ func TestProbMajorityAndCensorship(t *testing.T) {
 func TestAttackCostByHand(t *testing.T) {
 	in := DefaultAttackInputs(1000e18, 35)
 	in.ExodusFraction = 0.2
-	in.TargetShare = 0.5 + 1e-9
+	in.TargetShare = 0.6
 	in.RentDepthHs = 10e18
+	// z = 0: the attacker needs one block more than the honest chain, a
+	// ±1 walk with up-probability 0.6 from 0 to +1: 1/(2q−1) = 5 blocks
+	// in expectation (Feller), at a total rate of 1/(600·(1−q)) = 1/240
+	// per second: 1,200 s = 1/3 h.
+	c0, err := AttackCostFor(in, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !near(c0.DurationHours, 1.0/3, 1e-12) || c0.Duration.PSuccess != 1 {
+		t.Fatalf("z=0 duration %v h, P %v", c0.DurationHours, c0.Duration.PSuccess)
+	}
 	c, err := AttackCostFor(in, 6)
 	if err != nil {
 		t.Fatal(err)
 	}
-	// H = 800 EH/s; A ≈ 800 EH/s; 7 blocks at the attacker's own rate
-	// (one per 600·H/A s) = 7 × 600 s = 70 min.
-	if !near(c.HonestHs, 800e18, 1) || !near(c.AttackerHs/800e18, 1, 1e-8) || !near(c.DurationHours, 70.0/60, 1e-6) {
+	// H = 800 EH/s; A = 800·0.6/0.4 = 1,200 EH/s.
+	if !near(c.HonestHs, 800e18, 1) || !near(c.AttackerHs/1200e18, 1, 1e-12) {
 		t.Fatalf("%+v", c)
 	}
+	// The attack lasts at least the merchant's 6 confirmations (1 h).
+	if c.DurationHours < c.Duration.HonestConfirmationHours || c.Duration.HonestConfirmationHours != 1 {
+		t.Fatalf("duration %v h, confirmations %v h", c.DurationHours, c.Duration.HonestConfirmationHours)
+	}
 	buy := c.Sources[0]
-	th := 800e6 // TH/s
+	th := 1200e6 // TH/s
 	if !near(buy.CapexUSD, th*15, 1e3) || !near(buy.PowerPerHourUSD, th*17.5/1000*0.05, 1) {
 		t.Fatalf("buy %+v", buy)
 	}
 	if !near(buy.AttackUSD, buy.PowerPerHourUSD*c.DurationHours+buy.CapexUSD*0.7, 1e-3) {
 		t.Fatalf("buy attack %+v", buy)
 	}
-	if c.Sources[1].Feasible || !near(c.Sources[1].ShortfallHs/790e18, 1, 1e-8) {
+	if c.Sources[1].Feasible || !near(c.Sources[1].ShortfallHs/1190e18, 1, 1e-12) {
 		t.Fatalf("rent %+v", c.Sources[1])
 	}
-	// Idle: 1000×0.2×0.5 = 100 EH/s available < 800 needed.
+	// Idle: 1000×0.2×0.5 = 100 EH/s available < 1,200 needed.
 	if c.Sources[2].Feasible || c.CheapestSource != "buy-new" || c.MaxSafeValueUSD == nil || *c.MaxSafeValueUSD != c.CheapestUSD {
 		t.Fatalf("%+v", c)
 	}
-	// A bigger exodus makes the attack cheaper and idle machines feasible.
-	in.ExodusFraction = 0.7
+	// A bigger exodus with every idle machine for sale makes the attack
+	// cheaper and idle machines feasible: H = 300, A = 450 <= 700 EH/s.
+	in.ExodusFraction, in.IdleAvailableFraction = 0.7, 1
 	c2, _ := AttackCostFor(in, 6)
 	if !(c2.CheapestUSD < c.CheapestUSD) || !c2.Sources[2].Feasible || c2.CheapestSource != "idle-machines" {
 		t.Fatalf("%+v", c2)
 	}
-	in.TargetShare = 1.5
-	if _, err := AttackCostFor(in, 6); !errors.Is(err, hashlab.ErrInput) {
-		t.Fatal("bad share accepted")
+	for _, bad := range []float64{1.5, 0.5} {
+		in.TargetShare = bad
+		if _, err := AttackCostFor(in, 6); !errors.Is(err, hashlab.ErrInput) {
+			t.Fatalf("share %v accepted", bad)
+		}
+	}
+}
+
+// Issue 15's must-show: at share 0.75 and z = 6 the mean duration is at
+// least the time of the z honest confirmations, and at 0.51 and 0.75 it
+// agrees with an independent Monte Carlo race within 3% (race_test.go's
+// raceMC, 200,000 races).
+func TestAttackDurationFromTheRace(t *testing.T) {
+	for _, s := range []float64{0.51, 0.75} {
+		in := DefaultAttackInputs(1000e18, 35)
+		in.TargetShare = s
+		in.DurationQuantiles = true
+		c, err := AttackCostFor(in, 6)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if c.DurationHours < 1 {
+			t.Fatalf("share %v: %v h is shorter than six confirmations", s, c.DurationHours)
+		}
+		d, fails := raceMC(s, 6, 600, 200_000, 3, 1e12)
+		if fails != 0 {
+			t.Fatal("Monte Carlo race did not end")
+		}
+		mc := meanOf(d) / 3600
+		if math.Abs(c.DurationHours-mc)/mc > 0.03 {
+			t.Errorf("share %v: %.3f h, Monte Carlo %.3f h", s, c.DurationHours, mc)
+		}
+		if c.Duration.P50Hours == nil || c.Duration.PSuccessWithinBudget == nil || *c.Duration.PSuccessWithinBudget <= 0 || *c.Duration.PSuccessWithinBudget > 1 {
+			t.Fatalf("share %v: %+v", s, c.Duration)
+		}
 	}
 }
 

@@ -513,6 +513,7 @@ func (s *Server) apiAttackCost(r *http.Request) (any, error) {
 		RentDepthHs:           opt("rent_depth_ehs", 1e18, 0, 1e6, ">= 0 EH/s"),
 		IdleUSDPerTH:          opt("idle_usd_per_th", 1, 0, 1e5, "0 to 100,000 USD per TH/s"),
 		IdleAvailableFraction: opt("idle_available", 1, 0, 1, "0 to 1 (fraction of the exodus hashrate for sale)"),
+		TimeBudgetHours:       opt("budget_hours", 1, 0, 8760, "0 to 8760 hours (attacker's time budget; 0: none)"),
 	}
 	aq.Z = q.zList("z", service.DefaultAttackZ)
 	if e := q.done(); e != nil {

@@ -117,6 +117,8 @@ type AttackQuery struct {
 	RentDepthHs           *float64
 	IdleUSDPerTH          *float64
 	IdleAvailableFraction *float64
+	// TimeBudgetHours is the attacker's time budget (default 24 h).
+	TimeBudgetHours *float64
 	// Z are the confirmation depths (at most 100).
 	Z []int
 }
@@ -134,7 +136,7 @@ type AttackCost struct {
 var attackParams = map[string]string{
 	"network_hashrate_hs": "network_ehs", "exodus_fraction": "exodus", "target_share": "share",
 	"hashprice_usd_per_ph_day": "hashprice", "power_usd_per_kwh": "power_price", "rent_depth_hs": "rent_depth_ehs",
-	"idle_available_fraction": "idle_available", "z (confirmations)": "z",
+	"idle_available_fraction": "idle_available", "z (confirmations)": "z", "time_budget_hours": "budget_hours",
 }
 
 // AttackCost computes security.AttackCostFor for each depth.
@@ -165,6 +167,9 @@ func (s *Service) AttackCost(ctx context.Context, q AttackQuery) (*AttackCost, e
 	set(&in.RentDepthHs, q.RentDepthHs)
 	set(&in.IdleUSDPerTH, q.IdleUSDPerTH)
 	set(&in.IdleAvailableFraction, q.IdleAvailableFraction)
+	set(&in.TimeBudgetHours, q.TimeBudgetHours)
+	// Both faces show the race's quantiles and the chance within budget.
+	in.DurationQuantiles = true
 	if q.NetworkHs != nil {
 		m.Freshness.Overridden = append(m.Freshness.Overridden, "network_ehs")
 	}

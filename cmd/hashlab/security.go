@@ -199,6 +199,7 @@ func secAttackCost(ctx context.Context, env *Env, args []string) error {
 	depth := fs.Float64("rent-depth-ehs", def.RentDepthHs/1e18, "hashrate the rental market can supply, EH/s")
 	idleTH := fs.Float64("idle-usd-per-th", def.IdleUSDPerTH, "price of second-hand idled machines, USD per TH/s")
 	idleAvail := fs.Float64("idle-available", def.IdleAvailableFraction, "fraction of the exodus hashrate for sale")
+	budget := fs.Float64("budget-hours", def.TimeBudgetHours, "attacker's time budget in hours (P(success within) is reported)")
 	asJSON := fs.Bool("json", false, "print JSON")
 	if _, err := parseFlags(fs, args); err != nil {
 		return err
@@ -208,7 +209,7 @@ func secAttackCost(ctx context.Context, env *Env, args []string) error {
 		return err
 	}
 	q := service.AttackQuery{ExodusFraction: *exodus, TargetShare: share, PowerUSDPerKWh: power, NewUSDPerTH: newTH, RentPremium: rentMult,
-		IdleUSDPerTH: idleTH, IdleAvailableFraction: idleAvail, Z: list}
+		IdleUSDPerTH: idleTH, IdleAvailableFraction: idleAvail, TimeBudgetHours: budget, Z: list}
 	if flagWasSet(fs, "network-ehs") {
 		v := *netEH * 1e18
 		q.NetworkHs = &v
@@ -250,11 +251,16 @@ func secAttackCost(ctx context.Context, env *Env, args []string) error {
 	w.Flush()
 	fmt.Fprintln(env.Stdout)
 	w = newTable(env.Stdout)
-	fmt.Fprintln(w, "Z\tDURATION\tCHEAPEST\tATTACK COST\tLARGEST SAFE PAYMENT")
+	fmt.Fprintf(w, "Z\tMEAN DURATION\tP50\tP90\tP(WIN)\tP(WIN IN %.0f h)\tCHEAPEST\tATTACK COST\tLARGEST SAFE PAYMENT\n", *budget)
 	for _, c := range out {
-		fmt.Fprintf(w, "%d\t%.1f h\t%s\t%s\t%s\n", c.Z, c.DurationHours, c.CheapestSource, usd0(c.CheapestUSD), usdOpt(c.MaxSafeValueUSD))
+		fmt.Fprintf(w, "%d\t%.1f h\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", c.Z, c.DurationHours, hoursOpt(c.Duration.P50Hours), hoursOpt(c.Duration.P90Hours),
+			pct(c.Duration.PSuccess), pctOpt(c.Duration.PSuccessWithinBudget), c.CheapestSource, usd0(c.CheapestUSD), usdOpt(c.MaxSafeValueUSD))
 	}
-	return w.Flush()
+	if err := w.Flush(); err != nil {
+		return err
+	}
+	fmt.Fprintf(env.Stdout, "\nDuration: the exact double-spend race (%s). Running costs are paid over the mean duration.\n", security.RaceConvention)
+	return nil
 }
 
 // parseShares reads "a=0.3,b=0.2" or a file with name,share lines (CSV) or
@@ -375,4 +381,20 @@ func secConcentration(ctx context.Context, env *Env, args []string) error {
 	fmt.Fprintf(w, "censored tx delay, largest censors\tmean %.1f min, p99 %.1f min\n", r.CensorTop1.MeanSec/60, r.CensorTop1.P99Sec/60)
 	fmt.Fprintf(w, "censored tx delay, top 3 censor\tmean %.1f min, p99 %.1f min\n", r.CensorTop3.MeanSec/60, r.CensorTop3.P99Sec/60)
 	return w.Flush()
+}
+
+// hoursOpt prints hours, or "n/a" when the value is undefined.
+func hoursOpt(h *float64) string {
+	if h == nil {
+		return "n/a"
+	}
+	return fmt.Sprintf("%.1f h", *h)
+}
+
+// pctOpt prints a percentage, or "n/a" when the value is undefined.
+func pctOpt(p *float64) string {
+	if p == nil {
+		return "n/a"
+	}
+	return pct(*p)
 }
