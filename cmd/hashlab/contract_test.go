@@ -210,6 +210,7 @@ func jsonRuns(t *testing.T, dir string) map[string]jsonRun {
 		"import blocks":          {args: []string{"import", "blocks", blocks, "--db", db}},
 		"import headers":         {args: []string{"import", "headers", headers, "--start-height", "586657", "--db", db}},
 		"import prices":          {args: []string{"import", "prices", prices, "--db", db}},
+		"import fees":            {skip: "fetches from mempool; TestImportFromWeb runs it --json against a replay server"},
 		"history":                {skip: "dispatches to its subcommands"},
 		"history hashprice":      {args: []string{"history", "hashprice", "--db", db}},
 		"history adjustments":    {args: []string{"history", "adjustments", "--db", db}},
