@@ -289,8 +289,8 @@ func (p *path) expand(d int, hpMean float64) {
 	}
 	fee := p.m.sc.Population.PoolFee
 	// USD per TH/s per day: revenue after the pool fee minus power.
-	margin := hpMean/1000*(1-fee) - 24*e.JoulesPerTH*p.m.expandPower/1000
-	roi := margin * 365.25 / e.USDPerTH
+	margin := hpMean/1000*(1-fee) - 24*p.m.expandJPT*p.m.expandPower/1000
+	roi := margin * 365.25 / p.m.expandUSDPerTH
 	if roi <= e.Hurdle {
 		return
 	}

@@ -155,9 +155,11 @@ type model struct {
 	probes    []Probe
 	blockwise bool
 	// expansion reference: running-weighted power price of expanders
-	expandPower   float64
-	candidates    int
-	yearsOverride float64
+	expandPower    float64
+	expandJPT      float64 // new machines' J/TH (expansion.joules_per_th or auto)
+	expandUSDPerTH float64
+	candidates     int
+	yearsOverride  float64
 }
 
 type conv struct {
@@ -213,6 +215,8 @@ func newModel(sc *Scenario, days int, probes []Probe, blockwise bool) (*model, e
 		if err != nil {
 			return nil, err
 		}
+		m.expandJPT = expansionJoulesPerTH(sc)
+		m.expandUSDPerTH = expansionUSDPerTH(sc, m.hp0)
 		var w, wp float64
 		for _, u := range m.pop.units {
 			if classSpecs[u.cls].expands && u.be <= m.hp0 {

@@ -86,43 +86,118 @@ func listedIndex(name string) (int, bool) {
 	return 0, false
 }
 
-// classSpec describes an unnamed size class of the default population.
+// classSpec describes a size class of the default population.
 type classSpec struct {
-	share      float64 // of running hashrate at the start
-	opsShare   float64 // of the unnamed operators
-	powerLo    float64 // USD/kWh, uniform
-	powerHi    float64
-	sizeSigma  float64 // log-normal spread of operator size
-	primary    []string
-	secondary  []string
-	secondFrac float64 // of an operator's hashrate on its secondary model
-	treasury   float64 // BTC per EH/s running at the start
-	overhead   float64 // USD/kWh beyond power (maintenance, hosting, labour)
-	aiReady    bool
-	expands    bool
+	share     float64 // of running hashrate at the start (unnamed classes)
+	opsShare  float64 // of the unnamed operators
+	powerLo   float64 // USD/kWh, uniform
+	powerHi   float64
+	sizeSigma float64 // log-normal spread of operator size
+	// ageYears is the e-folding age of the class's installed base: a
+	// vintage of age a holds a share ∝ exp(−a/ageYears) (see vintages).
+	ageYears float64
+	treasury float64 // BTC per EH/s running at the start
+	overhead float64 // USD/kWh beyond power (maintenance, hosting, labour)
+	aiReady  bool
+	expands  bool
 }
 
 var classSpecs = [numClasses]classSpec{
-	Listed: {primary: []string{"Antminer S21 XP", "Antminer S21 Pro", "Antminer S21", "Antminer S21 Hyd", "Whatsminer M60S", "Antminer S21 XP Hyd"},
-		secondary: []string{"Antminer S19 XP", "Antminer S19j Pro", "Whatsminer M50S"}, secondFrac: 0.2,
-		treasury: 250, overhead: 0.006, aiReady: true, expands: true},
-	Industrial: {share: 0.370, opsShare: 0.12, powerLo: 0.020, powerHi: 0.050, sizeSigma: 0.8,
-		primary:   []string{"Antminer S21", "Antminer S21 Pro", "Whatsminer M60S", "Antminer S21 XP", "Antminer S21 Hyd"},
-		secondary: []string{"Antminer S19j Pro", "Antminer S19 XP", "Whatsminer M50S", "Antminer S19 XP Hyd"}, secondFrac: 0.25,
+	Listed: {ageYears: 1.5, treasury: 250, overhead: 0.006, aiReady: true, expands: true},
+	Industrial: {share: 0.370, opsShare: 0.12, powerLo: 0.020, powerHi: 0.050, sizeSigma: 0.8, ageYears: 1.8,
 		treasury: 40, overhead: 0.008, aiReady: true, expands: true},
-	Mid: {share: 0.160, opsShare: 0.30, powerLo: 0.035, powerHi: 0.060, sizeSigma: 0.7,
-		primary:   []string{"Antminer S21", "Antminer S19 XP", "Whatsminer M60S", "Antminer S21 Pro", "Avalon A1466"},
-		secondary: []string{"Antminer S19j Pro", "Whatsminer M50S", "Antminer S19 Pro", "Whatsminer M30S++"}, secondFrac: 0.35,
+	Mid: {share: 0.160, opsShare: 0.30, powerLo: 0.035, powerHi: 0.060, sizeSigma: 0.7, ageYears: 2.2,
 		treasury: 30, overhead: 0.010, expands: true},
-	Small: {share: 0.070, opsShare: 0.30, powerLo: 0.040, powerHi: 0.075, sizeSigma: 0.6,
-		primary:   []string{"Antminer S19 XP", "Antminer S21", "Antminer S19j Pro", "Whatsminer M50S"},
-		secondary: []string{"Antminer S19j Pro", "Antminer S19", "Whatsminer M30S++", "Avalon A1246"}, secondFrac: 0.4,
+	Small: {share: 0.070, opsShare: 0.30, powerLo: 0.040, powerHi: 0.075, sizeSigma: 0.6, ageYears: 2.6,
 		treasury: 40, overhead: 0.012},
-	Garage: {share: 0.024, opsShare: 0.28, powerLo: 0.030, powerHi: 0.120, sizeSigma: 0.6,
-		primary:   []string{"Antminer S21", "Antminer S19j Pro", "Antminer S19 XP", "Antminer S19"},
-		secondary: []string{"Antminer S19", "Antminer S17 Pro", "Antminer S9"}, secondFrac: 0.3,
+	Garage: {share: 0.024, opsShare: 0.28, powerLo: 0.030, powerHi: 0.120, sizeSigma: 0.6, ageYears: 3.5,
 		treasury: 80, overhead: 0},
 }
+
+// vintage is a machine model and when it became available in volume.
+type vintage struct {
+	name string
+	jpt  float64 // J/TH
+	from float64 // decimal year: mid-year of release
+}
+
+// legacyModels are machines older than the catalogue's S9, needed for
+// starts in 2016–2017 (nominal specifications from Bitmain's product
+// pages: S3 478 GH/s at 366 W, 2014; S5 1.155 TH/s at 590 W, December
+// 2014; S7 4.73 TH/s at 1,293 W, September 2015).
+var legacyModels = []vintage{
+	{"Antminer S3", 366 / 0.478, 2014.5},
+	{"Antminer S5", 590 / 1.155, 2015.0},
+	{"Antminer S7", 1293 / 4.73, 2015.7},
+}
+
+// vintagesAt returns the models available at decimal year t: the
+// catalogue's (available from the middle of their release year) and the
+// legacy ones.
+func vintagesAt(t float64) []vintage {
+	var out []vintage
+	for _, v := range legacyModels {
+		if v.from <= t {
+			out = append(out, v)
+		}
+	}
+	for _, m := range mining.Catalogue() {
+		v := vintage{m.Name, m.JoulesPerTH(), float64(m.ReleaseYear) + 0.5}
+		if v.from <= t {
+			out = append(out, v)
+		}
+	}
+	sort.SliceStable(out, func(i, j int) bool { return out[i].from < out[j].from })
+	return out
+}
+
+// vintageWeights is the installed-base age profile of a class at t: a
+// model of age a (years since it became available) holds hashrate ∝
+// ramp(a)·exp(−a/ageYears)/n, where ramp = min(1, a/0.5 + 0.1) (shipments
+// build up over the first half-year) and n the number of models released
+// the same year. The exponential stands for both the network's growth
+// (newer vintages were bought in larger numbers) and retirement.
+func vintageWeights(vs []vintage, t, ageYears float64) []float64 {
+	perYear := map[float64]int{}
+	for _, v := range vs {
+		perYear[math.Floor(v.from)]++
+	}
+	w := make([]float64, len(vs))
+	for i, v := range vs {
+		a := t - v.from
+		w[i] = math.Min(1, a/0.5+0.1) * math.Exp(-a/ageYears) / float64(perYear[math.Floor(v.from)])
+	}
+	return w
+}
+
+// newestJoulesPerTH is the mean efficiency of the newest release year's
+// models available at t (the auto expansion.joules_per_th).
+func newestJoulesPerTH(t float64) float64 {
+	vs := vintagesAt(t)
+	if len(vs) == 0 {
+		return 15
+	}
+	y := math.Floor(vs[len(vs)-1].from)
+	var s, n float64
+	for _, v := range vs {
+		if math.Floor(v.from) == y {
+			s += v.jpt
+			n++
+		}
+	}
+	return s / n
+}
+
+// decimalYear turns Unix seconds into a decimal year.
+func decimalYear(unix int64) float64 {
+	return 1970 + float64(unix)/(365.2425*86400)
+}
+
+// listedShareAtSnapshot is the listed miners' share of hashrate in the
+// snapshot's population (410 of 1,090 EH/s); earlier starts scale their
+// hashrate down so that they hold at most this share (a simplification:
+// listed miners held less before 2021).
+const listedShareAtSnapshot = 0.376
 
 // Pool shares of blocks from 2024-11-24 to 2025-11-24 (heights 872,009 to
 // 925,000), counted from shared/data blocks/ (sorukumar/bitcoin-mining-pools,
@@ -186,47 +261,64 @@ func breakeven(joulesPerTH, power, poolFee float64) float64 {
 	return 24 * joulesPerTH * power / (1 - poolFee)
 }
 
-// buildPopulation draws the default population for a scenario and scales
-// it so that the running hashrate at the start hashprice hp0 equals h0,
-// with the class shares of classSpecs.
+// buildPopulation draws the default population for a scenario at its
+// start date and scales it so that the running hashrate at the start
+// hashprice hp0 equals h0, with the class shares of classSpecs. Machines
+// are those available by the start (catalogue release years), weighted by
+// each class's installed-base age profile; power prices are uniform in
+// the class's range except for the cost tail; contracted operators decide
+// on the part of their power price not owed anyway.
 func buildPopulation(sc *Scenario, h0, hp0 float64) (*population, error) {
-	cat := map[string]mining.Model{}
-	for _, m := range mining.Catalogue() {
-		cat[m.Name] = m
+	t := decimalYear(sc.Start.Time)
+	vs := vintagesAt(t)
+	if len(vs) == 0 {
+		return nil, sc.errf("start.time", sc.Start.Time, "a date from 2014-07 on (the default population's oldest machines)")
 	}
-	jpt := func(name string) float64 {
-		m, ok := cat[name]
-		if !ok {
-			panic("sim: population model not in catalogue: " + name)
+	var cum [numClasses][]float64
+	for c := range cum {
+		w := vintageWeights(vs, t, classSpecs[c].ageYears)
+		acc := 0.0
+		for i := range w {
+			acc += w[i]
+			w[i] = acc
 		}
-		return m.JoulesPerTH()
+		cum[c] = w
 	}
 	r := rand.New(rand.NewPCG(sc.Population.Seed, 0x706f70))
-	fee := sc.Population.PoolFee
+	pick := func(c Class) int {
+		w := cum[c]
+		x := r.Float64() * w[len(w)-1]
+		return min(sort.SearchFloat64s(w, x), len(w)-1)
+	}
+	pp := sc.Population
+	fee := pp.PoolFee
 	p := &population{}
 	type draft struct {
-		cls    Class
-		name   string
-		weight float64 // relative size within class
-		power  float64
-		models [2]string
-		frac   [2]float64
-		fixed  float64 // listed: EH/s
+		cls      Class
+		name     string
+		weight   float64 // relative size within class
+		power    float64 // USD/kWh paid
+		marginal float64 // USD/kWh the run decision sees
+		models   [2]int
+		frac     [2]float64
+		fixed    float64 // listed: EH/s
 	}
 	var ds []draft
 	listedEH := 0.0
-	for i, lo := range listedOperators {
-		cs := classSpecs[Listed]
-		d := draft{cls: Listed, name: lo.Name, power: lo.Power, fixed: lo.EHs}
-		d.models[0] = cs.primary[i%len(cs.primary)]
-		d.models[1] = cs.secondary[i%len(cs.secondary)]
-		d.frac = [2]float64{1 - cs.secondFrac, cs.secondFrac}
-		ds = append(ds, d)
+	for _, lo := range listedOperators {
 		listedEH += lo.EHs
 	}
-	unnamed := sc.Population.Operators - len(listedOperators)
+	listedScale := math.Min(1, listedShareAtSnapshot*h0/(listedEH*1e18))
+	for _, lo := range listedOperators {
+		d := draft{cls: Listed, name: lo.Name, power: lo.Power, marginal: lo.Power, fixed: lo.EHs * listedScale}
+		d.models = [2]int{pick(Listed), pick(Listed)}
+		d.frac = [2]float64{0.7, 0.3}
+		ds = append(ds, d)
+	}
+	listedEH *= listedScale
+	unnamed := pp.Operators - len(listedOperators)
 	if unnamed < int(numClasses) {
-		return nil, sc.errf("population.operators", sc.Population.Operators, fmt.Sprintf(">= %d", len(listedOperators)+int(numClasses)))
+		return nil, sc.errf("population.operators", pp.Operators, fmt.Sprintf(">= %d", len(listedOperators)+int(numClasses)))
 	}
 	counts := [numClasses]int{}
 	left := unnamed
@@ -238,26 +330,39 @@ func buildPopulation(sc *Scenario, h0, hp0 float64) (*population, error) {
 		left -= counts[c]
 	}
 	counts[Garage] = max(left, 1)
+	tail := pp.CostTail
 	for c := Industrial; c < numClasses; c++ {
 		cs := classSpecs[c]
 		for i := 0; i < counts[c]; i++ {
 			d := draft{cls: c, name: fmt.Sprintf("%s-%04d", c, i+1)}
 			d.weight = math.Exp(cs.sizeSigma * r.NormFloat64())
 			d.power = cs.powerLo + (cs.powerHi-cs.powerLo)*r.Float64()
-			d.models[0] = cs.primary[r.IntN(len(cs.primary))]
-			d.models[1] = cs.secondary[r.IntN(len(cs.secondary))]
-			f := cs.secondFrac * (0.5 + r.Float64())
+			if r.Float64() < tail.Share {
+				d.power = tail.LoUSDPerKWh * math.Pow(tail.HiUSDPerKWh/tail.LoUSDPerKWh, r.Float64())
+			}
+			d.marginal = d.power
+			if r.Float64() < pp.Contracts.Share {
+				d.marginal = d.power * (1 - pp.Contracts.TakeOrPay)
+			}
+			d.models = [2]int{pick(c), pick(c)}
+			f := 0.3 * (0.5 + r.Float64())
 			d.frac = [2]float64{1 - f, f}
 			ds = append(ds, d)
 		}
 	}
-	// Scale: listed at their reported hashrate if it runs; each unnamed class
+	// Scale: listed at their (scaled) reported hashrate; each unnamed class
 	// so that its running hashrate at hp0 is its share of h0.
-	listedShare := listedEH * 1e18 / h0
-	if listedShare > 0.9 {
-		return nil, sc.errf("start.hashrate_hs", h0, fmt.Sprintf("large enough for the default population's listed miners (%.0f EH/s)", listedEH))
+	listedRun := 0.0
+	for _, d := range ds {
+		if d.cls == Listed {
+			for k := 0; k < 2; k++ {
+				if breakeven(vs[d.models[k]].jpt, d.marginal, fee) <= hp0 {
+					listedRun += d.fixed * 1e18 * d.frac[k]
+				}
+			}
+		}
 	}
-	rest := 1 - listedShare
+	rest := 1 - listedRun/h0
 	totalSpec := 0.0
 	for c := Industrial; c < numClasses; c++ {
 		totalSpec += classSpecs[c].share
@@ -272,7 +377,7 @@ func buildPopulation(sc *Scenario, h0, hp0 float64) (*population, error) {
 			for k := 0; k < 2; k++ {
 				w := d.weight * d.frac[k]
 				wAll += w
-				if breakeven(jpt(d.models[k]), d.power, fee) <= hp0 {
+				if breakeven(vs[d.models[k]].jpt, d.marginal, fee) <= hp0 {
 					wRun += w
 				}
 			}
@@ -297,21 +402,21 @@ func buildPopulation(sc *Scenario, h0, hp0 float64) (*population, error) {
 			} else {
 				hs = classScale[d.cls] * d.weight * d.frac[k]
 			}
-			e := jpt(d.models[k])
+			e := vs[d.models[k]].jpt
 			op.InstalledHs += hs
 			op.JoulesPerTH += hs * e
-			if breakeven(e, d.power, fee) <= hp0 {
+			if breakeven(e, d.marginal, fee) <= hp0 {
 				op.RunningHs += hs
 			}
 			idx = append(idx, int32(len(p.units)))
-			p.units = append(p.units, newUnit(hs, e, d.power, fee, classSpecs[d.cls].overhead, int32(oi), d.cls))
+			p.units = append(p.units, newUnit(hs, e, d.power, d.marginal, fee, classSpecs[d.cls].overhead, int32(oi), d.cls))
 		}
 		op.JoulesPerTH /= op.InstalledHs
 		slot := int32(-1)
 		if classSpecs[d.cls].expands && !sc.Expansion.Disabled {
 			slot = int32(len(p.units))
 			idx = append(idx, slot)
-			p.units = append(p.units, newUnit(0, sc.Expansion.JoulesPerTH, d.power, fee, classSpecs[d.cls].overhead, int32(oi), d.cls))
+			p.units = append(p.units, newUnit(0, expansionJoulesPerTH(sc), d.power, d.marginal, fee, classSpecs[d.cls].overhead, int32(oi), d.cls))
 		}
 		p.ops = append(p.ops, op)
 		p.opClass = append(p.opClass, d.cls)
@@ -355,11 +460,39 @@ func buildPopulation(sc *Scenario, h0, hp0 float64) (*population, error) {
 	return p, nil
 }
 
-func newUnit(hs, jPerTH, power, fee, overhead float64, op int32, cls Class) unit {
+// expansionJoulesPerTH is expansion.joules_per_th, or with 0 the newest
+// models' efficiency at the start date.
+func expansionJoulesPerTH(sc *Scenario) float64 {
+	if sc.Expansion.JoulesPerTH > 0 {
+		return sc.Expansion.JoulesPerTH
+	}
+	return newestJoulesPerTH(decimalYear(sc.Start.Time))
+}
+
+// NewMachineDays is how many days of the start hashprice a new machine
+// costs per TH/s when expansion.usd_per_th is 0 (auto). Machine prices
+// track hashprice: new S21-class units sold for about $15–18/TH in 2025
+// at $40–55/PH/day, S19 XP-class for about $25/TH in mid-2023 at about
+// $75/PH/day (Luxor Hashrate Index ASIC price index, approximate).
+const NewMachineDays = 350
+
+// expansionUSDPerTH is expansion.usd_per_th, or with 0 NewMachineDays of
+// the start hashprice.
+func expansionUSDPerTH(sc *Scenario, hp0 float64) float64 {
+	if sc.Expansion.USDPerTH > 0 {
+		return sc.Expansion.USDPerTH
+	}
+	return NewMachineDays * hp0 / 1000
+}
+
+// newUnit is a step of the supply curve: power is the price paid (the
+// cost), marginal the price the run decision sees (lower under a
+// take-or-pay contract).
+func newUnit(hs, jPerTH, power, marginal, fee, overhead float64, op int32, cls Class) unit {
 	kwPerHs := jPerTH / 1e12 / 1000 // W per TH/s → kW per H/s
 	return unit{
 		hs:   hs,
-		be:   breakeven(jPerTH, power, fee),
+		be:   breakeven(jPerTH, marginal, fee),
 		cost: kwPerHs * 24 * (power + overhead),
 		kw:   kwPerHs,
 		op:   op,

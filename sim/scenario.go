@@ -127,6 +127,31 @@ type Population struct {
 	// hashprice with this time constant, not on one day's noise
 	// (default 7; 1 = today's hashprice).
 	SmoothingDays float64 `yaml:"smoothing_days" json:"smoothing_days"`
+	// CostTail is the share of unnamed operators on near-free power
+	// (stranded and flared gas, surplus hydro, curtailed renewables).
+	CostTail CostTail `yaml:"cost_tail" json:"cost_tail"`
+	// Contracts are take-or-pay power and hosting contracts with
+	// minimum-run obligations.
+	Contracts Contracts `yaml:"contracts" json:"contracts"`
+}
+
+// CostTail is the cheap end of the power-cost distribution: a share of the
+// unnamed operators pays a power price drawn log-uniformly in [LoUSDPerKWh,
+// HiUSDPerKWh] instead of its class's range (defaults 5%, $0.005–0.025;
+// see docs/sim.md for the sources).
+type CostTail struct {
+	Share       float64 `yaml:"share" json:"share"`
+	LoUSDPerKWh float64 `yaml:"lo_usd_per_kwh" json:"lo_usd_per_kwh"`
+	HiUSDPerKWh float64 `yaml:"hi_usd_per_kwh" json:"hi_usd_per_kwh"`
+}
+
+// Contracts: a Share of the unnamed operators buys power under a
+// take-or-pay or hosting contract that charges TakeOrPay of the energy
+// whether the machines run or not; their run decision sees only the rest
+// of the power price (defaults 20%, 0.5).
+type Contracts struct {
+	Share     float64 `yaml:"share" json:"share"`
+	TakeOrPay float64 `yaml:"take_or_pay" json:"take_or_pay"`
 }
 
 // Expansion is how operators grow.
@@ -140,8 +165,12 @@ type Expansion struct {
 	// reached when the return is twice the hurdle.
 	MaxGrowthPerMonth float64 `yaml:"max_growth_per_month" json:"max_growth_per_month"`
 	LagDays           int     `yaml:"lag_days" json:"lag_days"`
-	USDPerTH          float64 `yaml:"usd_per_th" json:"usd_per_th"`
-	JoulesPerTH       float64 `yaml:"joules_per_th" json:"joules_per_th"`
+	// USDPerTH is the price of new machines; 0 = auto: NewMachineDays
+	// days of the start hashprice (machine prices track hashprice).
+	USDPerTH float64 `yaml:"usd_per_th" json:"usd_per_th"`
+	// JoulesPerTH is the new machines' efficiency; 0 = auto: the mean of
+	// the newest catalogue models released by the start date.
+	JoulesPerTH float64 `yaml:"joules_per_th" json:"joules_per_th"`
 }
 
 // AIDemand converts capacity to AI when the lease pays more per kWh than
@@ -200,19 +229,23 @@ func LoadShipped(name string) (*Scenario, error) {
 // file gives none: mainnet, one year, GBM price from the snapshot's price
 // (no drift or volatility unless given) and its fees per block, the
 // default population of 1,000 operators (seed 1, hysteresis 0.1, 7-day
-// smoothing, 2% pool fee), expansion at a 40% hurdle (4%/month at most,
-// 90 days' lag, $15/TH, 15 J/TH), and AI demand at pivot.DefaultLease's
+// smoothing, 2% pool fee, 5% of operators on $0.005–0.025/kWh power, 20%
+// under take-or-pay contracts owing half their energy), expansion at a 40%
+// hurdle (4%/month at most, 90 days' lag, machine price and efficiency
+// from the start date), and AI demand at pivot.DefaultLease's
 // rent with a 2x premium.
 func DefaultScenario() Scenario {
 	snap := snapshot.Default()
 	return Scenario{
-		Years:      1,
-		Network:    "mainnet",
-		Price:      PriceModel{Model: "gbm", StartUSD: snap.PriceUSD},
-		Fees:       FeeModel{BTCPerBlock: snap.FeesPerBlockBTC},
-		Population: Population{Preset: "default", Seed: 1, Operators: 1000, Hysteresis: 0.1, SmoothingDays: 7, PoolFee: 0.02},
-		Expansion:  Expansion{Hurdle: 0.4, MaxGrowthPerMonth: 0.04, LagDays: 90, USDPerTH: 15, JoulesPerTH: 15},
-		AIDemand:   AIDemand{LeaseUSDPerKWMonth: pivot.DefaultLease.USDPerKWMonth, MinRatio: 2},
+		Years:   1,
+		Network: "mainnet",
+		Price:   PriceModel{Model: "gbm", StartUSD: snap.PriceUSD},
+		Fees:    FeeModel{BTCPerBlock: snap.FeesPerBlockBTC},
+		Population: Population{Preset: "default", Seed: 1, Operators: 1000, Hysteresis: 0.1, SmoothingDays: 7, PoolFee: 0.02,
+			CostTail:  CostTail{Share: 0.05, LoUSDPerKWh: 0.005, HiUSDPerKWh: 0.025},
+			Contracts: Contracts{Share: 0.2, TakeOrPay: 0.5}},
+		Expansion: Expansion{Hurdle: 0.4, MaxGrowthPerMonth: 0.04, LagDays: 90},
+		AIDemand:  AIDemand{LeaseUSDPerKWMonth: pivot.DefaultLease.USDPerKWMonth, MinRatio: 2},
 	}
 }
 
@@ -388,6 +421,16 @@ func (s *Scenario) Validate() error {
 	if !(pop.PoolFee >= 0 && pop.PoolFee < 0.5) {
 		return s.errf("population.pool_fee", pop.PoolFee, "0 <= fee < 0.5")
 	}
+	if ct := pop.CostTail; !(ct.Share >= 0 && ct.Share <= 0.5) {
+		return s.errf("population.cost_tail.share", ct.Share, "0 to 0.5")
+	} else if !(ct.LoUSDPerKWh > 0 && ct.LoUSDPerKWh <= ct.HiUSDPerKWh && ct.HiUSDPerKWh <= 1) {
+		return s.errf("population.cost_tail", fmt.Sprintf("lo %g hi %g", ct.LoUSDPerKWh, ct.HiUSDPerKWh), "0 < lo_usd_per_kwh <= hi_usd_per_kwh <= 1")
+	}
+	if c := pop.Contracts; !(c.Share >= 0 && c.Share <= 1) {
+		return s.errf("population.contracts.share", c.Share, "0 to 1")
+	} else if !(c.TakeOrPay >= 0 && c.TakeOrPay <= 1) {
+		return s.errf("population.contracts.take_or_pay", c.TakeOrPay, "0 to 1 (share of the energy owed whether or not the machines run)")
+	}
 	e := s.Expansion
 	if !(e.Hurdle > 0 && e.Hurdle < 10) {
 		return s.errf("expansion.hurdle", e.Hurdle, "0 < hurdle < 10 (yearly return)")
@@ -398,11 +441,11 @@ func (s *Scenario) Validate() error {
 	if e.LagDays < 0 || e.LagDays > 3650 {
 		return s.errf("expansion.lag_days", e.LagDays, "0 to 3650")
 	}
-	if !(e.USDPerTH > 0) {
-		return s.errf("expansion.usd_per_th", e.USDPerTH, "> 0")
+	if !(e.USDPerTH >= 0 && e.USDPerTH < 1e6) {
+		return s.errf("expansion.usd_per_th", e.USDPerTH, "0 (auto) or a price > 0")
 	}
-	if !(e.JoulesPerTH > 0 && e.JoulesPerTH < 1000) {
-		return s.errf("expansion.joules_per_th", e.JoulesPerTH, "0 < J/TH < 1000")
+	if !(e.JoulesPerTH >= 0 && e.JoulesPerTH < 1000) {
+		return s.errf("expansion.joules_per_th", e.JoulesPerTH, "0 (auto) or 0 < J/TH < 1000")
 	}
 	a := s.AIDemand
 	if !(a.MWPerYear >= 0) {
