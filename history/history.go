@@ -265,27 +265,48 @@ type HashpricePoint struct {
 	// * 1e15 * 86400.
 	BTCPerPHDay float64 `json:"btc_per_ph_day"`
 	// USDPerPHDay is the hashprice: the same mean with each block's
-	// reward valued at its day's price; nil unless every day of the
-	// period has a price.
+	// reward valued at its day's price; nil (an unpriced period) unless
+	// every day of the period has a price.
 	USDPerPHDay *float64 `json:"usd_per_ph_day"`
 	// FeesIncluded is true when every block's fees are known (blocks
-	// ingested from a node); otherwise the figures are subsidy only for
-	// the blocks without fees. FeeBlocks counts blocks with known fees.
-	FeesIncluded bool  `json:"fees_included"`
-	FeeBlocks    int64 `json:"fee_blocks"`
+	// ingested from a node, or days with imported mean fees); otherwise
+	// the figures are subsidy only for the blocks without fees. FeeBlocks
+	// counts blocks with known fees, DailyFeeBlocks those of them whose
+	// fees are their day's imported mean.
+	FeesIncluded   bool  `json:"fees_included"`
+	FeeBlocks      int64 `json:"fee_blocks"`
+	DailyFeeBlocks int64 `json:"daily_fee_blocks,omitempty"`
+}
+
+// DailyFeeReader gives imported daily mean fees per block keyed by UTC
+// date "2006-01-02" (store.DB: `import fees`, or a price file's fee
+// column). Hashprice uses them for blocks whose own fees are unknown
+// when its PriceReader also implements this interface.
+type DailyFeeReader interface {
+	DailyFeesPerBlock(ctx context.Context) (map[string]consensus.Sats, error)
 }
 
 // Hashprice returns hashvalue per period for the blocks in rg, and
-// hashprice in USD where prices (pr, may be nil) cover the period.
+// hashprice in USD for the periods whose every day has a price (pr, may
+// be nil); a period without one has a null USD value, the others keep
+// theirs. A block's fees are its own when known (ingested from a node),
+// else its day's imported mean (when pr is also a DailyFeeReader), else
+// unknown (subsidy only; FeesIncluded false).
 func Hashprice(ctx context.Context, r BlockReader, pr PriceReader, p *consensus.Params, rg Range, every Period) ([]HashpricePoint, error) {
 	if _, err := ParsePeriod(string(every)); err != nil {
 		return nil, err
 	}
 	var prices map[string]float64
+	var dayFees map[string]consensus.Sats
 	if pr != nil {
 		var err error
 		if prices, err = pr.Prices(ctx); err != nil {
 			return nil, err
+		}
+		if fr, ok := pr.(DailyFeeReader); ok {
+			if dayFees, err = fr.DailyFeesPerBlock(ctx); err != nil {
+				return nil, err
+			}
 		}
 	}
 	from, to := rg.bounds()
@@ -328,6 +349,10 @@ func Hashprice(ctx context.Context, r BlockReader, pr PriceReader, p *consensus.
 		if b.Source == "rpc" {
 			fees = b.FeesSats
 			a.pt.FeeBlocks++
+		} else if f, ok := dayFees[date(b.Time)]; ok {
+			fees = f
+			a.pt.FeeBlocks++
+			a.pt.DailyFeeBlocks++
 		} else {
 			a.pt.FeesIncluded = false
 		}

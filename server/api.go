@@ -29,14 +29,18 @@ func (s *Server) register() {
 
 	api("GET", "/api/v1/overview", false, s.apiOverview)
 	api("GET", "/api/v1/hashprice", false, s.apiHashprice)
-	api("GET", "/api/v1/hashprice/history", false, s.apiHashpriceHistory)
+	// Routes that scan a chain store wait for merged scans (ScanTimeout).
+	scan := func(method, path string, f apiFunc) {
+		s.handle(method, path, false, true, s.jsonHandlerTimeout(f, s.cfg.ScanTimeout))
+	}
+	scan("GET", "/api/v1/hashprice/history", s.apiHashpriceHistory)
 	api("GET", "/api/v1/network/next-adjustment", false, s.apiNextAdjustment)
 	api("GET", "/api/v1/network/halving", false, s.apiHalving)
-	api("GET", "/api/v1/network/adjustments", false, s.apiAdjustments)
+	scan("GET", "/api/v1/network/adjustments", s.apiAdjustments)
 	api("GET", "/api/v1/miners", false, s.apiMiners)
 	api("POST", "/api/v1/fleet", true, s.apiFleet)
 	api("POST", "/api/v1/pivot", true, s.apiPivot)
-	api("GET", "/api/v1/pools", false, s.apiPools)
+	scan("GET", "/api/v1/pools", s.apiPools)
 	api("GET", "/api/v1/security/double-spend", false, s.apiDoubleSpend)
 	api("GET", "/api/v1/security/confirmations", false, s.apiConfirmations)
 	api("GET", "/api/v1/security/selfish", true, s.apiSelfish)
@@ -117,10 +121,12 @@ type HistoryResponse struct {
 	Every  string           `json:"every"`
 	Note   string           `json:"note,omitempty"`
 	Points []HashpricePoint `json:"points"`
-	// AllTimeLow is the lowest point: by USD when every point has a USD
-	// value, else by BTC hashvalue (Unit says which).
+	// AllTimeLow is the lowest point: by USD when any point has a USD
+	// value (the priced points), else by BTC hashvalue (Unit says which).
 	AllTimeLow *HashpricePoint `json:"all_time_low,omitempty"`
 	Unit       string          `json:"all_time_low_unit,omitempty"`
+	// UnpricedPoints counts the points without a BTC price (null USD).
+	UnpricedPoints int `json:"unpriced_points"`
 }
 
 func (s *Server) apiHashpriceHistory(r *http.Request) (any, error) {
@@ -149,19 +155,25 @@ func (s *Server) apiHashpriceHistory(r *http.Request) (any, error) {
 	if out.Points == nil {
 		out.Points = []HashpricePoint{}
 	}
-	allUSD := len(pts) > 0
+	// The series is in USD when any point has a price: the points without
+	// one keep a null USD value (unpriced days are marked, not dropped),
+	// and the all-time low is the lowest priced point.
 	for _, p := range pts {
 		if p.USDPerPHDay == nil {
-			allUSD = false
+			out.UnpricedPoints++
 		}
 	}
+	usd := len(pts) > 0 && out.UnpricedPoints < len(pts)
 	for i := range pts {
 		p := &pts[i]
+		if usd && p.USDPerPHDay == nil {
+			continue
+		}
 		if out.AllTimeLow == nil {
 			out.AllTimeLow = p
 			continue
 		}
-		if allUSD && *p.USDPerPHDay < *out.AllTimeLow.USDPerPHDay || !allUSD && p.BTCPerPHDay < out.AllTimeLow.BTCPerPHDay {
+		if usd && *p.USDPerPHDay < *out.AllTimeLow.USDPerPHDay || !usd && p.BTCPerPHDay < out.AllTimeLow.BTCPerPHDay {
 			out.AllTimeLow = p
 		}
 	}
@@ -169,11 +181,17 @@ func (s *Server) apiHashpriceHistory(r *http.Request) (any, error) {
 	for _, p := range pts {
 		noFees = noFees || !p.FeesIncluded
 	}
-	const subsidyOnly = "from the block subsidy alone where fees are unknown (the embedded epoch table and imported files have none; blocks ingested from a node do)"
-	if allUSD {
+	const subsidyOnly = "from the block subsidy alone where fees are unknown (the embedded epoch table and imported files have none; blocks ingested from a node and days with imported fees do)"
+	if usd {
 		out.Unit = "USD/PH/day"
+		if out.UnpricedPoints > 0 {
+			out.Note = fmt.Sprintf("%d of %d points have no BTC price (null USD, not drawn)", out.UnpricedPoints, len(pts))
+		}
 		if noFees {
-			out.Note = "hashprice " + subsidyOnly
+			if out.Note != "" {
+				out.Note += "; "
+			}
+			out.Note += "hashprice " + subsidyOnly
 		}
 	} else if len(pts) > 0 {
 		out.Unit = "BTC/PH/day"

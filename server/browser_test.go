@@ -302,6 +302,40 @@ func TestBrowserOverview(t *testing.T) {
 	}
 }
 
+// TestBrowserOverviewUSD serves a chain store of the real blocks
+// 610,683..946,236 with Coin Metrics' daily prices (test data only; they
+// end 2026-03-22, a month before the blocks): the overview chart is in
+// USD over the priced epochs, the unpriced ones are counted in the note,
+// and the USD all-time low is marked.
+func TestBrowserOverviewUSD(t *testing.T) {
+	db, _ := chainStore(t)
+	_, ts := newTest(t, Config{History: NewChainHistory(db, ChainHistoryOptions{Source: "chain store " + db.Path()})})
+	ctx := tab(t)
+	steps(t, ctx,
+		chromedp.EmulateViewport(1280, 1560),
+		chromedp.Navigate(ts.URL+"/"),
+		chromedp.WaitVisible(chromedp.CSS(`#history-chart[data-points]`)),
+	)
+	if y := text(t, ctx, "#history-chart .y-title"); !strings.Contains(y, "USD/PH/day") {
+		t.Errorf("history chart's axis %q: want USD with prices imported", y)
+	}
+	// 167 epochs from 606,816 (the first stored block's) to 946,236; the
+	// last one or two reach past the prices and are left out.
+	if n := chartPoints(t, ctx, "#history-chart"); n < 160 || n > 167 {
+		t.Errorf("history chart: %d USD points", n)
+	}
+	if !js[bool](t, ctx, `!!document.querySelector('#history-chart circle[data-marker="all-time-low"]')`) {
+		t.Error("the USD all-time low is not marked")
+	}
+	note := text(t, ctx, "#history-note")
+	if !strings.Contains(note, "have no BTC price") || !strings.Contains(note, "all-time low") {
+		t.Errorf("history note %q: want the unpriced points counted and the low named", note)
+	}
+	if label := js[string](t, ctx, `Array.from(document.querySelectorAll('#history-chart text')).map(function(e){return e.textContent}).join('|')`); !strings.Contains(label, "all-time low") || !strings.Contains(label, "USD/PH/day (") {
+		t.Errorf("chart labels %q lack the all-time low", label)
+	}
+}
+
 func TestBrowserSecurity(t *testing.T) {
 	_, ts := newTest(t, Config{})
 	ctx := tab(t)

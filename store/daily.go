@@ -110,3 +110,17 @@ func (d *DB) LastDate(ctx context.Context, table string) (string, error) {
 	}
 	return s, nil
 }
+
+// DailyFeesPerBlock returns the imported daily mean fees per block keyed
+// by date (history.DailyFeeReader).
+func (d *DB) DailyFeesPerBlock(ctx context.Context) (map[string]consensus.Sats, error) {
+	all, err := d.DailyFeesAll(ctx)
+	if err != nil {
+		return nil, err
+	}
+	out := make(map[string]consensus.Sats, len(all))
+	for k, f := range all {
+		out[k] = f.PerBlockSats
+	}
+	return out, nil
+}

@@ -97,7 +97,10 @@
 
     api("/api/v1/hashprice/history").then(function (h) {
       var usdMode = h.all_time_low_unit === "USD/PH/day";
-      var pts = h.points.map(function (p) { return [Date.parse(p.time), usdMode ? p.usd_per_ph_day : p.btc_per_ph_day]; });
+      // In USD, the unpriced points (null USD) are left out of the line
+      // and counted in the note.
+      var pts = h.points.filter(function (p) { return !usdMode || p.usd_per_ph_day != null; })
+        .map(function (p) { return [Date.parse(p.time), usdMode ? p.usd_per_ph_day : p.btc_per_ph_day]; });
       var low = h.all_time_low;
       var lowV = usdMode ? low.usd_per_ph_day : low.btc_per_ph_day;
       HL.lineChart($("history-chart"), {
