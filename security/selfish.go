@@ -112,8 +112,8 @@ func initialTruncation(alpha float64, maxT int) int {
 // OptimalSelfish solves for the optimal relative revenue of a selfish
 // miner with hashrate share α when a share γ of honest miners mines on the
 // attacker's block in a tie, to within accuracy (an upper minus lower
-// bound), growing the fork length T by half from initialTruncation until
-// the bound is met or lim is reached.
+// bound), growing the fork length T from initialTruncation
+// (nextTruncation) until the bound is met or lim is reached.
 //
 // Model: Sapirshtein, Sompolinsky & Zohar, "Optimal Selfish Mining
 // Strategies in Bitcoin" (FC 2016), states (a, h, fork) and actions adopt,
@@ -174,7 +174,8 @@ func OptimalSelfish(ctx context.Context, alpha, gamma, accuracy float64, lim Sel
 	// Each bound may lose this much to unfinished iteration.
 	budget := max(accuracy/20, 1e-13)
 	var warm selfishWarm
-	for T := initialTruncation(alpha, lim.MaxTruncation); ; T = min(lim.MaxTruncation, T+T/2) {
+	prevT, prevGap := 0, 0.0
+	for T := initialTruncation(alpha, lim.MaxTruncation); ; {
 		lo, hi, err := solveSelfishAt(ctx, alpha, gamma, T, budget, lim.MaxSweeps, &res.Sweeps, &warm)
 		if err != nil {
 			return finish(), fmt.Errorf("security: selfish-mining solve at α=%g, γ=%g, T=%d: %w", alpha, gamma, T, err)
@@ -183,10 +184,26 @@ func OptimalSelfish(ctx context.Context, alpha, gamma, accuracy float64, lim Sel
 		if !math.IsNaN(lo) && !math.IsNaN(hi) { // never, but a NaN must not spread
 			res.Lower, res.Upper = max(res.Lower, lo), min(res.Upper, hi)
 		}
-		if res.Upper-res.Lower <= accuracy || T >= lim.MaxTruncation {
+		gap := res.Upper - res.Lower
+		if gap <= accuracy || T >= lim.MaxTruncation {
 			return finish(), nil
 		}
+		T, prevT, prevGap = nextTruncation(T, gap, prevT, prevGap, accuracy, lim.MaxTruncation), T, gap
 	}
+}
+
+// nextTruncation grows T by half, or, once two truncations have shown how
+// fast the gap falls (about geometrically in T: races longer than T are
+// geometrically rare), to the T where the gap should reach accuracy/2,
+// but by at least an eighth and at most a half.
+func nextTruncation(T int, gap float64, prevT int, prevGap, accuracy float64, maxT int) int {
+	next := T + T/2
+	if prevT > 0 && prevGap > gap && gap > 0 {
+		rate := math.Log(prevGap/gap) / float64(T-prevT) // per unit of T
+		want := T + int(math.Ceil(math.Log(gap/(accuracy/2))/rate))
+		next = max(T+max(1, T/8), min(next, want))
+	}
+	return min(maxT, next)
 }
 
 // selfishWarm carries the relaxed MDP's solution from one truncation to
