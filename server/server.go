@@ -25,6 +25,7 @@ import (
 const (
 	DefaultMaxBodyBytes   = 1 << 20 // 1 MiB: a site or fleet file is a few kB
 	DefaultRequestTimeout = 30 * time.Second
+	DefaultScanTimeout    = 2 * time.Minute
 	// MinTokenLength is the shortest token Config accepts (the CLI's
 	// serve --token refuses shorter ones too).
 	MinTokenLength = 16
@@ -69,6 +70,12 @@ type Config struct {
 	// MaxQueue bounds the heavy requests waiting for the budget (429
 	// with Retry-After beyond); 0 is DefaultMaxQueue.
 	MaxQueue int
+	// ScanTimeout bounds the requests of the routes that scan a chain
+	// store (history, adjustments, pools): on a cold or just-changed
+	// store they wait for one merged scan per period, which on a busy
+	// machine takes longer than RequestTimeout; repeats are cache hits.
+	// 0 is DefaultScanTimeout (never less than RequestTimeout).
+	ScanTimeout time.Duration
 	// MaxJobs bounds the simulator jobs kept (running and finished); 0 is 16.
 	MaxJobs int
 }
@@ -140,6 +147,9 @@ func New(cfg Config) (*Server, error) {
 	if cfg.MaxQueue <= 0 {
 		cfg.MaxQueue = DefaultMaxQueue
 	}
+	if cfg.ScanTimeout <= 0 {
+		cfg.ScanTimeout = max(DefaultScanTimeout, cfg.RequestTimeout)
+	}
 	if cfg.MaxJobs <= 0 {
 		cfg.MaxJobs = 16
 	}
@@ -188,7 +198,7 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 		Handler:           s,
 		ReadHeaderTimeout: 5 * time.Second,
 		ReadTimeout:       15 * time.Second,
-		WriteTimeout:      s.cfg.RequestTimeout + 10*time.Second,
+		WriteTimeout:      max(s.cfg.RequestTimeout, s.cfg.ScanTimeout) + 10*time.Second,
 		IdleTimeout:       60 * time.Second,
 		MaxHeaderBytes:    32 << 10,
 		ErrorLog:          slog.NewLogLogger(s.log.Handler(), slog.LevelWarn),
@@ -236,8 +246,13 @@ type apiFunc func(r *http.Request) (any, error)
 
 // jsonHandler turns an apiFunc into a handler with a per-request timeout.
 func (s *Server) jsonHandler(f apiFunc) http.Handler {
+	return s.jsonHandlerTimeout(f, s.cfg.RequestTimeout)
+}
+
+// jsonHandlerTimeout is jsonHandler with the given per-request timeout.
+func (s *Server) jsonHandlerTimeout(f apiFunc, timeout time.Duration) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		ctx, cancel := context.WithTimeout(r.Context(), s.cfg.RequestTimeout)
+		ctx, cancel := context.WithTimeout(r.Context(), timeout)
 		defer cancel()
 		r = r.WithContext(ctx)
 		type result struct {
@@ -279,7 +294,7 @@ func (s *Server) jsonHandler(f apiFunc) http.Handler {
 				return
 			case <-t.C:
 			}
-			s.writeError(w, &apiError{Status: http.StatusServiceUnavailable, RetryAfter: 1, Message: fmt.Sprintf("request took longer than the %s limit", s.cfg.RequestTimeout)})
+			s.writeError(w, &apiError{Status: http.StatusServiceUnavailable, RetryAfter: 1, Message: fmt.Sprintf("request took longer than the %s limit", timeout)})
 		}
 	})
 }
