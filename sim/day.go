@@ -36,8 +36,11 @@ func (p *path) run() error {
 				hs = 0 // floating-point residue of a network that has stopped
 			}
 		}
-		p.minHs = math.Min(p.minHs, hs)
-		interval := math.Inf(1)
+		halted := hs == 0
+		if !halted {
+			p.minHs = math.Min(p.minHs, hs)
+		}
+		interval := math.NaN() // halted: no interval (reported as a halted day)
 		if hs > 0 {
 			interval = hashprice.HashesPerBlock(p.diff) / hs
 		}
@@ -60,6 +63,11 @@ func (p *path) run() error {
 		v[mHashprice] = hp
 		v[mRevenueBTC] = revenue
 		v[mBudget] = revenue * price
+		if halted {
+			// A halted day is counted (Result.HaltedByDay), not averaged
+			// into the bands as 0 H/s, ∞ s and $0.
+			v[mHashrate], v[mRevenueBTC], v[mBudget] = math.NaN(), math.NaN(), math.NaN()
+		}
 		if m.pop != nil {
 			sold := 0.0
 			for c := Class(0); c < numClasses; c++ {

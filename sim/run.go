@@ -122,6 +122,13 @@ type Result struct {
 	Epochs  []EpochBand `json:"epochs"`
 	Summary []Stat      `json:"summary"`
 	Notes   []string    `json:"notes,omitempty"`
+	// HaltedPaths is how many paths had a day on which nothing ran: the
+	// network hashrate fell to zero, so no block came and no retarget could
+	// lower the difficulty. Such days are left out of the bands of
+	// hashrate, block interval, revenue and security budget (which are
+	// over running paths) and counted per day in HaltedByDay.
+	HaltedPaths int   `json:"halted_paths"`
+	HaltedByDay []int `json:"halted_by_day,omitempty"`
 }
 
 // Num is a float64 that encodes NaN as JSON null.
@@ -179,10 +186,14 @@ type agg struct {
 	summary [numSummary]hist
 	paths   int
 	notes   map[string]bool
+	// halted[d] counts paths whose network had stopped on day d;
+	// haltedPaths the paths with at least one such day.
+	halted      []uint32
+	haltedPaths int
 }
 
 func newAgg(m *model) *agg {
-	a := &agg{daily: make([][]hist, m.numMetrics()), notes: map[string]bool{}}
+	a := &agg{daily: make([][]hist, m.numMetrics()), notes: map[string]bool{}, halted: make([]uint32, m.days)}
 	for i := range a.daily {
 		a.daily[i] = make([]hist, m.days)
 	}
@@ -256,12 +267,26 @@ func (a *agg) addPath(m *model, p *path) {
 	if len(p.epochs) > 0 {
 		first = p.epochs[0].change
 	}
+	anyHalt := false
+	for d := 0; d < days; d++ {
+		if math.IsNaN(p.vals[d*nm+mHashrate]) {
+			a.halted[d]++
+			anyHalt = true
+		}
+	}
+	if anyHalt {
+		a.haltedPaths++
+	}
+	minRatio := p.minHs / m.h0
+	if math.IsInf(minRatio, 1) {
+		minRatio = math.NaN()
+	}
 	nmv := p.vals[(m.days-1)*nm+mHashrate]
 	conv := math.NaN()
 	if m.pop != nil {
 		conv = p.converted
 	}
-	for j, v := range [numSummary]float64{first, drop, slowest, float64(p.overAll), p.minHs / m.h0, nmv / m.h0, conv} {
+	for j, v := range [numSummary]float64{first, drop, slowest, float64(p.overAll), minRatio, nmv / m.h0, conv} {
 		sp := summaryMetrics[j]
 		a.summary[j].add(sp.scale, sp.width, v)
 	}
@@ -275,6 +300,10 @@ func (a *agg) merge(o *agg) {
 		panic("sim: merging an unflushed aggregate")
 	}
 	a.paths += o.paths
+	a.haltedPaths += o.haltedPaths
+	for d, n := range o.halted {
+		a.halted[d] += n
+	}
 	for i := range a.daily {
 		for d := range a.daily[i] {
 			a.daily[i][d].merge(&o.daily[i][d])
@@ -558,6 +587,14 @@ func (m *model) result(a *agg, seed uint64, paths int) *Result {
 		r.Summary = append(r.Summary, Stat{Name: sp.name, Unit: sp.unit, Description: sp.desc,
 			Paths: int(a.summary[j].n), Q: quantiles(&a.summary[j], sp)})
 	}
+	r.HaltedPaths = a.haltedPaths
+	if a.haltedPaths > 0 {
+		r.HaltedByDay = make([]int, m.days)
+		for d, n := range a.halted {
+			r.HaltedByDay[d] = int(n)
+		}
+		a.notes[fmt.Sprintf("%d of %d paths halted (no machine earned its power at the expected hashprice, so no blocks came and difficulty could not fall); their halted days are counted in halted_by_day and left out of the hashrate, block interval, revenue and security budget bands", a.haltedPaths, paths)] = true
+	}
 	r.Notes = sortedNames(a.notes)
 	return r
 }
@@ -582,6 +619,8 @@ type Shard struct {
 	Epochs       [][]histJSON    `json:"epochs"`
 	Summary      []histJSON      `json:"summary"`
 	Notes        []string        `json:"notes,omitempty"`
+	Halted       []uint32        `json:"halted,omitempty"`
+	HaltedPaths  int             `json:"halted_paths,omitempty"`
 }
 
 type histJSON struct {
@@ -644,7 +683,10 @@ func RunShard(ctx context.Context, sc *Scenario, opt Options) ([]byte, error) {
 	}
 	s := Shard{Format: shardFormat, Scenario: sc.Name, Digest: m.digest(), Seed: opt.Seed, Paths: opt.Paths,
 		Shard: opt.Shard, Shards: opt.Shards, Years: m.years(), ScenarioJSON: scj, Blockwise: opt.BlockByBlock,
-		Done: a.paths, Notes: sortedNames(a.notes)}
+		Done: a.paths, Notes: sortedNames(a.notes), HaltedPaths: a.haltedPaths}
+	if a.haltedPaths > 0 {
+		s.Halted = a.halted
+	}
 	for i := range a.daily {
 		row := make([]histJSON, len(a.daily[i]))
 		for d := range a.daily[i] {
@@ -737,6 +779,12 @@ func Merge(shards []*Shard) (*Result, error) {
 	for _, s := range shards {
 		a := newAgg(m)
 		a.paths = s.Done
+		a.haltedPaths = s.HaltedPaths
+		for d, n := range s.Halted {
+			if d < len(a.halted) {
+				a.halted[d] = n
+			}
+		}
 		if len(s.Daily) != len(a.daily) {
 			return nil, fmt.Errorf("sim: merge: shard %d has %d metrics (want %d)", s.Shard, len(s.Daily), len(a.daily))
 		}

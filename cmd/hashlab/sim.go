@@ -504,7 +504,7 @@ func printSimText(env *Env, res *sim.Result) {
 		res.Paths, res.Seed, res.Years, res.Days, commas(res.StartHeight), res.Dates[0], res.Engine)
 	fmt.Fprintf(w, "Start: %s, hashprice %s/PH/day\n", siHashrate(res.StartHashrateHs), usd(res.StartHashpriceUSDPerPHDay))
 	if len(res.Population) > 0 {
-		fmt.Fprintln(w, "\nPopulation at the start (calibrated to the snapshot):")
+		fmt.Fprintln(w, "\nPopulation at the start (built for the start date, calibrated to its hashrate):")
 		tw := newTable(w)
 		fmt.Fprintln(tw, "CLASS\tOPERATORS\tINSTALLED\tRUNNING\tJ/TH\tPOWER $/kWh")
 		for _, c := range res.Population {
@@ -528,6 +528,12 @@ func printSimText(env *Env, res *sim.Result) {
 		{"nakamoto_operator", "Nakamoto coef. operators", func(v float64) string { return fmt.Sprintf("%.0f", v) }},
 		{"small_miner_revenue_share", "small miners' revenue share", func(v float64) string { return fmt.Sprintf("%.1f%%", 100*v) }},
 	})
+	fmt.Fprintf(w, "Halted paths (network hashrate 0: no blocks, no retarget; left out of the bands): %d of %d\n", res.HaltedPaths, res.Paths)
+	if res.HaltedPaths > 0 {
+		for _, d := range checkpoints(res.Days) {
+			fmt.Fprintf(w, "  %s: %d halted\n", res.Dates[d], res.HaltedByDay[d])
+		}
+	}
 	fmt.Fprintln(w, "\nPer path, p5 / p50 / p95:")
 	tw := newTable(w)
 	for _, st := range res.Summary {

@@ -1,0 +1,99 @@
+package sim
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"math"
+	"testing"
+)
+
+// A path whose network stops (here: no cost tail, no contracts and a 99.9%
+// price crash) is counted as halted; its halted days are not in the bands
+// as 0 H/s, ∞ s or $0, and the count survives sharding.
+func TestHaltedPathsAreCountedNotAveraged(t *testing.T) {
+	sc, err := ParseScenario([]byte(`name: halt
+years: 0.3
+price: {model: flat, shocks: [{day: 5, change: -0.999, days: 1}]}
+population: {cost_tail: {share: 0}, contracts: {share: 0}, hysteresis: 0}
+expansion: {disabled: true}
+`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	r, err := Run(context.Background(), sc, Options{Paths: 20, Seed: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r.HaltedPaths != 20 || r.HaltedByDay[len(r.HaltedByDay)-1] != 20 {
+		t.Fatalf("halted paths %d, by day %v; want all 20", r.HaltedPaths, r.HaltedByDay)
+	}
+	for _, name := range []string{"hashrate_hs", "block_interval_s"} { // a running day without a block has a real $0 budget
+		s := r.Series(name)
+		for d := range s.P5 {
+			for _, v := range []Num{s.P5[d], s.P50[d], s.P95[d]} {
+				if v == 0 || math.IsInf(float64(v), 0) {
+					t.Fatalf("%s day %d: %v in the bands (hashrate p5 %v p50 %v, halted %d)", name, d, v, r.Series("hashrate_hs").P5[d], r.Series("hashrate_hs").P50[d], r.HaltedByDay[d])
+				}
+			}
+		}
+	}
+	b, _ := json.Marshal(r)
+	if !bytes.Contains(b, []byte(`"halted_paths":20`)) {
+		t.Error("JSON lacks halted_paths")
+	}
+	var shards []*Shard
+	for i := 0; i < 2; i++ {
+		raw, err := RunShard(context.Background(), sc, Options{Paths: 20, Seed: 1, Shard: i, Shards: 2})
+		if err != nil {
+			t.Fatal(err)
+		}
+		s, err := DecodeShard(bytes.NewReader(raw))
+		if err != nil {
+			t.Fatal(err)
+		}
+		shards = append(shards, s)
+	}
+	mr, err := Merge(shards)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if mr.HaltedPaths != 20 {
+		t.Errorf("merged halted paths %d", mr.HaltedPaths)
+	}
+}
+
+// With the default cost tail the baseline does not halt: the tail's
+// cheapest machines earn their power down to a hashprice far below the
+// baseline's lowest paths.
+func TestBaselineDoesNotHalt(t *testing.T) {
+	sc := mustShipped(t, "baseline")
+	m, err := prepare(sc, &Options{Paths: 1, Seed: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Hashrate whose breakeven is below 10% of the start hashprice.
+	low := 0.0
+	for _, u := range m.pop.units {
+		if u.be < m.hp0/10 {
+			low += u.hs
+		}
+	}
+	t.Logf("start hashprice %.2f $/PH/day; %.2f%% of installed hashrate runs below %.2f", m.hp0, 100*low/m.h0, m.hp0/10)
+	if low < 0.01*m.h0 {
+		t.Errorf("only %.3g H/s breaks even below a tenth of the start hashprice", low)
+	}
+	r, err := Run(context.Background(), sc, Options{Paths: 300, Seed: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r.HaltedPaths != 0 {
+		t.Errorf("%d of 300 baseline paths halted", r.HaltedPaths)
+	}
+	h := r.Series("hashrate_hs")
+	for d := range h.P5 {
+		if !(h.P5[d] > 0) {
+			t.Fatalf("day %d: p5 hashrate %v", d, h.P5[d])
+		}
+	}
+}
