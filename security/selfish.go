@@ -194,13 +194,14 @@ func OptimalSelfish(ctx context.Context, alpha, gamma, accuracy float64, lim Sel
 
 // nextTruncation grows T by half, or, once two truncations have shown how
 // fast the gap falls (about geometrically in T: races longer than T are
-// geometrically rare), to the T where the gap should reach accuracy/2,
+// geometrically rare), to the T where the gap should reach accuracy/4
+// (the fall slows as T grows),
 // but by at least an eighth and at most a half.
 func nextTruncation(T int, gap float64, prevT int, prevGap, accuracy float64, maxT int) int {
 	next := T + T/2
 	if prevT > 0 && prevGap > gap && gap > 0 {
 		rate := math.Log(prevGap/gap) / float64(T-prevT) // per unit of T
-		want := T + int(math.Ceil(math.Log(gap/(accuracy/2))/rate))
+		want := T + int(math.Ceil(math.Log(gap/(accuracy/4))/rate))
 		next = max(T+max(1, T/8), min(next, want))
 	}
 	return min(maxT, next)
