@@ -89,6 +89,16 @@ func (s *Server) metrics(w http.ResponseWriter, r *http.Request) {
 		gauge("hashlab_security_budget_usd_per_day", "What all miners earn per day at 144 blocks per day, USD.", hp.SecurityBudgetUSDPerDay)
 		gauge("hashlab_state_age_seconds", "Age of the network state the answers use (now minus the tip's time), seconds.", float64(hp.AgeSeconds))
 	}
+	if sa, ok := s.cfg.State.(interface {
+		SourceAges(now time.Time) []service.SourceAge
+	}); ok {
+		if ages := sa.SourceAges(s.now()); len(ages) > 0 {
+			b.WriteString("# HELP hashlab_source_age_seconds Age of each source's part of the network state (now minus its as-of time), seconds, by source and value.\n# TYPE hashlab_source_age_seconds gauge\n")
+			for _, a := range ages {
+				fmt.Fprintf(&b, "hashlab_source_age_seconds{source=%q,what=%q} %s\n", a.Source, a.What, promFloat(a.AgeSeconds))
+			}
+		}
+	}
 	gauge("hashlab_tip_height", "Height of the newest block the server knows.", float64(tip.Height))
 	gauge("hashlab_tip_timestamp_seconds", "Timestamp of that block, Unix seconds.", float64(tip.Time.Unix()))
 	if na, err := s.svc.NextAdjustment(ctx, service.AdjustmentQuery{Confidence: service.DefaultConfidence}); err == nil {

@@ -262,6 +262,9 @@ func (s *Service) market(st *netstate.State, o Overrides) (*Market, error) {
 	in := hashprice.Inputs{Height: st.Tip.Height, FeesPerBlock: st.Fees.PerBlock, Params: p}
 	if st.Price != nil {
 		in.PriceUSD = st.Price.USD
+	} else if o.PriceUSD == nil {
+		// No price is not a price of 0.
+		return nil, hashlab.Invalid("price", "", fmt.Sprintf("a BTC price in USD: source %s has none (give --price, or import prices into the store)", f.Source))
 	}
 	if err := consensus.CheckBits("bits", st.Epoch.Bits, p); err != nil {
 		return nil, fmt.Errorf("service: source %s: %w", f.Source, err)
