@@ -270,6 +270,14 @@ func TestBrowserOverview(t *testing.T) {
 			t.Errorf("overview cards lack %q: %s", want, kpis)
 		}
 	}
+	// Epoch progress: the snapshot's tip 946,236 is the 733rd block of
+	// the epoch from 945,504.
+	if ep := text(t, ctx, "#kpis"); !strings.Contains(ep, "Epoch progress") || !strings.Contains(ep, "733 of 2,016") || !strings.Contains(ep, "projected change") {
+		t.Errorf("overview lacks the epoch progress (733 of 2,016 blocks, projected change): %s", ep)
+	}
+	if v := js[float64](t, ctx, `document.querySelector('#epoch-progress').value`); v != 733 {
+		t.Errorf("epoch progress bar at %v, want 733", v)
+	}
 	if src := text(t, ctx, "#source"); !strings.Contains(src, "embedded snapshot of 2026-04-22") || !strings.Contains(src, " old") || !strings.Contains(src, "reference assumption") {
 		t.Errorf("the dashboard does not say the state's source and age: %q", src)
 	}

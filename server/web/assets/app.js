@@ -89,6 +89,15 @@
       card(kpis, "Security budget", usd(h.security_budget_usd_per_day / 1e6, 2), "M USD/day", "paid to all miners");
       card(kpis, "Next adjustment", (na.expected_change >= 0 ? "+" : "") + (100 * na.expected_change).toFixed(2), "%",
         "90%: " + (100 * na.low_change).toFixed(2) + "% … " + (100 * na.high_change).toFixed(2) + "%, " + na.blocks_remaining + " blocks, ~" + na.expected_date);
+      // Epoch progress: blocks done of the retarget interval, with the
+      // projected change at its end.
+      // blocks_remaining counts up to the next epoch's first block.
+      var epochLen = na.blocks_mined + na.blocks_remaining - 1;
+      card(kpis, "Epoch progress", na.blocks_mined.toLocaleString("en-US") + " of " + epochLen.toLocaleString("en-US"), "blocks",
+        (100 * na.blocks_mined / epochLen).toFixed(1) + "% done since height " + na.epoch_start_height.toLocaleString("en-US") +
+        "; projected change " + (na.expected_change >= 0 ? "+" : "") + (100 * na.expected_change).toFixed(2) + "%");
+      var bar = document.createElement("progress"); bar.id = "epoch-progress"; bar.max = epochLen; bar.value = na.blocks_mined;
+      kpis.lastChild.appendChild(bar);
       card(kpis, "Next halving", hv.next_halving_height.toLocaleString("en-US"), "height",
         (hv.expected_date ? "~" + hv.expected_date + ", " : "") + "hashprice → " + usd(hv.hashprice_after_usd_per_ph_day) + "/PH/day");
       var age = h.age_seconds >= 172800 ? Math.floor(h.age_seconds / 86400) + " days" : h.age_seconds >= 3600 ? Math.floor(h.age_seconds / 3600) + " h" : Math.floor(h.age_seconds / 60) + " min";
