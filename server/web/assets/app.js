@@ -77,9 +77,12 @@
   }
 
   // ------------------------------------------------------------ overview
-  function overview() {
+  // currentValues draws the cards of the state now and its source and
+  // age; the overview redraws them every minute (serve refreshes its
+  // source on its own interval).
+  function currentValues() {
     var kpis = $("kpis");
-    Promise.all([api("/api/v1/hashprice"), api("/api/v1/network/next-adjustment"), api("/api/v1/network/halving")]).then(function (r) {
+    return Promise.all([api("/api/v1/hashprice"), api("/api/v1/network/next-adjustment"), api("/api/v1/network/halving")]).then(function (r) {
       var h = r[0], na = r[1], hv = r[2];
       kpis.innerHTML = "";
       card(kpis, "Hashprice", usd(h.usd_per_ph_day), "USD/PH/day", usd(h.usd_per_th_day, 4) + " per TH/s per day");
@@ -103,6 +106,11 @@
       var age = h.age_seconds >= 172800 ? Math.floor(h.age_seconds / 86400) + " days" : h.age_seconds >= 3600 ? Math.floor(h.age_seconds / 3600) + " h" : Math.floor(h.age_seconds / 60) + " min";
       $("source").textContent = "Source: " + (h.source_detail || h.source) + " (as of " + h.as_of + ", " + age + " old)" + (h.price_source ? "; BTC price: " + h.price_source : "") + ", bits " + h.bits + ".";
     }).catch(function (e) { showError(kpis, e); });
+  }
+
+  function overview() {
+    currentValues();
+    setInterval(currentValues, 60000);
 
     api("/api/v1/hashprice/history").then(function (h) {
       var usdMode = h.all_time_low_unit === "USD/PH/day";
