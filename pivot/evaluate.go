@@ -1,6 +1,7 @@
 package pivot
 
 import (
+	"context"
 	"fmt"
 	"math"
 	"math/rand/v2"
@@ -533,8 +534,9 @@ func GBMPaths(hp0, mu, sigma float64, years, paths int, seed uint64) [][]float64
 }
 
 // RunMonteCarlo evaluates the convert-or-mine decision over hashprice
-// paths (from GBMPaths or the simulator).
-func RunMonteCarlo(s *Site, paths [][]float64) (MonteCarlo, error) {
+// paths (from GBMPaths or the simulator). It checks ctx every 256 paths
+// and returns ctx's error, wrapped, when it is cancelled.
+func RunMonteCarlo(ctx context.Context, s *Site, paths [][]float64) (MonteCarlo, error) {
 	if len(paths) == 0 {
 		return MonteCarlo{}, inputErr("paths", 0, ">= 1")
 	}
@@ -551,7 +553,12 @@ func RunMonteCarlo(s *Site, paths [][]float64) (MonteCarlo, error) {
 	convert := max(s.leaseOption(1).NPVUSD, s.gpuOption().NPVUSD)
 	mc := MonteCarlo{Paths: len(paths), ConvertNowNPV: convert}
 	d := 1 + s.DiscountRate
-	for _, p := range paths {
+	for i, p := range paths {
+		if i%256 == 0 {
+			if err := ctx.Err(); err != nil {
+				return MonteCarlo{}, fmt.Errorf("pivot: Monte Carlo stopped after %d of %d paths: %w", i, len(paths), err)
+			}
+		}
 		m, err := s.miningOption("", 1, Inputs{Market: Market{p}})
 		if err != nil {
 			return MonteCarlo{}, err

@@ -1,6 +1,7 @@
 package pivot
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -213,17 +214,17 @@ func TestHalvingPath(t *testing.T) {
 func TestMonteCarlo(t *testing.T) {
 	s, _ := ParseSite([]byte(exampleSite))
 	paths := GBMPaths(35.7, 0, 0.6, s.HorizonYears, 400, 7)
-	mc, err := RunMonteCarlo(s, paths)
+	mc, err := RunMonteCarlo(context.Background(), s, paths)
 	if err != nil || mc.ProbConvertBeats < 0 || mc.ProbConvertBeats > 1 || mc.Paths != 400 {
 		t.Fatalf("%+v %v", mc, err)
 	}
-	again, _ := RunMonteCarlo(s, GBMPaths(35.7, 0, 0.6, s.HorizonYears, 400, 7))
+	again, _ := RunMonteCarlo(context.Background(), s, GBMPaths(35.7, 0, 0.6, s.HorizonYears, 400, 7))
 	if again != mc {
 		t.Fatal("not deterministic for a seed")
 	}
 	// With zero volatility the paths are flat: P is 0 or 1 and waiting is
 	// worth exactly mining's first year plus the better choice after it.
-	flat, _ := RunMonteCarlo(s, GBMPaths(35.7, 0, 0, s.HorizonYears, 3, 1))
+	flat, _ := RunMonteCarlo(context.Background(), s, GBMPaths(35.7, 0, 0, s.HorizonYears, 3, 1))
 	if flat.ProbConvertBeats != 0 && flat.ProbConvertBeats != 1 {
 		t.Fatalf("%+v", flat)
 	}
@@ -374,7 +375,7 @@ func TestCheckGBM(t *testing.T) {
 	}
 	// Paths that are not finite are refused, not averaged into NaN NPVs.
 	s, _ := ParseSite([]byte(exampleSite))
-	if _, err := RunMonteCarlo(s, GBMPaths(35.7, 0, math.NaN(), s.HorizonYears, 3, 1)); !errors.Is(err, hashlab.ErrInput) {
+	if _, err := RunMonteCarlo(context.Background(), s, GBMPaths(35.7, 0, math.NaN(), s.HorizonYears, 3, 1)); !errors.Is(err, hashlab.ErrInput) {
 		t.Errorf("NaN paths: %v", err)
 	}
 }
@@ -451,8 +452,22 @@ func BenchmarkEvaluateWithMonteCarlo1000(b *testing.B) {
 		if _, err := Evaluate(s, Inputs{Market: Market{FlatPath(35.7, s.HorizonYears)}}); err != nil {
 			b.Fatal(err)
 		}
-		if _, err := RunMonteCarlo(s, paths); err != nil {
+		if _, err := RunMonteCarlo(context.Background(), s, paths); err != nil {
 			b.Fatal(err)
 		}
+	}
+}
+
+// A cancelled context stops the Monte Carlo with the context's error.
+func TestRunMonteCarloCancelled(t *testing.T) {
+	s, err := ParseSite([]byte(exampleSite))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	_, err = RunMonteCarlo(ctx, s, GBMPaths(35.7, 0, 0.6, s.HorizonYears, 1000, 1))
+	if !errors.Is(err, context.Canceled) {
+		t.Fatalf("err = %v, want context.Canceled", err)
 	}
 }

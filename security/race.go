@@ -113,30 +113,56 @@ func AttackRace(q float64, z int, spacingSec float64) (Race, error) {
 		lg3, _ := math.Lgamma(float64(z))
 		return math.Exp(lg1 - lg2 - lg3 + float64(z)*lp + float64(k)*lq)
 	}
-	climbMass := func(m int) float64 { return math.Min(1, math.Pow(q/p, float64(m))) }
 	climbMean := func(m int) float64 { return float64(m) / math.Abs(2*q-1) }
 
-	var pSucc, meanN, massLE float64
+	// Every success branch in log space, so neither a tiny P(success)
+	// (a minority attacker at depth) nor the tail k > z (summed directly,
+	// never as 1 − Σ_{k≤z}) loses precision: branch k ≤ z has weight
+	// P(k)·min(1, (q/p)^m) and N = z+k+E[τ_m | τ_m < ∞]; branch k > z
+	// has weight P(k) and N = z+k.
+	lnNegbin := func(k int) float64 {
+		if z == 0 {
+			if k == 0 {
+				return 0
+			}
+			return math.Inf(-1)
+		}
+		lg1, _ := math.Lgamma(float64(z + k))
+		lg2, _ := math.Lgamma(float64(k + 1))
+		lg3, _ := math.Lgamma(float64(z))
+		return lg1 - lg2 - lg3 + float64(z)*lp + float64(k)*lq
+	}
+	lnRatio := math.Min(0, lq-lp)
+	type branch struct{ lw, n float64 }
+	var bs []branch
 	for k := 0; k <= z; k++ {
-		w := negbin(k)
-		massLE += w
 		m := z + 1 - k
-		s := w * climbMass(m)
-		pSucc += s
-		meanN += s * (float64(z+k) + climbMean(m))
+		bs = append(bs, branch{lnNegbin(k) + float64(m)*lnRatio, float64(z+k) + climbMean(m)})
 	}
-	// k > z: immediate success at the z-th honest block, N = z+k.
-	// E[k; k>z] = E[k] − Σ_{k≤z} k·P(k), E[k] = z·q/p.
-	var sumKLE float64
-	for k := 0; k <= z; k++ {
-		sumKLE += float64(k) * negbin(k)
+	peak := math.Inf(-1)
+	for k := z + 1; z > 0; k++ {
+		lw := lnNegbin(k)
+		bs = append(bs, branch{lw, float64(z + k)})
+		peak = math.Max(peak, lw)
+		// Terms fall by a factor → q per step past the mode.
+		if float64(k) > float64(z)*q/p+10 && lw < peak-50 {
+			break
+		}
 	}
-	massGT := math.Max(0, 1-massLE)
-	pSucc += massGT
-	meanN += float64(z)*massGT + (float64(z)*q/p - sumKLE)
+	top := math.Inf(-1)
+	for _, b := range bs {
+		top = math.Max(top, b.lw)
+	}
+	var sum, sumN float64
+	for _, b := range bs {
+		w := math.Exp(b.lw - top)
+		sum += w
+		sumN += w * b.n
+	}
+	pSucc := math.Exp(top) * sum
 	r.PSuccess = math.Min(pSucc, 1)
 	r.successTot = pSucc
-	r.MeanBlocks = meanN / pSucc
+	r.MeanBlocks = sumN / sum
 	r.MeanSeconds = r.MeanBlocks / lam
 
 	r.negbin = negbin
@@ -149,6 +175,12 @@ func AttackRace(q float64, z int, spacingSec float64) (Race, error) {
 // AttackRace alone gives the exact mean and P(success) in O(z).
 func (r *Race) Distribution() {
 	if r.cum != nil {
+		return
+	}
+	if !(r.successTot > 1e-280) {
+		// Success is too improbable for a pmf in float64: quantiles stay
+		// nil and PSuccessWithin is 0.
+		r.cum = []float64{0}
 		return
 	}
 	r.pmf, r.massInPMF = racePMF(r.Q, r.Z, r.negbin, r.successTot)

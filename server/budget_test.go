@@ -45,7 +45,7 @@ func BenchmarkCostModel(b *testing.B) {
 		b.ReportMetric(float64(time.Since(t0).Nanoseconds())/float64(sc.Population.Operators*50*366), "ns/operator-day")
 		t0 = time.Now()
 		paths := pivot.GBMPaths(35, 0, 0.6, site.HorizonYears, 5000, 1)
-		if _, err := pivot.RunMonteCarlo(site, paths); err != nil {
+		if _, err := pivot.RunMonteCarlo(context.Background(), site, paths); err != nil {
 			b.Fatal(err)
 		}
 		b.ReportMetric(float64(time.Since(t0).Nanoseconds())/float64(5000*site.HorizonYears), "ns/path-year")

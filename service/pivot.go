@@ -98,7 +98,7 @@ func (s *Service) Pivot(ctx context.Context, site *pivot.Site, q PivotQuery) (*P
 		paths = pivot.GBMPaths(hp, q.Drift, q.Volatility, site.HorizonYears, q.Paths, q.Seed)
 	}
 	if paths != nil {
-		mc, err := pivot.RunMonteCarlo(site, paths)
+		mc, err := pivot.RunMonteCarlo(ctx, site, paths)
 		if err != nil {
 			return nil, inputErr("paths", err)
 		}
