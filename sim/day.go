@@ -20,7 +20,9 @@ func (p *path) run() error {
 		dayStart := start + float64(d)*86400
 		price := p.priceOn(d)
 		fees := sc.Fees.BTCPerBlock
-		if feeSD > 0 {
+		if fs := sc.Fees.Series; len(fs) > 0 {
+			fees = fs[min(d, len(fs)-1)]
+		} else if feeSD > 0 {
 			fees *= math.Exp(feeSD*p.g.normal() - feeSD*feeSD/2)
 		}
 		sub := consensus.BlockSubsidy(p.tip+1, m.params).BTC()
@@ -295,18 +297,33 @@ func (p *path) expand(d int, hpMean float64) {
 	if e.Disabled || p.m.expandPower == 0 {
 		return
 	}
-	fee := p.m.sc.Population.PoolFee
-	// USD per TH/s per day: revenue after the pool fee minus power.
-	margin := hpMean/1000*(1-fee) - 24*p.m.expandJPT*p.m.expandPower/1000
-	roi := margin * 365.25 / p.m.expandUSDPerTH
-	if roi <= e.Hurdle {
+	g := p.m.growthPerMonth(hpMean)
+	if g <= 0 {
 		return
 	}
-	g := e.MaxGrowthPerMonth * math.Min(1, (roi-e.Hurdle)/e.Hurdle)
 	at := d + e.LagDays
 	if at < len(p.orders) {
 		p.orders[at] += g * p.activeHs
 	}
+}
+
+// growthPerMonth is the share of running hashrate operators order in a
+// month at a mean hashprice: 0 while a new machine's yearly margin over
+// power divided by its price is at or below the hurdle, rising linearly to
+// expansion.max_growth_per_month at twice the hurdle.
+func (m *model) growthPerMonth(hpMean float64) float64 {
+	e := &m.sc.Expansion
+	if e.Disabled || m.expandPower == 0 {
+		return 0
+	}
+	fee := m.sc.Population.PoolFee
+	// USD per TH/s per day: revenue after the pool fee minus power.
+	margin := hpMean/1000*(1-fee) - 24*m.expandJPT*m.expandPower/1000
+	roi := margin * 365.25 / m.expandUSDPerTH
+	if roi <= e.Hurdle {
+		return 0
+	}
+	return e.MaxGrowthPerMonth * math.Min(1, (roi-e.Hurdle)/e.Hurdle)
 }
 
 // deliver installs hs of new machines at the expanding operators, in

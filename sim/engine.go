@@ -386,6 +386,14 @@ func (p *path) reset(seed uint64, i int) {
 	clear(p.opInstalled)
 	clear(p.poolActive)
 	clear(p.orders)
+	// The pipeline at the start: machines ordered in the lag before the
+	// start at the start's margins arrive in its first lag days (without
+	// it a historical start would see no deliveries for lag days).
+	if g := m.growthPerMonth(m.hp0); g > 0 {
+		for d := 0; d < sc.Expansion.LagDays && d < len(p.orders); d += 30 {
+			p.orders[d] += g * m.h0
+		}
+	}
 	p.classActive = [numClasses]float64{}
 	p.classCost = [numClasses]float64{}
 	p.activeHs, p.activeCost, p.sumSqOp, p.installed, p.converted = 0, 0, 0, 0, 0

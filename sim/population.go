@@ -310,7 +310,8 @@ func buildPopulation(sc *Scenario, h0, hp0 float64) (*population, error) {
 	}
 	listedScale := math.Min(1, listedShareAtSnapshot*h0/(listedEH*1e18))
 	for _, lo := range listedOperators {
-		d := draft{cls: Listed, name: lo.Name, power: lo.Power, marginal: lo.Power, fixed: lo.EHs * listedScale}
+		pw := lo.Power * pp.PowerScale
+		d := draft{cls: Listed, name: lo.Name, power: pw, marginal: pw, fixed: lo.EHs * listedScale}
 		d.models = [2]int{pick(Listed), pick(Listed)}
 		d.frac = [2]float64{0.7, 0.3}
 		ds = append(ds, d)
@@ -336,7 +337,7 @@ func buildPopulation(sc *Scenario, h0, hp0 float64) (*population, error) {
 		for i := 0; i < counts[c]; i++ {
 			d := draft{cls: c, name: fmt.Sprintf("%s-%04d", c, i+1)}
 			d.weight = math.Exp(cs.sizeSigma * r.NormFloat64())
-			d.power = cs.powerLo + (cs.powerHi-cs.powerLo)*r.Float64()
+			d.power = (cs.powerLo + (cs.powerHi-cs.powerLo)*r.Float64()) * pp.PowerScale
 			if r.Float64() < tail.Share {
 				d.power = tail.LoUSDPerKWh * math.Pow(tail.HiUSDPerKWh/tail.LoUSDPerKWh, r.Float64())
 			}

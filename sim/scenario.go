@@ -106,6 +106,9 @@ type Shock struct {
 type FeeModel struct {
 	BTCPerBlock float64 `yaml:"btc_per_block" json:"btc_per_block"`
 	Volatility  float64 `yaml:"volatility" json:"volatility"`
+	// Series, when given, replays daily mean fees per block (BTC) instead
+	// of the draw, the last value held after its end (validation runs).
+	Series []float64 `yaml:"series" json:"series,omitempty"`
 }
 
 // Population sets up the miners.
@@ -127,6 +130,10 @@ type Population struct {
 	// hashprice with this time constant, not on one day's noise
 	// (default 7; 1 = today's hashprice).
 	SmoothingDays float64 `yaml:"smoothing_days" json:"smoothing_days"`
+	// PowerScale multiplies the classes' power price ranges and the listed
+	// miners' power prices (not the cost tail): the level of the cost
+	// curve, fitted on the 2022 drawdown (docs/sim.md, validation).
+	PowerScale float64 `yaml:"power_scale" json:"power_scale"`
 	// CostTail is the share of unnamed operators on near-free power
 	// (stranded and flared gas, surplus hydro, curtailed renewables).
 	CostTail CostTail `yaml:"cost_tail" json:"cost_tail"`
@@ -228,8 +235,8 @@ func LoadShipped(name string) (*Scenario, error) {
 // block, which ParseScenario takes from the embedded snapshot when the
 // file gives none: mainnet, one year, GBM price from the snapshot's price
 // (no drift or volatility unless given) and its fees per block, the
-// default population of 1,000 operators (seed 1, hysteresis 0.1, 7-day
-// smoothing, 2% pool fee, 5% of operators on $0.005–0.025/kWh power, 20%
+// default population of 1,000 operators (seed 1, hysteresis 0.05, 7-day
+// smoothing, 2% pool fee, class power prices ×1.3, 5% of operators on $0.005–0.025/kWh power, 20%
 // under take-or-pay contracts owing half their energy), expansion at a 40%
 // hurdle (4%/month at most, 90 days' lag, machine price and efficiency
 // from the start date), and AI demand at pivot.DefaultLease's
@@ -241,7 +248,7 @@ func DefaultScenario() Scenario {
 		Network: "mainnet",
 		Price:   PriceModel{Model: "gbm", StartUSD: snap.PriceUSD},
 		Fees:    FeeModel{BTCPerBlock: snap.FeesPerBlockBTC},
-		Population: Population{Preset: "default", Seed: 1, Operators: 1000, Hysteresis: 0.1, SmoothingDays: 7, PoolFee: 0.02,
+		Population: Population{Preset: "default", Seed: 1, Operators: 1000, Hysteresis: 0.05, SmoothingDays: 7, PoolFee: 0.02, PowerScale: 1.3,
 			CostTail:  CostTail{Share: 0.05, LoUSDPerKWh: 0.005, HiUSDPerKWh: 0.025},
 			Contracts: Contracts{Share: 0.2, TakeOrPay: 0.5}},
 		Expansion: Expansion{Hurdle: 0.4, MaxGrowthPerMonth: 0.04, LagDays: 90},
@@ -402,6 +409,11 @@ func (s *Scenario) Validate() error {
 	if !(s.Fees.BTCPerBlock >= 0 && s.Fees.BTCPerBlock <= 1000) {
 		return s.errf("fees.btc_per_block", s.Fees.BTCPerBlock, "0 to 1000 BTC")
 	}
+	for i, v := range s.Fees.Series {
+		if !(v >= 0 && v <= 1000) {
+			return s.errf(fmt.Sprintf("fees.series[%d]", i), v, "0 to 1000 BTC per block")
+		}
+	}
 	if !(s.Fees.Volatility >= 0 && s.Fees.Volatility <= 5) {
 		return s.errf("fees.volatility", s.Fees.Volatility, "0 to 5 (log-sd per day)")
 	}
@@ -420,6 +432,9 @@ func (s *Scenario) Validate() error {
 	}
 	if !(pop.PoolFee >= 0 && pop.PoolFee < 0.5) {
 		return s.errf("population.pool_fee", pop.PoolFee, "0 <= fee < 0.5")
+	}
+	if !(pop.PowerScale > 0 && pop.PowerScale <= 10) {
+		return s.errf("population.power_scale", pop.PowerScale, "0 < scale <= 10")
 	}
 	if ct := pop.CostTail; !(ct.Share >= 0 && ct.Share <= 0.5) {
 		return s.errf("population.cost_tail.share", ct.Share, "0 to 0.5")
