@@ -215,7 +215,7 @@ func parseShard(env *Env, s string) (int, int, error) {
 }
 
 func simRun(ctx context.Context, env *Env, args []string) error {
-	fs := newFlags(env, "sim run", "sim run SCENARIO [--paths N] [--seed S] [--years Y] [--json|--csv] [--out DIR] [--shard i/n]")
+	fs := newFlags(env, "sim run", "sim run SCENARIO [--start scenario|now [--source S]] [--paths N] [--seed S] [--years Y] [--json|--csv] [--out DIR] [--shard i/n]")
 	paths := fs.Int("paths", 1000, "Monte Carlo paths")
 	seed := fs.Uint64("seed", service.DefaultSeed, "random seed (same seed, same result; the API's default too)")
 	years := fs.Float64("years", 0, "horizon in years (default: the scenario's)")
@@ -226,6 +226,7 @@ func simRun(ctx context.Context, env *Env, args []string) error {
 	shard := fs.String("shard", "", "run shard i/n of the paths (writes a shard file into --out; merge with 'sim merge')")
 	blockwise := fs.Bool("block-by-block", false, "draw every block interval (slower; the fast engine is validated against it)")
 	hpPaths := fs.String("hashprice-paths", "", "write each path's yearly mean hashprice (USD/PH/day) to FILE, the format of 'pivot --paths-csv'")
+	startNow := addSimStartFlags(fs) // --start now --source S (sim_start.go)
 	rest, err := parseFlags(fs, args)
 	if err != nil {
 		return err
@@ -248,6 +249,9 @@ func simRun(ctx context.Context, env *Env, args []string) error {
 	}
 	sc, err := loadScenario(rest[0])
 	if err != nil {
+		return err
+	}
+	if err := startNow.apply(ctx, env, sc); err != nil {
 		return err
 	}
 	bar := newProgress(env, "sim "+sc.Name, int64(*paths))
