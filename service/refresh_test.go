@@ -65,3 +65,34 @@ func TestRefresherIntervalAndGeneration(t *testing.T) {
 		t.Fatalf("failed refresh: err = %v", err)
 	}
 }
+
+// TestAutoSkipsAnOldStore: auto takes a source registered with a max age
+// only when its tip is younger, and names why it went on.
+func TestAutoSkipsAnOldStore(t *testing.T) {
+	clock := now
+	var r Registry
+	r.Now = func() time.Time { return clock }
+	old := windowState()
+	old.Tip.Source, old.Tip.Time = "db", now.Add(-2*time.Hour)
+	r.RegisterAuto("db", func() (netstate.Source, error) { return fixedSource{old}, nil }, time.Hour)
+	r.Register("node", func() (netstate.Source, error) { return &countingSource{fail: true}, nil })
+	snap := windowState()
+	snap.Tip.Source = "snapshot"
+	r.Register("snapshot", func() (netstate.Source, error) { return fixedSource{snap}, nil })
+	src, _ := r.Open("auto")
+	st, err := src.State(context.Background())
+	if err != nil || st.Tip.Source != "snapshot" { // the node fails
+		t.Fatalf("auto with a 2-hour-old store: %v, source %v", err, st)
+	}
+	clock = now.Add(-90 * time.Minute) // the store's tip is 30 min old
+	st, err = src.State(context.Background())
+	if err != nil || st.Tip.Source != "db" {
+		t.Fatalf("auto with a 30-min-old store: %v, %+v", err, st.Tip)
+	}
+	// Named explicitly, the old store answers.
+	clock = now
+	db, _ := r.Open("db")
+	if st, err := db.State(context.Background()); err != nil || st.Tip.Source != "db" {
+		t.Fatalf("explicit db: %v", err)
+	}
+}
