@@ -279,6 +279,14 @@ func siNumber(v float64) string {
 func usd(v float64) string {
 	neg := v < 0
 	v = math.Abs(v)
+	if v >= 1e15 {
+		// Beyond int64 cents (a regtest node's difficulty): no commas.
+		s := fmt.Sprintf("$%.4g", v)
+		if neg {
+			return "-" + s
+		}
+		return s
+	}
 	whole := int64(v)
 	cents := int64(math.Round((v - float64(whole)) * 100))
 	if cents == 100 {

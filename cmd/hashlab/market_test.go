@@ -42,6 +42,10 @@ func TestSourceNode(t *testing.T) {
 	if stderr != "" {
 		t.Errorf("a fresh node state warns: %s", stderr)
 	}
+	if strings.Contains(out, "9,223,372,036,854,775,808") {
+		t.Error("a regtest hashprice overflowed int64 in the text output")
+	}
+	t.Logf("hashlab overview --source node --fee-window 3 --price 90000:\n%s", out)
 
 	// The price from the exchanges' recorded answers (replay server).
 	kr := webreplay.New(t, webreplay.ExchangeDir(t, "kraken"), webreplay.Options{Date: webreplay.ExchangeDate})
@@ -67,6 +71,7 @@ func TestSourceNode(t *testing.T) {
 		t.Errorf("hashprice --source node --json = %+v\n%s", h, out)
 	}
 
+	t.Logf("hashlab hashprice --source node --json:\n%s", out)
 	// The realised method over the node's last 3 blocks.
 	code, out, stderr = runEnv(t, vars, "hashprice", "--source", "node", "--fee-window", "3", "--difficulty-method", "realised", "--price", "90000")
 	if code != 0 || !strings.Contains(out, "realised") || !strings.Contains(out, "3 blocks 102..104") {

@@ -78,7 +78,7 @@ func printHashprice(out io.Writer, h *service.Hashprice) error {
 		fmt.Fprintf(w, "  realised\t%d blocks %s..%s\t(paid %.8g BTC for %s hashes; %s)\n", re.Blocks, commas(re.FromHeight), commas(re.ToHeight), re.RewardSats.BTC(), siNumber(re.WorkHashes), rate)
 	}
 	fmt.Fprintf(w, "  method\t%s difficulty\t(fee window %s)\n", h.Method.Difficulty, h.Method.FeeWindow)
-	fmt.Fprintf(w, "  hashvalue\t%.8f BTC/PH/day\t(%s sats/PH/day)\n", r.BTCPerPHDay, commas(int64(r.SatsPerPHDay+0.5)))
+	fmt.Fprintf(w, "  hashvalue\t%.8f BTC/PH/day\t(%s sats/PH/day)\n", r.BTCPerPHDay, satsString(r.SatsPerPHDay))
 	fmt.Fprintf(w, "  hashprice\t%s /PH/day\t(%s /TH/day)\n", usd(r.USDPerPHDay), fmt.Sprintf("$%.4f", r.USDPerTHDay))
 	fmt.Fprintf(w, "  security budget\t%s /day\t(paid to all miners at 144 blocks/day)\n", usd(r.SecurityBudgetUSDPerDay))
 	if err := w.Flush(); err != nil {
@@ -262,4 +262,13 @@ func printHalving(out io.Writer, h *service.Halving) error {
 	}
 	fmt.Fprintf(w, "BTC price to keep hashprice\t%s\n", keep)
 	return w.Flush()
+}
+
+// satsString prints a sats amount with commas, or in e-notation beyond
+// what an int64 holds (a regtest node's difficulty).
+func satsString(v float64) string {
+	if math.Abs(v) >= 1e18 {
+		return fmt.Sprintf("%.4g", v)
+	}
+	return commas(int64(math.Round(v)))
 }
