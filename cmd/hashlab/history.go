@@ -239,10 +239,10 @@ func printHashpriceHistory(w io.Writer, df *dbFlags, pts []history.HashpricePoin
 		fmt.Fprintf(w, "\nLowest hashprice in this range: $%.2f/PH/day (%s)\n", *low.USDPerPHDay, low.Start)
 	}
 	if anyNoFees {
-		fmt.Fprintln(w, "FEES no: subsidy only for blocks without fee data (imported from files); ingest from a node to include fees.")
+		fmt.Fprintln(w, "FEES no: subsidy only for blocks without fee data (imported from files); ingest from a node, or hashlab import fees --from mempool --since DATE, to include fees.")
 	}
 	if anyNoUSD {
-		fmt.Fprintln(w, "USD -: no price for some day of the period (hashlab import prices FILE).")
+		fmt.Fprintln(w, "USD -: no price for some day of the period (hashlab import prices FILE, or --from mempool|coinbase|kraken|bitstamp|gemini --since DATE).")
 	}
 	return nil
 }
