@@ -23,7 +23,7 @@ func (p *path) run() error {
 		if fs := sc.Fees.Series; len(fs) > 0 {
 			fees = fs[min(d, len(fs)-1)]
 		} else if feeSD > 0 {
-			fees *= math.Exp(feeSD*p.g.normal() - feeSD*feeSD/2)
+			fees *= math.Exp(feeSD*p.mkt.normal() - feeSD*feeSD/2)
 		}
 		sub := consensus.BlockSubsidy(p.tip+1, m.params).BTC()
 		hp := hashprice.USDPerPHDay(p.diff, sub+fees, price)

@@ -257,8 +257,9 @@ type epochRec struct {
 
 // path is one simulated path's mutable state.
 type path struct {
-	m *model
-	g *rng
+	m   *model
+	g   *rng // blocks and everything else
+	mkt *rng // price and fees (newMarketRNG)
 
 	// chain
 	tip         int64
@@ -365,6 +366,7 @@ func (p *path) reset(seed uint64, i int) {
 	m := p.m
 	sc := m.sc
 	p.g = newRNG(seed, i)
+	p.mkt = newMarketRNG(seed, i)
 	p.tip = sc.Start.Height
 	p.bits = m.startBits
 	p.diff = consensus.Difficulty(p.bits)
@@ -500,9 +502,9 @@ func (p *path) priceOn(d int) float64 {
 		switch pm.Model {
 		case "gbm":
 			const dt = 1 / 365.25
-			p.logPrice += (pm.Drift-pm.Volatility*pm.Volatility/2)*dt + pm.Volatility*math.Sqrt(dt)*p.g.normal()
+			p.logPrice += (pm.Drift-pm.Volatility*pm.Volatility/2)*dt + pm.Volatility*math.Sqrt(dt)*p.mkt.normal()
 		case "bootstrap":
-			p.logPrice += m.returns[p.g.r.IntN(len(m.returns))]
+			p.logPrice += m.returns[p.mkt.r.IntN(len(m.returns))]
 		}
 	}
 	base := math.Exp(p.logPrice)

@@ -17,6 +17,14 @@ func newRNG(seed uint64, path int) *rng {
 	return &rng{r: rand.New(rand.NewPCG(seed, splitmix(uint64(path)+0x9e3779b97f4a7c15*seed)))}
 }
 
+// newMarketRNG is path's second stream, for the market (price and fees)
+// only: the price path of (seed, path) does not depend on how the miners
+// behave, so runs that differ in a behavioural parameter see the same
+// prices (common random numbers, as the sensitivity tornado needs).
+func newMarketRNG(seed uint64, path int) *rng {
+	return &rng{r: rand.New(rand.NewPCG(splitmix(seed^0x6d61726b6574), splitmix(uint64(path)+0x9e3779b97f4a7c15*seed)))}
+}
+
 func splitmix(x uint64) uint64 {
 	x += 0x9e3779b97f4a7c15
 	x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9

@@ -226,6 +226,8 @@ func simRun(ctx context.Context, env *Env, args []string) error {
 	shard := fs.String("shard", "", "run shard i/n of the paths (writes a shard file into --out; merge with 'sim merge')")
 	blockwise := fs.Bool("block-by-block", false, "draw every block interval (slower; the fast engine is validated against it)")
 	hpPaths := fs.String("hashprice-paths", "", "write each path's yearly mean hashprice (USD/PH/day) to FILE, the format of 'pivot --paths-csv'")
+	sens := fs.Bool("sensitivity", false, "one-at-a-time tornado: move each behavioural parameter by ±--delta on the same seed and report the horizon's p50 hashrate, hashprice, security budget and Nakamoto coefficient (2P+1 runs of --paths)")
+	delta := fs.Float64("delta", 0.2, "relative change of each parameter for --sensitivity (0.2 = ±20%)")
 	startNow := addSimStartFlags(fs) // --start now --source S (sim_start.go)
 	rest, err := parseFlags(fs, args)
 	if err != nil {
@@ -253,6 +255,20 @@ func simRun(ctx context.Context, env *Env, args []string) error {
 	}
 	if err := startNow.apply(ctx, env, sc); err != nil {
 		return err
+	}
+	if *sens {
+		if *shard != "" || *hpPaths != "" || *asCSV || *outDir != "" {
+			return usagef("--sensitivity prints a table or --json; it cannot be combined with --shard, --hashprice-paths, --csv or --out")
+		}
+		res, err := sim.RunSensitivity(ctx, sc, opt, *delta)
+		if err != nil {
+			return asFlag(fs, err, nil)
+		}
+		if *asJSON {
+			return writeJSON(env.Stdout, res)
+		}
+		printSensitivity(env.Stdout, res)
+		return nil
 	}
 	bar := newProgress(env, "sim "+sc.Name, int64(*paths))
 	opt.Progress = func(done, total int) { bar.Add(1) }
@@ -613,4 +629,44 @@ func band(f func(float64) string, a, b, c sim.Num) string {
 		return f(float64(v))
 	}
 	return g(a) + " / " + g(b) + " / " + g(c)
+}
+
+// printSensitivity writes the tornado: per parameter, its low and high
+// values and each headline output's change from the base run at each end.
+func printSensitivity(w io.Writer, s *sim.Sensitivity) {
+	fmt.Fprintf(w, "Sensitivity of %s in the 30 days to %s (mean daily p50 of %d paths, seed %d; each parameter x(1-%g) and x(1+%g), the others as in the scenario, same random numbers)\n",
+		s.Scenario, s.Date, s.Paths, s.Seed, s.Delta, s.Delta)
+	labels := map[string]string{"hashrate_hs": "HASHRATE", "hashprice_usd_per_ph_day": "HASHPRICE $/PH/day", "security_budget_usd": "SECURITY BUDGET $/day", "nakamoto_operator": "NAKAMOTO (OPERATORS)"}
+	format := map[string]func(float64) string{"hashrate_hs": siHashrate, "hashprice_usd_per_ph_day": func(v float64) string { return fmt.Sprintf("%.2f", v) },
+		"security_budget_usd": siNumber, "nakamoto_operator": func(v float64) string { return fmt.Sprintf("%.0f", v) }}
+	tw := newTable(w)
+	fmt.Fprint(tw, "PARAMETER\tLOW .. HIGH")
+	for _, o := range s.Outputs {
+		fmt.Fprint(tw, "\t"+labels[o])
+	}
+	fmt.Fprint(tw, "\tSWING\n(base)\t")
+	for i, o := range s.Outputs {
+		fmt.Fprint(tw, "\t"+format[o](float64(s.Base[i])))
+	}
+	fmt.Fprintln(tw, "\t")
+	pct := func(v, base sim.Num) string {
+		if base == 0 || math.IsNaN(float64(v)) || math.IsNaN(float64(base)) {
+			return "n/a"
+		}
+		return fmt.Sprintf("%+.1f%%", 100*(float64(v)/float64(base)-1))
+	}
+	for _, r := range s.Rows {
+		fmt.Fprintf(tw, "%s\t%.4g .. %.4g", r.Field, r.Low, r.High)
+		for i := range s.Outputs {
+			fmt.Fprintf(tw, "\t%s / %s", pct(r.OutLow[i], s.Base[i]), pct(r.OutHigh[i], s.Base[i]))
+		}
+		fmt.Fprintf(tw, "\t%.1f%%\n", 100*r.Swing)
+	}
+	tw.Flush()
+	for _, r := range s.Rows {
+		if r.Note != "" {
+			fmt.Fprintf(w, "Note: %s: %s\n", r.Field, r.Note)
+		}
+	}
+	fmt.Fprintln(w, "Columns: the output's change from the base run with the parameter at LOW / at HIGH. SWING: the largest |high - low| / base over the outputs.")
 }
