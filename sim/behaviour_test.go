@@ -132,3 +132,43 @@ func TestHistoricalStartRunsWithAgents(t *testing.T) {
 		t.Errorf("retargets after the fall: %+v", crash.Epochs[:2])
 	}
 }
+
+// The exact retarget rule makes the steady-state mean block interval
+// 600·2016/2014 ≈ 600.596 s, not 600 s: at constant hashrate an epoch's
+// mean interval is μ' = 1,209,600 s / G with G ~ Gamma(2015, 1) the
+// previous epoch's 2015 intervals in units of its own mean (whatever that
+// mean was), and E[1/G] = 1/2014. The test measures it per epoch (epoch
+// timespan / 2015 intervals) over 300 paths of 20 years (about 156,000
+// epochs, standard error about 0.05 s) and tells it apart from 600 s and
+// from 600·2016/2015.
+func TestSteadyStateBlockInterval(t *testing.T) {
+	sc, err := ParseScenario([]byte("name: steady\nyears: 20\nprice: {model: flat}\nhashrate_path: [{day: 0, factor: 1}]\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	m, err := prepare(sc, &Options{Paths: 300, Seed: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := newPath(m)
+	var sum, sumSq, n float64
+	for i := 0; i < 300; i++ {
+		p.reset(1, i)
+		if err := p.run(); err != nil {
+			t.Fatal(err)
+		}
+		for _, e := range p.epochs[2:] {
+			x := e.length * 86400 / 2015
+			sum += x
+			sumSq += x * x
+			n++
+		}
+	}
+	mean := sum / n
+	se := math.Sqrt((sumSq/n - mean*mean) / n)
+	want := 600.0 * 2016 / 2014
+	t.Logf("mean interval %.3f s ± %.3f over %.0f epochs (theory %.3f)", mean, se, n, want)
+	if math.Abs(mean-want) > 4*se || math.Abs(mean-600) < 4*se || math.Abs(mean-600.0*2016/2015) < 4*se {
+		t.Errorf("mean interval %.3f ± %.3f s, want %.3f", mean, se, want)
+	}
+}
