@@ -199,6 +199,10 @@ func (h *Hashprice) setMethod(st *netstate.State, w FeeWindow, d DifficultyMetho
 			h.Method.Fees = fmt.Sprintf("mean of the last %d blocks", n)
 		}
 	default:
-		h.Method.Fees = "a single dated value of source " + st.Fees.Source + ", not a window of blocks"
+		what := st.Fees.Source
+		if st.Fees.Detail != "" {
+			what = st.Fees.Detail
+		}
+		h.Method.Fees = "a single dated value (" + what + "), not a window of blocks"
 	}
 }
