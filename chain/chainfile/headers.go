@@ -44,6 +44,9 @@ func (h *HeaderReader) Next() ([]byte, int64, error) {
 	n, err := io.ReadFull(h.r, h.buf[:])
 	off := h.offset
 	h.offset += int64(n)
+	if err == nil {
+		return h.buf[:], off, nil // the hot path: no error to classify
+	}
 	switch {
 	case err == io.EOF:
 		return nil, off, io.EOF
