@@ -365,8 +365,8 @@ func (f fenwick) build(vals func(int) float64) {
 func (p *path) reset(seed uint64, i int) {
 	m := p.m
 	sc := m.sc
-	p.g = newRNG(seed, i)
-	p.mkt = newMarketRNG(seed, i)
+	p.g = p.g.reseed(seed, splitmix(uint64(i)+0x9e3779b97f4a7c15*seed)) // = newRNG(seed, i)
+	p.mkt = p.mkt.reseed(marketSeeds(seed, i))                          // = newMarketRNG(seed, i)
 	p.tip = sc.Start.Height
 	p.bits = m.startBits
 	p.diff = consensus.Difficulty(p.bits)

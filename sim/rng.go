@@ -8,13 +8,25 @@ import (
 // rng is one path's random stream. All draws of a path come from it in a
 // fixed order, so a path's result depends only on (seed, path index).
 type rng struct {
-	r *rand.Rand
+	r   *rand.Rand
+	pcg *rand.PCG
+}
+
+// reseed points g at another stream without allocating (paths reuse their
+// generators).
+func (g *rng) reseed(a, b uint64) *rng {
+	if g == nil {
+		pcg := rand.NewPCG(a, b)
+		return &rng{r: rand.New(pcg), pcg: pcg}
+	}
+	g.pcg.Seed(a, b)
+	return g
 }
 
 func newRNG(seed uint64, path int) *rng {
 	// PCG's two words: the run's seed and the path index (mixed so that
 	// neighbouring seeds do not give neighbouring streams).
-	return &rng{r: rand.New(rand.NewPCG(seed, splitmix(uint64(path)+0x9e3779b97f4a7c15*seed)))}
+	return (*rng)(nil).reseed(seed, splitmix(uint64(path)+0x9e3779b97f4a7c15*seed))
 }
 
 // newMarketRNG is path's second stream, for the market (price and fees)
@@ -22,7 +34,11 @@ func newRNG(seed uint64, path int) *rng {
 // behave, so runs that differ in a behavioural parameter see the same
 // prices (common random numbers, as the sensitivity tornado needs).
 func newMarketRNG(seed uint64, path int) *rng {
-	return &rng{r: rand.New(rand.NewPCG(splitmix(seed^0x6d61726b6574), splitmix(uint64(path)+0x9e3779b97f4a7c15*seed)))}
+	return (*rng)(nil).reseed(marketSeeds(seed, path))
+}
+
+func marketSeeds(seed uint64, path int) (uint64, uint64) {
+	return splitmix(seed ^ 0x6d61726b6574), splitmix(uint64(path) + 0x9e3779b97f4a7c15*seed)
 }
 
 func splitmix(x uint64) uint64 {
