@@ -72,6 +72,8 @@ func TestAutoSkipsAnOldStore(t *testing.T) {
 	clock := now
 	var r Registry
 	r.Now = func() time.Time { return clock }
+	var skipped []string
+	r.OnSkip = func(why string) { skipped = append(skipped, why) }
 	old := windowState()
 	old.Tip.Source, old.Tip.Time = "db", now.Add(-2*time.Hour)
 	r.RegisterAuto("db", func() (netstate.Source, error) { return fixedSource{old}, nil }, time.Hour)
@@ -83,6 +85,9 @@ func TestAutoSkipsAnOldStore(t *testing.T) {
 	st, err := src.State(context.Background())
 	if err != nil || st.Tip.Source != "snapshot" { // the node fails
 		t.Fatalf("auto with a 2-hour-old store: %v, source %v", err, st)
+	}
+	if len(skipped) != 2 || !strings.Contains(skipped[0], "db: tip 946236 is 2 h old (auto takes it under 1 h)") || !strings.Contains(skipped[1], "connection refused") {
+		t.Errorf("skipped = %q", skipped)
 	}
 	clock = now.Add(-90 * time.Minute) // the store's tip is 30 min old
 	st, err = src.State(context.Background())

@@ -27,6 +27,9 @@ type Registry struct {
 	maxAge map[string]time.Duration
 	// Now is the clock auto compares a state's age with (nil: time.Now).
 	Now func() time.Time
+	// OnSkip, when set, hears why auto passed over a source before the
+	// one that answered (a face prints it, so the choice is explained).
+	OnSkip func(reason string)
 	// AutoTimeout bounds each source's answer under "auto" (0: 5 s).
 	AutoTimeout time.Duration
 }
@@ -108,6 +111,11 @@ func (a *autoSource) State(ctx context.Context) (*netstate.State, error) {
 				if age := st.Age(now()); age > max {
 					errs = append(errs, fmt.Errorf("%s: tip %d is %s old (auto takes it under %s)", name, st.Tip.Height, AgeString(age), AgeString(max)))
 					continue
+				}
+			}
+			if a.r.OnSkip != nil {
+				for _, e := range errs {
+					a.r.OnSkip(e.Error())
 				}
 			}
 			return st, nil

@@ -83,7 +83,8 @@ const autoDBMaxAge = time.Hour
 // configured and its tip is under an hour old, the node when configured,
 // mempool, then the embedded snapshot.
 func stateSources(env *Env, cfg *Config, sf *sourceFlags) *service.Registry {
-	r := service.Registry{Now: env.Now, AutoTimeout: 5 * time.Second}
+	r := service.Registry{Now: env.Now, AutoTimeout: 5 * time.Second,
+		OnSkip: func(why string) { fmt.Fprintln(env.Stderr, "hashlab: --source auto passed over "+why) }}
 	auto := cfg.Source == "auto"
 	dbSet := cfg.From["db"] != FromDefault
 	if !auto || dbSet || fileExists(cfg.DB) {
