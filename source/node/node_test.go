@@ -108,13 +108,21 @@ func checkState(t *testing.T, network string, height, want int64) {
 // amounts in satoshis; with a stats list only those keys) from the
 // test's ground truth, and forwards every other call to btcd: the source
 // must take the getblockstats path and never ask for a block.
-func coreStats(t *testing.T, n *btcdtest.Node, fees map[int64]int64, hashes map[string]int64, getblocks *atomic.Int64) *httptest.Server {
+func coreStats(t *testing.T, n *btcdtest.Node, fees map[int64]int64, hashes map[string]int64, getblocks, claimTip *atomic.Int64) *httptest.Server {
 	target, _ := url.Parse(n.RPCURL)
 	proxy := httputil.NewSingleHostReverseProxy(target)
 	return httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		body, _ := io.ReadAll(r.Body)
 		if bytes.Contains(body, []byte(`"getblock"`)) {
 			getblocks.Add(1)
+		}
+		if tip := claimTip.Load(); tip > 0 && bytes.Contains(body, []byte(`"getblockchaininfo"`)) {
+			var q struct {
+				ID json.RawMessage `json:"id"`
+			}
+			json.Unmarshal(body, &q)
+			json.NewEncoder(w).Encode(map[string]any{"id": q.ID, "error": nil, "result": map[string]any{"chain": "regtest", "blocks": tip}})
+			return
 		}
 		if !bytes.Contains(body, []byte("getblockstats")) {
 			r.Body = io.NopCloser(bytes.NewReader(body))
@@ -150,8 +158,8 @@ func TestStateFromGetblockstats(t *testing.T) {
 		}
 		hashes[hash] = h
 	}
-	var getblocks atomic.Int64
-	srv := coreStats(t, n, fees, hashes, &getblocks)
+	var getblocks, claimTip atomic.Int64
+	srv := coreStats(t, n, fees, hashes, &getblocks, &claimTip)
 	defer srv.Close()
 	src, err := New(Config{Client: client(t, srv.URL, n.User, n.Password), FeeWindow: time.Hour})
 	if err != nil {
@@ -173,5 +181,19 @@ func TestStateFromGetblockstats(t *testing.T) {
 	}
 	if getblocks.Load() != 0 || src.noStats {
 		t.Errorf("the source asked for %d serialized blocks (noStats %v) although the node answers getblockstats", getblocks.Load(), src.noStats)
+	}
+
+	// A fee that cannot be true is an error naming the node and the
+	// block, never a state.
+	fees[105] = -5
+	if _, err := src.State(context.Background()); err == nil || !strings.Contains(err.Error(), srv.URL) || !strings.Contains(err.Error(), "getblockstats 105") {
+		t.Errorf("negative totalfee: err = %v", err)
+	}
+	fees[105] = 1
+	// A tip that goes backwards by more than a reorganisation's few
+	// blocks is refused.
+	claimTip.Store(90)
+	if _, err := src.State(context.Background()); err == nil || !strings.Contains(err.Error(), "went backwards from height 106 to 90") {
+		t.Errorf("tip going backwards: err = %v", err)
 	}
 }
