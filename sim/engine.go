@@ -392,7 +392,7 @@ func (p *path) reset(seed uint64, i int) {
 	// start at the start's margins arrive in its first lag days (without
 	// it a historical start would see no deliveries for lag days).
 	if g := m.growthPerMonth(m.hp0); g > 0 {
-		for d := 0; d < sc.Expansion.LagDays && d < len(p.orders); d += 30 {
+		for d := 1; d < sc.Expansion.LagDays && d < len(p.orders); d += 30 {
 			p.orders[d] += g * m.h0
 		}
 	}

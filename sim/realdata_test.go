@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math"
 	"os"
+	"sort"
 	"strconv"
 	"strings"
 	"testing"
@@ -111,6 +112,7 @@ func TestPopulationForAnyDateMatchesCambridgeEfficiency(t *testing.T) {
 	cm := coinMetrics(t)
 	cb := cbeci(t)
 	n := 0
+	var rel []float64
 	for _, e := range snapshot.Epochs() {
 		if e.FirstTime == 0 || e.FirstTime < time.Date(2016, 1, 1, 0, 0, 0, 0, time.UTC).Unix() {
 			continue
@@ -126,6 +128,7 @@ func TestPopulationForAnyDateMatchesCambridgeEfficiency(t *testing.T) {
 		}
 		jpt, hs := runningJoulesPerTH(m)
 		n++
+		rel = append(rel, math.Abs(jpt/bounds[1]-1))
 		if math.Abs(hs/m.h0-1) > 1e-9 {
 			t.Errorf("epoch %d: running %.4g H/s, want %.4g", e.Epoch, hs, m.h0)
 		}
@@ -139,4 +142,6 @@ func TestPopulationForAnyDateMatchesCambridgeEfficiency(t *testing.T) {
 	if n < 200 {
 		t.Errorf("only %d epochs compared", n)
 	}
+	sort.Float64s(rel)
+	t.Logf("%d epoch starts: |population/Cambridge estimate − 1| median %.1f%%, 90th percentile %.1f%%, max %.1f%%", n, 100*rel[n/2], 100*rel[n*9/10], 100*rel[n-1])
 }
