@@ -1,7 +1,7 @@
 // Package secreport computes the security metrics of package security
 // along the simulator's Monte Carlo paths (hashlab security report): a
 // fixed-hashrate attacker's share, double-spend risk and confirmations
-// needed, majority-attack cost, the selfish-mining threshold, and the
+// needed, majority-attack cost, the optimal selfish-mining threshold, and the
 // cartel and censorship figures of the day's pool shares. It lives next
 // to the simulator so that package security depends on consensus alone.
 //
@@ -10,6 +10,7 @@
 package secreport
 
 import (
+	"context"
 	"fmt"
 	"math"
 
@@ -96,12 +97,21 @@ var Metrics = []Metric{
 	{"majority_attack_hs", "H/s", "hashrate for a 51% majority over the honest network"},
 	{"attack_cost_usd", "USD", "cost of a Z-confirmation majority double spend, cheapest source (buy, rent, re-activate idle)"},
 	{"max_safe_value_usd", "USD", "largest payment safe at Z confirmations (Budish: attack cost >= value)"},
-	{"selfish_threshold_hs", "H/s", "hashrate above which selfish mining (SM1) pays, at Gamma"},
+	{"selfish_threshold_hs", "H/s", "hashrate above which optimal selfish mining pays, at Gamma"},
 	{"top2_pool_majority_probability", "", "probability the two largest pools mine a majority of a day's 144 blocks"},
 	{"censorship_delay_p95_s", "s", "95th percentile wait of a transaction censored by the largest pool"},
 }
 
-// Probes returns simulator probes that compute every security metric
+// SelfishThresholdTolerance is the width of the bracket to which the
+// report's optimal selfish-mining threshold is found.
+const SelfishThresholdTolerance = 1e-4
+
+// Probes is ProbesContext without cancellation.
+func Probes(cfg Config) ([]sim.Probe, error) {
+	return ProbesContext(context.Background(), cfg)
+}
+
+// ProbesContext returns simulator probes that compute every security metric
 // of this package along each Monte Carlo path, so their quantile bands
 // show how security changes over a scenario.
 //
@@ -110,9 +120,16 @@ var Metrics = []Metric{
 // AttackCostFor with the network before the exodus N = H(t) + converted(t)
 // and the converted capacity as the exodus (its machines are the idle ones
 // an attacker can re-activate), at the day's hashprice; the selfish-mining
-// threshold is Eyal–Sirer's α(γ) scaled to hashrate; the cartel and
+// threshold is the optimal strategy's α(γ) scaled to hashrate; the cartel and
 // censorship figures use the day's pool shares.
-func Probes(cfg Config) ([]sim.Probe, error) {
+//
+// The selfish-mining threshold is the optimal strategy's
+// (security.OptimalThreshold, the MDP of Sapirshtein, Sompolinsky &
+// Zohar, to SelfishThresholdTolerance), scaled to hashrate: it depends on
+// Gamma only, so it is solved once here, not per day; ctx stops that
+// solve (its error is returned, wrapped). Where the solve did not
+// converge the bracket's upper end is used (the threshold is at most it).
+func ProbesContext(ctx context.Context, cfg Config) ([]sim.Probe, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
@@ -124,9 +141,13 @@ func Probes(cfg Config) ([]sim.Probe, error) {
 	// on mainnet).
 	blocksPerDay := int(hashprice.SecondsPerDay / params.TargetSpacingSec)
 	spacing := float64(params.TargetSpacingSec)
-	alpha, err := security.SM1Threshold(cfg.Gamma)
+	th, err := security.OptimalThreshold(ctx, cfg.Gamma, SelfishThresholdTolerance, security.DefaultSelfishLimits())
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("secreport: selfish-mining threshold at gamma=%g: %w", cfg.Gamma, err)
+	}
+	alpha := th.Alpha
+	if !th.Converged {
+		alpha = th.Upper
 	}
 	attackerHs := cfg.StartHashrateHs * cfg.AttackerShare / (1 - cfg.AttackerShare)
 	share := func(d *sim.Day) float64 { return security.AttackerShare(attackerHs, d.HashrateHs) }

@@ -2,6 +2,7 @@ package secreport
 
 import (
 	"context"
+	"errors"
 	"math"
 	"testing"
 
@@ -65,9 +66,37 @@ func TestProbesAlongChinaReplay(t *testing.T) {
 	if !(get("confirmations_needed", low) > get("confirmations_needed", 0)) {
 		t.Errorf("confirmations needed did not rise")
 	}
-	alpha, _ := security.SM1Threshold(0)
+	// The optimal strategy's threshold at γ = 0 is 0.3294 (Sapirshtein,
+	// Sompolinsky & Zohar 2016), below SM1's 1/3.
+	alpha := 0.3294
 	if got, want := get("selfish_threshold_hs", 0), hs0*alpha/(1-alpha); math.Abs(got/want-1) > 0.02 {
 		t.Errorf("selfish threshold %.4g, want %.4g", got, want)
+	}
+	sm1, _ := security.SM1Threshold(0)
+	if got := get("selfish_threshold_hs", 0); !(got < hs0*sm1/(1-sm1)) {
+		t.Errorf("selfish threshold %.4g not below SM1's %.4g", got, hs0*sm1/(1-sm1))
+	}
+}
+
+// The optimal threshold is solved once per report, under the caller's
+// context: a cancelled context stops it with the context's error.
+func TestProbesCancelled(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	if _, err := ProbesContext(ctx, DefaultConfig(1e21)); !errors.Is(err, context.Canceled) {
+		t.Fatalf("cancelled: %v", err)
+	}
+	probes, err := ProbesContext(context.Background(), DefaultConfig(1e21))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range probes {
+		if p.Name == "selfish_threshold_hs" {
+			got := p.Fn(&sim.Day{HashrateHs: 1e21})
+			if want := 1e21 * 0.3294 / (1 - 0.3294); math.Abs(got/want-1) > 1e-3 {
+				t.Errorf("selfish threshold %.6g, want %.6g", got, want)
+			}
+		}
 	}
 }
 
