@@ -227,7 +227,7 @@ func newModel(sc *Scenario, days int, probes []Probe, blockwise bool) (*model, e
 		if w > 0 {
 			m.expandPower = wp / w
 		}
-		m.candidates = min(48, len(m.pop.ops))
+		m.candidates = min(96, len(m.pop.ops))
 		for i, c := range sc.Conversions {
 			oi, _ := listedIndex(c.Operator)
 			s, err1 := dayOf(c.Start, sc.Start.Time)
