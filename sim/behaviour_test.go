@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"math"
 	"testing"
 )
@@ -170,5 +171,28 @@ func TestSteadyStateBlockInterval(t *testing.T) {
 	t.Logf("mean interval %.3f s ± %.3f over %.0f epochs (theory %.3f)", mean, se, n, want)
 	if math.Abs(mean-want) > 4*se || math.Abs(mean-600) < 4*se || math.Abs(mean-600.0*2016/2015) < 4*se {
 		t.Errorf("mean interval %.3f ± %.3f s, want %.3f", mean, se, want)
+	}
+}
+
+// Cancellation reaches a running path within 32 simulated days (a few
+// microseconds), not only between paths: a 50-year path whose probe
+// cancels the context on day 100 stops by day 100+32.
+func TestCancelInsideAPath(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	last := 0
+	probe := Probe{Name: "cancel", Scale: Log, Fn: func(d *Day) float64 {
+		last = d.Index
+		if d.Index == 100 {
+			cancel()
+		}
+		return 1
+	}}
+	_, err := Run(ctx, mustShipped(t, "baseline"), Options{Paths: 1, Seed: 1, Years: 50, Workers: 1, Probes: []Probe{probe}})
+	if !errors.Is(err, context.Canceled) {
+		t.Fatalf("err = %v, want context.Canceled", err)
+	}
+	if last < 100 || last > 100+cancelCheckMask+1 {
+		t.Errorf("the path ran to day %d after the cancel on day 100", last)
 	}
 }

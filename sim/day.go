@@ -17,6 +17,11 @@ func (p *path) run() error {
 	start := float64(sc.Start.Time)
 	feeSD := sc.Fees.Volatility
 	for d := 0; d < m.days; d++ {
+		if d&cancelCheckMask == 0 && p.ctx != nil {
+			if err := p.ctx.Err(); err != nil {
+				return err
+			}
+		}
 		dayStart := start + float64(d)*86400
 		price := p.priceOn(d)
 		fees := sc.Fees.BTCPerBlock
@@ -119,6 +124,10 @@ func (p *path) run() error {
 	}
 	return nil
 }
+
+// cancelCheckMask: a path checks its context every 32 simulated days (a
+// few microseconds of work), so a long path stops within milliseconds.
+const cancelCheckMask = 31
 
 // operatorsDay applies the day's scheduled conversions, deliveries,
 // monthly decisions and the run/curtail decision at hashprice hp.

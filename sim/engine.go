@@ -1,6 +1,7 @@
 package sim
 
 import (
+	"context"
 	"fmt"
 	"math"
 
@@ -258,8 +259,9 @@ type epochRec struct {
 // path is one simulated path's mutable state.
 type path struct {
 	m   *model
-	g   *rng // blocks and everything else
-	mkt *rng // price and fees (newMarketRNG)
+	g   *rng            // blocks and everything else
+	mkt *rng            // price and fees (newMarketRNG)
+	ctx context.Context // checked every 32 days (nil: never)
 
 	// chain
 	tip         int64

@@ -447,6 +447,7 @@ func (m *model) run(ctx context.Context, opt Options, lo, hi int) (*agg, error) 
 			aggs[w] = a
 			defer a.flush(m)
 			p := newPath(m)
+			p.ctx = ctx
 			for {
 				i := int(next.Add(1) - 1)
 				if i >= hi {
