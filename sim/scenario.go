@@ -235,7 +235,7 @@ func LoadShipped(name string) (*Scenario, error) {
 // block, which ParseScenario takes from the embedded snapshot when the
 // file gives none: mainnet, one year, GBM price from the snapshot's price
 // (no drift or volatility unless given) and its fees per block, the
-// default population of 1,000 operators (seed 1, hysteresis 0.05, 7-day
+// default population of 1,000 operators (seed 1, hysteresis 0.02, 7-day
 // smoothing, 2% pool fee, class power prices ×1.3, 5% of operators on $0.005–0.025/kWh power, 20%
 // under take-or-pay contracts owing half their energy), expansion at a 40%
 // hurdle (4%/month at most, 90 days' lag, machine price and efficiency
@@ -248,7 +248,7 @@ func DefaultScenario() Scenario {
 		Network: "mainnet",
 		Price:   PriceModel{Model: "gbm", StartUSD: snap.PriceUSD},
 		Fees:    FeeModel{BTCPerBlock: snap.FeesPerBlockBTC},
-		Population: Population{Preset: "default", Seed: 1, Operators: 1000, Hysteresis: 0.05, SmoothingDays: 7, PoolFee: 0.02, PowerScale: 1.3,
+		Population: Population{Preset: "default", Seed: 1, Operators: 1000, Hysteresis: 0.02, SmoothingDays: 7, PoolFee: 0.02, PowerScale: 1.3,
 			CostTail:  CostTail{Share: 0.05, LoUSDPerKWh: 0.005, HiUSDPerKWh: 0.025},
 			Contracts: Contracts{Share: 0.2, TakeOrPay: 0.5}},
 		Expansion: Expansion{Hurdle: 0.4, MaxGrowthPerMonth: 0.04, LagDays: 90},

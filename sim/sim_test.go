@@ -109,7 +109,7 @@ func TestScenarioExplicitZeroKept(t *testing.T) {
 		}
 	}
 	d := DefaultScenario()
-	if d.Population.PoolFee != 0.02 || d.Population.Hysteresis != 0.05 || d.Expansion.LagDays != 90 || d.Fees.BTCPerBlock != 0.02 {
+	if d.Population.PoolFee != 0.02 || d.Population.Hysteresis != 0.02 || d.Expansion.LagDays != 90 || d.Fees.BTCPerBlock != 0.02 {
 		t.Errorf("defaults changed: %+v %+v %+v", d.Population, d.Expansion, d.Fees)
 	}
 	// A block that sets one field keeps the defaults of the others.
