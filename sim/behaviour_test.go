@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"math"
+	"os"
 	"testing"
 )
 
@@ -99,28 +100,33 @@ func TestBaselineDoesNotHalt(t *testing.T) {
 	}
 }
 
-// The example: a scenario file starting at height 800,352
-// (2023-07-26, bits 0x17056102, its real time) runs with the default
-// population built for that date, and the agents respond: a 50% price
-// fall switches machines off (lower hashrate, more curtailed capacity) and
-// the retargets follow.
+// The example: the scenario file testdata/start-800352.yaml
+// starts at height 800,352 (2023-07-26, bits 0x17056102, its real time)
+// and runs with the default population built for that date, and the
+// agents respond: a 50% price fall switches machines off (lower hashrate,
+// more curtailed capacity) and the retargets follow.
 func TestHistoricalStartRunsWithAgents(t *testing.T) {
-	base := "name: from-800352\nyears: 0.5\nstart: {height: 800352, bits: 17056102, time: 1690375347}\nfees: {btc_per_block: 0.06}\n"
-	run := func(extra string) *Result {
-		sc, err := ParseScenario([]byte(base + extra))
+	file, err := os.ReadFile("testdata/start-800352.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The same file with a flat price, without and with a 50% fall.
+	run := func(shocks []Shock) *Result {
+		sc, err := ParseScenario(file)
 		if err != nil {
 			t.Fatal(err)
 		}
-		r, err := Run(context.Background(), sc, Options{Paths: 20, Seed: 1})
+		sc.Price.Model, sc.Fees.Volatility, sc.Price.Shocks = "flat", 0, shocks
+		r, err := Run(context.Background(), sc, Options{Paths: 20, Seed: 1, Years: 0.5})
 		if err != nil {
 			t.Fatal(err)
 		}
 		return r
 	}
-	flat := run("price: {model: flat, start_usd: 29200}\n")
-	crash := run("price: {model: flat, start_usd: 29200, shocks: [{day: 10, change: -0.5, days: 10}]}\n")
-	if len(flat.Population) == 0 || flat.StartHashrateHs < 3.5e20 || flat.StartHashrateHs > 4.5e20 {
-		t.Fatalf("population %v, start hashrate %g", flat.Population, flat.StartHashrateHs)
+	flat := run(nil)
+	crash := run([]Shock{{Day: 10, Change: -0.5, Days: 10}})
+	if len(flat.Population) == 0 || flat.StartHashrateHs < 3.5e20 || flat.StartHashrateHs > 4.5e20 || flat.StartHeight != 800352 {
+		t.Fatalf("population %v, start hashrate %g at %d", flat.Population, flat.StartHashrateHs, flat.StartHeight)
 	}
 	d := 40
 	hf, hc := float64(flat.Series("hashrate_hs").P50[d]), float64(crash.Series("hashrate_hs").P50[d])
