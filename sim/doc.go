@@ -2,9 +2,12 @@
 // Monte Carlo runner.
 //
 // One path steps day by day. Miners are operators (garage to listed
-// companies) whose machines form a merit-order supply curve by breakeven
-// hashprice; each day every machine that earns its power at the current
-// hashprice runs (with hysteresis), operators sell BTC to cover their costs,
+// companies) built for the scenario's start date (the machines released by
+// then with an installed-base age profile, a power-cost curve with a tail
+// of near-free power, take-or-pay contracts) whose machines form a
+// merit-order supply curve by breakeven hashprice; each day every machine
+// that earns its power at the expected hashprice runs (with hysteresis for
+// shutdown and restart costs), operators sell BTC to cover their costs,
 // expand when margins beat a hurdle (with a delivery lag) and convert sites
 // to AI on a scenario's schedule or when AI lease revenue per kWh wins.
 // Blocks arrive as a Poisson process with rate H/(D·2^32); within a day the
@@ -18,6 +21,10 @@
 // per retarget, streamed into fixed-width histograms whose integer counts
 // merge exactly: the same seed gives the same bytes for any number of
 // workers or shards, and memory does not grow with the number of paths.
+// A path whose network stops is counted as halted, not banded as 0 H/s.
+// RunSensitivity is the one-at-a-time tornado over the behavioural
+// parameters on common random numbers (price and fees have their own
+// stream).
 //
 // Units: hashrate in H/s, money in USD (float64, not rounded), BTC as float64
 // BTC in outputs (satoshi-exact subsidy internally), time in Unix seconds and
