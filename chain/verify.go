@@ -2,10 +2,14 @@ package chain
 
 import (
 	"context"
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"io"
 	"math/big"
+	"runtime"
+	"sync"
+	"sync/atomic"
 
 	"github.com/hashlab/hashlab"
 	"github.com/hashlab/hashlab/consensus"
@@ -23,8 +27,9 @@ type HeaderInfo struct {
 	Version int32
 	Nonce   uint32
 	// Chainwork is the cumulative work up to and including this header
-	// (relative to the verifier's base). Do not modify it.
-	Chainwork *big.Int
+	// (relative to the verifier's base), a fixed-width value: copying a
+	// HeaderInfo allocates nothing.
+	Chainwork Chainwork
 }
 
 // Record returns the header's fields as a BlockRecord of source
@@ -92,6 +97,9 @@ type VerifyOptions struct {
 	// SkipChecks only parses: heights, hashes and chainwork are computed,
 	// no consensus rule is checked (an import with --no-verify).
 	SkipChecks bool
+	// Workers is the number of goroutines Run hashes on; 0 means
+	// GOMAXPROCS, 1 reads, hashes and checks one header at a time.
+	Workers int
 }
 
 // Verifier checks headers one at a time, in file order, against the
@@ -113,20 +121,38 @@ type Verifier struct {
 	opt      VerifyOptions
 	interval int64
 	n        int64
-	prev     *HeaderInfo
+	prev     prevHeader
+	hasPrev  bool
+	// prev's epoch and its position in the epoch (height%interval).
+	prevEpoch, prevPos int64
 	// win[e%2] holds epoch e's headers by height%interval (a zero entry
 	// is unknown); winEpoch says which epoch each half holds. Together
 	// they are the current and the previous epoch.
 	win      [2][]ctxHeader
 	winEpoch [2]int64
 	tbl      map[int64]snapshot.Epoch
+	tblHdr   ctxHeader // the epoch-table header Ancestor returns last
 	targets  map[consensus.Bits]consensus.Target32
-	works    map[consensus.Bits]*big.Int
-	cw       *big.Int
-	gap      *big.Int // scratch for the chainwork of a gap
+	works    map[consensus.Bits][4]uint64
+	// The bits of the previous header, with its target and work: bits
+	// change once an epoch, so the maps are asked once an epoch.
+	lastBits   consensus.Bits
+	lastOK     bool // lastTarget is valid (the bits decode)
+	haveLast   bool
+	lastTarget consensus.Target32
+	lastWork   [4]uint64
+	cw         Chainwork
 	// Set by ctxHeader.Ancestor during one NextWorkRequired call.
 	missed, fromTable bool
 	rep               VerifyReport
+}
+
+// prevHeader is what the checks of the next header need of the one
+// before it (its chainwork is the verifier's cw).
+type prevHeader struct {
+	Height int64
+	Hash   consensus.Hash
+	Bits   consensus.Bits
 }
 
 // ctxHeader is one header as consensus.HeaderCtx sees it.
@@ -155,7 +181,8 @@ func (c *ctxHeader) Ancestor(height int64) consensus.HeaderCtx {
 	if height%v.interval == 0 {
 		if e, ok := v.tbl[height/v.interval]; ok {
 			v.fromTable = true
-			return &ctxHeader{v: v, height: height, bits: consensus.Bits(e.Bits), time: e.FirstTime}
+			v.tblHdr = ctxHeader{v: v, height: height, bits: consensus.Bits(e.Bits), time: e.FirstTime}
+			return &v.tblHdr
 		}
 	}
 	v.missed = true
@@ -171,9 +198,9 @@ func NewVerifier(p *consensus.Params, opt VerifyOptions) *Verifier {
 	v := &Verifier{p: p, opt: opt, interval: interval, winEpoch: [2]int64{-1, -1},
 		win: [2][]ctxHeader{make([]ctxHeader, interval), make([]ctxHeader, interval)},
 		tbl: map[int64]snapshot.Epoch{}, targets: map[consensus.Bits]consensus.Target32{},
-		works: map[consensus.Bits]*big.Int{}, cw: new(big.Int), gap: new(big.Int)}
+		works: map[consensus.Bits][4]uint64{}}
 	if opt.BaseChainwork != nil {
-		v.cw.Set(opt.BaseChainwork)
+		v.cw = ChainworkFromBig(opt.BaseChainwork)
 	}
 	for _, e := range opt.Epochs {
 		if e.FirstTime != 0 && e.Bits != 0 {
@@ -191,86 +218,132 @@ func (v *Verifier) fail(h, off int64, check, format string, args ...any) {
 	}
 }
 
-// work returns the cached work of bits (zero for invalid bits).
-func (v *Verifier) work(bits consensus.Bits) *big.Int {
+// setBits makes bits the cached bits: their target (for proof of work)
+// and work (zero for invalid bits), from the maps or computed once.
+func (v *Verifier) setBits(bits consensus.Bits) {
+	if v.haveLast && bits == v.lastBits {
+		return
+	}
+	v.haveLast, v.lastBits = true, bits
 	w, ok := v.works[bits]
 	if !ok {
-		w = consensus.WorkFromBits(bits)
+		w = words256(consensus.WorkFromBits(bits))
 		v.works[bits] = w
 	}
-	return w
+	v.lastWork = w
+	tg, ok := v.targets[bits]
+	v.lastOK = ok
+	if !ok {
+		if t, err := consensus.TargetFromBits(bits, v.p.PowLimit); err == nil {
+			tg = consensus.NewTarget32(t)
+			v.targets[bits] = tg
+			v.lastOK = true
+		}
+	}
+	v.lastTarget = tg
 }
 
 // Add verifies the next header of the file. raw must be 80 bytes; offset is
 // its byte offset, used in error messages. A failed check is recorded (see
 // Report and Err) and Add still returns the header's info, so one bad
 // header does not hide the rest; Add returns an error only for input it
-// cannot interpret.
+// cannot interpret. Add allocates nothing unless a check fails.
 func (v *Verifier) Add(raw []byte, offset int64) (HeaderInfo, error) {
-	h := v.opt.Layout.HeightAt(v.n, v.opt.StartHeight, v.interval)
-	hdr, err := consensus.ParseHeader(raw)
-	if err != nil {
-		return HeaderInfo{}, fmt.Errorf("chain: height %d (byte offset %d): %w", h, offset, err)
+	if len(raw) != consensus.HeaderSize {
+		return v.badLength(raw, offset)
 	}
-	info := HeaderInfo{Height: h, Offset: offset, Hash: consensus.HeaderHash(raw), Prev: hdr.PrevBlock,
-		Time: hdr.Timestamp.Unix(), Bits: consensus.Bits(hdr.Bits), Version: hdr.Version, Nonce: hdr.Nonce}
-	p := v.prev
-	if p != nil && h <= p.Height {
+	hash := consensus.HeaderHash(raw)
+	return v.add(raw, offset, &hash)
+}
+
+func (v *Verifier) badLength(raw []byte, offset int64) (HeaderInfo, error) {
+	h := v.opt.Layout.HeightAt(v.n, v.opt.StartHeight, v.interval)
+	_, err := consensus.ParseHeader(raw)
+	return HeaderInfo{}, fmt.Errorf("chain: height %d (byte offset %d): %w", h, offset, err)
+}
+
+// add is Add with the header's hash already computed (by Run's hashing
+// workers); raw is 80 bytes.
+func (v *Verifier) add(raw []byte, offset int64, hash *consensus.Hash) (HeaderInfo, error) {
+	h := v.opt.Layout.HeightAt(v.n, v.opt.StartHeight, v.interval)
+	info := HeaderInfo{Height: h, Offset: offset, Hash: *hash,
+		Time: int64(binary.LittleEndian.Uint32(raw[68:72])), Bits: consensus.Bits(binary.LittleEndian.Uint32(raw[72:76])),
+		Version: int32(binary.LittleEndian.Uint32(raw[0:4])), Nonce: binary.LittleEndian.Uint32(raw[76:80])}
+	copy(info.Prev[:], raw[4:36])
+	p := &v.prev
+	if v.hasPrev && h <= p.Height {
 		return info, fmt.Errorf("chain: height %d (byte offset %d) does not follow height %d", h, offset, p.Height)
+	}
+	// The epoch and the position in it, without a division for the
+	// next height.
+	next := v.hasPrev && h == p.Height+1
+	epoch, pos := v.prevEpoch, v.prevPos+1
+	if !next {
+		epoch, pos = h/v.interval, h%v.interval
+	} else if pos == v.interval {
+		epoch, pos = epoch+1, 0
 	}
 	v.n++
 	v.rep.Headers++
 	if v.n == 1 {
 		v.rep.FirstHeight = h
 	}
+	v.setBits(info.Bits)
 	if !v.opt.SkipChecks {
-		v.checkPoW(info)
-		if p != nil {
-			if h == p.Height+1 {
+		v.checkPoW(&info)
+		switch {
+		case next && pos != 0 && !v.p.AllowMinDifficultyBlocks:
+			// The common case, inside an epoch without the
+			// minimum-difficulty rule: NextWorkRequired would return
+			// the bits of the header before, which is p.
+			v.rep.Links++
+			if info.Prev != p.Hash {
+				v.fail(h, offset, "link", "prev hash %s, but block %d is %s", info.Prev, p.Height, p.Hash)
+			}
+			v.rep.BitsUnchanged++
+			if info.Bits != p.Bits {
+				v.fail(h, offset, "bits", "bits %s inside the epoch starting at %d, consensus requires %s", info.Bits, h-pos, p.Bits)
+			}
+		case v.hasPrev:
+			if next {
 				v.rep.Links++
 				if info.Prev != p.Hash {
 					v.fail(h, offset, "link", "prev hash %s, but block %d is %s", info.Prev, p.Height, p.Hash)
 				}
 			}
-			v.checkBits(info, p)
+			v.checkBits(&info, p)
 		}
 	}
 	// Chainwork: the blocks between p and h carry h's bits (same
 	// epoch), or h is the only block of its epoch since p. The first
 	// header's epoch predecessors are unknown unless it starts at 0 or a
 	// base was given.
-	if p != nil {
-		v.gap.SetInt64(h - p.Height)
-		v.cw.Add(v.cw, v.gap.Mul(v.gap, v.work(info.Bits)))
+	if v.hasPrev {
+		v.cw.addMul(&v.lastWork, uint64(h-p.Height))
 	} else {
-		v.cw.Add(v.cw, v.work(info.Bits))
+		v.cw.addMul(&v.lastWork, 1)
 	}
-	info.Chainwork = new(big.Int).Set(v.cw)
-	v.remember(info)
+	info.Chainwork = v.cw
+	v.remember(&info, epoch, pos)
 	return info, nil
 }
 
-// checkPoW checks the hash against the target of the header's bits, with
-// the target cached per bits value.
-func (v *Verifier) checkPoW(info HeaderInfo) {
-	tg, ok := v.targets[info.Bits]
-	if !ok {
-		t, err := consensus.TargetFromBits(info.Bits, v.p.PowLimit)
-		if err != nil {
-			v.fail(info.Height, info.Offset, "pow", "%v", err)
-			return
-		}
-		tg = consensus.NewTarget32(t)
-		v.targets[info.Bits] = tg
+// checkPoW checks the hash against the target of the header's bits
+// (setBits has cached it).
+func (v *Verifier) checkPoW(info *HeaderInfo) {
+	if !v.lastOK {
+		_, err := consensus.TargetFromBits(info.Bits, v.p.PowLimit)
+		v.fail(info.Height, info.Offset, "pow", "%v", err)
+		return
 	}
-	if !tg.HashMeets(&info.Hash) {
+	if !v.lastTarget.HashMeets(&info.Hash) {
 		v.fail(info.Height, info.Offset, "pow", "hash %s is above the target of bits %s", info.Hash, info.Bits)
 	}
 }
 
 // checkBits compares the header's bits with consensus.NextWorkRequired
 // over the headers seen so far.
-func (v *Verifier) checkBits(cur HeaderInfo, p *HeaderInfo) {
+func (v *Verifier) checkBits(cur *HeaderInfo, p *prevHeader) {
 	h := cur.Height
 	retarget := h%v.interval == 0
 	var last consensus.HeaderCtx
@@ -341,15 +414,15 @@ func (v *Verifier) lookup(height int64) *ctxHeader {
 
 // remember keeps info as the newest header, and in the window, where its
 // epoch replaces the one two epochs before.
-func (v *Verifier) remember(info HeaderInfo) {
-	v.prev = &info
-	e := info.Height / v.interval
-	half := e % 2
-	if v.winEpoch[half] != e {
+func (v *Verifier) remember(info *HeaderInfo, epoch, pos int64) {
+	v.prev, v.hasPrev = prevHeader{Height: info.Height, Hash: info.Hash, Bits: info.Bits}, true
+	v.prevEpoch, v.prevPos = epoch, pos
+	half := epoch & 1
+	if v.winEpoch[half] != epoch {
 		clear(v.win[half])
-		v.winEpoch[half] = e
+		v.winEpoch[half] = epoch
 	}
-	v.win[half][info.Height%v.interval] = ctxHeader{v: v, height: info.Height, bits: info.Bits, time: info.Time}
+	v.win[half][pos] = ctxHeader{v: v, height: info.Height, bits: info.Bits, time: info.Time}
 }
 
 // CompareChainwork records a check of the current tip's chainwork against
@@ -357,7 +430,7 @@ func (v *Verifier) remember(info HeaderInfo) {
 func (v *Verifier) CompareChainwork(info HeaderInfo, want *big.Int) {
 	v.rep.ChainworkCompared++
 	if info.Chainwork.Cmp(want) != 0 {
-		v.fail(info.Height, info.Offset, "chainwork", "chainwork %064x, expected %064x", info.Chainwork, want)
+		v.fail(info.Height, info.Offset, "chainwork", "chainwork %064x, expected %064x", info.Chainwork.Big(), want)
 	}
 }
 
@@ -365,9 +438,9 @@ func (v *Verifier) CompareChainwork(info HeaderInfo, want *big.Int) {
 func (v *Verifier) Report() VerifyReport {
 	r := v.rep
 	r.Mismatches = append([]Mismatch(nil), v.rep.Mismatches...)
-	if v.prev != nil {
+	if v.hasPrev {
 		r.TipHeight, r.TipHash = v.prev.Height, v.prev.Hash.String()
-		r.TipChainwork = fmt.Sprintf("%064x", v.prev.Chainwork)
+		r.TipChainwork = fmt.Sprintf("%064x", v.cw.Big())
 	}
 	return r
 }
@@ -398,7 +471,27 @@ type HeaderSource interface {
 // every 4096 headers). A source without a single header is a
 // *hashlab.InputError (field "headers", cause ErrNoHeaders). Mismatches
 // do not stop the run: read them from Report and Err afterwards.
+//
+// With more than one worker (VerifyOptions.Workers, by default
+// GOMAXPROCS) the hashing, which is independent per header, is spread
+// over the workers in batches while the calling goroutine reads the
+// source and checks links, proof of work, bits and chainwork in order on
+// the results: the reports, infos, errors and calls of fn are those of
+// the one-at-a-time loop (tested on every shared header file). It may
+// read up to a few thousand headers past the one whose fn or Add failed.
 func (v *Verifier) Run(ctx context.Context, src HeaderSource, fn func(HeaderInfo) error) error {
+	workers := v.opt.Workers
+	if workers <= 0 {
+		workers = runtime.GOMAXPROCS(0)
+	}
+	if workers == 1 {
+		return v.runSequential(ctx, src, fn)
+	}
+	return v.runPipeline(ctx, src, fn, workers)
+}
+
+// runSequential reads, hashes and checks one header at a time.
+func (v *Verifier) runSequential(ctx context.Context, src HeaderSource, fn func(HeaderInfo) error) error {
 	for n := int64(0); ; n++ {
 		if n%4096 == 0 {
 			if err := ctx.Err(); err != nil {
@@ -406,20 +499,8 @@ func (v *Verifier) Run(ctx context.Context, src HeaderSource, fn func(HeaderInfo
 			}
 		}
 		raw, off, err := src.Next()
-		if errors.Is(err, io.EOF) {
-			if n == 0 {
-				return hashlab.Invalidf("headers", "0 headers", "at least one 80-byte block header", ErrNoHeaders)
-			}
-			return nil
-		}
 		if err != nil {
-			h := v.opt.Layout.HeightAt(n, v.opt.StartHeight, v.interval)
-			if ie, ok := hashlab.AsInput(err); ok {
-				// Bad bytes: name the height they were to be.
-				ie.Field = fmt.Sprintf("height %d at %s", h, ie.Field)
-				return ie
-			}
-			return fmt.Errorf("chain: header %d (height %d): %w", n+1, h, err)
+			return v.srcErr(n, err)
 		}
 		info, err := v.Add(raw, off)
 		if err != nil {
@@ -431,6 +512,197 @@ func (v *Verifier) Run(ctx context.Context, src HeaderSource, fn func(HeaderInfo
 			}
 		}
 	}
+}
+
+// srcErr turns the error src returned for the n-th header (0-based) into
+// Run's result: nil at the end of a non-empty source.
+func (v *Verifier) srcErr(n int64, err error) error {
+	if errors.Is(err, io.EOF) {
+		if n == 0 {
+			return hashlab.Invalidf("headers", "0 headers", "at least one 80-byte block header", ErrNoHeaders)
+		}
+		return nil
+	}
+	h := v.opt.Layout.HeightAt(n, v.opt.StartHeight, v.interval)
+	if ie, ok := hashlab.AsInput(err); ok {
+		// Bad bytes: name the height they were to be.
+		ie.Field = fmt.Sprintf("height %d at %s", h, ie.Field)
+		return ie
+	}
+	return fmt.Errorf("chain: header %d (height %d): %w", n+1, h, err)
+}
+
+// runBatchSize is the number of headers hashed by one worker at a time:
+// large enough that handing a batch over costs well under a nanosecond
+// per header, small enough (40 kB) to stay in cache.
+const runBatchSize = 512
+
+// hashBatch is a run of consecutive headers of the source, the hashes the
+// workers compute for them, and the source's error after the last one.
+type hashBatch struct {
+	raw  []byte // n·80 bytes
+	off  []int64
+	hash []consensus.Hash
+	n    int
+	// bad is the index of a header of the wrong length (n when none):
+	// Add reports it in order.
+	bad int
+	err error // src's error after the n headers (io.EOF at the end)
+	// claimed is set by whoever hashes the batch: a worker, or the
+	// checking goroutine when it reaches a batch no worker has taken.
+	claimed atomic.Bool
+	done    chan struct{} // a worker has hashed it
+}
+
+// batchPool keeps the batches of finished runs (a run's are about
+// 70 kB per worker) so that verifying many files does not allocate them
+// again.
+var batchPool sync.Pool
+
+// getBatches returns n batches, from the pool when it has enough.
+func getBatches(n int) []*hashBatch {
+	if p, ok := batchPool.Get().(*[]*hashBatch); ok && len(*p) >= n {
+		return (*p)[:n]
+	}
+	free := make([]*hashBatch, n)
+	for i := range free {
+		free[i] = &hashBatch{raw: make([]byte, runBatchSize*consensus.HeaderSize), off: make([]int64, runBatchSize),
+			hash: make([]consensus.Hash, runBatchSize), done: make(chan struct{}, 1)}
+	}
+	return free
+}
+
+func (b *hashBatch) hashAll() {
+	for i := range b.n {
+		if i == b.bad {
+			break
+		}
+		b.hash[i] = consensus.HeaderHash(b.raw[i*consensus.HeaderSize : (i+1)*consensus.HeaderSize])
+	}
+}
+
+// runPipeline hashes batches on workers-1 goroutines and the calling
+// goroutine, which reads them and checks them in order: when it reaches a
+// batch no worker has taken yet it hashes it itself rather than wait.
+func (v *Verifier) runPipeline(ctx context.Context, src HeaderSource, fn func(HeaderInfo) error, workers int) error {
+	inflight := 4 * workers
+	jobs := make(chan *hashBatch, inflight)
+	var wg sync.WaitGroup
+	for range workers - 1 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for b := range jobs {
+				if b.claimed.CompareAndSwap(false, true) {
+					b.hashAll()
+					b.done <- struct{}{}
+				}
+			}
+		}()
+	}
+	free := getBatches(inflight)
+	defer func() {
+		close(jobs)
+		wg.Wait() // no worker holds a batch any more
+		for _, b := range free {
+			select { // a batch hashed for a run that stopped early
+			case <-b.done:
+			default:
+			}
+		}
+		batchPool.Put(&free)
+	}()
+	// fill reads the next batch from src; it reports whether src ended
+	// (with an error or io.EOF).
+	fill := func(b *hashBatch) bool {
+		b.n, b.bad, b.err = 0, -1, nil
+		b.raw = b.raw[:cap(b.raw)]
+		for b.n < runBatchSize {
+			raw, off, err := src.Next()
+			if err != nil {
+				b.err = err
+				break
+			}
+			if len(raw) != consensus.HeaderSize {
+				// Keep the header for Add's error, and stop reading.
+				b.bad = b.n
+				b.raw = append(b.raw[:b.n*consensus.HeaderSize], raw...)
+				b.off[b.n] = off
+				b.n++
+				b.err = io.ErrUnexpectedEOF // never reached: Add fails first
+				break
+			}
+			copy(b.raw[b.n*consensus.HeaderSize:], raw)
+			b.off[b.n] = off
+			b.n++
+		}
+		if b.bad < 0 {
+			b.bad = b.n
+		}
+		// Only now may a worker take it (the jobs channel can still hold
+		// an earlier send of this batch).
+		b.claimed.Store(false)
+		return b.err != nil
+	}
+	// The batches are filled, hashed and checked round-robin: the oldest
+	// is free[next%inflight], and pending of them are in flight.
+	ended, pending := false, 0
+	for _, b := range free {
+		if ended {
+			break
+		}
+		ended = fill(b)
+		jobs <- b
+		pending++
+	}
+	n := int64(0)
+	for next := 0; pending > 0; next++ {
+		b := free[next%inflight]
+		pending--
+		if b.claimed.CompareAndSwap(false, true) {
+			b.hashAll()
+		} else {
+			<-b.done
+		}
+		for i := range b.n {
+			if n%4096 == 0 {
+				if err := ctx.Err(); err != nil {
+					return err
+				}
+			}
+			raw := b.raw[i*consensus.HeaderSize : (i+1)*consensus.HeaderSize]
+			var info HeaderInfo
+			var err error
+			if i == b.bad {
+				info, err = v.badLength(b.raw[i*consensus.HeaderSize:], b.off[i])
+			} else {
+				info, err = v.add(raw, b.off[i], &b.hash[i])
+			}
+			if err != nil {
+				return err
+			}
+			if fn != nil {
+				if err := fn(info); err != nil {
+					return err
+				}
+			}
+			n++
+		}
+		if b.err != nil {
+			if n%4096 == 0 {
+				if err := ctx.Err(); err != nil {
+					return err
+				}
+			}
+			return v.srcErr(n, b.err)
+		}
+		if !ended {
+			ended = fill(b)
+			jobs <- b
+			pending++
+		}
+	}
+	return nil
 }
 
 // EpochTableReport is the result of VerifyEpochTable.

@@ -148,7 +148,7 @@ func TestVerifyContiguousChainwork(t *testing.T) {
 	// Chainwork difference between two boundary heights in the file must
 	// match the CSV's difference.
 	a, b := infos[824543-822528], infos[830592-822528]
-	got := new(big.Int).Sub(b.Chainwork, a.Chainwork)
+	got := new(big.Int).Sub(b.Chainwork.Big(), a.Chainwork.Big())
 	want := new(big.Int).Sub(cw[830592], cw[824543])
 	if got.Cmp(want) != 0 {
 		t.Fatalf("chainwork delta %x, want %x", got, want)
