@@ -28,7 +28,7 @@ func (s *Server) register() {
 	s.handle("GET", "/api/v1/openapi.json", false, true, http.HandlerFunc(serveOpenAPI))
 
 	api("GET", "/api/v1/overview", false, s.apiOverview)
-	api("GET", "/api/v1/hashprice", false, s.apiHashprice)
+	s.handle("GET", "/api/v1/hashprice", false, true, s.hashpriceHandler())
 	// Routes that scan a chain store wait for merged scans (ScanTimeout).
 	scan := func(method, path string, f apiFunc) {
 		s.handle(method, path, false, true, s.jsonHandlerTimeout(f, s.cfg.ScanTimeout))

@@ -171,7 +171,7 @@ func (q *query) done() *apiError {
 	}
 	var unknown []string
 	for k := range q.v {
-		if !q.read[k] {
+		if !q.read[k] && k != "pretty" { // ?pretty indents any JSON answer (encode.go)
 			unknown = append(unknown, k)
 		}
 	}

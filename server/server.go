@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"crypto/subtle"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -276,7 +275,7 @@ func (s *Server) jsonHandlerTimeout(f apiFunc, timeout time.Duration) http.Handl
 				s.writeError(w, res.err)
 				return
 			}
-			writeJSON(w, http.StatusOK, res.v)
+			writeJSONFor(w, r, http.StatusOK, res.v)
 		case <-ctx.Done():
 			// The handler's context is cancelled: heavy work checks it and
 			// hands its budget back (budget.go). A handler that was
@@ -290,7 +289,7 @@ func (s *Server) jsonHandlerTimeout(f apiFunc, timeout time.Duration) http.Handl
 					s.writeError(w, res.err)
 					return
 				}
-				writeJSON(w, http.StatusOK, res.v)
+				writeJSONFor(w, r, http.StatusOK, res.v)
 				return
 			case <-t.C:
 			}
@@ -325,21 +324,20 @@ func (s *Server) writeError(w http.ResponseWriter, err error) {
 	}
 }
 
-// writeJSON writes v as indented JSON. A value JSON cannot carry (NaN,
-// ±Inf; the domain packages avoid them) is a 500 naming the problem.
-func writeJSON(w http.ResponseWriter, status int, v any) {
-	var buf bytes.Buffer
-	enc := json.NewEncoder(&buf)
-	enc.SetIndent("", "  ")
-	if err := enc.Encode(v); err != nil {
-		buf.Reset()
+// writeJSON writes v as compact JSON (encode.go). A value JSON cannot
+// carry (NaN, ±Inf; the domain packages avoid them) is a 500 naming the
+// problem.
+func writeJSON(w http.ResponseWriter, status int, v any) { writeJSONFor(w, nil, status, v) }
+
+// writeJSONFor is writeJSON indented when r asks for ?pretty.
+func writeJSONFor(w http.ResponseWriter, r *http.Request, status int, v any) {
+	pretty := wantsPretty(r)
+	body, err := encodeJSON(v, pretty)
+	if err != nil {
 		status = http.StatusInternalServerError
-		enc.Encode(&apiError{Message: "encoding the response: " + err.Error()})
+		body, _ = encodeJSON(&apiError{Message: "encoding the response: " + err.Error()}, pretty)
 	}
-	w.Header().Set("Content-Type", "application/json; charset=utf-8")
-	w.Header().Set("Cache-Control", "no-store")
-	w.WriteHeader(status)
-	w.Write(buf.Bytes())
+	writeBody(w, status, body)
 }
 
 // bodyBytes reads the request body under the size limit.

@@ -27,9 +27,14 @@ func TestOverviewIsTheServiceOverview(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	wb, _ := json.MarshalIndent(want, "", "  ")
+	// Compact by default, indented with ?pretty (encode.go).
+	wb, _ := json.Marshal(want)
 	if strings.TrimSpace(string(r.body)) != string(wb) {
 		t.Fatalf("overview differs from service.Overview:\n%s\nwant\n%s", r.body, wb)
+	}
+	pr := do(t, "GET", ts.URL+"/api/v1/overview?power_price=0.05&pretty", "")
+	if wi, _ := json.MarshalIndent(want, "", "  "); strings.TrimSpace(string(pr.body)) != string(wi) {
+		t.Fatalf("?pretty overview differs from the indented service.Overview:\n%s\nwant\n%s", pr.body, wi)
 	}
 	m := r.json(t)
 	if m["source"] != "snapshot" || m["age_seconds"] != float64(222*86400) {
