@@ -373,6 +373,18 @@ func (s *Server) requireToken(next http.Handler) http.Handler {
 // middleware applies what every request gets: security headers, a Host
 // check on loopback servers (against DNS rebinding), an Origin check on
 // state-changing methods (against cross-site requests), and a recover.
+// securityHeaders go on every response; the value slices are allocated
+// once (net/http only reads them).
+var securityHeaders = []struct {
+	key   string
+	value []string
+}{
+	{"X-Content-Type-Options", []string{"nosniff"}},
+	{"X-Frame-Options", []string{"DENY"}},
+	{"Referrer-Policy", []string{"no-referrer"}},
+	{"Content-Security-Policy", []string{"default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; connect-src 'self'; frame-ancestors 'none'"}},
+}
+
 func (s *Server) middleware(next http.Handler) http.Handler {
 	loopback := IsLoopback(s.cfg.Addr)
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -383,10 +395,9 @@ func (s *Server) middleware(next http.Handler) http.Handler {
 			}
 		}()
 		h := w.Header()
-		h.Set("X-Content-Type-Options", "nosniff")
-		h.Set("X-Frame-Options", "DENY")
-		h.Set("Referrer-Policy", "no-referrer")
-		h.Set("Content-Security-Policy", "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; connect-src 'self'; frame-ancestors 'none'")
+		for _, kv := range securityHeaders {
+			h[kv.key] = kv.value
+		}
 		if loopback && !IsLoopback(hostPort(r.Host)) {
 			writeJSON(w, http.StatusForbidden, &apiError{Message: fmt.Sprintf("Host %q is not a loopback name on a loopback server (allowed: localhost, 127.0.0.1, [::1])", r.Host), Field: "Host", Value: r.Host, Allowed: "localhost, 127.0.0.1, [::1]"})
 			return
@@ -397,7 +408,9 @@ func (s *Server) middleware(next http.Handler) http.Handler {
 				return
 			}
 		}
-		s.log.Debug("request", "method", r.Method, "path", r.URL.Path)
+		if s.log.Enabled(r.Context(), slog.LevelDebug) {
+			s.log.Debug("request", "method", r.Method, "path", r.URL.Path)
+		}
 		next.ServeHTTP(w, r)
 	})
 }
