@@ -100,6 +100,9 @@ func (s *Service) Pivot(ctx context.Context, site *pivot.Site, q PivotQuery) (*P
 	if paths != nil {
 		mc, err := pivot.RunMonteCarlo(ctx, site, paths)
 		if err != nil {
+			if ctx.Err() != nil {
+				return nil, err // cancelled or past its deadline: not bad input
+			}
 			return nil, inputErr("paths", err)
 		}
 		out.MonteCarlo = &mc
