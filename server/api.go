@@ -99,10 +99,17 @@ func (q *query) overrides() service.Overrides {
 func (s *Server) apiHashprice(r *http.Request) (any, error) {
 	q := newQuery(r.URL.Query())
 	o := q.overrides()
+	method := q.enum("difficulty_method", string(service.DifficultyInForce), string(service.DifficultyInForce), string(service.DifficultyRealised), "realized")
 	if e := q.done(); e != nil {
 		return nil, e
 	}
-	return s.svc.Hashprice(r.Context(), o)
+	dm, err := service.ParseDifficultyMethod(method)
+	if err != nil {
+		return nil, err
+	}
+	// The same JSON as `hashlab hashprice --json`, method included; the
+	// fee window is the one the server's source was opened with.
+	return s.svc.HashpriceWith(r.Context(), service.HashpriceQuery{Market: o, Difficulty: dm})
 }
 
 func (s *Server) apiOverview(r *http.Request) (any, error) {

@@ -146,7 +146,7 @@ func (s *Server) encodeHashprice(ctx context.Context, st *netstate.State, now ti
 		e.quotes = slices.Clone(st.Price.Quotes)
 	}
 	svc := service.New(fixedState{name: s.svc.Source().Name(), st: st}, func() time.Time { return now })
-	hp, err := svc.Hashprice(ctx, service.Overrides{})
+	hp, err := svc.HashpriceWith(ctx, service.HashpriceQuery{})
 	if err != nil {
 		return nil, err
 	}
