@@ -20,7 +20,7 @@ import (
 )
 
 func init() {
-	register(command{Name: "ingest", Summary: "copy blocks from a Bitcoin Core/Knots/btcd node into the database (resumable, reorg-safe, --follow)", Run: runIngest})
+	register(command{Name: "ingest", Summary: "copy blocks from a Bitcoin Core/Knots/btcd node into the database (resumable, reorg-safe, --follow)", Run: runIngest, Streams: true})
 }
 
 // Environment variables read by ingest (flags win over them).
