@@ -2,7 +2,6 @@ package security
 
 import (
 	"context"
-	"math"
 )
 
 // Fork flags of Sapirshtein, Sompolinsky & Zohar (FC 2016), §3.
@@ -293,20 +292,25 @@ func (m *selfishMDP) mapPolicy(from *selfishMDP, pol []int32) []int32 {
 	return out
 }
 
-// settleShifts computes, under policy pol, the probabilities W(s) and
-// L(s) that the fork in progress at s ends in the attacker's or the
-// honest miners' favour (Gauss–Seidel sweeps to a change below tol),
-// and sets every shifted transition's bonus to k·W and k·L of its target:
-// the exact expected settlement of the k blocks it shifted.
+// settleShifts computes, under policy pol, lower estimates W(s) of the
+// probability that the fork in progress at s ends in the attacker's
+// favour, and sets every shifted transition's bonus to k·W of its target
+// for the attacker and k·(1 − W) for honest miners.
+//
+// W is the least non-negative solution of W = P_win + P W, so Gauss–Seidel
+// sweeps from W = 0 increase to it and never exceed it; the sweeps stop
+// when they change W by less than tol. With W ≤ the true probability and
+// 1 − W ≥ the true probability L that honest miners win the fork (W + L ≤
+// 1), the k shifted blocks are credited to the attacker no more and to all
+// miners together no less than in the real game, so the ratio computed
+// with these bonuses is at most the strategy's exact revenue: still a
+// proven lower bound, however early the sweeps stop. (Stopping early only
+// loosens it.)
 func (m *selfishMDP) settleShifts(ctx context.Context, pol []int32, tol float64, maxSweeps int, sweeps *int) error {
 	W := make([]float64, m.n)
-	L := make([]float64, m.n)
-	for it := 0; ; it++ {
+	for it := 0; it < maxSweeps; it++ {
 		if err := ctx.Err(); err != nil {
 			return err
-		}
-		if it >= maxSweeps {
-			return errNoConvergence
 		}
 		*sweeps++
 		delta := 0.0
@@ -320,20 +324,18 @@ func (m *selfishMDP) settleShifts(ctx context.Context, pol []int32, tol float64,
 				continue
 			}
 			k := pol[s]
-			w, lo := 0.0, 0.0
+			w := 0.0
 			for i := m.trStart[k]; i < m.trStart[k+1]; i++ {
 				switch m.settle[i] {
 				case settleWin:
 					w += m.p[i]
 				case settleLose:
-					lo += m.p[i]
 				default:
 					w += m.p[i] * W[m.to[i]]
-					lo += m.p[i] * L[m.to[i]]
 				}
 			}
-			delta = max(delta, math.Abs(w-W[s]), math.Abs(lo-L[s]))
-			W[s], L[s] = w, lo
+			delta = max(delta, w-W[s])
+			W[s] = w
 		}
 		if delta < tol {
 			break
@@ -344,8 +346,9 @@ func (m *selfishMDP) settleShifts(ctx context.Context, pol []int32, tol float64,
 			bA, bH := 0.0, 0.0
 			for i := m.trStart[k]; i < m.trStart[k+1]; i++ {
 				if m.shift[i] > 0 {
-					bA += m.p[i] * float64(m.shift[i]) * W[m.to[i]]
-					bH += m.p[i] * float64(m.shift[i]) * L[m.to[i]]
+					w := min(W[m.to[i]], 1)
+					bA += m.p[i] * float64(m.shift[i]) * w
+					bH += m.p[i] * float64(m.shift[i]) * (1 - w)
 				}
 			}
 			m.rA[k], m.rH[k] = m.baseA[k]+bA, m.baseH[k]+bH

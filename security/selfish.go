@@ -287,10 +287,7 @@ func solveSelfishAt(ctx context.Context, alpha, gamma float64, T int, budget flo
 	}
 	spol := sf.mapPolicy(up, pol)
 	up = nil
-	if err := sf.settleShifts(ctx, spol, budget*1e-3, maxSweeps, sweeps); err != nil {
-		if errors.Is(err, errNoConvergence) {
-			return 0, hi, nil // no exact settlement: no lower bound at this T
-		}
+	if err := sf.settleShifts(ctx, spol, budget, maxSweeps, sweeps); err != nil {
 		return 0, 0, err
 	}
 	// The relaxed solution's values are a close start for the strategy's.
