@@ -125,11 +125,17 @@ type Verifier struct {
 	hasPrev  bool
 	// prev's epoch and its position in the epoch (height%interval).
 	prevEpoch, prevPos int64
-	// win[e%2] holds epoch e's headers by height%interval (a zero entry
-	// is unknown); winEpoch says which epoch each half holds. Together
+	// win[e%2] holds epoch e's headers by height%interval (an entry
+	// whose h1 is not its height+1 is unknown: left from an older epoch,
+	// or never set); winEpoch says which epoch each half holds. Together
 	// they are the current and the previous epoch.
-	win      [2][]ctxHeader
+	win      [2][]winEntry
 	winEpoch [2]int64
+	// lookup hands out the window's headers in these slots, in turn: a
+	// check holds at most three at once (the last header, the ended
+	// epoch's first, and that first again for a message).
+	slots    [4]ctxHeader
+	nextSlot int
 	tbl      map[int64]snapshot.Epoch
 	tblHdr   ctxHeader // the epoch-table header Ancestor returns last
 	targets  map[consensus.Bits]consensus.Target32
@@ -139,7 +145,7 @@ type Verifier struct {
 	lastBits   consensus.Bits
 	lastOK     bool // lastTarget is valid (the bits decode)
 	haveLast   bool
-	lastTarget consensus.Target32
+	lastTarget [4]uint64 // little-endian limbs
 	lastWork   [4]uint64
 	cw         Chainwork
 	// Set by ctxHeader.Ancestor during one NextWorkRequired call.
@@ -153,6 +159,14 @@ type prevHeader struct {
 	Height int64
 	Hash   consensus.Hash
 	Bits   consensus.Bits
+}
+
+// winEntry is one header of the window: no pointer, so the window is
+// neither scanned by the garbage collector nor cleared between epochs.
+type winEntry struct {
+	h1   int64 // height+1; 0 for an empty entry
+	time int64
+	bits consensus.Bits
 }
 
 // ctxHeader is one header as consensus.HeaderCtx sees it.
@@ -196,7 +210,7 @@ func NewVerifier(p *consensus.Params, opt VerifyOptions) *Verifier {
 	}
 	interval := p.RetargetInterval()
 	v := &Verifier{p: p, opt: opt, interval: interval, winEpoch: [2]int64{-1, -1},
-		win: [2][]ctxHeader{make([]ctxHeader, interval), make([]ctxHeader, interval)},
+		win: [2][]winEntry{make([]winEntry, interval), make([]winEntry, interval)},
 		tbl: map[int64]snapshot.Epoch{}, targets: map[consensus.Bits]consensus.Target32{},
 		works: map[consensus.Bits][4]uint64{}}
 	if opt.BaseChainwork != nil {
@@ -240,7 +254,9 @@ func (v *Verifier) setBits(bits consensus.Bits) {
 			v.lastOK = true
 		}
 	}
-	v.lastTarget = tg
+	for i := range 4 {
+		v.lastTarget[i] = binary.LittleEndian.Uint64(tg[8*i:])
+	}
 }
 
 // Add verifies the next header of the file. raw must be 80 bytes; offset is
@@ -265,14 +281,21 @@ func (v *Verifier) badLength(raw []byte, offset int64) (HeaderInfo, error) {
 // add is Add with the header's hash already computed (by Run's hashing
 // workers); raw is 80 bytes.
 func (v *Verifier) add(raw []byte, offset int64, hash *consensus.Hash) (HeaderInfo, error) {
+	var info HeaderInfo
+	err := v.addInto(&info, raw, offset, hash)
+	return info, err
+}
+
+// addInto is add writing the header's info into *info (Run reuses one).
+func (v *Verifier) addInto(info *HeaderInfo, raw []byte, offset int64, hash *consensus.Hash) error {
 	h := v.opt.Layout.HeightAt(v.n, v.opt.StartHeight, v.interval)
-	info := HeaderInfo{Height: h, Offset: offset, Hash: *hash,
+	*info = HeaderInfo{Height: h, Offset: offset, Hash: *hash,
 		Time: int64(binary.LittleEndian.Uint32(raw[68:72])), Bits: consensus.Bits(binary.LittleEndian.Uint32(raw[72:76])),
 		Version: int32(binary.LittleEndian.Uint32(raw[0:4])), Nonce: binary.LittleEndian.Uint32(raw[76:80])}
 	copy(info.Prev[:], raw[4:36])
 	p := &v.prev
 	if v.hasPrev && h <= p.Height {
-		return info, fmt.Errorf("chain: height %d (byte offset %d) does not follow height %d", h, offset, p.Height)
+		return fmt.Errorf("chain: height %d (byte offset %d) does not follow height %d", h, offset, p.Height)
 	}
 	// The epoch and the position in it, without a division for the
 	// next height.
@@ -290,7 +313,7 @@ func (v *Verifier) add(raw []byte, offset int64, hash *consensus.Hash) (HeaderIn
 	}
 	v.setBits(info.Bits)
 	if !v.opt.SkipChecks {
-		v.checkPoW(&info)
+		v.checkPoW(info)
 		switch {
 		case next && pos != 0 && !v.p.AllowMinDifficultyBlocks:
 			// The common case, inside an epoch without the
@@ -311,7 +334,7 @@ func (v *Verifier) add(raw []byte, offset int64, hash *consensus.Hash) (HeaderIn
 					v.fail(h, offset, "link", "prev hash %s, but block %d is %s", info.Prev, p.Height, p.Hash)
 				}
 			}
-			v.checkBits(&info, p)
+			v.checkBits(info, p)
 		}
 	}
 	// Chainwork: the blocks between p and h carry h's bits (same
@@ -324,8 +347,8 @@ func (v *Verifier) add(raw []byte, offset int64, hash *consensus.Hash) (HeaderIn
 		v.cw.addMul(&v.lastWork, 1)
 	}
 	info.Chainwork = v.cw
-	v.remember(&info, epoch, pos)
-	return info, nil
+	v.remember(info, epoch, pos)
+	return nil
 }
 
 // checkPoW checks the hash against the target of the header's bits
@@ -336,9 +359,20 @@ func (v *Verifier) checkPoW(info *HeaderInfo) {
 		v.fail(info.Height, info.Offset, "pow", "%v", err)
 		return
 	}
-	if !v.lastTarget.HashMeets(&info.Hash) {
+	if !hashMeets(&info.Hash, &v.lastTarget) {
 		v.fail(info.Height, info.Offset, "pow", "hash %s is above the target of bits %s", info.Hash, info.Bits)
 	}
+}
+
+// hashMeets reports whether a hash (little-endian, as stored) is at most
+// the target, comparing 64-bit limbs from the most significant.
+func hashMeets(h *consensus.Hash, target *[4]uint64) bool {
+	for i := 3; i >= 0; i-- {
+		if w := binary.LittleEndian.Uint64(h[8*i:]); w != target[i] {
+			return w < target[i]
+		}
+	}
+	return true
 }
 
 // checkBits compares the header's bits with consensus.NextWorkRequired
@@ -405,10 +439,13 @@ func (v *Verifier) lookup(height int64) *ctxHeader {
 	if v.winEpoch[half] != e {
 		return nil
 	}
-	c := &v.win[half][height%v.interval]
-	if c.v == nil {
+	en := &v.win[half][height%v.interval]
+	if en.h1 != height+1 {
 		return nil
 	}
+	c := &v.slots[v.nextSlot&3]
+	v.nextSlot++
+	*c = ctxHeader{v: v, height: height, bits: en.bits, time: en.time}
 	return c
 }
 
@@ -418,11 +455,9 @@ func (v *Verifier) remember(info *HeaderInfo, epoch, pos int64) {
 	v.prev, v.hasPrev = prevHeader{Height: info.Height, Hash: info.Hash, Bits: info.Bits}, true
 	v.prevEpoch, v.prevPos = epoch, pos
 	half := epoch & 1
-	if v.winEpoch[half] != epoch {
-		clear(v.win[half])
-		v.winEpoch[half] = epoch
-	}
-	v.win[half][pos] = ctxHeader{v: v, height: info.Height, bits: info.Bits, time: info.Time}
+	// The half's entries of two epochs ago stay, unknown by their h1.
+	v.winEpoch[half] = epoch
+	v.win[half][pos] = winEntry{h1: info.Height + 1, time: info.Time, bits: info.Bits}
 }
 
 // CompareChainwork records a check of the current tip's chainwork against
@@ -490,26 +525,57 @@ func (v *Verifier) Run(ctx context.Context, src HeaderSource, fn func(HeaderInfo
 	return v.runPipeline(ctx, src, fn, workers)
 }
 
+// headerBatchSource is a HeaderSource that also hands out several
+// headers at once from its buffer (chainfile.HeaderReader): Run then reads
+// without copying each header. raw is whole headers, or Next's answer.
+type headerBatchSource interface {
+	HeaderSource
+	NextBatch(max int) (raw []byte, offset int64, err error)
+}
+
 // runSequential reads, hashes and checks one header at a time.
 func (v *Verifier) runSequential(ctx context.Context, src HeaderSource, fn func(HeaderInfo) error) error {
-	for n := int64(0); ; n++ {
+	bs, batched := src.(headerBatchSource)
+	var info HeaderInfo
+	var hash consensus.Hash
+	for n := int64(0); ; {
 		if n%4096 == 0 {
 			if err := ctx.Err(); err != nil {
 				return err
 			}
 		}
-		raw, off, err := src.Next()
+		var raw []byte
+		var off int64
+		var err error
+		if batched {
+			raw, off, err = bs.NextBatch(runBatchSize)
+		} else {
+			raw, off, err = src.Next()
+		}
 		if err != nil {
 			return v.srcErr(n, err)
 		}
-		info, err := v.Add(raw, off)
-		if err != nil {
+		if len(raw) != consensus.HeaderSize && (!batched || len(raw)%consensus.HeaderSize != 0 || len(raw) == 0) {
+			_, err := v.badLength(raw, off)
 			return err
 		}
-		if fn != nil {
-			if err := fn(info); err != nil {
+		for i := 0; i < len(raw); i += consensus.HeaderSize {
+			if i > 0 && n%4096 == 0 {
+				if err := ctx.Err(); err != nil {
+					return err
+				}
+			}
+			one := raw[i : i+consensus.HeaderSize]
+			hash = consensus.HeaderHash(one)
+			if err := v.addInto(&info, one, off+int64(i), &hash); err != nil {
 				return err
 			}
+			if fn != nil {
+				if err := fn(info); err != nil {
+					return err
+				}
+			}
+			n++
 		}
 	}
 }
@@ -614,16 +680,24 @@ func (v *Verifier) runPipeline(ctx context.Context, src HeaderSource, fn func(He
 	}()
 	// fill reads the next batch from src; it reports whether src ended
 	// (with an error or io.EOF).
+	bs, batched := src.(headerBatchSource)
 	fill := func(b *hashBatch) bool {
 		b.n, b.bad, b.err = 0, -1, nil
 		b.raw = b.raw[:cap(b.raw)]
 		for b.n < runBatchSize {
-			raw, off, err := src.Next()
+			var raw []byte
+			var off int64
+			var err error
+			if batched {
+				raw, off, err = bs.NextBatch(runBatchSize - b.n)
+			} else {
+				raw, off, err = src.Next()
+			}
 			if err != nil {
 				b.err = err
 				break
 			}
-			if len(raw) != consensus.HeaderSize {
+			if len(raw) != consensus.HeaderSize && (!batched || len(raw)%consensus.HeaderSize != 0 || len(raw) == 0) {
 				// Keep the header for Add's error, and stop reading.
 				b.bad = b.n
 				b.raw = append(b.raw[:b.n*consensus.HeaderSize], raw...)
@@ -633,8 +707,10 @@ func (v *Verifier) runPipeline(ctx context.Context, src HeaderSource, fn func(He
 				break
 			}
 			copy(b.raw[b.n*consensus.HeaderSize:], raw)
-			b.off[b.n] = off
-			b.n++
+			for i := 0; i < len(raw); i += consensus.HeaderSize {
+				b.off[b.n] = off + int64(i)
+				b.n++
+			}
 		}
 		if b.bad < 0 {
 			b.bad = b.n

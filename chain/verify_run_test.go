@@ -2,6 +2,7 @@ package chain
 
 import (
 	"bytes"
+	"compress/gzip"
 	"context"
 	"errors"
 	"math/big"
@@ -27,16 +28,28 @@ type runResult struct {
 	verr   string
 }
 
+// oneAtATime hides chainfile.HeaderReader's NextBatch: Run reads it
+// header by header through Next.
+type oneAtATime struct{ HeaderSource }
+
 func runWith(t testing.TB, data []byte, opt VerifyOptions, failAt int) runResult {
+	return runFrom(t, data, opt, failAt, false)
+}
+
+func runFrom(t testing.TB, data []byte, opt VerifyOptions, failAt int, unbatched bool) runResult {
 	t.Helper()
 	hr, err := chainfile.NewHeaderReader(bytes.NewReader(data))
 	if err != nil {
 		t.Fatal(err)
 	}
+	var src HeaderSource = hr
+	if unbatched {
+		src = oneAtATime{hr}
+	}
 	v := NewVerifier(consensus.MainNet, opt)
 	var r runResult
 	errStop := errors.New("stop")
-	err = v.Run(context.Background(), hr, func(info HeaderInfo) error {
+	err = v.Run(context.Background(), src, func(info HeaderInfo) error {
 		r.infos = append(r.infos, info)
 		if len(r.infos) == failAt {
 			return errStop
@@ -51,6 +64,16 @@ func runWith(t testing.TB, data []byte, opt VerifyOptions, failAt int) runResult
 		r.verr = err.Error()
 	}
 	return r
+}
+
+func gzipped(t testing.TB, b []byte) []byte {
+	var buf bytes.Buffer
+	zw := gzip.NewWriter(&buf)
+	if _, err := zw.Write(b); err != nil {
+		t.Fatal(err)
+	}
+	zw.Close()
+	return buf.Bytes()
 }
 
 // sharedHeaderFiles is every raw header file of shared/data/headers with
@@ -79,8 +102,9 @@ func sharedHeaderFiles(t testing.TB) map[string]VerifyOptions {
 	return out
 }
 
-// The pipelined Run (hashing on workers, checks in order) gives exactly
-// what the one-at-a-time loop gives: the same infos, report, errors and
+// The pipelined Run (hashing on workers, checks in order) and the
+// sequential Run reading batches from the reader's buffer give exactly
+// what the one-at-a-time loop (header by header through Next) gives: the same infos, report, errors and
 // calls of fn, on every shared header file, intact, with flipped bytes,
 // truncated, and with fn failing part-way.
 func TestRunPipelineMatchesSequential(t *testing.T) {
@@ -99,6 +123,8 @@ func TestRunPipelineMatchesSequential(t *testing.T) {
 			failAt int
 		}{
 			{"intact", orig, 0},
+			{"gzip", gzipped(t, orig), 0},
+			{"gzip, truncated", gzipped(t, orig)[:len(orig)/3], 0},
 			{"flipped", flipped, 0},
 			{"truncated", orig[:len(orig)-37], 0},
 			{"one header", orig[:80], 0},
@@ -109,11 +135,11 @@ func TestRunPipelineMatchesSequential(t *testing.T) {
 		for _, c := range cases {
 			seqOpt := opt
 			seqOpt.Workers = 1
-			want := runWith(t, c.data, seqOpt, c.failAt)
+			want := runFrom(t, c.data, seqOpt, c.failAt, true)
 			if c.what == "intact" && (want.err != "" || want.verr != "") {
 				t.Fatalf("%s: %s %s", name, want.err, want.verr)
 			}
-			for _, workers := range []int{2, 3, 8} {
+			for _, workers := range []int{1, 2, 3, 8} {
 				o := opt
 				o.Workers = workers
 				got := runWith(t, c.data, o, c.failAt)

@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"sync"
 	"time"
 
 	"github.com/btcsuite/btcd/blockchain"
@@ -103,6 +104,29 @@ func benchHeaders(ctx context.Context, e *env) ([]row, error) {
 		}
 		return nil
 	}
+	// The same loop split over every core: what this machine gives
+	// perfectly parallel code in this run (the ceiling of the speed-up).
+	shaPar := func() error {
+		cores := runtime.NumCPU()
+		var wg sync.WaitGroup
+		sinks := make([]byte, cores)
+		for c := range cores {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				for _, f := range files {
+					n := len(f.data) / consensus.HeaderSize
+					for i := c * n / cores; i < (c+1)*n/cores; i++ {
+						first := sha256.Sum256(f.data[i*consensus.HeaderSize : (i+1)*consensus.HeaderSize])
+						h := sha256.Sum256(first[:])
+						sinks[c] ^= h[0]
+					}
+				}
+			}()
+		}
+		wg.Wait()
+		return nil
+	}
 	ours := func() error {
 		for _, f := range files {
 			hr, err := chainfile.NewHeaderReader(bytes.NewReader(f.data))
@@ -123,12 +147,13 @@ func benchHeaders(ctx context.Context, e *env) ([]row, error) {
 		return nil
 	}
 	cores := runtime.NumCPU()
-	var best [4]measured
+	var best [5]measured
 	sides := []func() (measured, error){
 		func() (measured, error) { return timed(1, sha) },
 		func() (measured, error) { return timed(1, btcd) },
 		func() (measured, error) { return timed(1, ours) },
 		func() (measured, error) { return timed(cores, ours) },
+		func() (measured, error) { return timed(cores, shaPar) },
 	}
 	for r := 0; r < e.rounds; r++ {
 		for i, f := range sides {
@@ -146,7 +171,7 @@ func benchHeaders(ctx context.Context, e *env) ([]row, error) {
 	}
 	_ = sink
 	ns := func(d time.Duration) string { return fmt.Sprintf("%d ns/header", d.Nanoseconds()) }
-	sha1, btcd1, ours1, oursN := best[0], best[1], best[2], best[3]
+	sha1, btcd1, ours1, oursN, shaN := best[0], best[1], best[2], best[3], best[4]
 	speed := float64(sha1.cpu) / float64(ours1.cpu) // throughput ratio
 	scale := float64(ours1.wall) / float64(oursN.wall)
 	return []row{
@@ -155,7 +180,8 @@ func benchHeaders(ctx context.Context, e *env) ([]row, error) {
 		{work: "the same against btcd's path (throughput)", hashlab: ns(ours1.cpu),
 			baseline: "btcd wire + CompactToBig: " + ns(btcd1.cpu), ratio: float64(btcd1.cpu) / float64(ours1.cpu)},
 		{work: fmt.Sprintf("the same on %d cores (wall, speed-up)", cores), hashlab: ns(oursN.wall),
-			baseline: "hashlab on 1 core: " + ns(ours1.wall), ratio: scale, goal: ">= 1.8×", met: scale >= 1.8},
+			baseline: "hashlab on 1 core: " + ns(ours1.wall), ratio: scale, goal: ">= 1.8×", met: scale >= 1.8,
+			note: fmt.Sprintf("in the same rounds a bare double-SHA-256 loop split over %d cores ran %.2f× faster (wall) than on 1: the speed-up this machine's load left to any code", cores, float64(sha1.wall)/float64(shaN.wall))},
 	}, nil
 }
 
