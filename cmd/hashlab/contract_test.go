@@ -185,6 +185,7 @@ func jsonRuns(t *testing.T, dir string) map[string]jsonRun {
 	headers := sharedtest.Path(t, "headers", "headers_586657-589289.bin")
 	return map[string]jsonRun{
 		"overview":               {args: []string{"overview"}},
+		"hedge":                  {args: []string{"hedge", "--paths", "20"}},
 		"config":                 {args: []string{"config"}},
 		"hashprice":              {args: []string{"hashprice"}},
 		"miners":                 {args: []string{"miners"}},
