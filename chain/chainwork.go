@@ -61,17 +61,23 @@ func (c Chainwork) String() string {
 	return s
 }
 
+// add adds w, a 256-bit value in little-endian limbs.
+func (c *Chainwork) add(w *[4]uint64) {
+	var cc uint64
+	c.w[0], cc = bits.Add64(c.w[0], w[0], 0)
+	c.w[1], cc = bits.Add64(c.w[1], w[1], cc)
+	c.w[2], cc = bits.Add64(c.w[2], w[2], cc)
+	c.w[3], cc = bits.Add64(c.w[3], w[3], cc)
+	c.over += cc
+}
+
 // addMul adds w·k, w a 256-bit value in little-endian limbs.
 func (c *Chainwork) addMul(w *[4]uint64, k uint64) {
-	var cc uint64
-	if k == 1 { // consecutive headers
-		c.w[0], cc = bits.Add64(c.w[0], w[0], 0)
-		c.w[1], cc = bits.Add64(c.w[1], w[1], cc)
-		c.w[2], cc = bits.Add64(c.w[2], w[2], cc)
-		c.w[3], cc = bits.Add64(c.w[3], w[3], cc)
-		c.over += cc
+	if k == 1 {
+		c.add(w)
 		return
 	}
+	var cc uint64
 	var carry uint64
 	for i := range 4 {
 		hi, lo := bits.Mul64(w[i], k)

@@ -89,7 +89,8 @@ type VerifyOptions struct {
 	// Epochs, when set, supplies the first block (time and bits) of
 	// epochs whose first header is not in the file, so their retargets
 	// can be checked. It must be the table of the verifier's network
-	// (snapshot.Epochs() is mainnet's).
+	// (snapshot.Epochs() is mainnet's), and not be modified while the
+	// verifier is in use.
 	Epochs []snapshot.Epoch
 	// MaxMismatches bounds the mismatches kept in the report (all are
 	// counted); 0 means 100.
@@ -136,7 +137,8 @@ type Verifier struct {
 	// epoch's first, and that first again for a message).
 	slots    [4]ctxHeader
 	nextSlot int
-	tbl      map[int64]snapshot.Epoch
+	tbl      map[int64]snapshot.Epoch // see tableEpoch
+	tblState int8
 	tblHdr   ctxHeader // the epoch-table header Ancestor returns last
 	targets  map[consensus.Bits]consensus.Target32
 	works    map[consensus.Bits][4]uint64
@@ -193,7 +195,7 @@ func (c *ctxHeader) Ancestor(height int64) consensus.HeaderCtx {
 		return h
 	}
 	if height%v.interval == 0 {
-		if e, ok := v.tbl[height/v.interval]; ok {
+		if e, ok := v.tableEpoch(height / v.interval); ok {
 			v.fromTable = true
 			v.tblHdr = ctxHeader{v: v, height: height, bits: consensus.Bits(e.Bits), time: e.FirstTime}
 			return &v.tblHdr
@@ -211,19 +213,54 @@ func NewVerifier(p *consensus.Params, opt VerifyOptions) *Verifier {
 	interval := p.RetargetInterval()
 	v := &Verifier{p: p, opt: opt, interval: interval, winEpoch: [2]int64{-1, -1},
 		win: [2][]winEntry{make([]winEntry, interval), make([]winEntry, interval)},
-		tbl: map[int64]snapshot.Epoch{}, targets: map[consensus.Bits]consensus.Target32{},
+		targets: map[consensus.Bits]consensus.Target32{},
 		works: map[consensus.Bits][4]uint64{}}
 	if opt.BaseChainwork != nil {
 		v.cw = ChainworkFromBig(opt.BaseChainwork)
 	}
-	for _, e := range opt.Epochs {
-		if e.FirstTime != 0 && e.Bits != 0 {
-			v.tbl[e.Epoch] = e
-		}
-	}
 	v.rep.Layout, v.rep.Network = opt.Layout.String(), p.Name
 	return v
 }
+
+// tableEpoch returns epoch e's row of the epoch table when it has the
+// first block's time and bits. A table of every epoch in order from 0
+// (snapshot.Epochs()) is indexed as it is; any other is put in a map
+// (the last row of an epoch wins), on first use: most files never ask.
+func (v *Verifier) tableEpoch(e int64) (snapshot.Epoch, bool) {
+	es := v.opt.Epochs
+	if v.tblState == tblUnknown {
+		v.tblState = tblIndexed
+		for i := range es {
+			if es[i].Epoch != int64(i) {
+				v.tblState = tblMap
+				break
+			}
+		}
+		if v.tblState == tblMap {
+			v.tbl = map[int64]snapshot.Epoch{}
+			for _, x := range es {
+				if x.FirstTime != 0 && x.Bits != 0 {
+					v.tbl[x.Epoch] = x
+				}
+			}
+		}
+	}
+	if v.tblState == tblMap {
+		x, ok := v.tbl[e]
+		return x, ok
+	}
+	if e < 0 || e >= int64(len(es)) {
+		return snapshot.Epoch{}, false
+	}
+	x := es[e]
+	return x, x.FirstTime != 0 && x.Bits != 0
+}
+
+const (
+	tblUnknown = iota
+	tblIndexed
+	tblMap
+)
 
 func (v *Verifier) fail(h, off int64, check, format string, args ...any) {
 	v.rep.MismatchCount++
@@ -289,9 +326,10 @@ func (v *Verifier) add(raw []byte, offset int64, hash *consensus.Hash) (HeaderIn
 // addInto is add writing the header's info into *info (Run reuses one).
 func (v *Verifier) addInto(info *HeaderInfo, raw []byte, offset int64, hash *consensus.Hash) error {
 	h := v.opt.Layout.HeightAt(v.n, v.opt.StartHeight, v.interval)
-	*info = HeaderInfo{Height: h, Offset: offset, Hash: *hash,
-		Time: int64(binary.LittleEndian.Uint32(raw[68:72])), Bits: consensus.Bits(binary.LittleEndian.Uint32(raw[72:76])),
-		Version: int32(binary.LittleEndian.Uint32(raw[0:4])), Nonce: binary.LittleEndian.Uint32(raw[76:80])}
+	// Every field is set (field by field: no temporary to copy).
+	info.Height, info.Offset, info.Hash = h, offset, *hash
+	info.Time, info.Bits = int64(binary.LittleEndian.Uint32(raw[68:72])), consensus.Bits(binary.LittleEndian.Uint32(raw[72:76]))
+	info.Version, info.Nonce = int32(binary.LittleEndian.Uint32(raw[0:4])), binary.LittleEndian.Uint32(raw[76:80])
 	copy(info.Prev[:], raw[4:36])
 	p := &v.prev
 	if v.hasPrev && h <= p.Height {
@@ -311,16 +349,20 @@ func (v *Verifier) addInto(info *HeaderInfo, raw []byte, offset int64, hash *con
 	if v.n == 1 {
 		v.rep.FirstHeight = h
 	}
-	v.setBits(info.Bits)
+	if !v.haveLast || info.Bits != v.lastBits {
+		v.setBits(info.Bits)
+	}
 	if !v.opt.SkipChecks {
-		v.checkPoW(info)
+		if !v.lastOK || !hashMeets(&info.Hash, &v.lastTarget) {
+			v.checkPoW(info) // records the failure
+		}
 		switch {
 		case next && pos != 0 && !v.p.AllowMinDifficultyBlocks:
 			// The common case, inside an epoch without the
 			// minimum-difficulty rule: NextWorkRequired would return
 			// the bits of the header before, which is p.
 			v.rep.Links++
-			if info.Prev != p.Hash {
+			if !sameHash(&info.Prev, &p.Hash) {
 				v.fail(h, offset, "link", "prev hash %s, but block %d is %s", info.Prev, p.Height, p.Hash)
 			}
 			v.rep.BitsUnchanged++
@@ -341,7 +383,9 @@ func (v *Verifier) addInto(info *HeaderInfo, raw []byte, offset int64, hash *con
 	// epoch), or h is the only block of its epoch since p. The first
 	// header's epoch predecessors are unknown unless it starts at 0 or a
 	// base was given.
-	if v.hasPrev {
+	if next {
+		v.cw.add(&v.lastWork)
+	} else if v.hasPrev {
 		v.cw.addMul(&v.lastWork, uint64(h-p.Height))
 	} else {
 		v.cw.addMul(&v.lastWork, 1)
@@ -362,6 +406,14 @@ func (v *Verifier) checkPoW(info *HeaderInfo) {
 	if !hashMeets(&info.Hash, &v.lastTarget) {
 		v.fail(info.Height, info.Offset, "pow", "hash %s is above the target of bits %s", info.Hash, info.Bits)
 	}
+}
+
+// sameHash is a == b by 64-bit words.
+func sameHash(a, b *consensus.Hash) bool {
+	return binary.LittleEndian.Uint64(a[0:]) == binary.LittleEndian.Uint64(b[0:]) &&
+		binary.LittleEndian.Uint64(a[8:]) == binary.LittleEndian.Uint64(b[8:]) &&
+		binary.LittleEndian.Uint64(a[16:]) == binary.LittleEndian.Uint64(b[16:]) &&
+		binary.LittleEndian.Uint64(a[24:]) == binary.LittleEndian.Uint64(b[24:])
 }
 
 // hashMeets reports whether a hash (little-endian, as stored) is at most

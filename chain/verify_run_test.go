@@ -282,3 +282,21 @@ func TestChainworkMatchesBig(t *testing.T) {
 		t.Fatal(s)
 	}
 }
+
+// An epoch table that is not every epoch in order from 0 (a slice of
+// it, rows out of order) is looked up by epoch number all the same.
+func TestVerifyEpochTableAnyOrder(t *testing.T) {
+	data := readShared(t, "headers_586657-589289.bin")
+	full := snapshot.Epochs()
+	want := runWith(t, data, VerifyOptions{StartHeight: 586657, Epochs: full}, 0)
+	part := append([]snapshot.Epoch(nil), full[200:]...)
+	part[0], part[len(part)-1] = part[len(part)-1], part[0]
+	got := runWith(t, data, VerifyOptions{StartHeight: 586657, Epochs: part}, 0)
+	if !reflect.DeepEqual(got, want) || want.report.RetargetsFromTbl != 1 {
+		t.Fatalf("%+v\nwant %+v", got.report, want.report)
+	}
+	none := runWith(t, data, VerifyOptions{StartHeight: 586657, Epochs: full[:100]}, 0)
+	if none.report.RetargetsSkipped != 1 || none.report.RetargetsFromTbl != 0 {
+		t.Fatalf("%+v", none.report)
+	}
+}
