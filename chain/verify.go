@@ -212,9 +212,9 @@ func NewVerifier(p *consensus.Params, opt VerifyOptions) *Verifier {
 	}
 	interval := p.RetargetInterval()
 	v := &Verifier{p: p, opt: opt, interval: interval, winEpoch: [2]int64{-1, -1},
-		win: [2][]winEntry{make([]winEntry, interval), make([]winEntry, interval)},
+		win:     [2][]winEntry{make([]winEntry, interval), make([]winEntry, interval)},
 		targets: map[consensus.Bits]consensus.Target32{},
-		works: map[consensus.Bits][4]uint64{}}
+		works:   map[consensus.Bits][4]uint64{}}
 	if opt.BaseChainwork != nil {
 		v.cw = ChainworkFromBig(opt.BaseChainwork)
 	}
