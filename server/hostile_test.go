@@ -206,11 +206,13 @@ func TestJobDeleteFreesSlot(t *testing.T) {
 func TestBudgetQueue(t *testing.T) {
 	s, ts := newTest(t, Config{HeavyBudget: 2 * selfishCost, MaxQueue: 1})
 	hard := ts.URL + "/api/v1/security/selfish?alpha=0.49&accuracy=1e-9"
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
+	holdCtx, cancelHold := context.WithCancel(context.Background())
+	defer cancelHold()
+	waitCtx, cancelWait := context.WithCancel(context.Background())
+	defer cancelWait()
 	var wg sync.WaitGroup
 	n := 0
-	hold := func() {
+	hold := func(ctx context.Context) {
 		n++
 		u := fmt.Sprintf("%s&gamma=0.%d", hard, n) // distinct: not merged
 		wg.Add(1)
@@ -222,16 +224,20 @@ func TestBudgetQueue(t *testing.T) {
 			}
 		}()
 	}
-	hold()
-	hold()
+	hold(holdCtx)
+	hold(holdCtx)
 	waitFor(t, "two solves running", func() bool { return s.budget.stats().Running == 2 })
-	hold()
+	hold(waitCtx)
 	waitFor(t, "one request waiting", func() bool { return s.budget.stats().Waiting == 1 })
 	code, hdr, body := call("GET", hard, "", safety)
 	if ra, _ := strconv.Atoi(hdr.Get("Retry-After")); code != 429 || ra < 1 || !strings.Contains(body, "retry_after_seconds") {
 		t.Errorf("queue full: %d Retry-After %q %s", code, hdr.Get("Retry-After"), body)
 	}
-	cancel()
+	// The waiting client leaves first (while both solves still hold the
+	// budget), so its refusal is the deadline one; then the holders leave.
+	cancelWait()
+	waitFor(t, "the waiter left the queue", func() bool { return s.budget.stats().Waiting == 0 })
+	cancelHold()
 	wg.Wait()
 	waitFor(t, "budget handed back", func() bool { st := s.budget.stats(); return st.Used == 0 && st.Waiting == 0 && st.Running == 0 })
 	if st := s.budget.stats(); st.Refused["queue_full"] != 1 || st.Refused["deadline"] != 1 {
