@@ -166,8 +166,8 @@ type prevHeader struct {
 // winEntry is one header of the window: no pointer, so the window is
 // neither scanned by the garbage collector nor cleared between epochs.
 type winEntry struct {
-	h1   int64 // height+1; 0 for an empty entry
-	time int64
+	h1   int64  // height+1; 0 for an empty entry
+	time uint32 // a header's time is 32 bits
 	bits consensus.Bits
 }
 
@@ -497,7 +497,7 @@ func (v *Verifier) lookup(height int64) *ctxHeader {
 	}
 	c := &v.slots[v.nextSlot&3]
 	v.nextSlot++
-	*c = ctxHeader{v: v, height: height, bits: en.bits, time: en.time}
+	*c = ctxHeader{v: v, height: height, bits: en.bits, time: int64(en.time)}
 	return c
 }
 
@@ -509,7 +509,7 @@ func (v *Verifier) remember(info *HeaderInfo, epoch, pos int64) {
 	half := epoch & 1
 	// The half's entries of two epochs ago stay, unknown by their h1.
 	v.winEpoch[half] = epoch
-	v.win[half][pos] = winEntry{h1: info.Height + 1, time: info.Time, bits: info.Bits}
+	v.win[half][pos] = winEntry{h1: info.Height + 1, time: uint32(info.Time), bits: info.Bits}
 }
 
 // CompareChainwork records a check of the current tip's chainwork against
@@ -589,7 +589,6 @@ type headerBatchSource interface {
 func (v *Verifier) runSequential(ctx context.Context, src HeaderSource, fn func(HeaderInfo) error) error {
 	bs, batched := src.(headerBatchSource)
 	var info HeaderInfo
-	var hash consensus.Hash
 	for n := int64(0); ; {
 		if n%4096 == 0 {
 			if err := ctx.Err(); err != nil {
@@ -618,8 +617,8 @@ func (v *Verifier) runSequential(ctx context.Context, src HeaderSource, fn func(
 				}
 			}
 			one := raw[i : i+consensus.HeaderSize]
-			hash = consensus.HeaderHash(one)
-			if err := v.addInto(&info, one, off+int64(i), &hash); err != nil {
+			info.Hash = consensus.HeaderHash(one)
+			if err := v.addInto(&info, one, off+int64(i), &info.Hash); err != nil {
 				return err
 			}
 			if fn != nil {
