@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"math"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -12,6 +13,7 @@ import (
 	"github.com/hashlab/hashlab/consensus"
 	"github.com/hashlab/hashlab/hashprice"
 	"github.com/hashlab/hashlab/internal/webreplay"
+	"github.com/hashlab/hashlab/security"
 )
 
 // runAt runs the CLI in-process with the clock at now.
@@ -184,5 +186,54 @@ func TestHashpriceFromMempoolReplay(t *testing.T) {
 	}
 	if h.Source != "mempool" || h.AsOf != "2026-04-22T21:50:03Z" || h.AgeSeconds != 627 || stderr != "" {
 		t.Fatalf("source %q as_of %q age %d stderr %q", h.Source, h.AsOf, h.AgeSeconds, stderr)
+	}
+}
+
+// security concentration --source mempool takes the pool shares now from
+// mempool's pools endpoint (the replay holds the real counts of the week
+// before block 946,236: 1,003 blocks, Foundry USA 297), and computes the
+// same report as the shares given by hand.
+func TestConcentrationFromMempoolReplay(t *testing.T) {
+	mp := webreplay.New(t, filepath.Join("..", "..", "source", "mempool", "testdata", "api"), webreplay.Options{Prefix: "/api"})
+	now := time.Date(2026, 4, 22, 22, 0, 30, 0, time.UTC)
+	code, out, stderr := runAt(t, now, "security", "concentration", "--source", "mempool", "--mempool-url", mp.URL+"/api", "--window", "1w", "--json")
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	var got struct {
+		security.ConcentrationReport
+		PoolShares struct {
+			Blocks int64  `json:"blocks"`
+			Source string `json:"source"`
+			Pools  []struct {
+				Name   string `json:"name"`
+				Blocks int64  `json:"blocks"`
+			} `json:"pools"`
+		} `json:"pool_shares"`
+	}
+	if err := json.Unmarshal([]byte(out), &got); err != nil {
+		t.Fatal(err)
+	}
+	if got.PoolShares.Blocks != 1003 || got.PoolShares.Source != "mempool" || got.PoolShares.Pools[0].Blocks != 297 {
+		t.Fatalf("%+v", got.PoolShares)
+	}
+	var shares []security.Share
+	for _, p := range got.PoolShares.Pools {
+		shares = append(shares, security.Share{Name: p.Name, Share: float64(p.Blocks) / 1003})
+	}
+	want, err := security.ConcentrationWith(shares, security.ConcentrationOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.HHI10000 != want.HHI10000 || got.Nakamoto50 != want.Nakamoto50 || math.Abs(got.Top1Share-297.0/1003) > 1e-12 {
+		t.Fatalf("HHI %v/%v Nakamoto %d/%d top1 %v", got.HHI10000, want.HHI10000, got.Nakamoto50, want.Nakamoto50, got.Top1Share)
+	}
+	// A source without pool shares, and a window mempool does not serve,
+	// are input errors.
+	if code, _, stderr := runAt(t, now, "security", "concentration", "--source", "snapshot"); code != 2 || !strings.Contains(stderr, "--source") {
+		t.Fatalf("snapshot: exit %d %s", code, stderr)
+	}
+	if code, _, stderr := runAt(t, now, "security", "concentration", "--source", "mempool", "--mempool-url", mp.URL+"/api", "--window", "5w"); code != 2 || !strings.Contains(stderr, "window") {
+		t.Fatalf("5w: exit %d %s", code, stderr)
 	}
 }

@@ -9,8 +9,10 @@ import (
 	"strings"
 	"time"
 
+	"github.com/hashlab/hashlab"
 	"github.com/hashlab/hashlab/security"
 	"github.com/hashlab/hashlab/service"
+	"github.com/hashlab/hashlab/source/mempool"
 )
 
 func init() {
@@ -311,8 +313,11 @@ func parseShares(spec string) ([]security.Share, error) {
 }
 
 func secConcentration(ctx context.Context, env *Env, args []string) error {
-	fs := newFlags(env, "security concentration", `security concentration --shares "foundry=0.30,antpool=0.18,..." | --shares FILE | --db FILE [--window 1w | --from DATE --to DATE] [--json]`)
+	fs := newFlags(env, "security concentration", `security concentration --shares "foundry=0.30,antpool=0.18,..." | --shares FILE | --db FILE | --source db|mempool [--window 1w | --from DATE --to DATE] [--json]`)
 	spec := fs.String("shares", "", `entity shares: "name=share,..." or a CSV (name,share) / JSON object file; any scale, normalised`)
+	var cf ConfigFlags
+	fs.StringVar(&cf.Source, "source", "", "take the pool shares now from: db (the chain store, as --db) or mempool (its pools over --window: "+strings.Join(mempool.PoolPeriods, ", ")+")")
+	fs.StringVar(&cf.MempoolURL, "mempool-url", "", "with --source mempool: the API root (env "+envMempoolURL+"; default "+mempool.DefaultBaseURL+")")
 	asJSON := fs.Bool("json", false, "print JSON")
 	includeUnknown := fs.Bool("include-unknown", false, "count the unknown and other buckets as one entity each (default: reported apart, not entities)")
 	df := &dbFlags{
@@ -328,7 +333,50 @@ func secConcentration(ctx context.Context, env *Env, args []string) error {
 	}
 	fromDB := flagWasSet(fs, "db")
 	var shares []security.Share
+	var fromSource *mempool.PoolShares
+	if cf.Source != "" {
+		if *spec != "" {
+			return usagef("--shares and --source: choose one")
+		}
+		switch cf.Source {
+		case "db":
+			if !fromDB {
+				cfg, err := LoadConfig(env, ConfigFlags{})
+				if err != nil {
+					return cliErr(err)
+				}
+				*df.db = cfg.DB
+				fromDB = true
+			}
+		case "mempool":
+			if fromDB {
+				return usagef("--db and --source mempool: choose one")
+			}
+			cfg, err := LoadConfig(env, cf)
+			if err != nil {
+				return cliErr(err)
+			}
+			m, err := mempool.New(mempool.Config{BaseURL: cfg.MempoolURL, NoPrice: true})
+			if err != nil {
+				return cliErr(err)
+			}
+			window := *pf.window
+			if fromSource, err = m.PoolShares(ctx, window); err != nil {
+				return cliErr(err)
+			}
+			for _, p := range fromSource.Pools {
+				shares = append(shares, security.Share{Name: p.Name, Share: float64(p.Blocks) / float64(fromSource.Blocks)})
+			}
+			if !*asJSON {
+				fmt.Fprintf(env.Stdout, "Pool shares of %s blocks over the last %s (mempool %s, as of %s)\n", commas(fromSource.Blocks), window,
+					fromSource.Detail, fromSource.AsOf.UTC().Format("2006-01-02 15:04 UTC"))
+			}
+		default:
+			return hashlab.Invalid("--source", cf.Source, "db or mempool (the embedded snapshot and a node hold no pool shares)")
+		}
+	}
 	switch {
+	case fromSource != nil:
 	case *spec != "" && fromDB:
 		return usagef("--shares and --db: choose one")
 	case *spec != "":
@@ -349,7 +397,7 @@ func secConcentration(ctx context.Context, env *Env, args []string) error {
 				time.Unix(rep.From, 0).UTC().Format("2006-01-02 15:04"), time.Unix(rep.To, 0).UTC().Format("2006-01-02 15:04 UTC"), *df.db)
 		}
 	default:
-		return usagef("--shares or --db is required")
+		return usagef("--shares, --db or --source is required")
 	}
 	rp, err := service.New(nil, env.Now).Concentration(shares, security.ConcentrationOptions{IncludeUnknown: *includeUnknown})
 	if err != nil {
@@ -357,6 +405,12 @@ func secConcentration(ctx context.Context, env *Env, args []string) error {
 	}
 	r := *rp
 	if *asJSON {
+		if fromSource != nil {
+			return writeJSON(env.Stdout, struct {
+				security.ConcentrationReport
+				PoolShares *mempool.PoolShares `json:"pool_shares"`
+			}{r, fromSource})
+		}
 		return writeJSON(env.Stdout, r)
 	}
 	w := newTable(env.Stdout)
