@@ -232,6 +232,7 @@ func BenchmarkOptimalSelfish(b *testing.B) {
 			}
 			b.ReportMetric(r.ErrorBound, "error_bound")
 			b.ReportMetric(float64(r.Truncation), "T")
+			b.ReportMetric(float64(r.Sweeps), "sweeps")
 			if !r.Converged {
 				b.Logf("α=%g γ=%g: not converged: %+v", c.alpha, c.gamma, r)
 			}
