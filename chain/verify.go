@@ -132,6 +132,11 @@ type Verifier struct {
 	// they are the current and the previous epoch.
 	win      [2][]winEntry
 	winEpoch [2]int64
+	// fullWin: the window keeps every header of the two epochs, as the
+	// minimum-difficulty rule's walk back needs. Without that rule the
+	// checks only ever ask for the header before (prev) and the first
+	// header of an epoch, so the window keeps those alone (win[h][0]).
+	fullWin bool
 	// lookup hands out the window's headers in these slots, in turn: a
 	// check holds at most three at once (the last header, the ended
 	// epoch's first, and that first again for a message).
@@ -161,6 +166,7 @@ type prevHeader struct {
 	Height int64
 	Hash   consensus.Hash
 	Bits   consensus.Bits
+	Time   int64
 }
 
 // winEntry is one header of the window: no pointer, so the window is
@@ -212,12 +218,17 @@ func NewVerifier(p *consensus.Params, opt VerifyOptions) *Verifier {
 	}
 	interval := p.RetargetInterval()
 	v := &Verifier{p: p, opt: opt, interval: interval, winEpoch: [2]int64{-1, -1},
-		win:     [2][]winEntry{make([]winEntry, interval), make([]winEntry, interval)},
+		fullWin: p.AllowMinDifficultyBlocks,
 		targets: map[consensus.Bits]consensus.Target32{},
 		works:   map[consensus.Bits][4]uint64{}}
 	if opt.BaseChainwork != nil {
 		v.cw = ChainworkFromBig(opt.BaseChainwork)
 	}
+	n := int64(1)
+	if v.fullWin {
+		n = interval
+	}
+	v.win = [2][]winEntry{make([]winEntry, n), make([]winEntry, n)}
 	v.rep.Layout, v.rep.Network = opt.Layout.String(), p.Name
 	return v
 }
@@ -486,30 +497,49 @@ func (v *Verifier) lookup(height int64) *ctxHeader {
 	if height < 0 {
 		return nil
 	}
+	if !v.fullWin && v.hasPrev && height == v.prev.Height {
+		return v.slot(height, v.prev.Bits, v.prev.Time)
+	}
 	e := height / v.interval
 	half := e % 2
 	if v.winEpoch[half] != e {
 		return nil
 	}
-	en := &v.win[half][height%v.interval]
+	pos := height % v.interval
+	if !v.fullWin && pos != 0 {
+		return nil
+	}
+	if !v.fullWin {
+		pos = 0
+	}
+	en := &v.win[half][pos]
 	if en.h1 != height+1 {
 		return nil
 	}
+	return v.slot(height, en.bits, int64(en.time))
+}
+
+// slot hands out a header in the next of lookup's slots.
+func (v *Verifier) slot(height int64, bits consensus.Bits, time int64) *ctxHeader {
 	c := &v.slots[v.nextSlot&3]
 	v.nextSlot++
-	*c = ctxHeader{v: v, height: height, bits: en.bits, time: int64(en.time)}
+	*c = ctxHeader{v: v, height: height, bits: bits, time: time}
 	return c
 }
 
 // remember keeps info as the newest header, and in the window, where its
 // epoch replaces the one two epochs before.
 func (v *Verifier) remember(info *HeaderInfo, epoch, pos int64) {
-	v.prev, v.hasPrev = prevHeader{Height: info.Height, Hash: info.Hash, Bits: info.Bits}, true
+	v.prev, v.hasPrev = prevHeader{Height: info.Height, Hash: info.Hash, Bits: info.Bits, Time: info.Time}, true
 	v.prevEpoch, v.prevPos = epoch, pos
 	half := epoch & 1
 	// The half's entries of two epochs ago stay, unknown by their h1.
 	v.winEpoch[half] = epoch
-	v.win[half][pos] = winEntry{h1: info.Height + 1, time: uint32(info.Time), bits: info.Bits}
+	if v.fullWin {
+		v.win[half][pos] = winEntry{h1: info.Height + 1, time: uint32(info.Time), bits: info.Bits}
+	} else if pos == 0 {
+		v.win[half][0] = winEntry{h1: info.Height + 1, time: uint32(info.Time), bits: info.Bits}
+	}
 }
 
 // CompareChainwork records a check of the current tip's chainwork against
