@@ -54,7 +54,7 @@ func TestSecurityCLIErrors(t *testing.T) {
 		{[]string{"security", "confirmations", "--q", "0.6"}, "--q = 0.6"},
 		{[]string{"security", "selfish", "--gamma", "2"}, "gamma"},
 		{[]string{"security", "attack-cost", "--exodus", "1"}, "--exodus = 1"},
-		{[]string{"security", "concentration"}, "--shares or --db is required"},
+		{[]string{"security", "concentration"}, "--shares, --db or --source is required"},
 		{[]string{"security", "concentration", "--shares", "a=x"}, "not name=share"},
 		{[]string{"security", "nope"}, "unknown subcommand"},
 		{[]string{"security"}, "subcommand is required"},
@@ -85,7 +85,7 @@ func TestSecurityReportCLI(t *testing.T) {
 		t.Errorf("JSON lacks the security series")
 	}
 	code, _, errOut = fndRun(t, "security", "report", "baseline", "--attacker-share", "0.7")
-	if code != 2 || !strings.Contains(errOut, "attacker_share") {
+	if code != 2 || !strings.Contains(errOut, "--attacker-share") {
 		t.Errorf("bad share: exit %d %q", code, errOut)
 	}
 }

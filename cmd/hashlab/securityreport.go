@@ -54,9 +54,12 @@ func secReport(ctx context.Context, env *Env, args []string) error {
 		return err
 	}
 	cfg := secreport.Config{Z: *z, AttackerShare: *share, Risk: *risk, Method: m, Gamma: *gamma, Every: *every, StartHashrateHs: h0}
-	probes, err := secreport.Probes(cfg)
+	probes, err := secreport.ProbesContext(ctx, cfg)
 	if err != nil {
-		return usagef("%v", err)
+		if ctx.Err() != nil {
+			return err
+		}
+		return cliErr(err)
 	}
 	bar := newProgress(env, "security report "+sc.Name, int64(*paths))
 	res, err := sim.Run(ctx, sc, sim.Options{Paths: *paths, Seed: *seed, Years: *years, Probes: probes,
