@@ -11,6 +11,7 @@ import (
 	"math"
 	"net"
 	"net/http"
+	"net/netip"
 	"strings"
 	"time"
 
@@ -119,8 +120,10 @@ func IsLoopback(addr string) bool {
 	if strings.EqualFold(host, "localhost") {
 		return true
 	}
-	ip := net.ParseIP(strings.Trim(host, "[]"))
-	return ip != nil && ip.IsLoopback()
+	// netip parses without allocating (this runs on every request); a
+	// zone is refused as net.ParseIP refuses it.
+	ip, err := netip.ParseAddr(strings.Trim(host, "[]"))
+	return err == nil && ip.Zone() == "" && ip.Unmap().IsLoopback()
 }
 
 // New builds a server. It refuses a non-loopback address without a token.
