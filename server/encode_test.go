@@ -93,6 +93,13 @@ func TestHashpriceEncodedOncePerState(t *testing.T) {
 	mu.Unlock()
 	check("a day later")
 
+	// The encoded answer is the general path's answer for the same state.
+	fast := do(t, "GET", ts.URL+"/api/v1/hashprice", "")
+	general := do(t, "GET", ts.URL+"/api/v1/hashprice?difficulty_method=in-force", "")
+	if fast.status != 200 || string(fast.body) != string(general.body) {
+		t.Fatalf("encoded answer differs from the general path's:\n%s\n%s", fast.body, general.body)
+	}
+
 	// Overrides and bad parameters take the general path.
 	r := do(t, "GET", ts.URL+"/api/v1/hashprice?price=1000&pretty", "")
 	if r.status != 200 || !strings.Contains(string(r.body), "\n  \"") || !strings.Contains(string(r.body), "\"price\"") {
