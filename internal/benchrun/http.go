@@ -41,8 +41,12 @@ func main() {
 `
 
 const (
-	httpConns    = 50
-	httpRequests = 20000
+	httpConns = 50
+	// Each round alternates httpBursts bursts of httpRequests requests on
+	// each side, so that a change in the machine's load between bursts
+	// moves both sides alike; the best burst of each side is kept.
+	httpRequests = 5000
+	httpBursts   = 4
 )
 
 func benchHTTP(ctx context.Context, e *env) ([]row, error) {
@@ -75,7 +79,7 @@ func benchHTTP(ctx context.Context, e *env) ([]row, error) {
 	defer stopHello()
 
 	var ours, base []load
-	for i := 0; i < e.rounds; i++ {
+	for i := 0; i < e.rounds*httpBursts; i++ {
 		a, err := runLoad(ctx, "http://"+ourAddr+"/api/v1/hashprice")
 		if err != nil {
 			return nil, err
