@@ -699,6 +699,9 @@ type hashBatch struct {
 	// checking goroutine when it reaches a batch no worker has taken.
 	claimed atomic.Bool
 	done    chan struct{} // a worker has hashed it
+	// mine: the checking goroutine hashed it while waiting for an older
+	// batch (only that goroutine reads or writes it).
+	mine bool
 }
 
 // batchPool keeps the batches of finished runs (a run's are about
@@ -798,6 +801,7 @@ func (v *Verifier) runPipeline(ctx context.Context, src HeaderSource, fn func(He
 		}
 		// Only now may a worker take it (the jobs channel can still hold
 		// an earlier send of this batch).
+		b.mine = false
 		b.claimed.Store(false)
 		return b.err != nil
 	}
@@ -816,10 +820,35 @@ func (v *Verifier) runPipeline(ctx context.Context, src HeaderSource, fn func(He
 	for next := 0; pending > 0; next++ {
 		b := free[next%inflight]
 		pending--
-		if b.claimed.CompareAndSwap(false, true) {
-			b.hashAll()
-		} else {
-			<-b.done
+		// Wait for the oldest batch's hashes, hashing the newest batches
+		// no worker has taken meanwhile (the workers take the oldest).
+		for !b.mine {
+			if b.claimed.CompareAndSwap(false, true) {
+				b.hashAll()
+				break
+			}
+			ready := false
+			select {
+			case <-b.done:
+				ready = true
+			default:
+			}
+			if ready {
+				break
+			}
+			helped := false
+			for k := pending; k >= 1; k-- {
+				o := free[(next+k)%inflight]
+				if !o.mine && o.claimed.CompareAndSwap(false, true) {
+					o.hashAll()
+					o.mine, helped = true, true
+					break
+				}
+			}
+			if !helped {
+				<-b.done
+				break
+			}
 		}
 		for i := range b.n {
 			if n%4096 == 0 {
