@@ -74,12 +74,13 @@ func TestNextBitsMustShow(t *testing.T) {
 	}
 	var r struct {
 		Bits      string  `json:"bits"`
+		PrevBits  string  `json:"prev_bits"`
 		ChangePct float64 `json:"change_pct"`
 	}
 	if err := json.Unmarshal([]byte(out), &r); err != nil {
 		t.Fatal(err)
 	}
-	if r.Bits != "0x171398ce" || r.ChangePct > -27.9 || r.ChangePct < -28 {
+	if r.Bits != "0x171398ce" || r.PrevBits != "0x170e1ef9" || r.ChangePct > -27.9 || r.ChangePct < -28 {
 		t.Fatalf("%+v", r)
 	}
 }

@@ -237,6 +237,14 @@ func cliErr(err error) error {
 // noteFreshness warns on stderr when the state is older than
 // service.StaleAfter, naming its source and age.
 func noteFreshness(env *Env, f service.Freshness) {
+	given := map[string]bool{}
+	for _, o := range f.Overridden {
+		given[o] = true
+	}
+	// Every "now" value given by the user: nothing stale is used.
+	if (given["difficulty"] || given["bits"]) && given["price"] && given["fees_btc"] {
+		return
+	}
 	if f.Stale() {
 		fmt.Fprintf(env.Stderr, "hashlab: warning: the network state is older than %s (%s); give --price, --fees-btc and --bits for current values, or use a live source (--source mempool)\n",
 			service.AgeString(service.StaleAfter), f.Label())

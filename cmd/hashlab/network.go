@@ -148,7 +148,7 @@ func runNextBits(ctx context.Context, env *Env, args []string) error {
 		TargetTimespanSec int64   `json:"target_timespan_sec"`
 		Clamped           bool    `json:"clamped"`
 		Network           string  `json:"network"`
-	}{bits.String(), fmt.Sprintf("0x%08x", prevBits), consensus.Difficulty(bits), consensus.Difficulty(consensus.Bits(prevBits)), 100 * change, actual, clamped, p.TargetTimespanSec, clamped != actual, p.Name}
+	}{bits.String(), consensus.Bits(prevBits).String(), consensus.Difficulty(bits), consensus.Difficulty(consensus.Bits(prevBits)), 100 * change, actual, clamped, p.TargetTimespanSec, clamped != actual, p.Name}
 	if *asJSON {
 		return writeJSON(env.Stdout, out)
 	}
