@@ -142,11 +142,11 @@ func secSelfish(ctx context.Context, env *Env, args []string) error {
 	if *threshold {
 		sm1, err := security.SM1Threshold(*gamma)
 		if err != nil {
-			return cliErr(err)
+			return asFlag(fs, cliErr(err), selfishFlags)
 		}
 		opt, err := security.OptimalThreshold(ctx, *gamma, *tol, security.DefaultSelfishLimits())
 		if err != nil {
-			return cliErr(err)
+			return asFlag(fs, cliErr(err), selfishFlags)
 		}
 		if !opt.Converged && !*bestEffort {
 			return fmt.Errorf("security selfish: the optimal threshold's revenue solves did not all converge (bracket [%.6f, %.6f]); rerun with --best-effort to accept it", opt.Lower, opt.Upper)
@@ -162,11 +162,11 @@ func secSelfish(ctx context.Context, env *Env, args []string) error {
 		return nil
 	}
 	if err := security.ValidSelfishAccuracy(*acc); err != nil {
-		return cliErr(err)
+		return asFlag(fs, cliErr(err), selfishFlags)
 	}
 	c, err := security.CompareSelfish(ctx, *alpha, *gamma, *acc)
 	if err != nil {
-		return cliErr(err)
+		return asFlag(fs, cliErr(err), selfishFlags)
 	}
 	if !c.Converged {
 		msg := fmt.Sprintf("the optimal revenue is only known to lie in [%.6f, %.6f] (error bound %.2g > accuracy %g at the solver's limit, truncation %d)", c.Lower, c.Upper, c.ErrorBound, c.Accuracy, c.Truncation)
@@ -451,4 +451,11 @@ func pctOpt(p *float64) string {
 		return "n/a"
 	}
 	return pct(*p)
+}
+
+// selfishFlags maps security's selfish-mining input fields to the flags.
+var selfishFlags = map[string]string{
+	"alpha (attacker hashrate share)":                                           "alpha",
+	"gamma (share of honest miners that mine on the attacker's block in a tie)": "gamma",
+	"accuracy": "accuracy",
 }
