@@ -184,11 +184,11 @@ func run(ctx context.Context, env *Env, args []string) int {
 		return 0
 	case isUsage(err):
 		// Nothing of a refused run reaches stdout.
-		fmt.Fprintf(env.Stderr, "hashlab %s: %s\n", c.Name, oneLine(err))
+		fmt.Fprintf(env.Stderr, "hashlab %s: %s\n", c.Name, strings.TrimPrefix(oneLine(err), c.Name+": "))
 		return 2
 	default:
 		held.WriteTo(env.Stdout)
-		fmt.Fprintf(env.Stderr, "hashlab %s: %s\n", c.Name, oneLine(err))
+		fmt.Fprintf(env.Stderr, "hashlab %s: %s\n", c.Name, strings.TrimPrefix(oneLine(err), c.Name+": "))
 		return 1
 	}
 }
