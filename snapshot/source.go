@@ -38,7 +38,7 @@ func NewSource() *Source {
 		}
 	}
 	if ep == nil || ep.FirstTime == 0 || ep.Bits != n.Bits() {
-		panic(fmt.Sprintf("snapshot: network.json's height %d and bits %s do not match the embedded epoch table", n.Height, n.Bits()))
+		panic(fmt.Sprintf("snapshot: network.json's height %d and bits 0x%08x do not match the embedded epoch table", n.Height, n.Bits()))
 	}
 	detail := "embedded snapshot of " + n.AsOf.UTC().Format("2006-01-02")
 	tipProv := netstate.Provenance{Source: SourceName, Detail: detail, AsOf: n.AsOf.UTC()}
