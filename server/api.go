@@ -528,9 +528,11 @@ func (s *Server) apiAttackCost(r *http.Request) (any, error) {
 		return &v
 	}
 	aq := service.AttackQuery{
-		NetworkHs:             opt("network_ehs", 1e18, 0.000001, 1e6, "> 0 EH/s (network hashrate before the exodus)"),
-		ExodusFraction:        q.float("exodus", 0, 0, 0.99, "0 to 0.99 (fraction of hashrate that left)"),
-		TargetShare:           opt("share", 1, 0.01, 0.99, "0.01 to 0.99 (attacker's target share)"),
+		NetworkHs:      opt("network_ehs", 1e18, 0.000001, 1e6, "> 0 EH/s (network hashrate before the exodus)"),
+		ExodusFraction: q.float("exodus", 0, 0, 0.99, "0 to 0.99 (fraction of hashrate that left)"),
+		// The share's bound is security's (AttackInputs.Validate: 0 < share
+		// < 1, and not one half for the race), the same as the CLI's.
+		TargetShare:           opt("share", 1, 0, 1, "0 < share < 1 (attacker's target share)"),
 		HashpriceUSDPerPHDay:  opt("hashprice", 1, 0, 1e6, "0 to 1,000,000 USD/PH/day"),
 		PowerUSDPerKWh:        opt("power_price", 1, 0, 10, "0 to 10 USD/kWh"),
 		NewUSDPerTH:           opt("new_usd_per_th", 1, 0, 1e5, "0 to 100,000 USD per TH/s"),
