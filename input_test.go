@@ -1,6 +1,7 @@
 package hashlab
 
 import (
+	"encoding/json"
 	"errors"
 	"fmt"
 	"math"
@@ -31,5 +32,21 @@ func TestInputError(t *testing.T) {
 		if got := FormatValue(v); got != want {
 			t.Errorf("FormatValue(%v) = %q, want %q", v, got, want)
 		}
+	}
+}
+
+func TestNumJSON(t *testing.T) {
+	for _, c := range []struct {
+		n    Num
+		want string
+	}{{1.5, "1.5"}, {Num(math.NaN()), "null"}, {Num(math.Inf(1)), "null"}, {Num(math.Inf(-1)), "null"}} {
+		b, err := json.Marshal(c.n)
+		if err != nil || string(b) != c.want {
+			t.Errorf("%v: %s %v", c.n, b, err)
+		}
+	}
+	var back []Num
+	if err := json.Unmarshal([]byte("[2, null]"), &back); err != nil || back[0] != 2 || back[1].Defined() || !math.IsNaN(float64(back[1])) {
+		t.Fatalf("%v %v", back, err)
 	}
 }

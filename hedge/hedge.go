@@ -1,7 +1,6 @@
 package hedge
 
 import (
-	"encoding/json"
 	"fmt"
 	"math"
 	"slices"
@@ -34,20 +33,9 @@ func CostUSDPerPHDay(usdPerKWh, joulesPerTH float64) float64 {
 	return joulesPerTH * 24 * usdPerKWh
 }
 
-// Num is a float64 that encodes NaN and ±Inf (undefined) as JSON null.
-type Num float64
-
-// MarshalJSON implements json.Marshaler: null for NaN and ±Inf.
-func (n Num) MarshalJSON() ([]byte, error) {
-	f := float64(n)
-	if math.IsNaN(f) || math.IsInf(f, 0) {
-		return []byte("null"), nil
-	}
-	return json.Marshal(f)
-}
-
-// Defined reports whether n is a finite number.
-func (n Num) Defined() bool { return !math.IsNaN(float64(n)) && !math.IsInf(float64(n), 0) }
+// Num is a float64 whose undefined values encode as JSON null (the
+// shared hashlab.Num).
+type Num = hashlab.Num
 
 // Paths are Monte Carlo paths of daily values, indexed [path][day], day 0
 // being the first day of the term. Both slices have the same shape.

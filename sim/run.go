@@ -131,31 +131,9 @@ type Result struct {
 	HaltedByDay []int `json:"halted_by_day,omitempty"`
 }
 
-// Num is a float64 that encodes NaN as JSON null.
-type Num float64
-
-// MarshalJSON implements json.Marshaler.
-func (n Num) MarshalJSON() ([]byte, error) {
-	f := float64(n)
-	if math.IsNaN(f) || math.IsInf(f, 0) {
-		return []byte("null"), nil
-	}
-	return json.Marshal(f)
-}
-
-// UnmarshalJSON implements json.Unmarshaler.
-func (n *Num) UnmarshalJSON(b []byte) error {
-	if string(b) == "null" {
-		*n = Num(math.NaN())
-		return nil
-	}
-	var f float64
-	if err := json.Unmarshal(b, &f); err != nil {
-		return err
-	}
-	*n = Num(f)
-	return nil
-}
+// Num is a float64 whose undefined values encode as JSON null (the
+// shared hashlab.Num).
+type Num = hashlab.Num
 
 // Series returns the named daily series, or nil.
 func (r *Result) Series(name string) *Series {
