@@ -69,6 +69,18 @@ func AsInput(err error) (*InputError, bool) {
 	return nil, false
 }
 
+// InField puts err under an entry of a file or list (prefix such as
+// "machines[2]"): an *InputError gets the qualified field name
+// ("machines[2].count"), any other error the prefix.
+func InField(prefix string, err error) error {
+	if ie, ok := AsInput(err); ok {
+		c := *ie
+		c.Field = prefix + "." + c.Field
+		return &c
+	}
+	return fmt.Errorf("%s: %w", prefix, err)
+}
+
 // FormatValue prints a value for an error message: strings quoted when
 // empty or containing spaces, floats in the shortest form (NaN and ±Inf by
 // name), everything else with %v.

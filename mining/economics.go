@@ -1,7 +1,6 @@
 package mining
 
 import (
-	"fmt"
 	"math"
 
 	"github.com/hashlab/hashlab"
@@ -12,18 +11,6 @@ import (
 // (errors.Is(err, hashlab.ErrInput) holds).
 func inputErr(field string, value any, allowed string) error {
 	return hashlab.Invalid(field, value, allowed)
-}
-
-// inField puts err under the entry prefix (e.g. "machines[2]"): an
-// *hashlab.InputError gets the qualified field name, other errors a
-// prefix.
-func inField(prefix string, err error) error {
-	if ie, ok := hashlab.AsInput(err); ok {
-		c := *ie
-		c.Field = prefix + "." + c.Field
-		return &c
-	}
-	return fmt.Errorf("%s: %w", prefix, err)
 }
 
 // Conditions are the market and operating conditions a machine runs in.

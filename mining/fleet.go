@@ -90,7 +90,7 @@ func (f *Fleet) Validate() error {
 	}
 	for i, m := range f.Machines {
 		if _, err := m.resolve(); err != nil {
-			return inField(fmt.Sprintf("machines[%d]", i), err)
+			return hashlab.InField(fmt.Sprintf("machines[%d]", i), err)
 		}
 		if m.Count <= 0 {
 			return inputErr(fmt.Sprintf("machines[%d].count", i), m.Count, ">= 1")
@@ -183,7 +183,7 @@ func EvaluateFleet(f *Fleet, market Conditions) (FleetResult, error) {
 		}
 		e, err := Evaluate(m, entry.Count, c)
 		if err != nil {
-			return FleetResult{}, inField(fmt.Sprintf("machines[%d]", i), err)
+			return FleetResult{}, hashlab.InField(fmt.Sprintf("machines[%d]", i), err)
 		}
 		res.Groups = append(res.Groups, e)
 		addInto(&res.Total, e)

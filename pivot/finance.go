@@ -17,18 +17,6 @@ func inputErr(field string, value any, allowed string) error {
 	return hashlab.Invalid(field, value, allowed)
 }
 
-// inField puts err under the entry prefix (e.g. "sites[2]"): an
-// *hashlab.InputError gets the qualified field name, other errors a
-// prefix.
-func inField(prefix string, err error) error {
-	if ie, ok := hashlab.AsInput(err); ok {
-		c := *ie
-		c.Field = prefix + "." + c.Field
-		return &c
-	}
-	return fmt.Errorf("%s: %w", prefix, err)
-}
-
 // NPV discounts yearly cash flows at rate; flows[0] is at t=0 (not
 // discounted), flows[t] at the end of year t.
 func NPV(rate float64, flows []float64) float64 {

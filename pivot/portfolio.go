@@ -71,7 +71,7 @@ func ParsePortfolio(data []byte) (*Portfolio, error) {
 			}
 			s, err := ParseSite(b)
 			if err != nil {
-				return nil, inField(f+".site", err)
+				return nil, hashlab.InField(f+".site", err)
 			}
 			ps.Site = s
 		}
@@ -79,7 +79,7 @@ func ParsePortfolio(data []byte) (*Portfolio, error) {
 	}
 	for i, c := range p.Schedule {
 		if err := c.Validate(); err != nil {
-			return nil, inField(fmt.Sprintf("schedule[%d]", i), err)
+			return nil, hashlab.InField(fmt.Sprintf("schedule[%d]", i), err)
 		}
 	}
 	return p, nil

@@ -226,10 +226,10 @@ func (s *Site) Validate() error {
 		}
 		if m.Custom != nil {
 			if err := m.Custom.Validate(); err != nil {
-				return inField(f+".custom", err)
+				return hashlab.InField(f+".custom", err)
 			}
 		} else if _, err := mining.LookupModel(m.Model); err != nil {
-			return inField(f, err)
+			return hashlab.InField(f, err)
 		}
 	}
 	if s.Model != "" {
