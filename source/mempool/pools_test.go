@@ -46,9 +46,13 @@ func TestPoolSharesFaults(t *testing.T) {
 		check      func(*PoolShares) bool
 	}{
 		{"unlisted blocks are unknown", `{"pools":[{"name":"A","slug":"a","blockCount":6}],"blockCount":10}`, nil,
-			func(p *PoolShares) bool { return len(p.Pools) == 2 && p.Pools[1].Slug == "unknown" && p.Pools[1].Blocks == 4 }},
+			func(p *PoolShares) bool {
+				return len(p.Pools) == 2 && p.Pools[1].Slug == "unknown" && p.Pools[1].Blocks == 4
+			}},
 		{"unknown merged", `{"pools":[{"name":"Unknown","slug":"unknown","blockCount":1},{"name":"A","slug":"a","blockCount":6}],"blockCount":10}`, nil,
-			func(p *PoolShares) bool { return len(p.Pools) == 2 && p.Pools[1].Slug == "unknown" && p.Pools[1].Blocks == 4 }},
+			func(p *PoolShares) bool {
+				return len(p.Pools) == 2 && p.Pools[1].Slug == "unknown" && p.Pools[1].Blocks == 4
+			}},
 		{"more than the total", `{"pools":[{"name":"A","slug":"a","blockCount":11}],"blockCount":10}`, source.ErrImplausible, nil},
 		{"negative", `{"pools":[{"name":"A","slug":"a","blockCount":-1}],"blockCount":10}`, source.ErrImplausible, nil},
 		{"zero total", `{"pools":[],"blockCount":0}`, source.ErrImplausible, nil},
