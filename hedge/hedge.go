@@ -6,6 +6,7 @@ import (
 	"slices"
 
 	"github.com/hashlab/hashlab"
+	"github.com/hashlab/hashlab/hashprice"
 )
 
 // DaysPerMonth is the length of a contract month in days: 365.25/12.
@@ -26,11 +27,10 @@ func TermDays(months int) (int, error) {
 
 // CostUSDPerPHDay is the daily power cost of 1 PH/s at efficiency
 // joulesPerTH (J/TH) and power price usdPerKWh (USD/kWh):
-// J/TH × 1000 TH/PH × 86400 s / 3.6e6 J/kWh × USD/kWh = J/TH × 24 × USD/kWh
-// (17.5 J/TH at $0.06/kWh: $25.20/PH/day). Same formula as
-// hashprice.EnergyKWhPerTHDay × 1000.
+// hashprice.EnergyKWhPerTHDay × 1000 TH/PH × USD/kWh (= J/TH × 24 ×
+// USD/kWh; 17.5 J/TH at $0.06/kWh: $25.20/PH/day).
 func CostUSDPerPHDay(usdPerKWh, joulesPerTH float64) float64 {
-	return joulesPerTH * 24 * usdPerKWh
+	return hashprice.EnergyKWhPerTHDay(joulesPerTH) * 1000 * usdPerKWh
 }
 
 // Num is a float64 whose undefined values encode as JSON null (the
