@@ -272,13 +272,16 @@ func (s *Server) jsonHandlerTimeout(f apiFunc, timeout time.Duration) http.Handl
 			v, err := f(r)
 			done <- result{v, err}
 		}()
-		select {
-		case res := <-done:
+		respond := func(res result) {
 			if res.err != nil {
 				s.writeError(w, res.err)
 				return
 			}
 			writeJSONFor(w, r, http.StatusOK, res.v)
+		}
+		select {
+		case res := <-done:
+			respond(res)
 		case <-ctx.Done():
 			// The handler's context is cancelled: heavy work checks it and
 			// hands its budget back (budget.go). A handler that was
@@ -288,11 +291,7 @@ func (s *Server) jsonHandlerTimeout(f apiFunc, timeout time.Duration) http.Handl
 			defer t.Stop()
 			select {
 			case res := <-done:
-				if res.err != nil {
-					s.writeError(w, res.err)
-					return
-				}
-				writeJSONFor(w, r, http.StatusOK, res.v)
+				respond(res)
 				return
 			case <-t.C:
 			}
