@@ -49,7 +49,6 @@ type Race struct {
 	massInPMF  float64
 	totalRate  float64
 	successTot float64
-	negbin     func(int) float64
 }
 
 // maxRaceBlocks caps the block-count distribution; past it the tail is
@@ -98,21 +97,7 @@ func AttackRace(q float64, z int, spacingSec float64) (Race, error) {
 	lam := 1 / (spacingSec * p)
 	r.totalRate = lam
 
-	// Negative binomial weights for k = 0..z (the k > z part has total
-	// mass 1 − Σ_{k≤z}, each ending at N = z+k).
 	lq, lp := math.Log(q), math.Log(p)
-	negbin := func(k int) float64 {
-		if z == 0 {
-			if k == 0 {
-				return 1
-			}
-			return 0
-		}
-		lg1, _ := math.Lgamma(float64(z + k))
-		lg2, _ := math.Lgamma(float64(k + 1))
-		lg3, _ := math.Lgamma(float64(z))
-		return math.Exp(lg1 - lg2 - lg3 + float64(z)*lp + float64(k)*lq)
-	}
 	climbMean := func(m int) float64 { return float64(m) / math.Abs(2*q-1) }
 
 	// Every success branch in log space, so neither a tiny P(success)
@@ -120,18 +105,7 @@ func AttackRace(q float64, z int, spacingSec float64) (Race, error) {
 	// never as 1 − Σ_{k≤z}) loses precision: branch k ≤ z has weight
 	// P(k)·min(1, (q/p)^m) and N = z+k+E[τ_m | τ_m < ∞]; branch k > z
 	// has weight P(k) and N = z+k.
-	lnNegbin := func(k int) float64 {
-		if z == 0 {
-			if k == 0 {
-				return 0
-			}
-			return math.Inf(-1)
-		}
-		lg1, _ := math.Lgamma(float64(z + k))
-		lg2, _ := math.Lgamma(float64(k + 1))
-		lg3, _ := math.Lgamma(float64(z))
-		return lg1 - lg2 - lg3 + float64(z)*lp + float64(k)*lq
-	}
+	lnNegbin := func(k int) float64 { return lnNegBinomial(q, z, k) }
 	lnRatio := math.Min(0, lq-lp)
 	type branch struct{ lw, n float64 }
 	var bs []branch
@@ -164,9 +138,23 @@ func AttackRace(q float64, z int, spacingSec float64) (Race, error) {
 	r.successTot = pSucc
 	r.MeanBlocks = sumN / sum
 	r.MeanSeconds = r.MeanBlocks / lam
-
-	r.negbin = negbin
 	return r, nil
+}
+
+// lnNegBinomial is ln P(k), the log-probability that the attacker (share
+// q) mines k blocks before the z-th honest block: ln[C(z+k−1, k)·p^z·q^k];
+// for z = 0 the attacker has mined none (−Inf for k > 0).
+func lnNegBinomial(q float64, z, k int) float64 {
+	if z == 0 {
+		if k == 0 {
+			return 0
+		}
+		return math.Inf(-1)
+	}
+	lg1, _ := math.Lgamma(float64(z + k))
+	lg2, _ := math.Lgamma(float64(k + 1))
+	lg3, _ := math.Lgamma(float64(z))
+	return lg1 - lg2 - lg3 + float64(z)*math.Log(1-q) + float64(k)*math.Log(q)
 }
 
 // Distribution computes the duration's quantiles (P50, P90, P99) from
@@ -183,7 +171,7 @@ func (r *Race) Distribution() {
 		r.cum = []float64{0}
 		return
 	}
-	r.pmf, r.massInPMF = racePMF(r.Q, r.Z, r.negbin, r.successTot)
+	r.pmf, r.massInPMF = racePMF(r.Q, r.Z, r.successTot)
 	r.cum = make([]float64, len(r.pmf)+1)
 	for n, w := range r.pmf {
 		r.cum[n+1] = r.cum[n] + w
@@ -195,7 +183,8 @@ func (r *Race) Distribution() {
 
 // racePMF returns P(N = n, success) for n = 0.. until the success mass is
 // covered to 1e-10 or maxRaceBlocks is reached.
-func racePMF(q float64, z int, negbin func(int) float64, pSucc float64) ([]float64, float64) {
+func racePMF(q float64, z int, pSucc float64) ([]float64, float64) {
+	negbin := func(k int) float64 { return math.Exp(lnNegBinomial(q, z, k)) }
 	p := 1 - q
 	lq := math.Log(q)
 	pmf := make([]float64, 0, 1024)
