@@ -16,9 +16,9 @@ import (
 	"github.com/hashlab/hashlab"
 )
 
-// gunzipMaybe returns a reader that decompresses r when it starts with the
-// gzip magic bytes.
-func gunzipMaybe(r io.Reader) (io.Reader, error) {
+// gunzipMaybe returns a buffered reader of r that decompresses it when it
+// starts with the gzip magic bytes.
+func gunzipMaybe(r io.Reader) (*bufio.Reader, error) {
 	br := bufio.NewReaderSize(r, 1<<16)
 	magic, err := br.Peek(2)
 	if err == nil && magic[0] == 0x1f && magic[1] == 0x8b {

@@ -2,7 +2,6 @@ package chainfile
 
 import (
 	"bufio"
-	"compress/gzip"
 	"errors"
 	"fmt"
 	"io"
@@ -25,14 +24,9 @@ type HeaderReader struct {
 
 // NewHeaderReader wraps r, decompressing gzip transparently.
 func NewHeaderReader(r io.Reader) (*HeaderReader, error) {
-	br := bufio.NewReaderSize(r, 1<<16)
-	magic, err := br.Peek(2)
-	if err == nil && magic[0] == 0x1f && magic[1] == 0x8b {
-		zr, err := gzip.NewReader(br)
-		if err != nil {
-			return nil, hashlab.Invalidf("gzip header", "corrupt", "a valid gzip stream, or an uncompressed file", err)
-		}
-		br = bufio.NewReaderSize(zr, 1<<16)
+	br, err := gunzipMaybe(r)
+	if err != nil {
+		return nil, err
 	}
 	return &HeaderReader{r: br}, nil
 }
