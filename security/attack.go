@@ -3,7 +3,6 @@ package security
 import (
 	"math"
 
-	"github.com/hashlab/hashlab"
 
 	"github.com/hashlab/hashlab/consensus"
 )
@@ -82,7 +81,7 @@ func (in AttackInputs) Validate() error {
 	for _, c := range []chk{
 		{"network_hashrate_hs", in.NetworkHashrateHs, in.NetworkHashrateHs > 0, "> 0"},
 		{"exodus_fraction", in.ExodusFraction, in.ExodusFraction >= 0 && in.ExodusFraction < 1, "0 <= f < 1"},
-		{"target_share", in.TargetShare, in.TargetShare > 0 && in.TargetShare < 1, "0 < share < 1"},
+		{"target_share", in.TargetShare, in.TargetShare > 0 && in.TargetShare < 1 && in.TargetShare != 0.5, "0 < share < 1 and share != 0.5 (at one half the expected race is infinite)"},
 		{"hashprice_usd_per_ph_day", in.HashpriceUSDPerPHDay, in.HashpriceUSDPerPHDay >= 0, ">= 0"},
 		{"power_usd_per_kwh", in.PowerUSDPerKWh, in.PowerUSDPerKWh >= 0 && in.PowerUSDPerKWh <= 10, "0 to 10"},
 		{"new_usd_per_th", in.NewUSDPerTH, in.NewUSDPerTH >= 0, ">= 0"},
@@ -211,10 +210,7 @@ func AttackCostFor(in AttackInputs, z int) (AttackCost, error) {
 	}
 	race, err := AttackRace(in.TargetShare, z, float64(params.TargetSpacingSec))
 	if err != nil {
-		if ie, ok := hashlab.AsInput(err); ok && ie.Field == "q (attacker share)" {
-			return AttackCost{}, hashlab.Invalid("target_share", in.TargetShare, "0 < share < 1 and share != 0.5 (at one half the expected race is infinite)")
-		}
-		return AttackCost{}, err
+		return AttackCost{}, err // the race's own bound on z (at most 1000); the share was checked by Validate
 	}
 	if in.DurationQuantiles {
 		race.Distribution()
