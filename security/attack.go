@@ -3,7 +3,6 @@ package security
 import (
 	"math"
 
-
 	"github.com/hashlab/hashlab/consensus"
 )
 
