@@ -40,7 +40,7 @@ func TestCatalogue(t *testing.T) {
 		}
 		names[m.Name] = true
 		seen[m.Cooling] = true
-		if j := m.JoulesPerTH(); j < 10 || j > 110 {
+		if j := m.JoulesPerTH(); j < 9 || j > 110 { // 2026 hydro machines reach 9.5 J/TH
 			t.Errorf("%s: %.1f J/TH implausible", m.Name, j)
 		}
 	}
