@@ -53,4 +53,44 @@ var migrations = []string{
 		blocks         INTEGER NOT NULL,
 		source         TEXT    NOT NULL DEFAULT ''
 	);`,
+	// 3: miner flow (ingest --miner-flow; store/minerflow.go): watched
+	// outputs (coinbase outputs, and one hop further the outputs paid to
+	// pools' payout addresses) keyed by outpoint and pool, their spends,
+	// and the largest outputs of the transactions that spend them. Every
+	// row carries the height of the block that made it, so a rollback is
+	// a height-range delete.
+	`CREATE TABLE minerflow_coins (
+		txid       TEXT    NOT NULL,
+		vout       INTEGER NOT NULL,
+		pool       TEXT    NOT NULL,
+		kind       TEXT    NOT NULL,
+		value_sats INTEGER NOT NULL,
+		height     INTEGER NOT NULL,
+		time       INTEGER NOT NULL,
+		mined_time INTEGER NOT NULL,
+		address    TEXT    NOT NULL DEFAULT '',
+		script     TEXT    NOT NULL DEFAULT '',
+		PRIMARY KEY (txid, vout, pool)
+	);
+	CREATE INDEX minerflow_coins_height ON minerflow_coins(height);
+	CREATE TABLE minerflow_spends (
+		txid       TEXT    NOT NULL,
+		vout       INTEGER NOT NULL,
+		pool       TEXT    NOT NULL,
+		height     INTEGER NOT NULL,
+		time       INTEGER NOT NULL,
+		spend_txid TEXT    NOT NULL,
+		PRIMARY KEY (txid, vout, pool)
+	);
+	CREATE INDEX minerflow_spends_height ON minerflow_spends(height);
+	CREATE TABLE minerflow_dests (
+		spend_txid TEXT    NOT NULL,
+		n          INTEGER NOT NULL,
+		height     INTEGER NOT NULL,
+		time       INTEGER NOT NULL,
+		address    TEXT    NOT NULL DEFAULT '',
+		value_sats INTEGER NOT NULL,
+		PRIMARY KEY (spend_txid, n)
+	);
+	CREATE INDEX minerflow_dests_height ON minerflow_dests(height);`,
 }

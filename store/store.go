@@ -353,7 +353,12 @@ func (d *DB) PutBlocks(ctx context.Context, blocks []chain.BlockRecord) error {
 	if len(blocks) == 0 {
 		return nil
 	}
-	return d.write(ctx, func(tx *sql.Tx) error {
+	return d.write(ctx, func(tx *sql.Tx) error { return putBlocks(ctx, tx, blocks) })
+}
+
+// putBlocks is PutBlocks in the transaction tx (PutBlocksFlow shares it).
+func putBlocks(ctx context.Context, tx *sql.Tx, blocks []chain.BlockRecord) error {
+	{
 		st, err := tx.PrepareContext(ctx, `INSERT OR REPLACE INTO blocks (`+blockColumns+`) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)`)
 		if err != nil {
 			return fmt.Errorf("store: %w", err)
@@ -375,7 +380,7 @@ func (d *DB) PutBlocks(ctx context.Context, blocks []chain.BlockRecord) error {
 			}
 		}
 		return bumpGeneration(ctx, tx)
-	})
+	}
 }
 
 // Rollback deletes node-ingested blocks above forkHeight and records ev,
@@ -384,6 +389,9 @@ func (d *DB) Rollback(ctx context.Context, forkHeight int64, ev Reorg) error {
 	return d.write(ctx, func(tx *sql.Tx) error {
 		if _, err := tx.ExecContext(ctx, `DELETE FROM blocks WHERE height > ? AND source = 'rpc'`, forkHeight); err != nil {
 			return fmt.Errorf("store: rolling back above %d: %w", forkHeight, err)
+		}
+		if err := rollbackMinerFlow(ctx, tx, forkHeight); err != nil {
+			return err
 		}
 		if _, err := tx.ExecContext(ctx, `INSERT INTO reorgs (detected_at, fork_height, old_tip_height, old_tip_hash, new_tip_hash, depth) VALUES (?,?,?,?,?,?)`,
 			ev.DetectedAt, ev.ForkHeight, ev.OldTipHeight, ev.OldTipHash, ev.NewTipHash, ev.Depth); err != nil {
