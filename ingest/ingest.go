@@ -68,6 +68,9 @@ type Options struct {
 	Now func() time.Time
 	// Logger receives reorgs and retried errors; nil discards.
 	Logger *slog.Logger
+	// MinerFlow, when set, tracks miners' coins from coinbase outputs
+	// (ingest/minerflow.go); it needs Verbosity 0 and a RawSource.
+	MinerFlow *MinerFlow
 	// OnProgress is called after every batch written, with the number of
 	// blocks written this run and the number there are to write up to
 	// the node's current tip. It is called from Run's goroutine.
@@ -171,6 +174,7 @@ type runner struct {
 	tipRecAt time.Time
 	sum      Summary
 	start    time.Time
+	flow     *flowState // miner flow; nil when off
 	total    int64
 }
 
@@ -199,6 +203,9 @@ func newRunner(src Source, db store.ChainWriter, opt Options) (*runner, error) {
 	}
 	r := &runner{src: src, db: db, opt: opt, log: log, tipRecH: -1}
 	r.tipRec, _ = db.(NodeTipRecorder)
+	if err := r.initFlow(); err != nil {
+		return nil, err
+	}
 	return r, nil
 }
 
@@ -557,7 +564,7 @@ func (r *runner) batch(ctx context.Context, from, to int64) error {
 	}
 	// Written even if ctx was cancelled meanwhile: the batch is complete
 	// and consistent, and the transaction is short.
-	if err := r.db.PutBlocks(context.WithoutCancel(ctx), recs); err != nil {
+	if err := r.putBlocks(context.WithoutCancel(ctx), recs); err != nil {
 		return err
 	}
 	last := recs[len(recs)-1]
@@ -634,7 +641,7 @@ func (r *runner) fetchOne(ctx context.Context, hash string, height int64) (chain
 	if raw, ok := r.src.(RawSource); ok && r.opt.Verbosity == 0 {
 		var b []byte
 		if b, err = raw.RawBlock(ctx, hash); err == nil {
-			return chain.BlockFromRaw(b, height, r.params)
+			return r.decodeRaw(b, height)
 		}
 	} else {
 		var b *noderpc.Block
