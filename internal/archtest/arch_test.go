@@ -19,7 +19,7 @@ const module = "github.com/hashlab/hashlab"
 
 // Domain packages: pure computation on values. chain is its core only;
 // its adapters are chain/noderpc and chain/chainfile.
-var domain = []string{"consensus", "hashprice", "mining", "pivot", "hedge", "sim", "sim/secreport", "security", "history", "netstate", "snapshot", "chain", "minerflow"}
+var domain = []string{"consensus", "hashprice", "mining", "pivot", "hedge", "sim", "sim/secreport", "security", "history", "netstate", "snapshot", "chain", "minerflow", "pool"}
 
 // What no domain package may depend on, directly or through any chain of
 // imports: network, process and SQL I/O. (os and net themselves are

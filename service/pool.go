@@ -1,0 +1,247 @@
+package service
+
+import (
+	"context"
+	"fmt"
+	"math"
+	"sort"
+	"time"
+
+	"github.com/hashlab/hashlab"
+	"github.com/hashlab/hashlab/chain"
+	"github.com/hashlab/hashlab/consensus"
+	"github.com/hashlab/hashlab/pool"
+	"github.com/hashlab/hashlab/security"
+	"github.com/hashlab/hashlab/snapshot"
+)
+
+// DefaultLuckConfidence is the coverage of the luck bands.
+const DefaultLuckConfidence = 0.95
+
+// timelineLeadSec is how far before the first day blocks are read to find
+// the difficulty in force at its start: longer than any epoch since 2013.
+const timelineLeadSec = 60 * 86400
+
+// BlocksByTime calls fn for every block whose header time t has
+// from <= t < to, ascending by height: history.BlockReader's method (the
+// chain store), or a blocks CSV read by the CLI.
+type BlocksByTime func(ctx context.Context, from, to int64, fn func(chain.BlockRecord) error) error
+
+// PoolLuckRequest is a whole pool's luck question.
+type PoolLuckRequest struct {
+	// Pool is the pool's slug in the blocks (e.g. "foundryusa").
+	Pool string
+	// Hashrate is the pool's reported hashrate per UTC day.
+	Hashrate []pool.DayHashrate
+	// From and To restrict the days (YYYY-MM-DD, inclusive; "" = all).
+	From, To   string
+	Every      pool.Period
+	Confidence float64
+	// BlocksSource names where the blocks came from, for the answer.
+	BlocksSource string
+}
+
+// PoolLuckAnswer is a pool's luck with what it rests on.
+type PoolLuckAnswer struct {
+	pool.LuckReport
+	BlocksSource string `json:"blocks_source"`
+	// Definition states the formula.
+	Definition string `json:"definition"`
+}
+
+// luckDefinition is the formula, as the answer states it.
+const luckDefinition = "expected blocks = Σ reported hashrate × seconds / (D × 2^32) over each UTC day, D from the nBits in force (epoch table by height, switching at the header time of each epoch's first block); luck = blocks / expected; bands exact Poisson (Garwood interval for the luck; central Poisson(λ) band of k/λ at luck 1)"
+
+// bitsAt returns the nBits of a height from the embedded epoch table.
+func bitsAt(epochs []snapshot.Epoch, h int64) consensus.Bits {
+	i := sort.Search(len(epochs), func(i int) bool { return epochs[i].LastHeight >= h })
+	if i < len(epochs) && epochs[i].FirstHeight <= h {
+		return consensus.Bits(epochs[i].Bits)
+	}
+	return 0
+}
+
+// PoolLuck compares a pool's blocks with its reported hashrate.
+func (s *Service) PoolLuck(ctx context.Context, blocks BlocksByTime, req PoolLuckRequest) (*PoolLuckAnswer, error) {
+	if req.Pool == "" {
+		return nil, hashlab.Invalid("pool", "", "a pool slug as the blocks name it, e.g. foundryusa")
+	}
+	if req.Confidence == 0 {
+		req.Confidence = DefaultLuckConfidence
+	}
+	if req.Every == "" {
+		req.Every = pool.Whole
+	}
+	days, err := filterDays(req.Hashrate, req.From, req.To)
+	if err != nil {
+		return nil, err
+	}
+	first, _ := time.Parse(time.DateOnly, days[0].Date)
+	last, _ := time.Parse(time.DateOnly, days[len(days)-1].Date)
+	from, to := first.Unix(), last.Unix()+86400
+	tl, times, err := s.readBlocks(ctx, blocks, from, to, req.Pool)
+	if err != nil {
+		return nil, err
+	}
+	rep, err := pool.PoolLuck(pool.LuckInputs{Pool: req.Pool, Days: days, BlockTimes: times, Timeline: tl, Every: req.Every, Confidence: req.Confidence})
+	if err != nil {
+		return nil, err
+	}
+	return &PoolLuckAnswer{LuckReport: rep, BlocksSource: req.BlocksSource, Definition: luckDefinition}, nil
+}
+
+// readBlocks reads the blocks of [from-lead, to): the difficulty
+// timeline from every block, and the header times of pool's blocks
+// inside [from, to).
+func (s *Service) readBlocks(ctx context.Context, blocks BlocksByTime, from, to int64, slug string) (pool.Timeline, []int64, error) {
+	epochs := snapshot.Epochs()
+	var tl pool.Timeline
+	var times []int64
+	err := blocks(ctx, from-timelineLeadSec, to, func(b chain.BlockRecord) error {
+		bits := b.Bits
+		if bits == 0 {
+			bits = bitsAt(epochs, b.Height)
+		}
+		if bits == 0 {
+			return fmt.Errorf("service: no nBits for block %d (neither in the blocks nor in the embedded epoch table)", b.Height)
+		}
+		tl = tl.Observe(b.Time, bits, consensus.BlockSubsidy(b.Height, s.params))
+		if b.Time >= from && b.Pool == slug {
+			times = append(times, b.Time)
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, nil, err
+	}
+	if len(tl) == 0 || tl[0].FromUnix > from {
+		return nil, nil, hashlab.Invalid("from", time.Unix(from, 0).UTC().Format(time.DateOnly), "a day after the first block read plus its epoch (the blocks must start at least one epoch earlier)")
+	}
+	return tl, times, nil
+}
+
+// filterDays keeps the days in [from, to] (dates, inclusive).
+func filterDays(in []pool.DayHashrate, from, to string) ([]pool.DayHashrate, error) {
+	for _, f := range []struct{ name, v string }{{"from", from}, {"to", to}} {
+		if f.v == "" {
+			continue
+		}
+		if _, err := time.Parse(time.DateOnly, f.v); err != nil {
+			return nil, hashlab.Invalid(f.name, f.v, "a UTC date YYYY-MM-DD")
+		}
+	}
+	var out []pool.DayHashrate
+	for _, d := range in {
+		if (from == "" || d.Date >= from) && (to == "" || d.Date <= to) {
+			out = append(out, d)
+		}
+	}
+	if len(out) == 0 {
+		return nil, hashlab.Invalid("from/to", from+".."+to, "a range holding at least one day of the hashrate file")
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Date < out[j].Date })
+	for _, d := range out {
+		if _, err := time.Parse(time.DateOnly, d.Date); err != nil {
+			return nil, hashlab.Invalid("date", d.Date, "a UTC date YYYY-MM-DD")
+		}
+	}
+	return out, nil
+}
+
+// PoolAuditRequest is an account export and the audit's assumptions.
+type PoolAuditRequest struct {
+	Days    []pool.AccountDay
+	Scheme  pool.Scheme
+	PoolFee float64
+	// FeesPerBlock are daily mean fees per block (e.g. from the chain
+	// store); days without one take DefaultFeesPerBlock.
+	FeesPerBlock        map[string]consensus.Sats
+	DefaultFeesPerBlock consensus.Sats
+	// FeesSource says where the fees came from.
+	FeesSource     string
+	PoolHashrateHs float64
+	Confidence     float64
+	// Blocks, when set, give the difficulty timeline from the blocks;
+	// nil uses the embedded epoch table (halvings interpolated in time).
+	Blocks BlocksByTime
+}
+
+// PoolAuditAnswer is the audit with where its inputs came from.
+type PoolAuditAnswer struct {
+	pool.Audit
+	FeesSource       string `json:"fees_source"`
+	DifficultySource string `json:"difficulty_source"`
+}
+
+// PoolAudit audits an account's payouts against the scheme's expected
+// payout from each day's hashvalue.
+func (s *Service) PoolAudit(ctx context.Context, req PoolAuditRequest) (*PoolAuditAnswer, error) {
+	if req.Confidence == 0 {
+		req.Confidence = DefaultLuckConfidence
+	}
+	if len(req.Days) == 0 {
+		return nil, hashlab.Invalid("export", "no days", "at least one day")
+	}
+	lo, hi := req.Days[0].Date, req.Days[0].Date
+	for _, d := range req.Days {
+		lo, hi = min(lo, d.Date), max(hi, d.Date)
+	}
+	var tl pool.Timeline
+	diffSource := "embedded epoch table (nBits per epoch from its first block's time; a halving inside an epoch interpolated in time)"
+	if req.Blocks != nil {
+		first, err := time.Parse(time.DateOnly, lo)
+		if err != nil {
+			return nil, hashlab.Invalid("date", lo, "a UTC date YYYY-MM-DD")
+		}
+		last, err := time.Parse(time.DateOnly, hi)
+		if err != nil {
+			return nil, hashlab.Invalid("date", hi, "a UTC date YYYY-MM-DD")
+		}
+		if tl, _, err = s.readBlocks(ctx, req.Blocks, first.Unix(), last.Unix()+86400, ""); err != nil {
+			return nil, err
+		}
+		diffSource = "the blocks' nBits, switching at each epoch's first block"
+	} else {
+		var es []pool.EpochTimes
+		for _, e := range snapshot.Epochs() {
+			es = append(es, pool.EpochTimes{FirstHeight: e.FirstHeight, LastHeight: e.LastHeight, Bits: consensus.Bits(e.Bits), FirstTime: e.FirstTime, LastTime: e.LastTime})
+		}
+		tl = pool.TimelineFromEpochs(es, s.params)
+	}
+	a, err := pool.AuditAccount(pool.AuditInputs{
+		Days: req.Days, Scheme: req.Scheme, PoolFee: req.PoolFee, FeesPerBlock: req.FeesPerBlock,
+		DefaultFeesPerBlock: req.DefaultFeesPerBlock, Timeline: tl, Confidence: req.Confidence, PoolHashrateHs: req.PoolHashrateHs,
+	})
+	if err != nil {
+		return nil, err
+	}
+	return &PoolAuditAnswer{Audit: a, FeesSource: req.FeesSource, DifficultySource: diffSource}, nil
+}
+
+// TemplateConcentration is concentration over template groups: pools
+// known to share one block template counted as one entity.
+type TemplateConcentration struct {
+	security.ConcentrationReport
+	By     string          `json:"by"`
+	Groups []pool.Grouping `json:"template_groups"`
+}
+
+// ConcentrationByTemplate merges the shares of pools that share a block
+// template (pool.TemplateGroups) before computing the concentration.
+func (s *Service) ConcentrationByTemplate(shares []security.Share, opt security.ConcentrationOptions) (*TemplateConcentration, error) {
+	merged, groups := pool.ByTemplate(shares, pool.TemplateGroups())
+	r, err := s.Concentration(merged, opt)
+	if err != nil {
+		return nil, err
+	}
+	var total float64
+	for _, sh := range shares {
+		total += sh.Share
+	}
+	for i := range groups {
+		if total > 0 && !math.IsInf(total, 0) {
+			groups[i].Share /= total
+		}
+	}
+	return &TemplateConcentration{ConcentrationReport: *r, By: "template", Groups: groups}, nil
+}
