@@ -93,4 +93,31 @@ var migrations = []string{
 		PRIMARY KEY (spend_txid, n)
 	);
 	CREATE INDEX minerflow_dests_height ON minerflow_dests(height);`,
+	// 4: history rollups (store/rollup.go), kept in the transaction that
+	// changes the blocks: per UTC day, epoch of 2016, bits and subsidy
+	// the blocks with their first and last height and the node-ingested
+	// ones with their fees; and the runs of consecutive stored heights.
+	// Built here from the blocks a database already holds.
+	`CREATE TABLE block_days (
+		day           INTEGER NOT NULL,
+		epoch         INTEGER NOT NULL,
+		bits          INTEGER NOT NULL,
+		subsidy_sats  INTEGER NOT NULL,
+		blocks        INTEGER NOT NULL,
+		first_height  INTEGER NOT NULL,
+		last_height   INTEGER NOT NULL,
+		rpc_blocks    INTEGER NOT NULL,
+		rpc_fees_sats INTEGER NOT NULL,
+		PRIMARY KEY (day, epoch, bits, subsidy_sats)
+	) WITHOUT ROWID;
+	CREATE TABLE height_runs (
+		first_height INTEGER NOT NULL PRIMARY KEY,
+		last_height  INTEGER NOT NULL
+	);
+	INSERT INTO block_days (day, epoch, bits, subsidy_sats, blocks, first_height, last_height, rpc_blocks, rpc_fees_sats)
+		SELECT time / 86400, height / 2016, bits, subsidy_sats, COUNT(*), MIN(height), MAX(height),
+			SUM(CASE WHEN source = 'rpc' THEN 1 ELSE 0 END), SUM(CASE WHEN source = 'rpc' THEN fees_sats ELSE 0 END)
+		FROM blocks GROUP BY time / 86400, height / 2016, bits, subsidy_sats;
+	INSERT INTO height_runs (first_height, last_height)
+		SELECT MIN(height), MAX(height) FROM (SELECT height, height - ROW_NUMBER() OVER (ORDER BY height) AS run FROM blocks) AS numbered GROUP BY run;`,
 }
