@@ -61,7 +61,7 @@ const metaGeneration = "generation"
 // the transaction that makes the change.
 func bumpGeneration(ctx context.Context, tx *sql.Tx) error {
 	_, err := tx.ExecContext(ctx, `INSERT INTO meta (key, value) VALUES (?, '1')
-		ON CONFLICT(key) DO UPDATE SET value = CAST(CAST(value AS INTEGER) + 1 AS TEXT)`, metaGeneration)
+		ON CONFLICT(key) DO UPDATE SET value = CAST(CAST(meta.value AS INTEGER) + 1 AS TEXT)`, metaGeneration)
 	if err != nil {
 		return fmt.Errorf("store: counting the change: %w", err)
 	}

@@ -2,20 +2,17 @@ package store
 
 import (
 	"context"
-	"path/filepath"
 	"testing"
+	"time"
 
 	"github.com/hashlab/hashlab/chain"
-	"time"
 )
 
-func TestNodeTipRoundTrip(t *testing.T) {
+func TestNodeTipRoundTrip(t *testing.T) { backends(t, testNodeTipRoundTrip) }
+
+func testNodeTipRoundTrip(t *testing.T, name string) {
 	ctx := context.Background()
-	db, err := Open(ctx, filepath.Join(t.TempDir(), "hashlab.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
+	db, _ := openAt(t, name)
 	if _, _, ok, err := db.NodeTip(ctx); ok || err != nil {
 		t.Fatalf("empty database: ok %v, err %v; want no node tip", ok, err)
 	}
@@ -45,13 +42,11 @@ func TestNodeTipRoundTrip(t *testing.T) {
 // TestGenerationCountsDataChanges: blocks written, rollbacks and imports
 // that change rows move the generation; recording the node tip and an
 // import that changes nothing do not.
-func TestGenerationCountsDataChanges(t *testing.T) {
+func TestGenerationCountsDataChanges(t *testing.T) { backends(t, testGenerationCountsDataChanges) }
+
+func testGenerationCountsDataChanges(t *testing.T, name string) {
 	ctx := context.Background()
-	db, err := Open(ctx, filepath.Join(t.TempDir(), "hashlab.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
+	db, _ := openAt(t, name)
 	gen := func() int64 {
 		t.Helper()
 		g, err := db.Generation(ctx)

@@ -10,6 +10,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"strings"
 	"sync"
 
 	"github.com/btcsuite/btcd/chainhash/v2"
@@ -59,11 +60,15 @@ type ChainWriter interface {
 // database that holds another.
 var ErrNetworkMismatch = errors.New("store: network mismatch")
 
-// DB is a hashlab database in one SQLite file. It is safe for concurrent
-// use; writes are serialised.
+// DB is a hashlab database: one SQLite file, or a PostgreSQL database
+// (Open and OpenExisting choose by the name: a postgres:// or
+// postgresql:// URL, else a file path). Both hold the same schema, migrated
+// by the same versioned migrations, and behave the same. It is safe for
+// concurrent use; writes are serialised within the process.
 type DB struct {
 	db   *sql.DB
-	path string
+	path string     // the file, or the URL without its password
+	pg   bool       // PostgreSQL, else SQLite
 	wmu  sync.Mutex // one writer at a time within the process
 }
 
@@ -92,6 +97,9 @@ func DefaultPath(getenv func(string) string) string {
 func Open(ctx context.Context, path string) (*DB, error) {
 	if path == "" {
 		return nil, errors.New("store: database path is empty")
+	}
+	if IsPostgresURL(path) {
+		return openPostgres(ctx, path, false)
 	}
 	if dir := filepath.Dir(path); dir != "" {
 		if err := os.MkdirAll(dir, 0o755); err != nil {
@@ -147,6 +155,9 @@ func checkSQLiteHeader(path string, mayCreate bool) error {
 func OpenExisting(ctx context.Context, path string) (*DB, error) {
 	if path == "" {
 		return nil, hashlab.Invalid("database", path, allowedDB)
+	}
+	if IsPostgresURL(path) {
+		return openPostgres(ctx, path, true)
 	}
 	if err := checkSQLiteHeader(path, false); err != nil {
 		return nil, err
@@ -206,7 +217,8 @@ func checkSchemaTable(ctx context.Context, path string) error {
 	return nil
 }
 
-// Path returns the database file's path.
+// Path returns the database file's path, or its PostgreSQL URL without
+// the password.
 func (d *DB) Path() string { return d.path }
 
 // Close closes the database.
@@ -223,6 +235,13 @@ func (d *DB) migrate(ctx context.Context) error {
 		return err
 	}
 	defer tx.Rollback()
+	if d.pg {
+		// Two processes opening one new database migrate one after
+		// the other (SQLite's immediate transaction does the same).
+		if _, err := tx.ExecContext(ctx, `SELECT pg_advisory_xact_lock(?)`, migrateLockKey); err != nil {
+			return err
+		}
+	}
 	if _, err := tx.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)`); err != nil {
 		return err
 	}
@@ -240,8 +259,14 @@ func (d *DB) migrate(ctx context.Context) error {
 		return fmt.Errorf("schema version %d is newer than this hashlab knows (%d): use a newer hashlab", v, len(migrations))
 	}
 	for i := v; i < len(migrations); i++ {
-		if _, err := tx.ExecContext(ctx, migrations[i]); err != nil {
-			return fmt.Errorf("migration %d: %w", i+1, err)
+		stmts := []string{migrations[i]}
+		if d.pg {
+			stmts = splitStatements(migrations[i])
+		}
+		for _, st := range stmts {
+			if _, err := tx.ExecContext(ctx, st); err != nil {
+				return fmt.Errorf("migration %d: %w", i+1, err)
+			}
 		}
 	}
 	if v < len(migrations) {
@@ -347,6 +372,23 @@ func (d *DB) BlockHash(ctx context.Context, height int64) (string, bool, error) 
 const blockColumns = `height, hash, prev_hash, time, median_time, bits, version, nonce, tx_count, size_bytes, weight_wu,
 	coinbase_out_sats, subsidy_sats, fees_sats, under_claimed, coinbase_tag, payout_addresses, pool, source`
 
+// putBlock writes a whole row, replacing any at the same height (SQLite's
+// INSERT OR REPLACE, spelled so that PostgreSQL runs it too).
+var putBlock = `INSERT INTO blocks (` + blockColumns + `) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)
+	ON CONFLICT(height) DO UPDATE SET ` + setExcluded(blockColumns, "height")
+
+// setExcluded is "a = excluded.a, b = excluded.b, …" for the columns of a
+// comma-separated list but skip.
+func setExcluded(columns, skip string) string {
+	var sets []string
+	for _, c := range strings.Split(columns, ",") {
+		if c = strings.TrimSpace(c); c != skip {
+			sets = append(sets, c+" = excluded."+c)
+		}
+	}
+	return strings.Join(sets, ", ")
+}
+
 // PutBlocks writes complete block records, replacing rows at the same
 // heights, in one transaction.
 func (d *DB) PutBlocks(ctx context.Context, blocks []chain.BlockRecord) error {
@@ -359,7 +401,7 @@ func (d *DB) PutBlocks(ctx context.Context, blocks []chain.BlockRecord) error {
 // putBlocks is PutBlocks in the transaction tx (PutBlocksFlow shares it).
 func putBlocks(ctx context.Context, tx *sql.Tx, blocks []chain.BlockRecord) error {
 	{
-		st, err := tx.PrepareContext(ctx, `INSERT OR REPLACE INTO blocks (`+blockColumns+`) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)`)
+		st, err := tx.PrepareContext(ctx, putBlock)
 		if err != nil {
 			return fmt.Errorf("store: %w", err)
 		}

@@ -15,17 +15,31 @@ import (
 	"github.com/hashlab/hashlab"
 	"github.com/hashlab/hashlab/chain"
 	"github.com/hashlab/hashlab/consensus"
+	"github.com/hashlab/hashlab/internal/pgtest"
 )
 
 func open(t *testing.T) (*DB, string) {
 	t.Helper()
-	path := filepath.Join(t.TempDir(), "sub", "hashlab.db")
-	db, err := Open(context.Background(), path)
+	return openAt(t, filepath.Join(t.TempDir(), "sub", "hashlab.db"))
+}
+
+// openAt opens (creating) the database name, closed when the test ends.
+func openAt(t *testing.T, name string) (*DB, string) {
+	t.Helper()
+	db, err := Open(context.Background(), name)
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { db.Close() })
-	return db, path
+	return db, name
+}
+
+// backends runs fn on each backend with the name of a new database: an
+// SQLite file, and a PostgreSQL database in a cluster of its own (pgtest:
+// skipped without PostgreSQL unless HASHLAB_REQUIRE_PG is set).
+func backends(t *testing.T, fn func(t *testing.T, name string)) {
+	t.Run("sqlite", func(t *testing.T) { fn(t, filepath.Join(t.TempDir(), "sub", "hashlab.db")) })
+	t.Run("postgres", func(t *testing.T) { fn(t, pgtest.Start(t)) })
 }
 
 // hashOf names a test block: the SHA-256 of name, as a block hash.
@@ -38,16 +52,20 @@ func rec(h int64, hash, prev consensus.Hash) chain.BlockRecord {
 		Pool: "foundryusa", Source: SourceRPC}
 }
 
-func TestOpenMigratesOnceAndUsesWAL(t *testing.T) {
-	db, path := open(t)
+func TestOpenMigratesOnceAndUsesWAL(t *testing.T) { backends(t, testOpenMigratesOnce) }
+
+func testOpenMigratesOnce(t *testing.T, name string) {
+	db, path := openAt(t, name)
 	ctx := context.Background()
 	var v int
 	if err := db.db.QueryRowContext(ctx, `SELECT version FROM schema_version`).Scan(&v); err != nil || v != SchemaVersion() {
 		t.Fatalf("schema_version %d (%v), want %d", v, err, SchemaVersion())
 	}
-	var mode string
-	if err := db.db.QueryRowContext(ctx, `PRAGMA journal_mode`).Scan(&mode); err != nil || mode != "wal" {
-		t.Fatalf("journal_mode %q (%v), want wal", mode, err)
+	if !db.pg {
+		var mode string
+		if err := db.db.QueryRowContext(ctx, `PRAGMA journal_mode`).Scan(&mode); err != nil || mode != "wal" {
+			t.Fatalf("journal_mode %q (%v), want wal", mode, err)
+		}
 	}
 	if err := db.PutBlocks(ctx, []chain.BlockRecord{rec(0, hashOf("aa"), chain.ZeroHash)}); err != nil {
 		t.Fatal(err)
@@ -73,7 +91,11 @@ func TestOpenMigratesOnceAndUsesWAL(t *testing.T) {
 }
 
 func TestBlocksRoundTripTipRollback(t *testing.T) {
-	db, _ := open(t)
+	backends(t, func(t *testing.T, name string) { testBlocksRoundTripTipRollback(t, name) })
+}
+
+func testBlocksRoundTripTipRollback(t *testing.T, name string) {
+	db, _ := openAt(t, name)
 	ctx := context.Background()
 	if n, err := db.Network(ctx); err != nil || n != "" {
 		t.Fatalf("new database network %q %v", n, err)
@@ -128,8 +150,10 @@ func TestBlocksRoundTripTipRollback(t *testing.T) {
 	}
 }
 
-func TestImportMergesAndIsTransactional(t *testing.T) {
-	db, _ := open(t)
+func TestImportMergesAndIsTransactional(t *testing.T) { backends(t, testImportMerges) }
+
+func testImportMerges(t *testing.T, name string) {
+	db, _ := openAt(t, name)
 	ctx := context.Background()
 	// A CSV label first, then the header: both facts are kept.
 	im, err := db.BeginImport(ctx, "mainnet")
@@ -194,8 +218,10 @@ func TestImportMergesAndIsTransactional(t *testing.T) {
 	}
 }
 
-func TestPriceValidation(t *testing.T) {
-	db, _ := open(t)
+func TestPriceValidation(t *testing.T) { backends(t, testPriceValidation) }
+
+func testPriceValidation(t *testing.T, name string) {
+	db, _ := openAt(t, name)
 	im, err := db.BeginImport(context.Background(), "")
 	if err != nil {
 		t.Fatal(err)
