@@ -3,11 +3,8 @@ package main
 import (
 	"context"
 	"fmt"
-	"math"
 	"strings"
-	"sync"
 
-	"github.com/hashlab/hashlab"
 	"github.com/hashlab/hashlab/hedge"
 	"github.com/hashlab/hashlab/service"
 	"github.com/hashlab/hashlab/sim"
@@ -17,34 +14,16 @@ func init() {
 	register(command{Name: "hedge", Summary: "value a hashprice forward or swap under the simulator's paths: fair forward, hedged and unhedged margin, minimum-variance hedge ratio, BTC forward on hashvalue", Run: runHedge})
 }
 
-// hedgeDefaultEfficiencyJPerTH is the efficiency behind the default cost: a
-// current S21-class machine (the middle of service.BreakevenEfficienciesJPerTH).
-const hedgeDefaultEfficiencyJPerTH = 17.5
-
-// hedgeResult is what `hedge --json` prints: the inputs and the valuation.
-type hedgeResult struct {
-	Scenario   string   `json:"scenario"`
-	Seed       uint64   `json:"seed"`
-	TermMonths int      `json:"term_months"`
-	StartDate  string   `json:"start_date"`
-	PowerPrice *float64 `json:"power_price_usd_per_kwh"`
-	Efficiency *float64 `json:"efficiency_j_per_th"`
-	*hedge.Result
-}
-
-// hedgeYears is the simulator horizon covering termDays days exactly.
-func hedgeYears(termDays int) float64 { return float64(termDays) / 365.25 }
-
 func runHedge(ctx context.Context, env *Env, args []string) error {
 	fs := newFlags(env, "hedge", "hedge [SCENARIO] [--term-months N] [--strike USD/PH/day] [--hedge-ratio H] [--power-price USD/kWh --efficiency J/TH | --cost USD/PH/day] [--curtail] [--paths N] [--seed S] [--json]")
-	months := fs.Int("term-months", 6, "term in months of 365.25/12 days, 1 to 36; settles on the daily average hashprice over the term, from the scenario's start")
+	months := fs.Int("term-months", service.DefaultHedgeTermMonths, "term in months of 365.25/12 days, 1 to 36; settles on the daily average hashprice over the term, from the scenario's start")
 	strike := fs.Float64("strike", 0, "fixed price of the forward, USD/PH/day (default: the fair forward)")
 	ratio := fs.Float64("hedge-ratio", 0, "fraction of production sold forward, 0 to 1 (default: the minimum-variance ratio)")
 	power := fs.Float64("power-price", service.DefaultPowerUSDPerKWh, "electricity price, USD per kWh (cost = J/TH × 24 × USD/kWh per PH/s per day)")
-	eff := fs.Float64("efficiency", hedgeDefaultEfficiencyJPerTH, "machine efficiency, J/TH")
+	eff := fs.Float64("efficiency", service.DefaultHedgeEfficiencyJPerTH, "machine efficiency, J/TH")
 	cost := fs.Float64("cost", 0, "all-in cost, USD per PH/s per day (instead of --power-price and --efficiency)")
 	curtail := fs.Bool("curtail", false, "switch off (and avoid the cost) on days whose hashprice is below the cost")
-	paths := fs.Int("paths", 1000, "Monte Carlo paths")
+	paths := fs.Int("paths", service.DefaultHedgePaths, "Monte Carlo paths")
 	seed := fs.Uint64("seed", service.DefaultSeed, "random seed (same seed, same result)")
 	workers := fs.Int("workers", 0, "goroutines (default: all cores; never changes the result)")
 	asJSON := fs.Bool("json", false, "print the result as JSON")
@@ -52,69 +31,40 @@ func runHedge(ctx context.Context, env *Env, args []string) error {
 	if err != nil {
 		return err
 	}
+	q := service.HedgeQuery{TermMonths: *months, Curtail: *curtail, Paths: *paths, Seed: *seed, Workers: *workers}
+	set := func(name string, v *float64) *float64 {
+		if flagWasSet(fs, name) {
+			return v
+		}
+		return nil
+	}
+	q.StrikeUSDPerPHDay, q.HedgeRatio = set("strike", strike), set("hedge-ratio", ratio)
+	q.CostUSDPerPHDay, q.PowerUSDPerKWh, q.EfficiencyJPerTH = set("cost", cost), set("power-price", power), set("efficiency", eff)
+	if q.CostUSDPerPHDay != nil && (q.PowerUSDPerKWh != nil || q.EfficiencyJPerTH != nil) {
+		return usagef("--cost is the all-in cost; it cannot be combined with --power-price or --efficiency")
+	}
 	// Every flag is checked before the scenario is read or anything runs.
-	termDays, err := hedge.TermDays(*months)
-	if err != nil {
-		return hashlab.Invalid("--term-months", *months, fmt.Sprintf("1 to %d", hedge.MaxTermMonths))
-	}
-	c := hedge.Contract{TermDays: termDays, StrikeUSDPerPHDay: math.NaN(), HedgeRatio: math.NaN(), Curtail: *curtail}
-	if flagWasSet(fs, "strike") {
-		if !(*strike >= 0) {
-			return hashlab.Invalid("--strike", *strike, "a USD/PH/day >= 0 (omit it for the fair forward)")
-		}
-		c.StrikeUSDPerPHDay = *strike
-	}
-	if flagWasSet(fs, "hedge-ratio") {
-		if !(*ratio >= 0 && *ratio <= 1) {
-			return hashlab.Invalid("--hedge-ratio", *ratio, "0 to 1 (omit it for the minimum-variance ratio)")
-		}
-		c.HedgeRatio = *ratio
-	}
-	out := hedgeResult{TermMonths: *months, Seed: *seed}
-	if flagWasSet(fs, "cost") {
-		if flagWasSet(fs, "power-price") || flagWasSet(fs, "efficiency") {
-			return usagef("--cost is the all-in cost; it cannot be combined with --power-price or --efficiency")
-		}
-		if !(*cost >= 0) {
-			return hashlab.Invalid("--cost", *cost, "a USD/PH/day >= 0")
-		}
-		c.CostUSDPerPHDay = *cost
-	} else {
-		if !(*power >= 0 && *power <= 10) {
-			return hashlab.Invalid("--power-price", *power, "0 to 10 USD/kWh")
-		}
-		if !(*eff > 0 && *eff <= 1000) {
-			return hashlab.Invalid("--efficiency", *eff, "0 < J/TH <= 1000")
-		}
-		c.CostUSDPerPHDay = hedge.CostUSDPerPHDay(*power, *eff)
-		out.PowerPrice, out.Efficiency = power, eff
-	}
-	opt := sim.Options{Paths: *paths, Seed: *seed, Years: hedgeYears(termDays), Workers: *workers}
-	if err := opt.Validate(); err != nil {
-		return asFlag(fs, err, nil)
+	rename := map[string]string{"term_months": "term-months", "hedge_ratio": "hedge-ratio", "power_price": "power-price"}
+	if err := service.CheckHedgeQuery(q); err != nil {
+		return asFlag(fs, err, rename)
 	}
 	if len(rest) > 1 {
 		return usagef("hedge takes at most one scenario (a shipped name: %s, or a file)", strings.Join(sim.Scenarios(), ", "))
 	}
-	name := "baseline"
+	name := service.DefaultHedgeScenario
 	if len(rest) == 1 {
 		name = rest[0]
 	}
-	sc, err := loadScenario(name)
-	if err != nil {
+	if q.Scenario, err = loadScenario(name); err != nil {
 		return err
 	}
-	p, res, err := hedgePaths(ctx, env, sc, opt, termDays)
+	bar := newProgress(env, "hedge "+q.Scenario.Name, int64(q.Paths))
+	q.Progress = func(done, total int) { bar.Add(1) }
+	// The hedge uses no network state: a service without a source.
+	out, err := service.New(nil, nil).Hedge(ctx, q)
+	bar.Done()
 	if err != nil {
-		return err
-	}
-	v, err := hedge.Value(p, c)
-	if err != nil {
-		return err
-	}
-	out.Scenario, out.Result = sc.Name, v
-	if len(res.Dates) > 0 {
-		out.StartDate = res.Dates[0]
+		return asFlag(fs, err, rename)
 	}
 	if *asJSON {
 		return writeJSON(env.Stdout, out)
@@ -123,50 +73,8 @@ func runHedge(ctx context.Context, env *Env, args []string) error {
 	return nil
 }
 
-// hedgePaths runs the simulator and keeps each path's first termDays days
-// of hashprice (USD/PH/day) and BTC price (USD), indexed [path][day].
-func hedgePaths(ctx context.Context, env *Env, sc *sim.Scenario, opt sim.Options, termDays int) (hedge.Paths, *sim.Result, error) {
-	p := hedge.Paths{HashpriceUSDPerPHDay: make([][]float64, opt.Paths), PriceUSD: make([][]float64, opt.Paths)}
-	var mu sync.Mutex
-	var sinkErr error
-	opt.PathSink = func(path int, names []string, vals []float64) {
-		hp, px := -1, -1
-		for i, n := range names {
-			switch n {
-			case "hashprice_usd_per_ph_day":
-				hp = i
-			case "price_usd":
-				px = i
-			}
-		}
-		mu.Lock()
-		defer mu.Unlock()
-		nm := len(names)
-		if hp < 0 || px < 0 || len(vals) < termDays*nm {
-			sinkErr = fmt.Errorf("hedge: path %d has %d days of %v; want %d days with hashprice_usd_per_ph_day and price_usd", path, len(vals)/max(nm, 1), names, termDays)
-			return
-		}
-		h, q := make([]float64, termDays), make([]float64, termDays)
-		for d := range termDays {
-			h[d], q[d] = vals[d*nm+hp], vals[d*nm+px]
-		}
-		p.HashpriceUSDPerPHDay[path], p.PriceUSD[path] = h, q
-	}
-	bar := newProgress(env, "hedge "+sc.Name, int64(opt.Paths))
-	opt.Progress = func(done, total int) { bar.Add(1) }
-	res, err := sim.Run(ctx, sc, opt)
-	bar.Done()
-	if err != nil {
-		return p, nil, err
-	}
-	if sinkErr != nil {
-		return p, nil, sinkErr
-	}
-	return p, res, nil
-}
-
 // printHedge writes the human report.
-func printHedge(env *Env, r hedgeResult) {
+func printHedge(env *Env, r *service.Hedge) {
 	w := env.Stdout
 	f := func(n hedge.Num, format string) string {
 		if !n.Defined() {

@@ -1,0 +1,93 @@
+package server
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"strings"
+
+	"github.com/hashlab/hashlab/service"
+	"github.com/hashlab/hashlab/sim"
+)
+
+// HedgeRequest is the body of POST /api/v1/hedge: the fields of
+// `hashlab hedge`, with the same defaults (service.DefaultHedge...).
+// Omitted pointers take the defaults: the fair forward as strike, the
+// minimum-variance hedge ratio, and the cost of
+// service.DefaultHedgeEfficiencyJPerTH J/TH at
+// service.DefaultPowerUSDPerKWh.
+type HedgeRequest struct {
+	Scenario   string   `json:"scenario"`
+	TermMonths *int     `json:"term_months"`
+	Strike     *float64 `json:"strike"`
+	HedgeRatio *float64 `json:"hedge_ratio"`
+	Cost       *float64 `json:"cost"`
+	PowerPrice *float64 `json:"power_price"`
+	Efficiency *float64 `json:"efficiency"`
+	Curtail    bool     `json:"curtail"`
+	Paths      *int     `json:"paths"`
+	Seed       *uint64  `json:"seed"`
+}
+
+// maxHedgePaths bounds the simulator paths of one hedge request, as for
+// simulator jobs.
+const maxHedgePaths = MaxSimPaths
+
+// apiHedge is POST /api/v1/hedge: service.Hedge, cost-bounded like a
+// simulator run of the term (operators × paths × days).
+func (s *Server) apiHedge(r *http.Request) (any, error) {
+	// Every input is in the body; the query takes no parameters.
+	if e := newQuery(r.URL.Query()).done(); e != nil {
+		return nil, e
+	}
+	body, err := s.body(r)
+	if err != nil {
+		return nil, err
+	}
+	var req HedgeRequest
+	if len(bytes.TrimSpace(body)) > 0 {
+		dec := json.NewDecoder(bytes.NewReader(body))
+		dec.DisallowUnknownFields()
+		if err := dec.Decode(&req); err != nil {
+			return nil, badRequest("hedge request: %v (allowed fields: scenario, term_months, strike, hedge_ratio, cost, power_price, efficiency, curtail, paths, seed)", err)
+		}
+	}
+	q := service.HedgeQuery{TermMonths: service.DefaultHedgeTermMonths, Paths: service.DefaultHedgePaths, Seed: service.DefaultSeed,
+		StrikeUSDPerPHDay: req.Strike, HedgeRatio: req.HedgeRatio, CostUSDPerPHDay: req.Cost, PowerUSDPerKWh: req.PowerPrice, EfficiencyJPerTH: req.Efficiency, Curtail: req.Curtail}
+	if req.TermMonths != nil {
+		q.TermMonths = *req.TermMonths
+	}
+	if req.Paths != nil {
+		q.Paths = *req.Paths
+	}
+	if req.Seed != nil {
+		q.Seed = *req.Seed
+	}
+	if q.Paths < 1 || q.Paths > maxHedgePaths {
+		return nil, badParam("paths", fmt.Sprint(q.Paths), "is out of range", fmt.Sprintf("1 to %d", maxHedgePaths))
+	}
+	if err := service.CheckHedgeQuery(q); err != nil {
+		return nil, clientErr("hedge", err)
+	}
+	name := req.Scenario
+	if name == "" {
+		name = service.DefaultHedgeScenario
+	}
+	if q.Scenario, err = sim.LoadShipped(name); err != nil {
+		return nil, badParam("scenario", name, "is not a shipped scenario", strings.Join(sim.Scenarios(), ", "))
+	}
+	termDays := float64(q.TermMonths) * 365.25 / 12
+	run := &simRun{sc: q.Scenario, paths: q.Paths, years: termDays / 365.25, seed: q.Seed}
+	c := run.Cost()
+	if err := s.budget.check("paths", fmt.Sprint(q.Paths), c.Units, fmt.Sprintf("paths × operators (%s) × days (%d) × %g ≤ %s units", thousands(int64(c.Operators)), c.Days, simUnitsPerOperatorDay, thousands(s.budget.maxCost()))); err != nil {
+		return nil, err
+	}
+	release, err := s.admit(r.Context(), c.Units)
+	if err != nil {
+		return nil, err
+	}
+	defer release()
+	res, err := s.svc.Hedge(r.Context(), q)
+	return res, clientErr("hedge", err)
+}
