@@ -165,3 +165,17 @@ func (o *overlay) commit() {
 		delete(o.base, op)
 	}
 }
+
+// PayoutSet returns MinerFlow.IsPayout for the payout addresses the pools
+// list carries.
+func PayoutSet(ps *chain.Pools) func(string) bool {
+	set := map[string]bool{}
+	for _, p := range ps.List() {
+		for _, a := range p.Addresses {
+			if a != "" {
+				set[a] = true
+			}
+		}
+	}
+	return func(a string) bool { return set[a] }
+}

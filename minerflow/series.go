@@ -12,9 +12,9 @@ import (
 // Tracked is a watched coin with its spend, if any.
 type Tracked struct {
 	Coin
-	Spent      bool   `json:"spent"`
-	SpendTime  int64  `json:"spend_time,omitempty"`
-	SpendTxID  string `json:"spend_txid,omitempty"`
+	Spent       bool   `json:"spent"`
+	SpendTime   int64  `json:"spend_time,omitempty"`
+	SpendTxID   string `json:"spend_txid,omitempty"`
 	SpendHeight int64  `json:"spend_height,omitempty"`
 }
 

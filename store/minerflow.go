@@ -170,31 +170,16 @@ func (d *DB) UnspentMinerCoins(ctx context.Context, fn func(minerflow.Coin) erro
 	return rows.Err()
 }
 
-// MinerFlowData is the tracked miner flow: every watched coin with its
-// spend, the destinations of the spending transactions, and the times of
-// the first tracked block and of the highest stored block.
-type MinerFlowData struct {
-	FromHeight int64
-	FirstTime  int64
-	TipHeight  int64
-	TipTime    int64
-	Coins      []minerflow.Tracked
-	Dests      []minerflow.Dest
-}
-
-// ErrNoMinerFlow is returned by MinerFlow for a database that does not
-// track miner flow (never ingested with --miner-flow).
-var ErrNoMinerFlow = errors.New("store: this database does not track miner flow (ingest from a node with --miner-flow)")
-
-// MinerFlow reads the tracked miner flow.
-func (d *DB) MinerFlow(ctx context.Context) (MinerFlowData, error) {
-	var out MinerFlowData
+// MinerFlow reads the tracked miner flow; minerflow.ErrNotTracked when
+// the database does not track it.
+func (d *DB) MinerFlow(ctx context.Context) (minerflow.Stored, error) {
+	var out minerflow.Stored
 	from, ok, err := d.MinerFlowFrom(ctx)
 	if err != nil {
 		return out, err
 	}
 	if !ok {
-		return out, ErrNoMinerFlow
+		return out, minerflow.ErrNotTracked
 	}
 	out.FromHeight = from
 	err = d.db.QueryRowContext(ctx, `SELECT COALESCE((SELECT time FROM blocks WHERE height = ?), 0), COALESCE(MAX(height), -1), COALESCE(MAX(time), 0) FROM blocks WHERE source = 'rpc'`, from).

@@ -1,0 +1,96 @@
+package service
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/hashlab/hashlab"
+	"github.com/hashlab/hashlab/minerflow"
+)
+
+// MinerFlowReader is what the miners' reserves history needs of a chain
+// store (*store.DB is one).
+type MinerFlowReader interface {
+	// MinerFlow returns the tracked flow, or minerflow.ErrNotTracked.
+	MinerFlow(ctx context.Context) (minerflow.Stored, error)
+	// Prices returns daily BTC prices in USD by UTC date.
+	Prices(ctx context.Context) (map[string]float64, error)
+}
+
+// MinersFlowQuery asks for the miners' reserves history.
+type MinersFlowQuery struct {
+	// From and To are whole UTC days, half-open; zero is open.
+	From, To time.Time
+	// Pool keeps one pool's series (its slug); "" keeps every pool.
+	Pool string
+	// Labels maps addresses to entities (a labels file); nil for none.
+	Labels map[string]string
+}
+
+// MinersFlowAnswer is the daily series of miners' coins per pool and in
+// total, with what they can and cannot see.
+type MinersFlowAnswer struct {
+	// TrackedFromHeight is the first block scanned for miner flow.
+	TrackedFromHeight int64 `json:"tracked_from_height"`
+	TipHeight         int64 `json:"tip_height"`
+	minerflow.Series
+	LabelledAddresses int    `json:"labelled_addresses"`
+	MPIDefinition     string `json:"mpi_definition"`
+	// Notes are the limits of the series, always the same sentences.
+	Notes []string `json:"notes"`
+}
+
+// MinersFlowNotes are the limits every answer states.
+var MinersFlowNotes = []string{
+	"Coins are followed from coinbase outputs and, one hop further, to outputs paid to a pool's known payout address (the pools list) by a transaction that spends coinbase outputs; whatever else leaves them is outflow (fees included).",
+	"Outflow is not the same as selling: pool payouts to miners, moves to a miner's own wallets and exchange deposits all count. A miner that consolidates through its own wallets first shows that move as outflow, and its later sale is not seen.",
+	"Exchange deposits are named only through a labels file (CSV address,entity; --labels), and only among the 20 largest outputs of each spending transaction: without one, nothing is labelled.",
+	"Only blocks ingested with --miner-flow are scanned (from tracked_from_height on): coins mined before are not counted, and their spends are not seen.",
+	"MPI is null on a day without a price, or unless each of the 365 days ending that day is tracked and priced.",
+}
+
+// MinersFlow computes the miners' reserves history from a store.
+// poolName names a pool slug for display (nil keeps slugs).
+func MinersFlow(ctx context.Context, r MinerFlowReader, poolName func(string) string, q MinersFlowQuery) (MinersFlowAnswer, error) {
+	if !q.From.IsZero() && !q.To.IsZero() && !q.From.Before(q.To) {
+		return MinersFlowAnswer{}, hashlab.Invalid("from", q.From.Format(time.DateOnly), "a day before to")
+	}
+	data, err := r.MinerFlow(ctx)
+	if err != nil {
+		if errors.Is(err, minerflow.ErrNotTracked) {
+			return MinersFlowAnswer{}, hashlab.Invalidf("database", "no miner flow", "a database ingested from a node with hashlab ingest --miner-flow", err)
+		}
+		return MinersFlowAnswer{}, err
+	}
+	prices, err := r.Prices(ctx)
+	if err != nil {
+		return MinersFlowAnswer{}, err
+	}
+	in := minerflow.Input{Coins: data.Coins, Dests: data.Dests, Labels: q.Labels, Prices: prices, FirstTime: data.FirstTime, LastTime: data.TipTime, PoolName: poolName}
+	if !q.From.IsZero() {
+		in.From = q.From.Unix()
+	}
+	if !q.To.IsZero() {
+		in.To = q.To.Unix()
+	}
+	s := minerflow.Compute(in)
+	if q.Pool != "" {
+		i := slices.IndexFunc(s.Pools, func(p minerflow.PoolSeries) bool { return p.Pool == q.Pool })
+		if i < 0 {
+			var slugs []string
+			for _, p := range s.Pools {
+				slugs = append(slugs, p.Pool)
+			}
+			return MinersFlowAnswer{}, hashlab.Invalid("pool", q.Pool, fmt.Sprintf("a pool with tracked coins (%s)", strings.Join(slugs, ", ")))
+		}
+		s.Pools = s.Pools[i : i+1]
+	}
+	return MinersFlowAnswer{
+		TrackedFromHeight: data.FromHeight, TipHeight: data.TipHeight, Series: s,
+		LabelledAddresses: len(q.Labels), MPIDefinition: minerflow.MPIDefinition, Notes: MinersFlowNotes,
+	}, nil
+}
