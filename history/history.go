@@ -3,7 +3,6 @@ package history
 import (
 	"context"
 	"errors"
-	"fmt"
 	"math"
 	"sort"
 	"time"
@@ -144,16 +143,20 @@ func (rg Range) bounds() (int64, int64) {
 // block to one above its highest is stored, so the first and last day of
 // the data and days among sparse headers are left out), with a confidence
 // interval (e.g. 0.95). Blocks without known bits are an error.
+//
+// A day's work is summed per nBits: the count of its blocks at each bits
+// (ascending) times that difficulty's expected hashes. When r is a
+// GroupReader and rg is whole days, the day groups and the runs of stored
+// heights come from the store's rollups; otherwise from the blocks (then
+// completeness is judged among the blocks read, one day beyond rg on each
+// side). Both give the same figures.
 func Hashrate(ctx context.Context, r BlockReader, rg Range, confidence float64) ([]DayHashrate, error) {
 	if !(confidence > 0 && confidence < 1) {
 		return nil, hashlab.Invalid("confidence", confidence, "0 < c < 1")
 	}
 	from, to := rg.bounds()
-	// Read one day more on each side. A day is complete when the store
-	// holds every height from one below its lowest block to one above
-	// its highest: that leaves out the first and last day of the data
-	// and days among sparse headers (e.g. epoch boundaries only), and
-	// keeps the days at the edge of rg.
+	// Read one day more on each side (the per-block path judges
+	// completeness among the blocks it reads).
 	qFrom, qTo := from, to
 	if qFrom != math.MinInt64 {
 		qFrom -= 86400
@@ -161,61 +164,92 @@ func Hashrate(ctx context.Context, r BlockReader, rg Range, confidence float64) 
 	if qTo != math.MaxInt64 {
 		qTo += 86400
 	}
-	type acc struct {
-		work       float64
-		diff       exactMean
-		minH, maxH int64
+	var gs []BlockGroup
+	var complete func(lo, hi int64) bool
+	if gr, isGR := r.(GroupReader); isGR {
+		var ok bool
+		var err error
+		if gs, ok, err = storedGroups(ctx, gr, consensus.MainNet, qFrom, qTo, false); err != nil {
+			return nil, err
+		}
+		if ok {
+			var runs heightRuns
+			if err := gr.HeightRuns(ctx, func(first, last int64) error {
+				runs.first, runs.last = append(runs.first, first), append(runs.last, last)
+				return nil
+			}); err != nil {
+				return nil, err
+			}
+			complete = runs.covers
+		}
 	}
-	days := map[int64]*acc{}
-	// gaps holds the first missing height after each run of stored
-	// heights, and gapEnd the next stored height.
-	var gaps, gapEnd []int64
-	prevH := int64(math.MinInt64)
-	err := r.BlocksByTime(ctx, qFrom, qTo, func(b chain.BlockRecord) error {
-		if b.Bits == 0 {
-			return fmt.Errorf("history: block %d has no bits (import its header, or the blocks CSV for mainnet)", b.Height)
+	if complete == nil {
+		// gaps holds the first missing height after each run of stored
+		// heights, and gapEnd the next stored height.
+		var gaps, gapEnd []int64
+		prevH := int64(math.MinInt64)
+		var err error
+		gs, err = groupBlocks(ctx, r, consensus.MainNet, qFrom, qTo, func(b chain.BlockRecord) {
+			if b.Height != prevH+1 {
+				gaps, gapEnd = append(gaps, prevH+1), append(gapEnd, b.Height)
+			}
+			prevH = b.Height
+		})
+		if err != nil {
+			return nil, err
 		}
-		if b.Height != prevH+1 {
-			gaps, gapEnd = append(gaps, prevH+1), append(gapEnd, b.Height)
+		gaps, gapEnd = append(gaps, prevH+1), append(gapEnd, math.MaxInt64)
+		complete = func(lo, hi int64) bool {
+			// The first gap that ends after lo must start after hi.
+			i := sort.Search(len(gaps), func(i int) bool { return gapEnd[i] > lo })
+			return i == len(gaps) || gaps[i] > hi
 		}
-		prevH = b.Height
-		day := floorDay(b.Time)
-		a := days[day]
-		if a == nil {
-			a = &acc{minH: b.Height}
-			days[day] = a
-		}
-		d := consensus.Difficulty(b.Bits)
-		a.work += hashprice.HashesPerBlock(d)
-		a.diff.add(d)
-		a.maxH = b.Height
-		return nil
-	})
-	if err != nil {
+	}
+	if err := checkBits(gs); err != nil {
 		return nil, err
 	}
-	gaps, gapEnd = append(gaps, prevH+1), append(gapEnd, math.MaxInt64)
-	// complete reports whether heights lo..hi are all stored.
-	complete := func(lo, hi int64) bool {
-		// The first gap that ends after lo must start after hi.
-		i := sort.Search(len(gaps), func(i int) bool { return gapEnd[i] > lo })
-		return i == len(gaps) || gaps[i] > hi
-	}
-	var keys []int64
-	for d, a := range days {
-		if d >= from && d+86400 <= to && complete(a.minH-1, a.maxH+1) {
-			keys = append(keys, d)
+	var out []DayHashrate
+	for i := 0; i < len(gs); {
+		day := gs[i].Day
+		j := i
+		for j < len(gs) && gs[j].Day == day {
+			j++
 		}
-	}
-	if len(keys) == 0 {
-		return nil, ErrNoData
-	}
-	sort.Slice(keys, func(i, j int) bool { return keys[i] < keys[j] })
-	out := make([]DayHashrate, 0, len(keys))
-	for _, d := range keys {
-		a := days[d]
-		n := a.diff.n
-		est, err := hashprice.EstimateHashrate(a.work, n, 86400, confidence)
+		if day < from || day+86400 > to {
+			i = j
+			continue
+		}
+		// The day's blocks per bits, ascending.
+		type bitsCount struct {
+			bits consensus.Bits
+			n    int64
+		}
+		var per []bitsCount
+		minH, maxH := gs[i].FirstHeight, gs[i].LastHeight
+		for _, g := range gs[i:j] {
+			minH, maxH = min(minH, g.FirstHeight), max(maxH, g.LastHeight)
+			k := sort.Search(len(per), func(k int) bool { return per[k].bits >= g.Bits })
+			if k < len(per) && per[k].bits == g.Bits {
+				per[k].n += g.Blocks
+				continue
+			}
+			per = append(per, bitsCount{})
+			copy(per[k+1:], per[k:])
+			per[k] = bitsCount{g.Bits, g.Blocks}
+		}
+		i = j
+		if !complete(minH-1, maxH+1) {
+			continue
+		}
+		var work float64
+		var diff exactMean
+		for _, c := range per {
+			d := consensus.Difficulty(c.bits)
+			work += float64(c.n) * hashprice.HashesPerBlock(d)
+			diff.addN(d, c.n)
+		}
+		n := diff.n
+		est, err := hashprice.EstimateHashrate(work, n, 86400, confidence)
 		if err != nil {
 			return nil, err
 		}
@@ -224,8 +258,11 @@ func Hashrate(ctx context.Context, r BlockReader, rg Range, confidence float64) 
 		lo, _ := hashprice.PoissonRateFactors(n, confidence)
 		_, hi := hashprice.PoissonRateFactors(n+1, confidence)
 		hi *= float64(n+1) / float64(n)
-		out = append(out, DayHashrate{Date: date(d), Blocks: n, MeanDifficulty: a.diff.mean(),
+		out = append(out, DayHashrate{Date: date(day), Blocks: n, MeanDifficulty: diff.mean(),
 			HashrateHs: est.HashrateHs, LowerHs: est.HashrateHs * lo, UpperHs: est.HashrateHs * hi, Confidence: confidence})
+	}
+	if len(out) == 0 {
+		return nil, ErrNoData
 	}
 	return out, nil
 }
@@ -292,6 +329,13 @@ type DailyFeeReader interface {
 // theirs. A block's fees are its own when known (ingested from a node),
 // else its day's imported mean (when pr is also a DailyFeeReader), else
 // unknown (subsidy only; FeesIncluded false).
+//
+// The sums run over BlockGroups: a group's hashvalue is the blocks per
+// day one PH/s finds at its difficulty times its exact total reward, and
+// a period's mean is the sum over its groups (in their order) over its
+// blocks. When r is a GroupReader and rg is whole days, the groups come
+// from the store's rollups, otherwise from the blocks; both give the
+// same figures.
 func Hashprice(ctx context.Context, r BlockReader, pr PriceReader, p *consensus.Params, rg Range, every Period) ([]HashpricePoint, error) {
 	if _, err := ParsePeriod(string(every)); err != nil {
 		return nil, err
@@ -310,7 +354,23 @@ func Hashprice(ctx context.Context, r BlockReader, pr PriceReader, p *consensus.
 		}
 	}
 	from, to := rg.bounds()
-	interval := p.RetargetInterval()
+	var gs []BlockGroup
+	ok := false
+	if gr, isGR := r.(GroupReader); isGR {
+		var err error
+		if gs, ok, err = storedGroups(ctx, gr, p, from, to, true); err != nil {
+			return nil, err
+		}
+	}
+	if !ok {
+		var err error
+		if gs, err = groupBlocks(ctx, r, p, from, to, nil); err != nil {
+			return nil, err
+		}
+	}
+	if err := checkBits(gs); err != nil {
+		return nil, err
+	}
 	type acc struct {
 		pt      HashpricePoint
 		diff    exactMean
@@ -320,61 +380,59 @@ func Hashprice(ctx context.Context, r BlockReader, pr PriceReader, p *consensus.
 	}
 	var order []int64
 	groups := map[int64]*acc{}
-	err := r.BlocksByTime(ctx, from, to, func(b chain.BlockRecord) error {
-		if b.Bits == 0 {
-			return fmt.Errorf("history: block %d has no bits (import its header, or the blocks CSV for mainnet)", b.Height)
-		}
+	for _, g := range gs {
 		var key int64
 		switch every {
 		case Day:
-			key = floorDay(b.Time)
+			key = g.Day
 		case Week:
-			key = floorWeek(b.Time)
+			key = floorWeek(g.Day)
 		case Epoch:
-			key = b.Height / interval
+			key = g.Epoch
 		}
 		a := groups[key]
 		if a == nil {
-			a = &acc{pt: HashpricePoint{FirstHeight: b.Height, FeesIncluded: true}}
+			a = &acc{pt: HashpricePoint{FirstHeight: g.FirstHeight, FeesIncluded: true}}
 			switch every {
 			case Epoch:
-				a.pt.Start = date(b.Time)
+				a.pt.Start = date(g.Day)
 			default:
 				a.pt.Start = date(key)
 			}
 			groups[key] = a
 			order = append(order, key)
 		}
-		fees := consensus.Sats(0)
-		if b.Source == "rpc" {
-			fees = b.FeesSats
-			a.pt.FeeBlocks++
-		} else if f, ok := dayFees[date(b.Time)]; ok {
-			fees = f
-			a.pt.FeeBlocks++
-			a.pt.DailyFeeBlocks++
-		} else {
-			a.pt.FeesIncluded = false
+		if every == Epoch && g.FirstHeight < a.pt.FirstHeight {
+			// An epoch starts on the day of its lowest block.
+			a.pt.Start = date(g.Day)
 		}
-		d := consensus.Difficulty(b.Bits)
-		res, err := hashprice.Compute(hashprice.Inputs{Difficulty: d, Height: b.Height, FeesPerBlock: fees, Params: p})
+		d, err := groupDifficulty(g)
 		if err != nil {
-			return fmt.Errorf("history: block %d: %w", b.Height, err)
+			return nil, err
 		}
-		a.pt.Blocks++
-		a.pt.LastHeight = max(a.pt.LastHeight, b.Height)
-		a.pt.FirstHeight = min(a.pt.FirstHeight, b.Height)
-		a.diff.add(d)
-		a.sumBTC += res.BTCPerPHDay
-		if usd, ok := prices[date(b.Time)]; ok {
-			a.sumUSD += res.BTCPerPHDay * usd
+		day := date(g.Day)
+		sats := int64(g.SubsidySats)*g.Blocks + int64(g.NodeFeesSats)
+		a.pt.FeeBlocks += g.NodeBlocks
+		if other := g.Blocks - g.NodeBlocks; other > 0 {
+			if f, ok := dayFees[day]; ok {
+				sats += int64(f) * other
+				a.pt.FeeBlocks += other
+				a.pt.DailyFeeBlocks += other
+			} else {
+				a.pt.FeesIncluded = false
+			}
+		}
+		btc := hashprice.BlocksPerDay(hashprice.HashesPerPH, d) * consensus.Sats(sats).BTC()
+		a.pt.Blocks += g.Blocks
+		a.pt.LastHeight = max(a.pt.LastHeight, g.LastHeight)
+		a.pt.FirstHeight = min(a.pt.FirstHeight, g.FirstHeight)
+		a.diff.addN(d, g.Blocks)
+		a.sumBTC += btc
+		if usd, ok := prices[day]; ok {
+			a.sumUSD += btc * usd
 		} else {
 			a.missing = true
 		}
-		return nil
-	})
-	if err != nil {
-		return nil, err
 	}
 	if len(order) == 0 {
 		return nil, ErrNoData
@@ -502,12 +560,13 @@ type exactMean struct {
 	first, sum float64
 }
 
-func (m *exactMean) add(v float64) {
+// addN adds v n times.
+func (m *exactMean) addN(v float64, n int64) {
 	if m.n == 0 {
 		m.first = v
 	}
-	m.n++
-	m.sum += v - m.first
+	m.n += n
+	m.sum += float64(n) * (v - m.first)
 }
 
 func (m *exactMean) mean() float64 { return m.first + m.sum/float64(m.n) }

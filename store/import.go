@@ -43,7 +43,35 @@ type Import struct {
 	done  bool
 	// Rows counts the rows written (inserted or updated).
 	Rows int64
+
+	// Block rows wait in pend (of kind pendKind) and go to the database
+	// in multi-row upserts of batch rows.
+	pend     []any
+	pendKind int
+	pendN    int
+	pendLo   int64
+	pendHi   int64
+	// bulk is set when the import found the blocks table empty and
+	// dropped its time index, to build it once after the load.
+	bulk        bool
+	bulkChecked bool
+	// Rollups: the heights written, the groups of rows inserted where
+	// none existed, and, once a row was changed instead (changed), the
+	// days to recompute.
+	runs       runSet
+	groups     groupAcc
+	changed    bool
+	days       dayRange
+	rowsSeen   int64
+	lastHeight int64
 }
+
+// Kinds of pending block rows.
+const (
+	pendNone = iota
+	pendHeaders
+	pendLabels
+)
 
 // BeginImport starts an import of network's data (checked against, or
 // recorded as, the database's network). Other writers of this DB wait
@@ -66,16 +94,16 @@ func (d *DB) BeginImport(ctx context.Context, network string) (*Import, error) {
 }
 
 const (
-	upsertHeader = `INSERT INTO blocks (height, hash, prev_hash, time, bits, version, nonce, subsidy_sats, source)
-		VALUES (?,?,?,?,?,?,?,?,'headers')
+	upsertHeaderHead = `INSERT INTO blocks (height, hash, prev_hash, time, bits, version, nonce, subsidy_sats, source) VALUES `
+	upsertHeaderTail = `
 		ON CONFLICT(height) DO UPDATE SET hash = excluded.hash, prev_hash = excluded.prev_hash, time = excluded.time,
 			bits = excluded.bits, version = excluded.version, nonce = excluded.nonce, subsidy_sats = excluded.subsidy_sats,
 			source = CASE WHEN blocks.source IN ('blocks-csv', 'headers+blocks-csv') THEN 'headers+blocks-csv' ELSE 'headers' END
 		WHERE blocks.source != 'rpc' AND (blocks.hash != excluded.hash OR blocks.prev_hash != excluded.prev_hash OR blocks.time != excluded.time
 			OR blocks.bits != excluded.bits OR blocks.version != excluded.version OR blocks.nonce != excluded.nonce
 			OR blocks.subsidy_sats != excluded.subsidy_sats OR blocks.source NOT IN ('headers', 'headers+blocks-csv'))`
-	upsertLabel = `INSERT INTO blocks (height, time, bits, subsidy_sats, pool, source)
-		VALUES (?,?,?,?,?,'blocks-csv')
+	upsertLabelHead = `INSERT INTO blocks (height, time, bits, subsidy_sats, pool, source) VALUES `
+	upsertLabelTail = `
 		ON CONFLICT(height) DO UPDATE SET time = excluded.time, pool = excluded.pool, subsidy_sats = excluded.subsidy_sats,
 			bits = CASE WHEN blocks.bits = 0 THEN excluded.bits ELSE blocks.bits END,
 			source = CASE WHEN blocks.source IN ('headers', 'headers+blocks-csv') THEN 'headers+blocks-csv' ELSE 'blocks-csv' END
@@ -109,21 +137,145 @@ func (im *Import) exec(query string, args ...any) error {
 
 // Header writes a block's header fields (Height, Hash, PrevHash, Time,
 // Bits, Version, Nonce, SubsidySats), keeping what other sources said
-// about the block (its pool).
+// about the block (its pool). Rows are written in batches: an error may
+// surface on a later call or at Commit.
 func (im *Import) Header(b chain.BlockRecord) error {
-	if err := im.exec(upsertHeader, b.Height, hashText(b.Hash), prevText(b.PrevHash, b.Height), b.Time, int64(b.Bits), int64(b.Version), int64(b.Nonce), int64(b.SubsidySats)); err != nil {
-		return fmt.Errorf("store: header %d: %w", b.Height, err)
+	return im.pendBlock(pendHeaders, b.Height, b.Time, b.Bits, b.SubsidySats,
+		b.Height, hashText(b.Hash), prevText(b.PrevHash, b.Height), b.Time, int64(b.Bits), int64(b.Version), int64(b.Nonce), int64(b.SubsidySats))
+}
+
+// BlockLabel writes a block's time and pool (from the blocks CSV), and
+// its bits and subsidy when no header gave them. Rows are written in
+// batches: an error may surface on a later call or at Commit.
+func (im *Import) BlockLabel(height, time int64, pool string, bits consensus.Bits, subsidy consensus.Sats) error {
+	return im.pendBlock(pendLabels, height, time, bits, subsidy, height, time, int64(bits), int64(subsidy), pool)
+}
+
+// Columns per row of the multi-row upserts.
+const (
+	headerCols = 8
+	labelCols  = 5
+)
+
+func (im *Import) pendBlock(kind int, height, time int64, bits consensus.Bits, subsidy consensus.Sats, args ...any) error {
+	if im.done {
+		return errors.New("store: import already ended")
+	}
+	if im.pendKind != kind && im.pendN > 0 {
+		if err := im.flush(); err != nil {
+			return err
+		}
+	}
+	if im.pendN == 0 {
+		im.pendKind, im.pendLo, im.pendHi = kind, height, height
+	}
+	if im.rowsSeen > 0 && height <= im.lastHeight {
+		// Not ascending: a height may come twice, so the groups of the
+		// rows are not the rows stored; recompute the days instead.
+		im.changed = true
+	}
+	im.rowsSeen++
+	im.lastHeight = height
+	im.pend = append(im.pend, args...)
+	im.pendN++
+	im.pendLo, im.pendHi = min(im.pendLo, height), max(im.pendHi, height)
+	im.runs.add(height)
+	im.days.addTimes(time, time)
+	im.groups.add(height, time, bits, subsidy)
+	if im.pendN == insertBatchRows(len(args)) {
+		return im.flush()
 	}
 	return nil
 }
 
-// BlockLabel writes a block's time and pool (from the blocks CSV), and
-// its bits and subsidy when no header gave them.
-func (im *Import) BlockLabel(height, time int64, pool string, bits consensus.Bits, subsidy consensus.Sats) error {
-	if err := im.exec(upsertLabel, height, time, int64(bits), int64(subsidy), pool); err != nil {
-		return fmt.Errorf("store: block %d: %w", height, err)
+// flush writes the pending block rows in one multi-row upsert. Before a
+// batch lands where rows exist, it notes their days: the import then
+// recomputes the rollups of every day it touched instead of adding its
+// groups.
+func (im *Import) flush() error {
+	if im.pendN == 0 {
+		return nil
+	}
+	n, kind := im.pendN, im.pendKind
+	args := im.pend
+	im.pend, im.pendN, im.pendKind = im.pend[:0], 0, pendNone
+	if !im.bulkChecked {
+		im.bulkChecked = true
+		var stored int
+		if err := im.tx.QueryRowContext(im.ctx, `SELECT COUNT(*) FROM (SELECT 1 FROM blocks LIMIT 1) AS one`).Scan(&stored); err != nil {
+			return fmt.Errorf("store: %w", err)
+		}
+		if stored == 0 {
+			if err := dropTimeIndex(im.ctx, im.tx); err != nil {
+				return err
+			}
+			im.bulk = true
+		}
+	}
+	if !im.bulk {
+		had, old, err := storedTimes(im.ctx, im.tx, `height >= ? AND height <= ?`, im.pendLo, im.pendHi)
+		if err != nil {
+			return err
+		}
+		if had > 0 {
+			im.changed = true
+			if old.set {
+				im.days.addTimes(old.lo*86400, old.hi*86400)
+			}
+		}
+	}
+	var q string
+	switch kind {
+	case pendHeaders:
+		q = upsertHeaderHead + valuesList(n, headerCols, ",'headers'") + upsertHeaderTail
+	default:
+		q = upsertLabelHead + valuesList(n, labelCols, ",'blocks-csv'") + upsertLabelTail
+	}
+	if err := im.exec(q, args...); err != nil {
+		return fmt.Errorf("store: blocks %d..%d: %w", im.pendLo, im.pendHi, err)
 	}
 	return nil
+}
+
+// dropTimeIndex and createTimeIndex bracket a bulk load into an empty
+// blocks table: the index is built once, sorted, after the rows are in,
+// in the same transaction (a failed import leaves it as it was).
+func dropTimeIndex(ctx context.Context, tx *sql.Tx) error {
+	if _, err := tx.ExecContext(ctx, `DROP INDEX blocks_time`); err != nil {
+		return fmt.Errorf("store: %w", err)
+	}
+	return nil
+}
+
+func createTimeIndex(ctx context.Context, tx *sql.Tx) error {
+	if _, err := tx.ExecContext(ctx, `CREATE INDEX blocks_time ON blocks(time)`); err != nil {
+		return fmt.Errorf("store: %w", err)
+	}
+	return nil
+}
+
+// finishBlocks writes the pending rows, rebuilds the time index after a
+// bulk load and brings the rollups up to date.
+func (im *Import) finishBlocks() error {
+	if err := im.flush(); err != nil {
+		return err
+	}
+	if im.bulk {
+		if err := createTimeIndex(im.ctx, im.tx); err != nil {
+			return err
+		}
+	}
+	if len(im.runs) == 0 {
+		return nil
+	}
+	if im.changed {
+		if err := refreshDays(im.ctx, im.tx, im.days); err != nil {
+			return err
+		}
+	} else if err := im.groups.write(im.ctx, im.tx); err != nil {
+		return err
+	}
+	return addRuns(im.ctx, im.tx, im.runs)
 }
 
 // Price writes the BTC price (USD) of a UTC date "2006-01-02".
@@ -152,6 +304,11 @@ func (im *Import) end() {
 func (im *Import) Commit() error {
 	if im.done {
 		return errors.New("store: import already ended")
+	}
+	if err := im.finishBlocks(); err != nil {
+		im.tx.Rollback()
+		im.end()
+		return err
 	}
 	if im.Rows > 0 {
 		if err := bumpGeneration(im.ctx, im.tx); err != nil {

@@ -401,6 +401,10 @@ func (d *DB) PutBlocks(ctx context.Context, blocks []chain.BlockRecord) error {
 // putBlocks is PutBlocks in the transaction tx (PutBlocksFlow shares it).
 func putBlocks(ctx context.Context, tx *sql.Tx, blocks []chain.BlockRecord) error {
 	{
+		ru, err := beginPutRollup(ctx, tx, blocks)
+		if err != nil {
+			return err
+		}
 		st, err := tx.PrepareContext(ctx, putBlock)
 		if err != nil {
 			return fmt.Errorf("store: %w", err)
@@ -421,6 +425,9 @@ func putBlocks(ctx context.Context, tx *sql.Tx, blocks []chain.BlockRecord) erro
 				return fmt.Errorf("store: writing block %d: %w", b.Height, err)
 			}
 		}
+		if err := ru.finish(ctx, tx); err != nil {
+			return err
+		}
 		return bumpGeneration(ctx, tx)
 	}
 }
@@ -429,8 +436,15 @@ func putBlocks(ctx context.Context, tx *sql.Tx, blocks []chain.BlockRecord) erro
 // in one transaction.
 func (d *DB) Rollback(ctx context.Context, forkHeight int64, ev Reorg) error {
 	return d.write(ctx, func(tx *sql.Tx) error {
+		ru, err := beginRollbackRollup(ctx, tx, forkHeight)
+		if err != nil {
+			return err
+		}
 		if _, err := tx.ExecContext(ctx, `DELETE FROM blocks WHERE height > ? AND source = 'rpc'`, forkHeight); err != nil {
 			return fmt.Errorf("store: rolling back above %d: %w", forkHeight, err)
+		}
+		if err := ru.finish(ctx, tx); err != nil {
+			return err
 		}
 		if err := rollbackMinerFlow(ctx, tx, forkHeight); err != nil {
 			return err
