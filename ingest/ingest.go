@@ -64,6 +64,9 @@ type Options struct {
 	// times more work for the node and the wire on mainnet. Both give
 	// the same records.
 	Verbosity int
+	// WaitForLock waits while another ingester writes the database
+	// (ingest/lock.go); otherwise Run fails naming it.
+	WaitForLock bool
 	// Now stamps reorg records; nil means time.Now.
 	Now func() time.Time
 	// Logger receives reorgs and retried errors; nil discards.
@@ -141,6 +144,11 @@ func Run(ctx context.Context, src Source, db store.ChainWriter, opt Options) (Su
 	if err != nil {
 		return Summary{TipHeight: -1}, err
 	}
+	unlock, err := lockWriter(ctx, db, opt)
+	if err != nil {
+		return Summary{TipHeight: -1}, err
+	}
+	defer unlock()
 	return r.run(ctx)
 }
 
