@@ -104,9 +104,12 @@ type OptimalResult struct {
 }
 
 // initialTruncation is the first fork length tried: races last about
-// 1/(1−2α) blocks, so T grows with it (40 at α = 0.4, 60 at 0.45).
+// 1/(1−2α) blocks, so T grows with it (10 at α = 0.45, 50 at 0.49).
+// Small truncations are cheap (3(T+1)² states) and their solution is the
+// warm start of the next, so starting low costs little and saves the
+// cold policy iteration at a large T.
 func initialTruncation(alpha float64, maxT int) int {
-	return max(2, min(maxT, int(math.Ceil(3/(1-2*alpha)))))
+	return max(2, min(maxT, int(math.Ceil(1/(1-2*alpha)))))
 }
 
 // OptimalSelfish solves for the optimal relative revenue of a selfish
@@ -181,6 +184,9 @@ func OptimalSelfish(ctx context.Context, alpha, gamma, accuracy float64, lim Sel
 			return finish(), fmt.Errorf("security: selfish-mining solve at α=%g, γ=%g, T=%d: %w", alpha, gamma, T, err)
 		}
 		res.Truncation, res.States = T, 3*(T+1)*(T+1)
+		if selfishTrace != nil {
+			selfishTrace(T, lo, hi, res.Sweeps)
+		}
 		if !math.IsNaN(lo) && !math.IsNaN(hi) { // never, but a NaN must not spread
 			res.Lower, res.Upper = max(res.Lower, lo), min(res.Upper, hi)
 		}
@@ -191,6 +197,10 @@ func OptimalSelfish(ctx context.Context, alpha, gamma, accuracy float64, lim Sel
 		T, prevT, prevGap = nextTruncation(T, gap, prevT, prevGap, accuracy, lim.MaxTruncation), T, gap
 	}
 }
+
+// selfishTrace, when set (by tests), sees each truncation's bounds and
+// the sweeps so far.
+var selfishTrace func(T int, lo, hi float64, sweeps int)
 
 // nextTruncation grows T by half, or, once two truncations have shown how
 // fast the gap falls (about geometrically in T: races longer than T are
@@ -270,6 +280,12 @@ func solveSelfishAt(ctx context.Context, alpha, gamma float64, T int, budget flo
 	rho0 := alpha
 	if r, ok := warm.start(alpha, gamma, l, vA, vB); ok {
 		rho0 = r
+		up.improve(rho0, vA, vB, make([]float64, up.n), pol, 0)
+	}
+	if r, err := up.policyIterate(ctx, vA, vB, pol, false, budget, maxSweeps, sweeps); err != nil {
+		return 0, 0, err
+	} else if !math.IsNaN(r) {
+		rho0 = r
 	}
 	// Upper: the relaxed MDP's optimum, proven by its Bellman residual.
 	// A solve that runs out of sweeps still gives valid bounds.
@@ -292,7 +308,14 @@ func solveSelfishAt(ctx context.Context, alpha, gamma float64, T int, budget flo
 	}
 	// The relaxed solution's values are a close start for the strategy's.
 	eA, eB := slices.Clone(vA), slices.Clone(vB)
-	_, lo, err = sf.solveRatio(ctx, rho, eA, eB, spol, true, budget, maxSweeps, sweeps)
+	srho, err := sf.policyIterate(ctx, eA, eB, spol, true, budget, maxSweeps, sweeps)
+	if err != nil {
+		return 0, 0, err
+	}
+	if math.IsNaN(srho) {
+		srho = rho
+	}
+	_, lo, err = sf.solveRatio(ctx, srho, eA, eB, spol, true, budget, maxSweeps, sweeps)
 	if err != nil && !errors.Is(err, errNoConvergence) {
 		return 0, 0, err
 	}
