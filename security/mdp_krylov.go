@@ -31,37 +31,45 @@ type fixedChain struct {
 	eq     []int32 // per unknown: the compact state whose pass value is its equation
 	gain   int     // the unknown that holds the gain (the reference's slot), −1 if none
 	vals   []float64
+	unk    []int32 // state -> its unknown + 1, 0 if none
 }
 
-// newFixedChain builds the chain of policy pol over m's live states.
+// newFixedChain builds the chain of policy pol over m's live states into
+// c (whose buffers it reuses; nil allocates one) and returns it.
 // With gain, the reference state's value is pinned to 0 (transitions into
 // it are dropped) and its unknown is the gain g subtracted at every step.
 // keep, if not nil, selects the transitions kept (by index into m.to).
-func (m *ratioMDP) newFixedChain(pol []int32, gain bool, keep func(i int32) bool) *fixedChain {
-	c := &fixedChain{n: m.n, cpos: make([]int32, m.n), gain: -1}
-	for s := range c.cpos {
-		c.cpos[s] = -1
-	}
-	for s := 0; s < m.n; s++ {
-		if m.live[s] {
-			c.cpos[s] = int32(len(c.states))
-			c.states = append(c.states, int32(s))
+func (m *ratioMDP) newFixedChain(c *fixedChain, pol []int32, gain bool, keep func(i int32) bool) *fixedChain {
+	if c == nil || c.n != m.n {
+		c = &fixedChain{n: m.n, cpos: make([]int32, m.n), unk: make([]int32, m.n)}
+		for s := 0; s < m.n; s++ {
+			c.cpos[s] = -1
+			if m.live[s] {
+				c.cpos[s] = int32(len(c.states))
+				c.states = append(c.states, int32(s))
+			}
 		}
+		c.start = make([]int32, len(c.states)+1)
+		c.to = make([]int32, 0, 3*len(c.states))
+		c.p = make([]float64, 0, 3*len(c.states))
+		c.vals = make([]float64, len(c.states))
 	}
-	unk := make([]int32, m.n) // state -> unknown+1
+	for _, ci := range c.eq {
+		c.unk[c.states[ci]] = 0
+	}
+	c.eq, c.to, c.p, c.gain = c.eq[:0], c.to[:0], c.p[:0], -1
 	addUnknown := func(t int32) int32 {
-		if unk[t] == 0 {
+		if c.unk[t] == 0 {
 			c.eq = append(c.eq, c.cpos[t])
-			unk[t] = int32(len(c.eq))
+			c.unk[t] = int32(len(c.eq))
 		}
-		return unk[t] - 1
+		return c.unk[t] - 1
 	}
 	if gain {
 		c.gain = int(addUnknown(int32(m.ref)))
 	}
-	c.start = make([]int32, 0, len(c.states)+1)
-	for _, s := range c.states {
-		c.start = append(c.start, int32(len(c.to)))
+	for ci, s := range c.states {
+		c.start[ci] = int32(len(c.to))
 		k := pol[s]
 		for i := m.trStart[k]; i < m.trStart[k+1]; i++ {
 			t := m.to[i]
@@ -76,8 +84,7 @@ func (m *ratioMDP) newFixedChain(pol []int32, gain bool, keep func(i int32) bool
 			c.p = append(c.p, m.p[i])
 		}
 	}
-	c.start = append(c.start, int32(len(c.to)))
-	c.vals = make([]float64, len(c.states))
+	c.start[len(c.states)] = int32(len(c.to))
 	return c
 }
 
@@ -131,7 +138,7 @@ func (c *fixedChain) solve(ctx context.Context, rew, y []float64, tol float64, m
 	}
 	cs, sn, g := make([]float64, kdim), make([]float64, kdim), make([]float64, kdim+1)
 	w := make([]float64, nu)
-	used := 0
+	used, prevBeta := 0, math.Inf(1)
 	for {
 		if err := ctx.Err(); err != nil {
 			return err
@@ -141,9 +148,13 @@ func (c *fixedChain) solve(ctx context.Context, rew, y []float64, tol float64, m
 		*passes++
 		used++
 		beta := norm2(V[0])
-		if beta <= tol || used >= maxPasses || math.IsNaN(beta) {
+		// Stop when met, out of passes, or when a whole restart cycle
+		// gained less than a tenth (rounding: the callers prove their
+		// bounds from whatever values result).
+		if beta <= tol || used >= maxPasses || math.IsNaN(beta) || beta > 0.9*prevBeta {
 			return nil
 		}
+		prevBeta = beta
 		for i := range V[0] {
 			V[0][i] /= -beta
 		}
@@ -220,8 +231,8 @@ func axpy(alpha float64, x, y []float64) {
 // rA + rH (reference pinned to 0) with GMRES, writes them to vA and vB
 // (which are also the starting point) and returns the policy's ratio
 // gA/gB.
-func (m *ratioMDP) evaluate(ctx context.Context, pol []int32, vA, vB []float64, gA0, gB0, tol float64, maxPasses int, passes *int) (gA, gB float64, err error) {
-	c := m.newFixedChain(pol, true, nil)
+func (m *ratioMDP) evaluate(ctx context.Context, c *fixedChain, pol []int32, vA, vB []float64, gA0, gB0, tol float64, maxPasses int, passes *int) (chain *fixedChain, gA, gB float64, err error) {
+	c = m.newFixedChain(c, pol, true, nil)
 	rew := make([]float64, len(c.states))
 	y := make([]float64, len(c.eq))
 	solveOne := func(v []float64, g0 float64, reward func(k int32) float64) (float64, error) {
@@ -241,12 +252,12 @@ func (m *ratioMDP) evaluate(ctx context.Context, pol []int32, vA, vB []float64, 
 		return y[c.gain], nil
 	}
 	if gA, err = solveOne(vA, gA0, func(k int32) float64 { return m.rA[k] }); err != nil {
-		return 0, 0, err
+		return c, 0, 0, err
 	}
 	if gB, err = solveOne(vB, gB0, func(k int32) float64 { return m.rA[k] + m.rH[k] }); err != nil {
-		return 0, 0, err
+		return c, 0, 0, err
 	}
-	return gA, gB, nil
+	return c, gA, gB, nil
 }
 
 // improve makes pol greedy for the reward rA − ρ(rA + rH) under the
@@ -290,13 +301,14 @@ func (m *ratioMDP) policyIterate(ctx context.Context, vA, vB []float64, pol []in
 	gA, gB := 0.0, 1.0
 	rho = math.NaN()
 	tight := fixed
+	var c *fixedChain
 	for first := *passes; *passes-first < maxPasses; {
 		tol := budget / 100
 		if !tight {
 			tol = budget * 10
 		}
 		left := max(1, (maxPasses-(*passes-first))/2)
-		if gA, gB, err = m.evaluate(ctx, pol, vA, vB, gA, gB, tol, left, passes); err != nil {
+		if c, gA, gB, err = m.evaluate(ctx, c, pol, vA, vB, gA, gB, tol, left, passes); err != nil {
 			return 0, err
 		}
 		if !(gB > 0) {
@@ -315,4 +327,93 @@ func (m *ratioMDP) policyIterate(ctx context.Context, vA, vB []float64, pol []in
 		}
 	}
 	return rho, nil
+}
+
+// settleStart returns a proven lower estimate W0 of the probability W*
+// that the fork in progress at each state ends in the attacker's favour
+// under pol (the least solution of W = P_win + Q·W, Q the transitions that
+// continue the fork), close to W*, for settleShifts to start from; ok is
+// false when the proof fails (settleShifts then starts from 0).
+//
+// GMRES gives W̃ ≈ W* and t̃ ≈ the expected number of steps before the
+// fork settles (t = 1 + Q·t). Checked pointwise: t̃ ≥ 0 and
+// t̃ − Q·t̃ ≥ u > 0, so Σₙ Qⁿ·1 ≤ t̃/u is finite and Qⁿ → 0 (every fork
+// settles). With e the largest shortfall of W̃'s residual
+// (P_win + Q·W̃ − W̃ ≥ −e), W0 = max(0, W̃ − δ·t̃) for δ = 2e/u + 10⁻¹⁴
+// satisfies W0 ≤ P_win + Q·W0 (checked pointwise as well). Iterating,
+// W0 ≤ Σ_{i<n} Qⁱ·P_win + Qⁿ·W0 → W*: W0 ≤ W*, and Gauss–Seidel sweeps
+// from W0 increase and stay below W* as they do from 0.
+func (m *selfishMDP) settleStart(ctx context.Context, pol []int32, tol float64, maxPasses int, passes *int) (W0 []float64, ok bool, err error) {
+	goOnOnly := func(i int32) bool { return m.settle[i] == goOn }
+	c := m.newFixedChain(nil, pol, false, goOnOnly)
+	if len(c.eq) == 0 {
+		return nil, false, nil
+	}
+	rew := make([]float64, len(c.states))
+	solveFull := func(reward func(k int32) float64, tol float64) ([]float64, error) {
+		for i, s := range c.states {
+			rew[i] = reward(pol[s])
+		}
+		y := make([]float64, len(c.eq))
+		if err := c.solve(ctx, rew, y, tol, maxPasses, passes); err != nil {
+			return nil, err
+		}
+		full := make([]float64, m.n)
+		for i, s := range c.states {
+			full[s] = c.vals[i]
+		}
+		return full, nil
+	}
+	pwin := func(k int32) float64 {
+		w := 0.0
+		for i := m.trStart[k]; i < m.trStart[k+1]; i++ {
+			if m.settle[i] == settleWin {
+				w += m.p[i]
+			}
+		}
+		return w
+	}
+	W, err := solveFull(pwin, tol)
+	if err != nil {
+		return nil, false, err
+	}
+	// t needs no precision: only t̃ − Q·t̃ > 0.
+	t, err := solveFull(func(int32) float64 { return 1 }, 1e-3)
+	if err != nil {
+		return nil, false, err
+	}
+	// qdot is (Q·x)(s) under pol.
+	qdot := func(s int, x []float64) float64 {
+		k, v := pol[s], 0.0
+		for i := m.trStart[k]; i < m.trStart[k+1]; i++ {
+			if m.settle[i] == goOn {
+				v += m.p[i] * x[m.to[i]]
+			}
+		}
+		return v
+	}
+	e, u := 0.0, math.Inf(1)
+	for s := 0; s < m.n; s++ {
+		if !m.live[s] {
+			continue
+		}
+		if !(t[s] >= 0) {
+			return nil, false, nil
+		}
+		u = min(u, t[s]-qdot(s, t))
+		e = max(e, W[s]-pwin(pol[s])-qdot(s, W))
+	}
+	if !(u > 0) || math.IsNaN(e) {
+		return nil, false, nil
+	}
+	delta := 2*e/u + 1e-14
+	for s := range W {
+		W[s] = max(0, W[s]-delta*t[s])
+	}
+	for s := 0; s < m.n; s++ {
+		if m.live[s] && !(W[s] <= pwin(pol[s])+qdot(s, W)) {
+			return nil, false, nil
+		}
+	}
+	return W, true, nil
 }

@@ -307,7 +307,13 @@ func (m *selfishMDP) mapPolicy(from *selfishMDP, pol []int32) []int32 {
 // proven lower bound, however early the sweeps stop. (Stopping early only
 // loosens it.)
 func (m *selfishMDP) settleShifts(ctx context.Context, pol []int32, tol float64, maxSweeps int, sweeps *int) error {
-	W := make([]float64, m.n)
+	W, ok, err := m.settleStart(ctx, pol, 1e-13, min(maxSweeps, 2000), sweeps)
+	if err != nil {
+		return err
+	}
+	if !ok {
+		W = make([]float64, m.n)
+	}
 	for it := 0; it < maxSweeps; it++ {
 		if err := ctx.Err(); err != nil {
 			return err
