@@ -115,7 +115,7 @@ func TestPriceIndexFromCatalogue(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := map[string]float64{"<19": 16.10, "19-25": 24.00, "25-38": 16.375}
+	want := map[string]float64{"under-19": 16.10, "19-25": 24.00, "25-38": 16.375}
 	for _, tr := range idx {
 		w, ok := want[tr.Name]
 		if !ok {
@@ -139,7 +139,7 @@ func TestPriceIndexFromCatalogue(t *testing.T) {
 	for _, j := range []struct {
 		j    float64
 		tier string
-	}{{18.99, "<19"}, {19, "19-25"}, {25, "25-38"}, {38, "25-38"}, {38.01, ">38"}} {
+	}{{18.99, "under-19"}, {19, "19-25"}, {25, "25-38"}, {38, "25-38"}, {38.01, "over-38"}} {
 		if TierOf(j.j) != j.tier {
 			t.Errorf("TierOf(%v) = %s, want %s", j.j, TierOf(j.j), j.tier)
 		}

@@ -35,23 +35,23 @@ type EfficiencyTier struct {
 // Tiers are the price index's efficiency tiers: < 19, 19–25, 25–38 and
 // > 38 J/TH.
 var Tiers = []EfficiencyTier{
-	{"<19", 0, 19},
+	{"under-19", 0, 19},
 	{"19-25", 19, 25},
 	{"25-38", 25, 38},
-	{">38", 38, hashlab.Num(math.Inf(1))},
+	{"over-38", 38, hashlab.Num(math.Inf(1))},
 }
 
 // TierOf names the tier of efficiency j (J/TH).
 func TierOf(j float64) string {
 	switch {
 	case j < 19:
-		return "<19"
+		return "under-19"
 	case j < 25:
 		return "19-25"
 	case j <= 38:
 		return "25-38"
 	default:
-		return ">38"
+		return "over-38"
 	}
 }
 

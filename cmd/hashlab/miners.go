@@ -1,11 +1,13 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"io"
 	"math"
 	"os"
+	"strings"
 
 	"github.com/hashlab/hashlab/mining"
 	"github.com/hashlab/hashlab/service"
@@ -17,19 +19,91 @@ func init() {
 }
 
 func runMiners(ctx context.Context, env *Env, args []string) error {
-	fs := newFlags(env, "miners", "miners [market flags] [--power-price USD/kWh] [--pool-fee F] [--uptime F] [--overhead USD/kWh] [--json]")
+	fs := newFlags(env, "miners", "miners [market flags] [--power-price USD/kWh] [--pool-fee F] [--uptime F] [--overhead USD/kWh] [--json]\n"+
+		"       hashlab miners --buy [--machine-price USD/TH] [--model NAME,...] [--life-years Y] [--path flat|halving|montecarlo] [--curtail] [--quotes FILE] [--scenario S --paths N --seed S] [market and power flags] [--json]")
 	m := addMarketFlags(fs)
 	power := fs.Float64("power-price", service.DefaultPowerUSDPerKWh, "electricity price, USD per kWh")
 	fee := fs.Float64("pool-fee", mining.DefaultPoolFee, "pool fee as a fraction (0.02 = 2%)")
 	uptime := fs.Float64("uptime", mining.DefaultUptime, "fraction of time hashing")
 	overhead := fs.Float64("overhead", 0, "hosting/opex adder, USD per kWh")
 	asJSON := fs.Bool("json", false, "print JSON")
+	buy := fs.Bool("buy", false, "buying a machine: payback days, ROI and IRR per model at a machine price, and the ASIC price index by efficiency tier")
+	machinePrice := fs.Float64("machine-price", 0, "with --buy: machine price in USD per TH/s for every model (default: the catalogue's dated price, else the price index's tier median)")
+	models := fs.String("model", "", "with --buy: comma-separated catalogue models (default: all)")
+	life := fs.Float64("life-years", mining.DefaultLifeYears, "with --buy: machine life in years of 365.25 days")
+	path := fs.String("path", service.DefaultBuyPath, "with --buy: hashprice path: flat, halving or montecarlo (the simulator's paths)")
+	curtail := fs.Bool("curtail", false, "with --buy: switch the machine off on days its margin is negative")
+	quotes := fs.String("quotes", "", "with --buy: quotes CSV (date,model,usd_per_th[,source]) for the price index (default: the catalogue's prices)")
+	scenario := fs.String("scenario", service.DefaultBuyScenario, "with --buy --path montecarlo: simulator scenario (shipped name or file)")
+	paths := fs.Int("paths", service.DefaultBuyPaths, "with --buy --path montecarlo: simulator paths")
+	seed := fs.Uint64("seed", service.DefaultSeed, "with --buy --path montecarlo: random seed")
+	workers := fs.Int("workers", 0, "with --buy --path montecarlo: goroutines (never changes the result)")
 	if _, err := parseFlags(fs, args); err != nil {
 		return err
+	}
+	if !*buy {
+		for _, f := range []string{"machine-price", "model", "life-years", "path", "curtail", "quotes", "scenario", "paths", "seed", "workers"} {
+			if flagWasSet(fs, f) {
+				return usagef("--%s needs --buy", f)
+			}
+		}
 	}
 	o, err := m.overrides()
 	if err != nil {
 		return err
+	}
+	if *buy {
+		q := service.BuyQuery{Market: o, PowerUSDPerKWh: *power, PoolFee: *fee, Uptime: *uptime, OverheadUSDPerKWh: *overhead,
+			LifeYears: *life, Path: *path, Curtail: *curtail, Paths: *paths, Seed: *seed, Workers: *workers}
+		if flagWasSet(fs, "machine-price") {
+			q.MachinePriceUSDPerTH = machinePrice
+		}
+		if *models != "" {
+			for _, n := range strings.Split(*models, ",") {
+				q.Models = append(q.Models, strings.TrimSpace(n))
+			}
+		}
+		if err := service.CheckBuyQuery(q); err != nil {
+			return cliErr(err)
+		}
+		if *path != "montecarlo" && (flagWasSet(fs, "scenario") || flagWasSet(fs, "paths") || flagWasSet(fs, "seed") || flagWasSet(fs, "workers")) {
+			return usagef("--scenario, --paths, --seed and --workers need --path montecarlo")
+		}
+		if *quotes != "" {
+			b, err := os.ReadFile(*quotes)
+			if err != nil {
+				return fmt.Errorf("reading quotes file: %w", err)
+			}
+			qs, err := mining.ParseQuotes(bytes.NewReader(b))
+			if err != nil {
+				return usagef("%s: %v", *quotes, err)
+			}
+			if _, err := mining.PriceIndex(qs, mining.Catalogue()); err != nil {
+				return usagef("%s: %v", *quotes, err)
+			}
+			q.Quotes, q.QuotesSource = qs, *quotes
+		}
+		if *path == "montecarlo" {
+			if q.Scenario, err = loadScenario(*scenario); err != nil {
+				return err
+			}
+			bar := newProgress(env, "miners --buy "+q.Scenario.Name, int64(*paths))
+			q.Progress = func(done, total int) { bar.Add(1) }
+			defer bar.Done()
+		}
+		svc, err := openService(env, m.source)
+		if err != nil {
+			return err
+		}
+		res, err := svc.Buy(ctx, q)
+		if err != nil {
+			return cliErr(err)
+		}
+		noteFreshness(env, res.Freshness)
+		if *asJSON {
+			return writeJSON(env.Stdout, res)
+		}
+		return printBuy(env.Stdout, res)
 	}
 	q := service.MinersQuery{Market: o, PowerUSDPerKWh: *power, PoolFee: *fee, Uptime: *uptime, OverheadUSDPerKWh: *overhead}
 	if err := service.CheckMinersQuery(q); err != nil {
