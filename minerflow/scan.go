@@ -125,6 +125,9 @@ func ScanBlock(blk *wire.MsgBlock, info BlockInfo, w Watched, isPayout func(addr
 	cb := blk.Transactions[0]
 	cbID := cb.TxHash().String()
 	for i, o := range cb.TxOut {
+		if info.Height == 0 {
+			break // the genesis coinbase is not spendable: no node holds it as a coin
+		}
 		if o.Value <= 0 || txscript.IsUnspendable(o.PkScript) {
 			continue
 		}

@@ -170,7 +170,8 @@ func (d *DB) UnspentMinerCoins(ctx context.Context, fn func(minerflow.Coin) erro
 	return rows.Err()
 }
 
-// MinerFlow reads the tracked miner flow; minerflow.ErrNotTracked when
+// MinerFlow reads the tracked miner flow (FirstTime is the time of block
+// max(FromHeight, 1): the genesis coinbase is never a coin); minerflow.ErrNotTracked when
 // the database does not track it.
 func (d *DB) MinerFlow(ctx context.Context) (minerflow.Stored, error) {
 	var out minerflow.Stored
@@ -182,7 +183,7 @@ func (d *DB) MinerFlow(ctx context.Context) (minerflow.Stored, error) {
 		return out, minerflow.ErrNotTracked
 	}
 	out.FromHeight = from
-	err = d.db.QueryRowContext(ctx, `SELECT COALESCE((SELECT time FROM blocks WHERE height = ?), 0), COALESCE(MAX(height), -1), COALESCE(MAX(time), 0) FROM blocks WHERE source = 'rpc'`, from).
+	err = d.db.QueryRowContext(ctx, `SELECT COALESCE((SELECT time FROM blocks WHERE height = ?), 0), COALESCE(MAX(height), -1), COALESCE(MAX(time), 0) FROM blocks WHERE source = 'rpc'`, max(from, 1)).
 		Scan(&out.FirstTime, &out.TipHeight, &out.TipTime)
 	if err != nil {
 		return out, fmt.Errorf("store: %w", err)

@@ -19,13 +19,14 @@ import (
 )
 
 func init() {
-	register(command{Name: "history", Summary: "history from the database: hashprice per day/week/epoch, every difficulty adjustment, daily hashrate", Run: runHistory})
+	register(command{Name: "history", Summary: "history from the database: hashprice per day/week/epoch, every difficulty adjustment, daily hashrate, miners' reserves and outflow", Run: runHistory})
 	register(command{Name: "pools", Summary: "blocks and share per mining pool over a window, HHI and Nakamoto coefficient (from the database)", Run: runPools})
 }
 
 const historyUsage = `history hashprice [--from DATE] [--to DATE] [--every day|week|epoch] [--db FILE] [--json|--csv]
        hashlab history adjustments [--from DATE] [--to DATE] [--db FILE] [--json|--csv]
-       hashlab history hashrate [--from DATE] [--to DATE] [--confidence 0.95] [--db FILE] [--json|--csv]`
+       hashlab history hashrate [--from DATE] [--to DATE] [--confidence 0.95] [--db FILE] [--json|--csv]
+       hashlab history miners [--from DATE] [--to DATE] [--pool SLUG] [--labels FILE] [--pools FILE] [--db FILE] [--json|--csv]`
 
 const poolsUsage = `pools [--window 1w | --from DATE --to DATE] [--pools FILE] [--db FILE] [--json|--csv]`
 
@@ -121,9 +122,12 @@ func (f *dbFlags) open(ctx context.Context, env *Env) (*store.DB, *consensus.Par
 }
 
 func runHistory(ctx context.Context, env *Env, args []string) error {
-	kind, err := subcommand(env, "history", "show", []string{"hashprice", "adjustments", "hashrate"}, historyUsage, args)
+	kind, err := subcommand(env, "history", "show", []string{"hashprice", "adjustments", "hashrate", "miners"}, historyUsage, args)
 	if err != nil {
 		return err
+	}
+	if kind == "miners" {
+		return runHistoryMiners(ctx, env, args[1:])
 	}
 	fs := newFlags(env, "history "+kind, historyUsage)
 	df := addDBFlags(fs, env)
