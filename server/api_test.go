@@ -530,7 +530,7 @@ func TestHealthzAndMetrics(t *testing.T) {
 	if _, ok := vals["hashlab_blocks_behind_tip"]; ok {
 		t.Error("blocks behind tip only while following a store")
 	}
-	if vals[`hashlab_http_requests_total{route="GET /api/v1/hashprice",code="200"}`] != 1 || vals[`hashlab_http_requests_total{route="GET /api/v1/hashprice",code="400"}`] != 1 {
+	if vals[`hashlab_http_requests_total{code="200",route="GET /api/v1/hashprice"}`] != 1 || vals[`hashlab_http_requests_total{code="400",route="GET /api/v1/hashprice"}`] != 1 {
 		t.Errorf("request counters: %s", r.body)
 	}
 	if est, imp := vals["hashlab_network_hashrate_estimate_hs"], vals["hashlab_network_hashrate_implied_hs"]; est/imp < 0.5 || est/imp > 2 {
@@ -568,7 +568,7 @@ func parseProm(t *testing.T, s string) map[string]float64 {
 		if j := strings.IndexByte(base, '{'); j >= 0 {
 			base = base[:j]
 		}
-		base = strings.TrimSuffix(strings.TrimSuffix(base, "_sum"), "_count")
+		base = strings.TrimSuffix(strings.TrimSuffix(strings.TrimSuffix(base, "_sum"), "_count"), "_bucket")
 		if !typed[base] {
 			t.Errorf("line %d: %s has no # TYPE", i+1, base)
 		}

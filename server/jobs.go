@@ -12,6 +12,7 @@ import (
 	"sort"
 	"strconv"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -168,6 +169,8 @@ type jobQueue struct {
 	wg     sync.WaitGroup
 	// budget, when set, is charged each run's estimate while it runs.
 	budget *budget
+	// cancelled counts jobs that ended cancelled (/metrics).
+	cancelled atomic.Uint64
 }
 
 func newJobQueue(r SimRunner, max int, slots chan struct{}, now func() time.Time, log *slog.Logger) *jobQueue {
@@ -293,6 +296,7 @@ func (q *jobQueue) finish(j *job, out SimOutput, err error) {
 		j.j.State, j.j.Output = JobDone, &out
 	case errors.Is(err, context.Canceled):
 		j.j.State, j.j.Error = JobCancelled, "cancelled"
+		q.cancelled.Add(1)
 	default:
 		j.j.State, j.j.Error = JobFailed, err.Error()
 		q.log.Error("simulator job failed", "id", j.j.ID, "err", err)
@@ -317,6 +321,24 @@ func (q *jobQueue) list() []Job {
 		out = append(out, q.jobs[id].snapshot(false))
 	}
 	sort.SliceStable(out, func(a, b int) bool { return out[a].Created.After(out[b].Created) })
+	return out
+}
+
+// states counts the jobs kept by state (/metrics: queued is the depth of
+// the queue).
+func (q *jobQueue) states() map[JobState]int {
+	q.mu.Lock()
+	jobs := make([]*job, 0, len(q.jobs))
+	for _, j := range q.jobs {
+		jobs = append(jobs, j)
+	}
+	q.mu.Unlock()
+	out := make(map[JobState]int, 5)
+	for _, j := range jobs {
+		j.mu.Lock()
+		out[j.j.State]++
+		j.mu.Unlock()
+	}
 	return out
 }
 

@@ -1,32 +1,131 @@
 package server
 
 import (
-	"bytes"
 	"context"
-	"fmt"
-	"math"
 	"net/http"
-	"sort"
-	"strconv"
+	"runtime/debug"
 	"sync"
+	"sync/atomic"
 	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"github.com/hashlab/hashlab/consensus"
 	"github.com/hashlab/hashlab/hashprice"
+	"github.com/hashlab/hashlab/security"
 	"github.com/hashlab/hashlab/service"
 )
 
-// httpStats counts requests per route pattern and status code, and their
-// total duration, for /metrics.
-type httpStats struct {
-	mu    sync.Mutex
-	count map[[2]string]uint64 // {pattern, code}
-	secs  map[string]float64   // pattern → total seconds
-	n     map[string]uint64    // pattern → requests
+// /metrics is served by github.com/prometheus/client_golang from two
+// gatherers: the server's registry (request counters and latency
+// histograms per route, job queue, store query latency, the heavy-work
+// budget, build info, the Go runtime and the process) and the values of the
+// network state, computed at scrape time under the request's deadline (a
+// scrape that cannot read the history's tip is a 503, not stale numbers).
+// docs/server.md lists every metric.
+
+// httpLatencyBuckets spans a cached hashprice answer (tens of µs) to a
+// scan of a whole chain store (minutes).
+var httpLatencyBuckets = []float64{0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120}
+
+// storeLatencyBuckets spans an in-memory tip (µs) to a full history scan.
+var storeLatencyBuckets = []float64{0.00001, 0.0001, 0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1, 5, 10, 30, 120}
+
+// serverMetrics is the server's registry and the instruments the request
+// path uses.
+type serverMetrics struct {
+	reg      *prometheus.Registry
+	requests *prometheus.CounterVec
+	duration *prometheus.HistogramVec
+	store    *prometheus.HistogramVec
 }
 
-func newHTTPStats() *httpStats {
-	return &httpStats{count: map[[2]string]uint64{}, secs: map[string]float64{}, n: map[string]uint64{}}
+func newServerMetrics() *serverMetrics {
+	m := &serverMetrics{
+		reg: prometheus.NewRegistry(),
+		requests: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "hashlab_http_requests_total",
+			Help: "HTTP requests served, by route and status code.",
+		}, []string{"route", "code"}),
+		duration: prometheus.NewHistogramVec(prometheus.HistogramOpts{
+			Name:    "hashlab_http_request_duration_seconds",
+			Help:    "Time spent serving HTTP requests, by route.",
+			Buckets: httpLatencyBuckets,
+		}, []string{"route"}),
+		store: prometheus.NewHistogramVec(prometheus.HistogramOpts{
+			Name:    "hashlab_store_query_duration_seconds",
+			Help:    "Time the server spends reading its history (the chain store, or the embedded snapshot), by query: tip, hashprice, adjustments, pools.",
+			Buckets: storeLatencyBuckets,
+		}, []string{"query"}),
+	}
+	m.reg.MustRegister(m.requests, m.duration, m.store,
+		buildInfo(),
+		collectors.NewGoCollector(),
+		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	return m
+}
+
+// buildInfo is hashlab_build_info{version, go_version, revision} 1, from
+// the binary's embedded build information.
+func buildInfo() prometheus.Collector {
+	version, goVersion, revision := "unknown", "unknown", "unknown"
+	if bi, ok := debug.ReadBuildInfo(); ok {
+		version, goVersion = bi.Main.Version, bi.GoVersion
+		for _, s := range bi.Settings {
+			if s.Key == "vcs.revision" {
+				revision = s.Value
+			}
+		}
+	}
+	g := prometheus.NewGauge(prometheus.GaugeOpts{
+		Name:        "hashlab_build_info",
+		Help:        "Always 1; the labels say which hashlab build is running (module version, Go version, VCS revision when the build recorded one).",
+		ConstLabels: prometheus.Labels{"version": version, "go_version": goVersion, "revision": revision},
+	})
+	g.Set(1)
+	return g
+}
+
+// routeMetrics are one route's instruments, resolved when the route is
+// registered: a request observes its latency and bumps its counter without
+// a label lookup. The counter per status code is resolved the first time
+// the route answers that code and kept in codes.
+type routeMetrics struct {
+	route    string
+	requests *prometheus.CounterVec
+	duration prometheus.Observer
+	codes    [600 - 100]atomic.Pointer[codeCounter]
+}
+
+type codeCounter struct{ prometheus.Counter }
+
+func (m *serverMetrics) route(pattern string) *routeMetrics {
+	return &routeMetrics{route: pattern, requests: m.requests, duration: m.duration.WithLabelValues(pattern)}
+}
+
+func (rm *routeMetrics) observe(code int, d time.Duration) {
+	rm.duration.Observe(d.Seconds())
+	i := code - 100
+	if i < 0 || i >= len(rm.codes) {
+		rm.requests.WithLabelValues(rm.route, itoa3(code)).Inc()
+		return
+	}
+	c := rm.codes[i].Load()
+	if c == nil {
+		c = &codeCounter{rm.requests.WithLabelValues(rm.route, itoa3(code))}
+		rm.codes[i].Store(c)
+	}
+	c.Inc()
+}
+
+// itoa3 formats a status code.
+func itoa3(code int) string {
+	if code >= 100 && code < 1000 {
+		return string([]byte{byte('0' + code/100), byte('0' + code/10%10), byte('0' + code%10)})
+	}
+	return "other"
 }
 
 type statusWriter struct {
@@ -48,31 +147,151 @@ func (w *statusWriter) Write(b []byte) (int, error) {
 	return w.ResponseWriter.Write(b)
 }
 
-func (st *httpStats) wrap(pattern string, h http.Handler) http.Handler {
+// Unwrap lets http.ResponseController reach the connection's writer.
+func (w *statusWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
+
+// statusWriters are reused: a request's writer is not used after its
+// handler returns (jsonHandler answers from the handler's own goroutine).
+var statusWriters = sync.Pool{New: func() any { return new(statusWriter) }}
+
+// instrument counts and times every request to one route.
+func (rm *routeMetrics) instrument(h http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		t0 := time.Now()
-		sw := &statusWriter{ResponseWriter: w}
+		sw := statusWriters.Get().(*statusWriter)
+		sw.ResponseWriter, sw.code = w, 0
+		defer func() {
+			code := sw.code
+			if code == 0 {
+				code = http.StatusOK
+			}
+			sw.ResponseWriter = nil
+			statusWriters.Put(sw)
+			rm.observe(code, time.Since(t0))
+		}()
 		h.ServeHTTP(sw, r)
-		if sw.code == 0 {
-			sw.code = http.StatusOK
-		}
-		d := time.Since(t0).Seconds()
-		st.mu.Lock()
-		st.count[[2]string{pattern, strconv.Itoa(sw.code)}]++
-		st.secs[pattern] += d
-		st.n[pattern]++
-		st.mu.Unlock()
 	})
 }
 
-// metrics writes the Prometheus text exposition format (version 0.0.4) by
-// hand: a few gauges computed from the history's tip at scrape time, and
-// the request counters.
-func (s *Server) metrics(w http.ResponseWriter, r *http.Request) {
-	var b bytes.Buffer
-	gauge := func(name, help string, v float64) {
-		fmt.Fprintf(&b, "# HELP %s %s\n# TYPE %s gauge\n%s %s\n", name, help, name, name, promFloat(v))
+// timedHistory observes each History call's duration in
+// hashlab_store_query_duration_seconds; the observers are resolved once.
+type timedHistory struct {
+	History
+	tip, hashprice, adjustments, pools prometheus.Observer
+}
+
+func newTimedHistory(h History, m *serverMetrics) *timedHistory {
+	return &timedHistory{History: h,
+		tip:         m.store.WithLabelValues("tip"),
+		hashprice:   m.store.WithLabelValues("hashprice"),
+		adjustments: m.store.WithLabelValues("adjustments"),
+		pools:       m.store.WithLabelValues("pools"),
 	}
+}
+
+func since(o prometheus.Observer, t0 time.Time) { o.Observe(time.Since(t0).Seconds()) }
+
+func (h *timedHistory) Tip(ctx context.Context) (Tip, error) {
+	defer since(h.tip, time.Now())
+	return h.History.Tip(ctx)
+}
+
+func (h *timedHistory) Hashprice(ctx context.Context, from, to time.Time, every string) ([]HashpricePoint, error) {
+	defer since(h.hashprice, time.Now())
+	return h.History.Hashprice(ctx, from, to, every)
+}
+
+func (h *timedHistory) Adjustments(ctx context.Context) ([]Adjustment, error) {
+	defer since(h.adjustments, time.Now())
+	return h.History.Adjustments(ctx)
+}
+
+func (h *timedHistory) Pools(ctx context.Context, window time.Duration) ([]security.Share, int64, error) {
+	defer since(h.pools, time.Now())
+	return h.History.Pools(ctx, window)
+}
+
+// workCollector reads the heavy-work budget and the simulator job queue at
+// scrape time (one lock of each).
+type workCollector struct {
+	b *budget
+	q *jobQueue
+}
+
+var (
+	descBudget      = prometheus.NewDesc("hashlab_heavy_budget_units", "Heavy-work budget: estimated CPU work that may be admitted at once (1 unit = 1 µs of one core).", nil, nil)
+	descBudgetUsed  = prometheus.NewDesc("hashlab_heavy_budget_used_units", "Estimated work of the heavy requests and jobs running now.", nil, nil)
+	descRunning     = prometheus.NewDesc("hashlab_heavy_running", "Heavy requests and jobs holding part of the budget.", nil, nil)
+	descWaiting     = prometheus.NewDesc("hashlab_heavy_waiting", "Heavy requests waiting for the budget.", nil, nil)
+	descAdmitted    = prometheus.NewDesc("hashlab_heavy_admitted_total", "Heavy requests admitted against the budget.", nil, nil)
+	descRefused     = prometheus.NewDesc("hashlab_heavy_refused_total", "Heavy requests refused: cost over the per-request limit (400), queue full (429), ended while waiting (503).", []string{"reason"}, nil)
+	descJobs        = prometheus.NewDesc("hashlab_sim_jobs", "Simulator jobs kept by the server, by state: queued (waiting for the run slot or the budget: the queue depth), running, done, failed, cancelled.", []string{"state"}, nil)
+	descJobsCancels = prometheus.NewDesc("hashlab_sim_jobs_cancelled_total", "Simulator jobs that ended cancelled (DELETE, or the server shutting down).", nil, nil)
+)
+
+func (c workCollector) Describe(ch chan<- *prometheus.Desc) {
+	for _, d := range []*prometheus.Desc{descBudget, descBudgetUsed, descRunning, descWaiting, descAdmitted, descRefused, descJobs, descJobsCancels} {
+		ch <- d
+	}
+}
+
+func (c workCollector) Collect(ch chan<- prometheus.Metric) {
+	bs := c.b.stats()
+	ch <- prometheus.MustNewConstMetric(descBudget, prometheus.GaugeValue, float64(bs.Capacity))
+	ch <- prometheus.MustNewConstMetric(descBudgetUsed, prometheus.GaugeValue, float64(bs.Used))
+	ch <- prometheus.MustNewConstMetric(descRunning, prometheus.GaugeValue, float64(bs.Running))
+	ch <- prometheus.MustNewConstMetric(descWaiting, prometheus.GaugeValue, float64(bs.Waiting))
+	ch <- prometheus.MustNewConstMetric(descAdmitted, prometheus.CounterValue, float64(bs.Admitted))
+	for _, reason := range []string{"cost", "queue_full", "deadline"} {
+		ch <- prometheus.MustNewConstMetric(descRefused, prometheus.CounterValue, float64(bs.Refused[reason]), reason)
+	}
+	states := c.q.states()
+	for _, st := range []JobState{JobQueued, JobRunning, JobDone, JobFailed, JobCancelled} {
+		ch <- prometheus.MustNewConstMetric(descJobs, prometheus.GaugeValue, float64(states[st]), string(st))
+	}
+	ch <- prometheus.MustNewConstMetric(descJobsCancels, prometheus.CounterValue, float64(c.q.cancelled.Load()))
+}
+
+// Descriptions of the values computed at scrape time.
+func gaugeDesc(name, help string, labels ...string) *prometheus.Desc {
+	return prometheus.NewDesc(name, help, labels, nil)
+}
+
+var (
+	descHashprice      = gaugeDesc("hashlab_hashprice_usd_per_ph_day", "Hashprice: USD earned per PH/s per day at the tip's difficulty, subsidy, fees and BTC price.")
+	descHashvalue      = gaugeDesc("hashlab_hashprice_btc_per_ph_day", "Hashvalue: BTC earned per PH/s per day.")
+	descPrice          = gaugeDesc("hashlab_btc_price_usd", "BTC price the hashprice uses, USD.")
+	descDifficulty     = gaugeDesc("hashlab_difficulty", "Network difficulty at the tip.")
+	descImplied        = gaugeDesc("hashlab_network_hashrate_implied_hs", "Network hashrate implied by the difficulty (hashes per second).")
+	descSecBudget      = gaugeDesc("hashlab_security_budget_usd_per_day", "What all miners earn per day at 144 blocks per day, USD.")
+	descStateAge       = gaugeDesc("hashlab_state_age_seconds", "Age of the network state the answers use (now minus the tip's time), seconds.")
+	descSourceAge      = gaugeDesc("hashlab_source_age_seconds", "Age of each source's part of the network state (now minus its as-of time), seconds, by source and value.", "source", "what")
+	descTipHeight      = gaugeDesc("hashlab_tip_height", "Height of the newest block the server knows.")
+	descTipTime        = gaugeDesc("hashlab_tip_timestamp_seconds", "Timestamp of that block, Unix seconds.")
+	descAdjExpected    = gaugeDesc("hashlab_next_adjustment_expected_change_ratio", "Projected relative difficulty change at the next retarget (0.05 = +5%).")
+	descAdjLow         = gaugeDesc("hashlab_next_adjustment_low_change_ratio", "Lower bound of the 90% interval of that change.")
+	descAdjHigh        = gaugeDesc("hashlab_next_adjustment_high_change_ratio", "Upper bound of the 90% interval of that change.")
+	descAdjBlocks      = gaugeDesc("hashlab_next_adjustment_blocks_remaining", "Blocks until the next retarget.")
+	descAdjTime        = gaugeDesc("hashlab_next_adjustment_expected_timestamp_seconds", "Expected time of the retarget block, Unix seconds.")
+	descHashrateEst    = gaugeDesc("hashlab_network_hashrate_estimate_hs", "Network hashrate estimated from this epoch's block times (hashes per second).")
+	descHashrateEstLow = gaugeDesc("hashlab_network_hashrate_estimate_low_hs", "Lower bound of the interval of that estimate at the next-adjustment confidence (90%) (hashes per second).")
+	descHashrateEstHi  = gaugeDesc("hashlab_network_hashrate_estimate_high_hs", "Upper bound of that interval (hashes per second).")
+	descBehind         = gaugeDesc("hashlab_blocks_behind_tip", "Blocks the chain store is behind its node while following.")
+)
+
+// stateValues is a Gatherer of metrics computed for one scrape.
+type stateValues []prometheus.Metric
+
+func (v stateValues) Describe(chan<- *prometheus.Desc) {} // unchecked: the values vary by source
+
+func (v stateValues) Collect(ch chan<- prometheus.Metric) {
+	for _, m := range v {
+		ch <- m
+	}
+}
+
+// metrics serves /metrics.
+func (s *Server) metrics(w http.ResponseWriter, r *http.Request) {
 	ctx, cancel := context.WithTimeout(r.Context(), s.cfg.RequestTimeout)
 	defer cancel()
 	tip, err := s.hist.Tip(ctx)
@@ -80,90 +299,53 @@ func (s *Server) metrics(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "history unavailable: "+err.Error(), http.StatusServiceUnavailable)
 		return
 	}
+	var v stateValues
+	gauge := func(d *prometheus.Desc, x float64, labels ...string) {
+		v = append(v, prometheus.MustNewConstMetric(d, prometheus.GaugeValue, x, labels...))
+	}
 	if hp, err := s.svc.Hashprice(ctx, service.Overrides{}); err == nil {
-		gauge("hashlab_hashprice_usd_per_ph_day", "Hashprice: USD earned per PH/s per day at the tip's difficulty, subsidy, fees and BTC price.", hp.USDPerPHDay)
-		gauge("hashlab_hashprice_btc_per_ph_day", "Hashvalue: BTC earned per PH/s per day.", hp.BTCPerPHDay)
-		gauge("hashlab_btc_price_usd", "BTC price the hashprice uses, USD.", hp.PriceUSD)
-		gauge("hashlab_difficulty", "Network difficulty at the tip.", hp.Difficulty)
-		gauge("hashlab_network_hashrate_implied_hs", "Network hashrate implied by the difficulty (hashes per second).", hp.NetworkHashrateHs)
-		gauge("hashlab_security_budget_usd_per_day", "What all miners earn per day at 144 blocks per day, USD.", hp.SecurityBudgetUSDPerDay)
-		gauge("hashlab_state_age_seconds", "Age of the network state the answers use (now minus the tip's time), seconds.", float64(hp.AgeSeconds))
+		gauge(descHashprice, hp.USDPerPHDay)
+		gauge(descHashvalue, hp.BTCPerPHDay)
+		gauge(descPrice, hp.PriceUSD)
+		gauge(descDifficulty, hp.Difficulty)
+		gauge(descImplied, hp.NetworkHashrateHs)
+		gauge(descSecBudget, hp.SecurityBudgetUSDPerDay)
+		gauge(descStateAge, float64(hp.AgeSeconds))
 	}
 	if sa, ok := s.cfg.State.(interface {
 		SourceAges(now time.Time) []service.SourceAge
 	}); ok {
-		if ages := sa.SourceAges(s.now()); len(ages) > 0 {
-			b.WriteString("# HELP hashlab_source_age_seconds Age of each source's part of the network state (now minus its as-of time), seconds, by source and value.\n# TYPE hashlab_source_age_seconds gauge\n")
-			for _, a := range ages {
-				fmt.Fprintf(&b, "hashlab_source_age_seconds{source=%q,what=%q} %s\n", a.Source, a.What, promFloat(a.AgeSeconds))
+		for _, a := range sa.SourceAges(s.now()) {
+			gauge(descSourceAge, a.AgeSeconds, a.Source, a.What)
+		}
+	}
+	gauge(descTipHeight, float64(tip.Height))
+	gauge(descTipTime, float64(tip.Time.Unix()))
+	if na, err := s.svc.NextAdjustment(ctx, service.AdjustmentQuery{Confidence: service.DefaultConfidence}); err == nil {
+		gauge(descAdjExpected, na.ExpectedChange)
+		gauge(descAdjLow, na.LowChange)
+		gauge(descAdjHigh, na.HighChange)
+		gauge(descAdjBlocks, float64(na.BlocksRemaining))
+		gauge(descAdjTime, float64(na.ExpectedRetargetUnix))
+		if na.MeanIntervalSec > 0 && na.CurrentBits != nil {
+			// The epoch's blocks over their time: the hashrate implied at
+			// one block per second divided by the mean interval.
+			est := hashprice.ImpliedHashrateHs(consensus.Difficulty(*na.CurrentBits), 1) / na.MeanIntervalSec
+			gauge(descHashrateEst, est)
+			if n := na.BlocksMined - 1; n >= 1 {
+				// The exact Poisson interval of EstimateHashrate for the
+				// epoch's n block intervals, at the projection's confidence.
+				lo, hi := hashprice.PoissonRateFactors(n, na.Confidence)
+				gauge(descHashrateEstLow, est*lo)
+				gauge(descHashrateEstHi, est*hi)
 			}
 		}
 	}
-	gauge("hashlab_tip_height", "Height of the newest block the server knows.", float64(tip.Height))
-	gauge("hashlab_tip_timestamp_seconds", "Timestamp of that block, Unix seconds.", float64(tip.Time.Unix()))
-	if na, err := s.svc.NextAdjustment(ctx, service.AdjustmentQuery{Confidence: service.DefaultConfidence}); err == nil {
-		gauge("hashlab_next_adjustment_expected_change_ratio", "Projected relative difficulty change at the next retarget (0.05 = +5%).", na.ExpectedChange)
-		gauge("hashlab_next_adjustment_low_change_ratio", "Lower bound of the 90% interval of that change.", na.LowChange)
-		gauge("hashlab_next_adjustment_high_change_ratio", "Upper bound of the 90% interval of that change.", na.HighChange)
-		gauge("hashlab_next_adjustment_blocks_remaining", "Blocks until the next retarget.", float64(na.BlocksRemaining))
-		gauge("hashlab_next_adjustment_expected_timestamp_seconds", "Expected time of the retarget block, Unix seconds.", float64(na.ExpectedRetargetUnix))
-		if na.MeanIntervalSec > 0 && na.CurrentBits != nil {
-			est := hashprice.ImpliedHashrateHs(consensus.Difficulty(*na.CurrentBits), 1) / na.MeanIntervalSec
-			gauge("hashlab_network_hashrate_estimate_hs", "Network hashrate estimated from this epoch's block times (hashes per second).", est)
-		}
-	}
 	if tip.BlocksBehind >= 0 {
-		gauge("hashlab_blocks_behind_tip", "Blocks the chain store is behind its node while following.", float64(tip.BlocksBehind))
+		gauge(descBehind, float64(tip.BlocksBehind))
 	}
-	bs := s.budget.stats()
-	gauge("hashlab_heavy_budget_units", "Heavy-work budget: estimated CPU work that may be admitted at once (1 unit = 1 µs of one core).", float64(bs.Capacity))
-	gauge("hashlab_heavy_budget_used_units", "Estimated work of the heavy requests and jobs running now.", float64(bs.Used))
-	gauge("hashlab_heavy_running", "Heavy requests and jobs holding part of the budget.", float64(bs.Running))
-	gauge("hashlab_heavy_waiting", "Heavy requests waiting for the budget.", float64(bs.Waiting))
-	fmt.Fprintf(&b, "# HELP hashlab_heavy_admitted_total Heavy requests admitted against the budget.\n# TYPE hashlab_heavy_admitted_total counter\nhashlab_heavy_admitted_total %d\n", bs.Admitted)
-	b.WriteString("# HELP hashlab_heavy_refused_total Heavy requests refused: cost over the per-request limit (400), queue full (429), ended while waiting (503).\n# TYPE hashlab_heavy_refused_total counter\n")
-	for _, reason := range []string{"cost", "queue_full", "deadline"} {
-		fmt.Fprintf(&b, "hashlab_heavy_refused_total{reason=%q} %d\n", reason, bs.Refused[reason])
-	}
-	s.stats.mu.Lock()
-	keys := make([][2]string, 0, len(s.stats.count))
-	for k := range s.stats.count {
-		keys = append(keys, k)
-	}
-	sort.Slice(keys, func(i, j int) bool {
-		if keys[i][0] != keys[j][0] {
-			return keys[i][0] < keys[j][0]
-		}
-		return keys[i][1] < keys[j][1]
-	})
-	b.WriteString("# HELP hashlab_http_requests_total HTTP requests served, by route and status code.\n# TYPE hashlab_http_requests_total counter\n")
-	for _, k := range keys {
-		fmt.Fprintf(&b, "hashlab_http_requests_total{route=%q,code=%q} %d\n", k[0], k[1], s.stats.count[k])
-	}
-	pats := make([]string, 0, len(s.stats.n))
-	for p := range s.stats.n {
-		pats = append(pats, p)
-	}
-	sort.Strings(pats)
-	b.WriteString("# HELP hashlab_http_request_duration_seconds Time spent serving HTTP requests, by route.\n# TYPE hashlab_http_request_duration_seconds summary\n")
-	for _, p := range pats {
-		fmt.Fprintf(&b, "hashlab_http_request_duration_seconds_sum{route=%q} %s\n", p, promFloat(s.stats.secs[p]))
-		fmt.Fprintf(&b, "hashlab_http_request_duration_seconds_count{route=%q} %d\n", p, s.stats.n[p])
-	}
-	s.stats.mu.Unlock()
-	w.Header().Set("Content-Type", "text/plain; version=0.0.4; charset=utf-8")
+	scrape := prometheus.NewRegistry()
+	scrape.MustRegister(v)
 	w.Header().Set("Cache-Control", "no-store")
-	w.Write(b.Bytes())
-}
-
-func promFloat(v float64) string {
-	switch {
-	case math.IsNaN(v):
-		return "NaN"
-	case math.IsInf(v, 1):
-		return "+Inf"
-	case math.IsInf(v, -1):
-		return "-Inf"
-	}
-	return strconv.FormatFloat(v, 'g', -1, 64)
+	promhttp.HandlerFor(prometheus.Gatherers{s.metricsReg.reg, scrape}, promhttp.HandlerOpts{}).ServeHTTP(w, r)
 }

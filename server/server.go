@@ -91,10 +91,10 @@ type Server struct {
 	routes []route
 	budget *budget
 	// flight merges identical heavy computations in flight (selfish).
-	flight  flightGroup
-	stats   *httpStats
-	jobs    *jobQueue
-	handler http.Handler
+	flight     flightGroup
+	metricsReg *serverMetrics
+	jobs       *jobQueue
+	handler    http.Handler
 }
 
 // route is one registered endpoint.
@@ -156,10 +156,14 @@ func New(cfg Config) (*Server, error) {
 		cfg.MaxJobs = 16
 	}
 	s := &Server{cfg: cfg, hist: cfg.History, log: cfg.Logger, now: cfg.Now, mux: http.NewServeMux(),
-		budget: newBudget(cfg.HeavyBudget, cfg.MaxQueue), stats: newHTTPStats()}
+		budget: newBudget(cfg.HeavyBudget, cfg.MaxQueue), metricsReg: newServerMetrics()}
 	if s.hist == nil {
 		s.hist = NewSnapshotHistory()
 	}
+	if ch, ok := s.hist.(*ChainHistory); ok {
+		ch.admit = s.budget.acquire
+	}
+	s.hist = newTimedHistory(s.hist, s.metricsReg)
 	if s.log == nil {
 		s.log = slog.New(slog.NewTextHandler(io.Discard, nil))
 	}
@@ -178,9 +182,7 @@ func New(cfg Config) (*Server, error) {
 	// Simulator runs use every core themselves: one runs at a time.
 	s.jobs = newJobQueue(cfg.Sim, cfg.MaxJobs, make(chan struct{}, 1), s.now, s.log)
 	s.jobs.budget = s.budget
-	if ch, ok := s.hist.(*ChainHistory); ok {
-		ch.admit = s.budget.acquire
-	}
+	s.metricsReg.reg.MustRegister(workCollector{b: s.budget, q: s.jobs})
 	s.register()
 	s.handler = s.middleware(s.mux)
 	return s, nil
@@ -239,7 +241,7 @@ func (s *Server) handle(method, path string, heavy, api bool, h http.Handler) {
 	if method != "" {
 		pattern = method + " " + path
 	}
-	s.mux.Handle(pattern, s.stats.wrap(pattern, hh))
+	s.mux.Handle(pattern, s.metricsReg.route(pattern).instrument(hh))
 }
 
 // apiFunc is a JSON endpoint: it returns the value to encode, or an error
