@@ -216,6 +216,7 @@ func jsonRuns(t *testing.T, dir string) map[string]jsonRun {
 		"history hashprice":      {args: []string{"history", "hashprice", "--db", db}},
 		"history adjustments":    {args: []string{"history", "adjustments", "--db", db}},
 		"history hashrate":       {args: []string{"history", "hashrate", "--db", db}},
+		"history miners":         {skip: "needs a database ingested from a node with --miner-flow; TestHistoryMinersBtcd runs it --json against btcd in regtest"},
 		"pools":                  {args: []string{"pools", "--db", db, "--from", "2019-12-31", "--to", "2020-01-20"}},
 		"verify-chain":           {args: []string{"verify-chain", "--headers", headers, "--start-height", "586657"}},
 		"ingest":                 {skip: "needs a node; ingest_test runs it against btcd in regtest"},
