@@ -83,12 +83,13 @@ func Catalogue() []Model {
 }
 
 // LookupModel finds a catalogue model by name, case- and space-
-// insensitively ("s21 pro", "Antminer S21 Pro").
+// insensitively, with or without its brand ("s21 pro", "Antminer S21
+// Pro", "a16 xp").
 func LookupModel(name string) (Model, error) {
 	key := normalize(name)
 	for _, m := range Catalogue() {
-		if normalize(m.Name) == key || normalize(strings.TrimPrefix(strings.TrimPrefix(m.Name, "Antminer "), "Whatsminer ")) == key ||
-			normalize(m.Manufacturer+" "+m.Name) == key {
+		_, series, _ := strings.Cut(m.Name, " ") // "S21 Pro" of "Antminer S21 Pro", "A16 XP" of "Avalon A16 XP"
+		if normalize(m.Name) == key || normalize(series) == key || normalize(m.Manufacturer+" "+m.Name) == key {
 			return m, nil
 		}
 	}

@@ -55,6 +55,9 @@ func TestCatalogue(t *testing.T) {
 	if m, err := LookupModel("s21 pro"); err != nil || m.Name != "Antminer S21 Pro" {
 		t.Errorf("lookup: %v %v", m, err)
 	}
+	if m, err := LookupModel("a16 xp"); err != nil || m.Name != "Avalon A16 XP" {
+		t.Errorf("lookup without the brand: %v %v", m, err)
+	}
 	if _, err := LookupModel("S99"); err == nil {
 		t.Error("unknown model accepted")
 	}
