@@ -31,7 +31,8 @@ type fixedChain struct {
 	eq     []int32 // per unknown: the compact state whose pass value is its equation
 	gain   int     // the unknown that holds the gain (the reference's slot), −1 if none
 	vals   []float64
-	unk    []int32 // state -> its unknown + 1, 0 if none
+	unk    []int32     // state -> its unknown + 1, 0 if none
+	V      [][]float64 // GMRES's Krylov basis, kept between solves
 }
 
 // newFixedChain builds the chain of policy pol over m's live states into
@@ -127,10 +128,15 @@ func (c *fixedChain) solve(ctx context.Context, rew, y []float64, tol float64, m
 	nu := len(c.eq)
 	const restart = 300
 	kdim := min(restart, nu)
-
-	V := make([][]float64, kdim+1)
+	if len(c.V) < kdim+1 || cap(c.V[0]) < nu {
+		c.V = make([][]float64, kdim+1)
+		for i := range c.V {
+			c.V[i] = make([]float64, nu, nu+nu/4)
+		}
+	}
+	V := c.V[:kdim+1]
 	for i := range V {
-		V[i] = make([]float64, nu)
+		V[i] = V[i][:nu]
 	}
 	H := make([][]float64, kdim+1) // H[i][j], i ≤ j+1
 	for i := range H {
@@ -300,6 +306,7 @@ func (m *ratioMDP) policyIterate(ctx context.Context, vA, vB []float64, pol []in
 	v := make([]float64, m.n)
 	gA, gB := 0.0, 1.0
 	rho = math.NaN()
+	prev := math.Inf(1)
 	tight := fixed
 	var c *fixedChain
 	for first := *passes; *passes-first < maxPasses; {
@@ -319,12 +326,15 @@ func (m *ratioMDP) policyIterate(ctx context.Context, vA, vB []float64, pol []in
 			return rho, nil
 		}
 		ch := m.improve(rho, vA, vB, v, pol, budget/100)
-		if ch == 0 {
-			if tight {
+		// Changes that leave ρ where it was are in states the policy
+		// does not visit: they do not need loose rounds of their own.
+		if steady := math.Abs(rho-prev) < budget/100; ch == 0 || (steady && !tight) {
+			if tight && ch == 0 {
 				return rho, nil
 			}
 			tight = true
 		}
+		prev = rho
 	}
 	return rho, nil
 }

@@ -179,7 +179,7 @@ func OptimalSelfish(ctx context.Context, alpha, gamma, accuracy float64, lim Sel
 	var warm selfishWarm
 	prevT, prevGap := 0, 0.0
 	for T := initialTruncation(alpha, lim.MaxTruncation); ; {
-		lo, hi, err := solveSelfishAt(ctx, alpha, gamma, T, budget, lim.MaxSweeps, &res.Sweeps, &warm)
+		lo, hi, err := solveSelfishAt(ctx, alpha, gamma, T, budget, accuracy, lim.MaxSweeps, &res.Sweeps, &warm)
 		if err != nil {
 			return finish(), fmt.Errorf("security: selfish-mining solve at α=%g, γ=%g, T=%d: %w", alpha, gamma, T, err)
 		}
@@ -262,9 +262,13 @@ func (w *selfishWarm) start(alpha, gamma float64, l *selfishLayout, vA, vB []flo
 
 // solveSelfishAt solves the upper form at fork length T and evaluates its
 // strategy exactly in the shift form: the bounds [lo, hi] on the optimum.
+// When hi − lo is above accuracy but within ten times it, it also
+// polishes the strategy once in the shift form and keeps the better
+// lower bound. Both solves start from Dinkelbach policy iteration
+// (policyIterate) and are then proven by solveRatio's residuals.
 // warm, if not empty, is the solution at a shorter truncation to start
 // from; it receives this one.
-func solveSelfishAt(ctx context.Context, alpha, gamma float64, T int, budget float64, maxSweeps int, sweeps *int, warm *selfishWarm) (lo, hi float64, err error) {
+func solveSelfishAt(ctx context.Context, alpha, gamma float64, T int, budget, accuracy float64, maxSweeps int, sweeps *int, warm *selfishWarm) (lo, hi float64, err error) {
 	if err := ctx.Err(); err != nil {
 		return 0, 0, err
 	}
@@ -319,7 +323,34 @@ func solveSelfishAt(ctx context.Context, alpha, gamma float64, T int, budget flo
 	if err != nil && !errors.Is(err, errNoConvergence) {
 		return 0, 0, err
 	}
-	return lo, hi, nil
+	if gap := hi - lo; gap <= accuracy || gap > 10*accuracy {
+		return lo, hi, nil // met already, or too far for the polish to meet it
+	}
+	// Polish: the relaxed strategy is optimistic near the edge, and
+	// played in the real game it loses there. One round of policy
+	// iteration in the shift form, with the settlement bonuses of that
+	// strategy, gives another strategy of the real game; its own
+	// settlement and exact revenue are computed as above, and the better
+	// of the two revenues is the lower bound (both are proven).
+	pol2 := slices.Clone(spol)
+	if _, err := sf.policyIterate(ctx, eA, eB, pol2, false, budget, maxSweeps, sweeps); err != nil {
+		return 0, 0, err
+	}
+	if err := sf.settleShifts(ctx, pol2, budget, maxSweeps, sweeps); err != nil {
+		return 0, 0, err
+	}
+	r2, err := sf.policyIterate(ctx, eA, eB, pol2, true, budget, maxSweeps, sweeps)
+	if err != nil {
+		return 0, 0, err
+	}
+	if math.IsNaN(r2) {
+		return lo, hi, nil
+	}
+	_, lo2, err := sf.solveRatio(ctx, r2, eA, eB, pol2, true, budget, maxSweeps, sweeps)
+	if err != nil && !errors.Is(err, errNoConvergence) {
+		return 0, 0, err
+	}
+	return max(lo, lo2), hi, nil
 }
 
 // SelfishThreshold is the smallest α at which the optimal strategy earns

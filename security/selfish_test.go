@@ -122,7 +122,7 @@ func TestOptimalAtLeastHonestAndSM1(t *testing.T) {
 		sm1, _ := SM1Revenue(alpha, gamma)
 		best := max(alpha, sm1)
 		sweeps := 0
-		lo, hi, err := solveSelfishAt(context.Background(), alpha, gamma, T, 1e-10, 20000, &sweeps, &selfishWarm{})
+		lo, hi, err := solveSelfishAt(context.Background(), alpha, gamma, T, 1e-10, 1e-3, 20000, &sweeps, &selfishWarm{})
 		if err != nil {
 			t.Fatal(err)
 		}
