@@ -102,8 +102,8 @@ type Audit struct {
 	ExpectedBlocks float64     `json:"expected_blocks"`
 	// Luck is, for solo, the account's own blocks against its expected
 	// blocks; for PPLNS with the pool's hashrate, the pool blocks the
-	// payout ratio implies (round(ratio × λ_pool)) against λ_pool. Nil
-	// otherwise.
+	// payout ratio implies (round(ratio × λ_pool)) against λ_pool, whose
+	// Ratio is the payout ratio itself. Nil otherwise.
 	Luck *Luck `json:"luck"`
 	// Convention says how the expected payout was computed.
 	Convention string `json:"convention"`
@@ -207,6 +207,7 @@ func AuditAccount(in AuditInputs) (Audit, error) {
 		if err != nil {
 			return Audit{}, err
 		}
+		l.Ratio = a.PayoutRatio // the ratio itself, not its rounding to whole blocks
 		a.Luck = &l
 	}
 	return a, nil

@@ -44,11 +44,13 @@ func (s *Server) register() {
 	api("POST", "/api/v1/pivot", true, s.apiPivot)
 	api("POST", "/api/v1/hedge", true, s.apiHedge)
 	scan("GET", "/api/v1/pools", s.apiPools)
+	s.registerMinerFlow(scan)
 	api("GET", "/api/v1/security/double-spend", false, s.apiDoubleSpend)
 	api("GET", "/api/v1/security/confirmations", false, s.apiConfirmations)
 	api("GET", "/api/v1/security/selfish", true, s.apiSelfish)
 	api("GET", "/api/v1/security/attack-cost", false, s.apiAttackCost)
 	api("GET", "/api/v1/security/concentration", false, s.apiConcentration)
+	s.registerPool(api)
 	api("GET", "/api/v1/sim/scenarios", false, s.apiSimScenarios)
 	api("GET", "/api/v1/sim/jobs", false, s.apiSimJobs)
 	api("POST", "/api/v1/sim/jobs", true, s.apiSimSubmit)
@@ -583,6 +585,7 @@ func (s *Server) apiConcentration(r *http.Request) (any, error) {
 	q := newQuery(r.URL.Query())
 	spec := q.str("shares", "", 20000)
 	inc := q.enum("include_unknown", "false", "false", "true") == "true"
+	by := q.enum("by", "pool", "pool", "template")
 	if e := q.done(); e != nil {
 		return nil, e
 	}
@@ -592,6 +595,10 @@ func (s *Server) apiConcentration(r *http.Request) (any, error) {
 	shares, ae := parseShareList("shares", spec)
 	if ae != nil {
 		return nil, ae
+	}
+	if by == "template" {
+		rep, err := s.svc.ConcentrationByTemplate(shares, security.ConcentrationOptions{IncludeUnknown: inc})
+		return rep, clientErr("shares", err)
 	}
 	rep, err := s.svc.Concentration(shares, security.ConcentrationOptions{IncludeUnknown: inc})
 	return rep, clientErr("shares", err)

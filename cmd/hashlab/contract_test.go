@@ -109,6 +109,7 @@ var positional = map[string]int{
 	"import headers":  1,
 	"import blocks":   1,
 	"import prices":   1,
+	"pool audit":      1,
 }
 
 func TestContractHelp(t *testing.T) {
@@ -218,6 +219,9 @@ func jsonRuns(t *testing.T, dir string) map[string]jsonRun {
 		"history hashrate":       {args: []string{"history", "hashrate", "--db", db}},
 		"history miners":         {skip: "needs a database ingested from a node with --miner-flow; TestHistoryMinersBtcd runs it --json against btcd in regtest"},
 		"pools":                  {args: []string{"pools", "--db", db, "--from", "2019-12-31", "--to", "2020-01-20"}},
+		"pool":                   {skip: "dispatches to its subcommands"},
+		"pool luck":              {args: []string{"pool", "luck", "--hashrate", sharedtest.Path(t, "pools", "foundryusa_reported_hashrate_2023-12-01_2025-01-31.csv"), "--blocks", sharedtest.Path(t, "blocks", "blocks_610683-946236_time_pool.csv.gz"), "--from", "2024-01-01", "--to", "2024-01-31"}},
+		"pool audit":             {args: []string{"pool", "audit", "../../examples/pool-export-example.csv", "--fees-btc", "0.03"}},
 		"verify-chain":           {args: []string{"verify-chain", "--headers", headers, "--start-height", "586657"}},
 		"ingest":                 {skip: "needs a node; ingest_test runs it against btcd in regtest"},
 		"serve":                  {skip: "runs until stopped; TestServeJSON reads its --json line"},
@@ -402,6 +406,11 @@ func TestContractBadInput(t *testing.T) {
 		{[]string{"import", "blocks", badCSV, "--db", newDB}, []string{"line 1", "garbage"}, ""},
 		{[]string{"import", "prices", badCSV, "--db", newDB}, []string{"line 1", "garbage"}, ""},
 		{[]string{"import", "headers", badCSV, "--db", newDB}, []string{"80-byte"}, ""},
+		{[]string{"pool", "audit", "../../examples/pool-export-example.csv", "--scheme", "pps"}, []string{"--scheme", "pps"}, ""},
+		{[]string{"pool", "audit", "../../examples/pool-export-example.csv", "--fee", "1.5"}, []string{"--fee", "1.5"}, ""},
+		{[]string{"pool", "audit", badCSV}, []string{badCSV, "line 1"}, ""},
+		{[]string{"pool", "luck", "--hashrate", badCSV, "--blocks", badCSV, "--every", "week"}, []string{"--every", "week"}, ""},
+		{[]string{"security", "concentration", "--shares", "a=1", "--by", "owner"}, []string{"--by", "owner"}, ""},
 	} {
 		code, out, stderr := fndRun(t, tt.args...)
 		ok := code == 2 && out == "" && strings.Count(stderr, "\n") == 1

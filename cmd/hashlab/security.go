@@ -320,6 +320,7 @@ func secConcentration(ctx context.Context, env *Env, args []string) error {
 	fs.StringVar(&cf.MempoolURL, "mempool-url", "", "with --source mempool: the API root (env "+envMempoolURL+"; default "+mempool.DefaultBaseURL+")")
 	asJSON := fs.Bool("json", false, "print JSON")
 	includeUnknown := fs.Bool("include-unknown", false, "count the unknown and other buckets as one entity each (default: reported apart, not entities)")
+	by := fs.String("by", "pool", "pool: one entity per pool name; template: pools known to mine on one block template as one entity (sources in docs/pool.md)")
 	df := &dbFlags{
 		db:     fs.String("db", "", "take pool shares from this chain database (blocks per pool; see hashlab pools)"),
 		from:   fs.String("from", "", "with --db: first UTC day, YYYY-MM-DD (inclusive)"),
@@ -399,6 +400,22 @@ func secConcentration(ctx context.Context, env *Env, args []string) error {
 	default:
 		return usagef("--shares, --db or --source is required")
 	}
+	if *by != "pool" && *by != "template" {
+		return hashlab.Invalid("--by", *by, "pool or template")
+	}
+	if *by == "template" {
+		tc, err := service.New(nil, env.Now).ConcentrationByTemplate(shares, security.ConcentrationOptions{IncludeUnknown: *includeUnknown})
+		if err != nil {
+			return cliErr(err)
+		}
+		if *asJSON {
+			return writeJSON(env.Stdout, tc)
+		}
+		for _, g := range tc.Groups {
+			fmt.Fprintf(env.Stdout, "template group %s (%.1f%%): %s (as of %s; docs/pool.md)\n", g.Group, 100*g.Share, strings.Join(g.Pools, ", "), g.AsOf)
+		}
+		return renderConcentration(env, tc.ConcentrationReport)
+	}
 	rp, err := service.New(nil, env.Now).Concentration(shares, security.ConcentrationOptions{IncludeUnknown: *includeUnknown})
 	if err != nil {
 		return cliErr(err)
@@ -413,6 +430,11 @@ func secConcentration(ctx context.Context, env *Env, args []string) error {
 		}
 		return writeJSON(env.Stdout, r)
 	}
+	return renderConcentration(env, r)
+}
+
+// renderConcentration prints a concentration report as a table.
+func renderConcentration(env *Env, r security.ConcentrationReport) error {
 	w := newTable(env.Stdout)
 	fmt.Fprintf(w, "entities\t%d\n", r.Entities)
 	if len(r.Unattributed) > 0 {
