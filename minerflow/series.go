@@ -105,7 +105,7 @@ type Series struct {
 }
 
 // MPIDefinition says what MPI is, with its source.
-const MPIDefinition = "Miners' Position Index: the day's miner outflow in USD divided by its 365-day moving average (CryptoQuant, \"Miners' Position Index (MPI)\", CryptoQuant User Guide); here the outflow is what left the tracked coinbase and payout-address outputs"
+const MPIDefinition = "Miners' Position Index: the day's miner outflow in USD divided by the 365-day moving average of miner outflow in USD (CryptoQuant's definition, https://dataguide.cryptoquant.com/miner-flows-indicators/miners-position-index; CryptoQuant's newer charts also publish a 365-day z-score of this ratio, which this is not); here the outflow is what left the tracked coinbase and payout-address outputs"
 
 // AllPools is the Pool of the series over every pool.
 const AllPools = "all"

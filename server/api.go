@@ -44,6 +44,7 @@ func (s *Server) register() {
 	api("POST", "/api/v1/pivot", true, s.apiPivot)
 	api("POST", "/api/v1/hedge", true, s.apiHedge)
 	scan("GET", "/api/v1/pools", s.apiPools)
+	s.registerMinerFlow(scan)
 	api("GET", "/api/v1/security/double-spend", false, s.apiDoubleSpend)
 	api("GET", "/api/v1/security/confirmations", false, s.apiConfirmations)
 	api("GET", "/api/v1/security/selfish", true, s.apiSelfish)
