@@ -26,9 +26,15 @@ const logShift = 52 - 6
 // hist is a histogram of one metric on one day (or one epoch index) over
 // paths. Counts are integers, so merging is exact and order-free; memory
 // is the range of bins the values span, not the number of paths.
+//
+// The dense counts are 16-bit: a run keeps tens of thousands of
+// histograms, and their bins, not the paths, are its memory. A bin that
+// passes 65,535 carries its multiples of 65,536 into over (only runs of
+// more than 65,535 paths can); countAt reads the sum.
 type hist struct {
-	lo     int32    // bin of counts[0]
-	counts []uint32 // dense from lo, at most maxDense bins
+	lo     int32            // bin of counts[0]
+	counts []uint16         // dense from lo, at most maxDense bins
+	over   map[int32]uint32 // bin -> the 65,536s carried out of its dense count
 	far    map[int32]uint32
 	zero   uint32 // zeros (Log scale: values below logFloor)
 	inf    uint32 // +Inf (e.g. the block interval of a stopped network)
@@ -42,8 +48,12 @@ type hist struct {
 func (h *hist) binned() uint32 { return h.n - h.zero - h.inf }
 
 // maxDense caps a histogram's dense window; bins outside it (rare tails)
-// go to a sparse map, so memory stays bounded whatever a path does.
-const maxDense = 2048
+// go to a sparse map, so memory stays bounded whatever a path does. The
+// window is wide enough for the finest linear metrics (an epoch's length
+// in steps of 0.001 day, its day in steps of 0.01): their values would
+// otherwise spill into the map, about 20 bytes a value, so that memory
+// would grow with the paths; at 2 bytes a bin it is at most 32 kB.
+const maxDense = 1 << 14
 
 // logFloor: Log values below it count as zero (sub-satoshi BTC, sub-H/s
 // hashrate: floating-point residue of a quantity that is gone).
@@ -85,10 +95,38 @@ func (h *hist) add(sc Scale, width, v float64) {
 	h.addBin(binOf(sc, width, v), 1)
 }
 
+// countAt is the count of dense bin lo+i.
+func (h *hist) countAt(i int) uint32 {
+	c := uint32(h.counts[i])
+	if h.over != nil {
+		c += h.over[h.lo+int32(i)] << 16
+	}
+	return c
+}
+
+// addDense adds c to dense bin lo+i, carrying past 16 bits into over.
+func (h *hist) addDense(i int, c uint32) {
+	s := uint64(h.counts[i]) + uint64(c)
+	if s > 0xFFFF {
+		if h.over == nil {
+			h.over = map[int32]uint32{}
+		}
+		h.over[h.lo+int32(i)] += uint32(s >> 16)
+		s &= 0xFFFF
+	}
+	h.counts[i] = uint16(s)
+}
+
+// denseGrow is the headroom a dense window gets when it widens: bins
+// are added one tail at a time, so some room avoids copying the window
+// for each, and little room keeps the memory to the bins in use.
+func denseGrow(n int) int { return max(8, n/8) }
+
 func (h *hist) addBin(b int32, c uint32) {
 	if len(h.counts) == 0 {
 		h.lo = b
-		h.counts = append(h.counts, c)
+		h.counts = make([]uint16, 1, 8)
+		h.addDense(0, c)
 		return
 	}
 	if int64(b) < int64(h.lo)+int64(len(h.counts))-maxDense || int64(b) >= int64(h.lo)+maxDense {
@@ -100,14 +138,21 @@ func (h *hist) addBin(b int32, c uint32) {
 	}
 	if b < h.lo {
 		grow := int(h.lo - b)
-		nc := make([]uint32, grow+len(h.counts), grow+len(h.counts)+grow/2)
+		n := grow + len(h.counts)
+		nc := make([]uint16, n, n+denseGrow(n))
 		copy(nc[grow:], h.counts)
 		h.counts = nc
 		h.lo = b
 	} else if i := int(b - h.lo); i >= len(h.counts) {
-		h.counts = append(h.counts, make([]uint32, i-len(h.counts)+1)...)
+		if i < cap(h.counts) {
+			h.counts = h.counts[:i+1]
+		} else {
+			nc := make([]uint16, i+1, i+1+denseGrow(i+1))
+			copy(nc, h.counts)
+			h.counts = nc
+		}
 	}
-	h.counts[b-h.lo] += c
+	h.addDense(int(b-h.lo), c)
 }
 
 // merge adds o's counts to h.
@@ -123,8 +168,8 @@ func (h *hist) merge(o *hist) {
 	h.n += o.n
 	h.zero += o.zero
 	h.inf += o.inf
-	for i, c := range o.counts {
-		if c != 0 {
+	for i := range o.counts {
+		if c := o.countAt(i); c != 0 {
 			h.addBin(o.lo+int32(i), c)
 		}
 	}
@@ -141,7 +186,8 @@ func (h *hist) bins() (bs []int32, cs []uint32) {
 	}
 	slices.Sort(keys)
 	k := 0
-	for i, c := range h.counts {
+	for i := range h.counts {
+		c := h.countAt(i)
 		b := h.lo + int32(i)
 		for k < len(keys) && keys[k] < b {
 			bs, cs = append(bs, keys[k]), append(cs, h.far[keys[k]])
@@ -226,7 +272,8 @@ func (h *hist) quantiles(sc Scale, width float64, qs, out []float64) {
 			}
 		}
 	} else {
-		for i, c := range h.counts {
+		for i := range h.counts {
+			c := h.countAt(i)
 			if c == 0 {
 				continue
 			}
@@ -283,7 +330,11 @@ func (h *hist) addBatch(sc Scale, width float64, vals []float32) {
 			b = binOf(sc, width, v)
 		}
 		if i := uint32(b - h.lo); i < uint32(len(h.counts)) {
-			h.counts[i]++
+			if c := h.counts[i]; c != 0xFFFF {
+				h.counts[i] = c + 1
+			} else {
+				h.addDense(int(i), 1)
+			}
 		} else {
 			h.addBin(b, 1)
 		}

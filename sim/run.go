@@ -157,7 +157,11 @@ func (r *Result) Stat(name string) *Stat {
 
 // agg accumulates paths into histograms.
 type agg struct {
-	daily   [][]hist  // [metric][day]
+	daily [][]hist // [metric][day]
+	// shared, when set, is the run's aggregate that this worker's paths
+	// go to (see newWorkerAgg), under mu; the worker keeps only its batch.
+	shared  *agg
+	mu      *sync.Mutex
 	batch   []float32 // [metric][day][path in batch]
 	inBatch int
 	epochs  [][numEpochMetrics]hist
@@ -197,9 +201,15 @@ func (a *agg) flush(m *model) {
 		return
 	}
 	nm, days := m.numMetrics(), m.days
+	t := a
+	if a.shared != nil {
+		a.mu.Lock()
+		defer a.mu.Unlock()
+		t = a.shared
+	}
 	for i := 0; i < nm; i++ {
 		sp := m.spec(i)
-		hs := a.daily[i]
+		hs := t.daily[i]
 		for d := 0; d < days; d++ {
 			hs[d].addBatch(sp.scale, sp.width, a.batch[(i*days+d)*batchPaths:][:a.inBatch])
 		}
@@ -208,7 +218,6 @@ func (a *agg) flush(m *model) {
 }
 
 func (a *agg) addPath(m *model, p *path) {
-	a.paths++
 	nm, days := m.numMetrics(), m.days
 	if a.batch == nil {
 		a.batch = make([]float32, nm*days*batchPaths)
@@ -224,6 +233,12 @@ func (a *agg) addPath(m *model, p *path) {
 	if a.inBatch == batchPaths {
 		a.flush(m)
 	}
+	if a.shared != nil {
+		a.mu.Lock()
+		defer a.mu.Unlock()
+		a = a.shared
+	}
+	a.paths++
 	for len(a.epochs) < len(p.epochs) {
 		a.epochs = append(a.epochs, [numEpochMetrics]hist{})
 	}
@@ -402,6 +417,17 @@ func shardRange(paths, shard, shards int) (lo, hi int) {
 	return paths * shard / shards, paths * (shard + 1) / shards
 }
 
+// newWorkerAgg returns an aggregate for one of a run's workers: it
+// buffers a batch of its paths' daily values and adds them, and each
+// path's epochs and summaries, to shared under mu. One set of histograms
+// for the whole run (tens of thousands, whose bins widen as paths reach
+// further into the tails) rather than one per worker and a merge: the
+// run's memory is that set and a batch buffer per worker. Counts add up
+// whatever the order, so the result is the same.
+func newWorkerAgg(shared *agg, mu *sync.Mutex) *agg {
+	return &agg{shared: shared, mu: mu}
+}
+
 // run simulates paths [lo, hi) on workers goroutines.
 func (m *model) run(ctx context.Context, opt Options, lo, hi int) (*agg, error) {
 	workers := opt.Workers
@@ -411,18 +437,18 @@ func (m *model) run(ctx context.Context, opt Options, lo, hi int) (*agg, error) 
 	workers = max(1, min(workers, hi-lo))
 	var next atomic.Int64
 	next.Store(int64(lo))
-	aggs := make([]*agg, workers)
 	errs := make([]error, workers)
 	var done atomic.Int64
 	var progMu sync.Mutex
 	sink := newOrderedSink(opt.PathSink, lo, m)
+	shared := newAgg(m)
+	var mu sync.Mutex
 	var wg sync.WaitGroup
 	for w := 0; w < workers; w++ {
 		wg.Add(1)
 		go func(w int) {
 			defer wg.Done()
-			a := newAgg(m)
-			aggs[w] = a
+			a := newWorkerAgg(shared, &mu)
 			defer a.flush(m)
 			p := newPath(m)
 			p.ctx = ctx
@@ -455,11 +481,7 @@ func (m *model) run(ctx context.Context, opt Options, lo, hi int) (*agg, error) 
 	if err := errors.Join(errs...); err != nil {
 		return nil, err
 	}
-	total := aggs[0]
-	for _, a := range aggs[1:] {
-		total.merge(a)
-	}
-	return total, nil
+	return shared, nil
 }
 
 // orderedSink hands paths to the user's sink in path order.
@@ -617,7 +639,13 @@ type histJSON struct {
 const shardFormat = "hashlab-sim-shard/1"
 
 func toJSON(h *hist) histJSON {
-	j := histJSON{Lo: h.lo, Counts: h.counts, Zero: h.zero, Inf: h.inf, N: h.n, Min: h.min, Max: h.max}
+	j := histJSON{Lo: h.lo, Zero: h.zero, Inf: h.inf, N: h.n, Min: h.min, Max: h.max}
+	if len(h.counts) > 0 {
+		j.Counts = make([]uint32, len(h.counts))
+		for i := range h.counts {
+			j.Counts[i] = h.countAt(i)
+		}
+	}
 	keys := make([]int32, 0, len(h.far))
 	for b := range h.far {
 		keys = append(keys, b)
@@ -630,7 +658,13 @@ func toJSON(h *hist) histJSON {
 }
 
 func fromJSON(j histJSON) hist {
-	h := hist{lo: j.Lo, counts: j.Counts, zero: j.Zero, inf: j.Inf, n: j.N, min: j.Min, max: j.Max}
+	h := hist{lo: j.Lo, zero: j.Zero, inf: j.Inf, n: j.N, min: j.Min, max: j.Max}
+	if len(j.Counts) > 0 {
+		h.counts = make([]uint16, len(j.Counts))
+		for i, c := range j.Counts {
+			h.addDense(i, c)
+		}
+	}
 	for i := 0; i+1 < len(j.Far); i += 2 {
 		if h.far == nil {
 			h.far = map[int32]uint32{}
