@@ -30,9 +30,16 @@ type fixedChain struct {
 	p      []float64
 	eq     []int32 // per unknown: the compact state whose pass value is its equation
 	gain   int     // the unknown that holds the gain (the reference's slot), −1 if none
-	vals   []float64
-	unk    []int32     // state -> its unknown + 1, 0 if none
-	V      [][]float64 // GMRES's Krylov basis, kept between solves
+	unk    []int32 // state -> its unknown + 1, 0 if none
+	// Two workspaces, so that two right-hand sides are solved at once.
+	work [2]chainWork
+}
+
+// chainWork is one solve's workspace: every state's value from the last
+// pass and GMRES's Krylov basis, kept between solves.
+type chainWork struct {
+	vals []float64
+	V    [][]float64
 }
 
 // newFixedChain builds the chain of policy pol over m's live states into
@@ -53,7 +60,9 @@ func (m *ratioMDP) newFixedChain(c *fixedChain, pol []int32, gain bool, keep fun
 		c.start = make([]int32, len(c.states)+1)
 		c.to = make([]int32, 0, 3*len(c.states))
 		c.p = make([]float64, 0, 3*len(c.states))
-		c.vals = make([]float64, len(c.states))
+		for i := range c.work {
+			c.work[i].vals = make([]float64, len(c.states))
+		}
 	}
 	for _, ci := range c.eq {
 		c.unk[c.states[ci]] = 0
@@ -92,7 +101,8 @@ func (m *ratioMDP) newFixedChain(c *fixedChain, pol []int32, gain bool, keep fun
 // pass computes every state's value from the unknowns y, with the
 // rewards rew (per compact state) or none, and writes each unknown's
 // equation, its pass value minus itself, to out.
-func (c *fixedChain) pass(y, rew, out []float64) {
+func (c *fixedChain) pass(w *chainWork, y, rew, out []float64) {
+	vals := w.vals
 	g := 0.0
 	if c.gain >= 0 {
 		g = y[c.gain]
@@ -104,37 +114,38 @@ func (c *fixedChain) pass(y, rew, out []float64) {
 		}
 		for j := c.start[i]; j < c.start[i+1]; j++ {
 			if t := c.to[j]; t >= 0 {
-				val += c.p[j] * c.vals[t]
+				val += c.p[j] * vals[t]
 			} else {
 				val += c.p[j] * y[-t-1]
 			}
 		}
-		c.vals[i] = val
+		vals[i] = val
 	}
 	for u, ci := range c.eq {
 		if u == c.gain {
-			out[u] = c.vals[ci]
+			out[u] = vals[ci]
 		} else {
-			out[u] = c.vals[ci] - y[u]
+			out[u] = vals[ci] - y[u]
 		}
 	}
 }
 
 // solve finds the unknowns for the rewards rew (per compact state) by
 // restarted GMRES from y until the residual's 2-norm is below tol or
-// maxPasses passes were spent, then leaves every state's value in c.vals.
+// maxPasses passes were spent, then leaves every state's value in
+// ws.vals.
 // It checks ctx at every pass.
-func (c *fixedChain) solve(ctx context.Context, rew, y []float64, tol float64, maxPasses int, passes *int) error {
+func (c *fixedChain) solve(ctx context.Context, ws *chainWork, rew, y []float64, tol float64, maxPasses int, passes *int) error {
 	nu := len(c.eq)
 	const restart = 300
 	kdim := min(restart, nu)
-	if len(c.V) < kdim+1 || cap(c.V[0]) < nu {
-		c.V = make([][]float64, kdim+1)
-		for i := range c.V {
-			c.V[i] = make([]float64, nu, nu+nu/4)
+	if len(ws.V) < kdim+1 || cap(ws.V[0]) < nu {
+		ws.V = make([][]float64, kdim+1)
+		for i := range ws.V {
+			ws.V[i] = make([]float64, nu, nu+nu/4)
 		}
 	}
-	V := c.V[:kdim+1]
+	V := ws.V[:kdim+1]
 	for i := range V {
 		V[i] = V[i][:nu]
 	}
@@ -150,7 +161,7 @@ func (c *fixedChain) solve(ctx context.Context, rew, y []float64, tol float64, m
 			return err
 		}
 		// r = b − A y = −R(y): the pass with rewards gives R(y).
-		c.pass(y, rew, V[0])
+		c.pass(ws, y, rew, V[0])
 		*passes++
 		used++
 		beta := norm2(V[0])
@@ -171,7 +182,7 @@ func (c *fixedChain) solve(ctx context.Context, rew, y []float64, tol float64, m
 			if err := ctx.Err(); err != nil {
 				return err
 			}
-			c.pass(V[j], nil, w)
+			c.pass(ws, V[j], nil, w)
 			*passes++
 			used++
 			for i := 0; i <= j; i++ {
@@ -239,28 +250,39 @@ func axpy(alpha float64, x, y []float64) {
 // gA/gB.
 func (m *ratioMDP) evaluate(ctx context.Context, c *fixedChain, pol []int32, vA, vB []float64, gA0, gB0, tol float64, maxPasses int, passes *int) (chain *fixedChain, gA, gB float64, err error) {
 	c = m.newFixedChain(c, pol, true, nil)
-	rew := make([]float64, len(c.states))
-	y := make([]float64, len(c.eq))
-	solveOne := func(v []float64, g0 float64, reward func(k int32) float64) (float64, error) {
+	// The two systems share the chain and are solved side by side.
+	solveOne := func(ws *chainWork, v []float64, g0 float64, reward func(k int32) float64, used *int) (float64, error) {
+		rew := make([]float64, len(c.states))
 		for i, s := range c.states {
 			rew[i] = reward(pol[s])
 		}
+		y := make([]float64, len(c.eq))
 		for u, ci := range c.eq {
 			y[u] = v[c.states[ci]]
 		}
 		y[c.gain] = g0
-		if err := c.solve(ctx, rew, y, tol, maxPasses, passes); err != nil {
+		if err := c.solve(ctx, ws, rew, y, tol, maxPasses, used); err != nil {
 			return 0, err
 		}
 		for i, s := range c.states {
-			v[s] = c.vals[i]
+			v[s] = ws.vals[i]
 		}
 		return y[c.gain], nil
 	}
-	if gA, err = solveOne(vA, gA0, func(k int32) float64 { return m.rA[k] }); err != nil {
-		return c, 0, 0, err
+	var usedB int
+	var errB error
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		gB, errB = solveOne(&c.work[1], vB, gB0, func(k int32) float64 { return m.rA[k] + m.rH[k] }, &usedB)
+	}()
+	gA, err = solveOne(&c.work[0], vA, gA0, func(k int32) float64 { return m.rA[k] }, passes)
+	<-done
+	*passes += usedB
+	if err == nil {
+		err = errB
 	}
-	if gB, err = solveOne(vB, gB0, func(k int32) float64 { return m.rA[k] + m.rH[k] }); err != nil {
+	if err != nil {
 		return c, 0, 0, err
 	}
 	return c, gA, gB, nil
@@ -359,18 +381,18 @@ func (m *selfishMDP) settleStart(ctx context.Context, pol []int32, tol float64, 
 	if len(c.eq) == 0 {
 		return nil, false, nil
 	}
-	rew := make([]float64, len(c.states))
-	solveFull := func(reward func(k int32) float64, tol float64) ([]float64, error) {
+	solveFull := func(ws *chainWork, reward func(k int32) float64, tol float64, used *int) ([]float64, error) {
+		rew := make([]float64, len(c.states))
 		for i, s := range c.states {
 			rew[i] = reward(pol[s])
 		}
 		y := make([]float64, len(c.eq))
-		if err := c.solve(ctx, rew, y, tol, maxPasses, passes); err != nil {
+		if err := c.solve(ctx, ws, rew, y, tol, maxPasses, used); err != nil {
 			return nil, err
 		}
 		full := make([]float64, m.n)
 		for i, s := range c.states {
-			full[s] = c.vals[i]
+			full[s] = ws.vals[i]
 		}
 		return full, nil
 	}
@@ -383,12 +405,22 @@ func (m *selfishMDP) settleStart(ctx context.Context, pol []int32, tol float64, 
 		}
 		return w
 	}
-	W, err := solveFull(pwin, tol)
-	if err != nil {
-		return nil, false, err
+	// t needs no precision: only t̃ − Q·t̃ > 0. The two solves share the
+	// chain and run side by side.
+	var t []float64
+	var errT error
+	usedT := 0
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		t, errT = solveFull(&c.work[1], func(int32) float64 { return 1 }, 1e-3, &usedT)
+	}()
+	W, err := solveFull(&c.work[0], pwin, tol, passes)
+	<-done
+	*passes += usedT
+	if err == nil {
+		err = errT
 	}
-	// t needs no precision: only t̃ − Q·t̃ > 0.
-	t, err := solveFull(func(int32) float64 { return 1 }, 1e-3)
 	if err != nil {
 		return nil, false, err
 	}

@@ -150,16 +150,19 @@ func buildSelfish(ctx context.Context, alpha, gamma float64, T int, l *selfishLa
 	n := (T + 1) * (T + 1) * 3
 	m := &selfishMDP{ratioMDP: &ratioMDP{
 		actStart: make([]int32, 0, n+1),
-		trStart:  make([]int32, 1, 3*n+1),
-		rA:       make([]float64, 0, 3*n),
-		rH:       make([]float64, 0, 3*n),
-		to:       make([]int32, 0, 8*n),
-		p:        make([]float64, 0, 8*n),
+		trStart:  make([]int32, 1, 4*n+1),
+		rA:       make([]float64, 0, 4*n),
+		rH:       make([]float64, 0, 4*n),
+		to:       make([]int32, 0, 10*n),
+		p:        make([]float64, 0, 10*n),
 		live:     make([]bool, n),
 	}}
-	m.kind = make([]uint8, 0, 3*n)
-	m.settle = make([]uint8, 0, 8*n)
-	m.shift = make([]int32, 0, 8*n)
+	// At most 4 actions (adopt, override, match, wait) and 10
+	// transitions per state: the slices are never regrown.
+	m.kind = make([]uint8, 0, 4*n)
+	m.baseA, m.baseH = make([]float64, 0, 4*n), make([]float64, 0, 4*n)
+	m.settle = make([]uint8, 0, 10*n)
+	m.shift = make([]int32, 0, 10*n)
 	m.ref = int(l.at(0, 0, irrelevant))
 	upper := form == upperForm
 	edge := func(a, h int) bool { return a == T || h == T }
