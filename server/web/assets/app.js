@@ -108,6 +108,28 @@
     }).catch(function (e) { showError(kpis, e); });
   }
 
+  // minersFlow draws miners' reserves (GET /api/v1/history/miners): the
+  // balance still unspent and the cumulative outflow of all pools, per day.
+  function minersFlow() {
+    var note = $("minerflow-note");
+    api("/api/v1/history/miners").then(function (m) {
+      var bal = [], out = [], cum = 0, last = null;
+      m.total.days.forEach(function (d) {
+        var t = Date.parse(d.date + "T00:00:00Z");
+        cum += d.outflow_sats / 1e8;
+        bal.push([t, d.balance_sats / 1e8]);
+        out.push([t, cum]);
+        last = d;
+      });
+      HL.lineChart($("minerflow-chart"), { series: [{ name: "balance still unspent", points: bal }, { name: "cumulative outflow", points: out }], xTime: true, xLabel: "date (UTC)", yLabel: "BTC", title: "Miners' reserves from coinbase outputs and pools' payout addresses (all pools)" });
+      var mpi = last && last.mpi != null ? "; MPI " + last.mpi.toFixed(2) : "; MPI n/a (needs 365 priced days)";
+      note.textContent = "Blocks " + m.tracked_from_height + "–" + m.tip_height + ", " + m.pools.length + " pools" + mpi + ". Outflow is not selling: coins are followed one hop, to pools' listed payout addresses only (hashlab history miners --labels names exchange addresses).";
+    }).catch(function (e) {
+      $("minerflow-chart").style.display = "none";
+      note.textContent = "Miners' reserves: " + (e && e.message ? e.message : e) + " (serve --db a database ingested with --miner-flow).";
+    });
+  }
+
   function overview() {
     currentValues();
     setInterval(currentValues, 60000);
@@ -141,6 +163,7 @@
       var d = a.largest_drop;
       if (d) $("adjust-note").textContent = a.count + " retargets shown; largest drop " + d.change_pct.toFixed(2) + "% at height " + d.height.toLocaleString("en-US") + " (" + d.time.slice(0, 10) + ").";
     }).catch(function (e) { showError($("adjust-note"), e); });
+    minersFlow();
 
     var form = $("miners-form");
     function loadMiners() {
