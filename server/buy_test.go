@@ -32,12 +32,22 @@ func TestMinersBuy(t *testing.T) {
 	if pi["source"] != "request body" || pi["tiers"].([]any)[0].(map[string]any)["median_usd_per_th"].(float64) != 13 {
 		t.Fatalf("index %v", pi)
 	}
+	mc := do(t, "GET", ts.URL+"/api/v1/miners/buy?machine_price=15&model=s21&path=montecarlo&paths=5&life_years=0.5&seed=2", "")
+	if mc.status != 200 {
+		t.Fatalf("montecarlo: %d %s", mc.status, mc.body)
+	}
+	band := mc.json(t)["models"].([]any)[0].(map[string]any)["monte_carlo"].(map[string]any)
+	if band["paths"].(float64) != 5 || band["prob_payback_within_life"].(float64) != 0 {
+		t.Fatalf("montecarlo bands %v (a $3,000 S21 cannot pay back in half a year)", band)
+	}
 	for _, bad := range []struct{ q, field string }{
 		{"machine_price=-1", "machine_price"},
 		{"path=moon", "path"},
 		{"model=S99", "model"},
 		{"life_years=0", "life_years"},
 		{"paths=0&path=montecarlo", "paths"},
+		{"path=montecarlo&scenario=nope", "scenario"},
+		{"curtail=maybe", "curtail"},
 	} {
 		r := do(t, "GET", ts.URL+"/api/v1/miners/buy?"+bad.q, "")
 		if r.status != 400 || !strings.Contains(string(r.body), bad.field) {
