@@ -36,11 +36,14 @@ const (
 // importing the same file again leaves the database unchanged. Call
 // Commit or Rollback exactly once.
 type Import struct {
-	d     *DB
-	ctx   context.Context
-	tx    *sql.Tx
-	stmts map[string]*sql.Stmt
-	done  bool
+	d    *DB
+	ctx  context.Context
+	conn *sql.Conn
+	// restore undoes bulkLoadSettings on conn.
+	restore func()
+	tx      *sql.Tx
+	stmts   map[string]*sql.Stmt
+	done    bool
 	// Rows counts the rows written (inserted or updated).
 	Rows int64
 
@@ -78,12 +81,25 @@ const (
 // until the import ends.
 func (d *DB) BeginImport(ctx context.Context, network string) (*Import, error) {
 	d.wmu.Lock()
-	tx, err := d.db.BeginTx(ctx, nil)
+	conn, err := d.db.Conn(ctx)
 	if err != nil {
 		d.wmu.Unlock()
 		return nil, fmt.Errorf("store: %w", err)
 	}
-	im := &Import{d: d, ctx: ctx, tx: tx, stmts: map[string]*sql.Stmt{}}
+	restore, err := d.bulkLoadSettings(ctx, conn)
+	if err != nil {
+		conn.Close()
+		d.wmu.Unlock()
+		return nil, err
+	}
+	tx, err := conn.BeginTx(ctx, nil)
+	if err != nil {
+		restore()
+		conn.Close()
+		d.wmu.Unlock()
+		return nil, fmt.Errorf("store: %w", err)
+	}
+	im := &Import{d: d, ctx: ctx, conn: conn, restore: restore, tx: tx, stmts: map[string]*sql.Stmt{}}
 	if network != "" {
 		if err := setNetwork(ctx, tx, network); err != nil {
 			im.Rollback()
@@ -297,7 +313,33 @@ func (im *Import) end() {
 		st.Close()
 	}
 	im.done = true
+	im.restore()
+	im.conn.Close()
 	im.d.wmu.Unlock()
+}
+
+// importCachePages is the SQLite page cache of an import's connection
+// (other connections keep the store's 64 MiB). An import touches each
+// page about once, and modernc's allocator maps and unmaps every cached
+// page on its own: a large cache costs a system call per page of the
+// load, at the load and again when the cache is freed, for nothing.
+const importCachePages = 500
+
+// bulkLoadSettings tunes the connection an import runs on and returns
+// what restores it. SQLite only; the import stays one crash-safe
+// transaction.
+func (d *DB) bulkLoadSettings(ctx context.Context, conn *sql.Conn) (restore func(), err error) {
+	if d.pg {
+		return func() {}, nil
+	}
+	var was int64
+	if err := conn.QueryRowContext(ctx, `PRAGMA cache_size`).Scan(&was); err != nil {
+		return nil, fmt.Errorf("store: %w", err)
+	}
+	if _, err := conn.ExecContext(ctx, fmt.Sprintf(`PRAGMA cache_size = %d`, importCachePages)); err != nil {
+		return nil, fmt.Errorf("store: %w", err)
+	}
+	return func() { conn.ExecContext(context.Background(), fmt.Sprintf(`PRAGMA cache_size = %d`, was)) }, nil
 }
 
 // Commit makes the import durable.

@@ -387,10 +387,9 @@ func valuesList(rows, cols int, extra string) string {
 }
 
 // insertBatchRows is how many rows of cols placeholders one multi-row
-// INSERT carries. Both engines allow far more placeholders per statement
-// (SQLite 32,766 since 3.32, PostgreSQL 65,535); past a few hundred rows
-// a larger statement saves nothing measurable.
-func insertBatchRows(cols int) int { return max(1, 2048/cols) }
+// INSERT carries: 8,192 placeholders, within both engines' limits per
+// statement (SQLite 32,766 since 3.32, PostgreSQL 65,535).
+func insertBatchRows(cols int) int { return max(1, 8192/cols) }
 
 // BlockGroups implements history.GroupReader from block_days, for epochs
 // of RollupEpochBlocks only. from and to are Unix seconds at 00:00 UTC
