@@ -57,9 +57,9 @@ type Purchase struct {
 	ROI float64 `json:"roi"`
 	// IRRAnnual is the internal rate of return of the daily cash flows
 	// (−price at t = 0, margin_d at day d), annualised as (1+r)^365.25 − 1
-	// from the daily rate r; null when no rate in the search bracket
-	// (−99.9%..+10^15% a year) sets the net present value to 0, e.g. when
-	// no day has a positive margin.
+	// from the daily rate r; null when no daily rate from −0.0189 (−99.9% a
+	// year) to +1 (doubling every day) sets the net present value to 0,
+	// e.g. when no day has a positive margin.
 	IRRAnnual hashlab.Num `json:"irr_annual"`
 }
 
@@ -121,10 +121,10 @@ func npv(price float64, flows []float64, r float64) float64 {
 }
 
 // irrAnnual finds the daily rate r with npv = 0 by bisection on
-// [−0.0189, 0.1] a day (−99.9% to about 10^15% a year) and annualises it;
-// NaN when npv does not change sign on the bracket.
+// [−0.0189, 1] a day (−99.9% a year to doubling every day) and annualises
+// it; NaN when npv does not change sign on the bracket.
 func irrAnnual(price float64, flows []float64) float64 {
-	lo, hi := -0.0189, 0.1
+	lo, hi := -0.0189, 1.0
 	flo, fhi := npv(price, flows, lo), npv(price, flows, hi)
 	if math.IsNaN(flo) || math.IsNaN(fhi) || flo*fhi > 0 {
 		return math.NaN()

@@ -11,6 +11,7 @@ import (
 	"github.com/hashlab/hashlab"
 
 	"github.com/hashlab/hashlab/internal/sharedtest"
+	"pgregory.net/rapid"
 )
 
 // The payback definition by hand: an Antminer S21 (200 TH/s, 3,500 W, the
@@ -219,4 +220,47 @@ func TestParseQuotesErrors(t *testing.T) {
 	if _, err := PriceIndex([]Quote{{Date: "2025-01-01", Model: "S99", USDPerTH: 1}}, Catalogue()); err == nil {
 		t.Error("unknown model accepted")
 	}
+}
+
+// Property: on a flat path with a positive margin m, payback is the first
+// whole day with d·m ≥ price (ceil(price/m), up to the floating-point sum),
+// or never when that day is past the life; the IRR sets the NPV to zero
+// and rises as the price falls.
+func TestPaybackFlatProperty(t *testing.T) {
+	rapid.Check(t, func(t *rapid.T) {
+		m := Model{Name: "x", HashrateTHs: rapid.Float64Range(10, 1000).Draw(t, "th"), PowerW: rapid.Float64Range(500, 10000).Draw(t, "w")}
+		c := Conditions{PowerUSDPerKWh: rapid.Float64Range(0, 0.1).Draw(t, "c"), PoolFee: 0.02, Uptime: 0.97}
+		hp := rapid.Float64Range(1, 200).Draw(t, "hp")
+		price := rapid.Float64Range(100, 50000).Draw(t, "price")
+		life := rapid.IntRange(30, 2000).Draw(t, "life")
+		margin := DailyMarginUSD(m, hp, c)
+		if margin <= 1e-6 {
+			return
+		}
+		p, err := EvaluatePurchase(m, price, FlatPath(hp, life), c, false)
+		if err != nil {
+			t.Fatal(err)
+		}
+		want := int(math.Ceil(price / margin))
+		switch {
+		case want > life+1:
+			if p.PaybackDays != nil {
+				t.Fatalf("payback %d past a %d-day life", *p.PaybackDays, life)
+			}
+		case want < life-1:
+			if p.PaybackDays == nil || *p.PaybackDays < want-1 || *p.PaybackDays > want+1 {
+				t.Fatalf("payback %v, want %d (price %v, margin %v)", p.PaybackDays, want, price, margin)
+			}
+		}
+		if p.IRRAnnual.Defined() {
+			r := math.Pow(1+float64(p.IRRAnnual), 1/365.25) - 1
+			if v := npv(price, FlatPath(margin, life), r); math.Abs(v) > 1e-6*price {
+				t.Fatalf("NPV at the IRR %v", v)
+			}
+			q, _ := EvaluatePurchase(m, price*0.9, FlatPath(hp, life), c, false)
+			if q.IRRAnnual.Defined() && !(float64(q.IRRAnnual) >= float64(p.IRRAnnual)) {
+				t.Fatalf("IRR fell with the price: %v -> %v", p.IRRAnnual, q.IRRAnnual)
+			}
+		}
+	})
 }
