@@ -49,7 +49,8 @@ type Coin struct {
 	// time of the coinbase outputs of Pool that funded it.
 	MinedTime int64  `json:"mined_time"`
 	Address   string `json:"address,omitempty"`
-	// Script is the output script in hex (coinbase outputs only).
+	// Script is the output script in hex, for coinbase outputs without an
+	// address (a standard script follows from its address).
 	Script string `json:"script,omitempty"`
 }
 
@@ -134,7 +135,10 @@ func ScanBlock(blk *wire.MsgBlock, info BlockInfo, w Watched, isPayout func(addr
 		c := Coin{
 			OutPoint: OutPoint{cbID, uint32(i)}, Pool: info.Pool, Kind: KindCoinbase, Sats: o.Value,
 			Height: info.Height, Time: info.Time, MinedTime: info.Time,
-			Address: AddressOf(o.PkScript, params), Script: hexOf(o.PkScript),
+			Address: AddressOf(o.PkScript, params),
+		}
+		if c.Address == "" {
+			c.Script = hexOf(o.PkScript) // a standard script follows from its address
 		}
 		out.Coins = append(out.Coins, c)
 		local[c.OutPoint] = []Coin{c}
