@@ -67,9 +67,11 @@ var ErrNetworkMismatch = errors.New("store: network mismatch")
 // concurrent use; writes are serialised within the process.
 type DB struct {
 	db   *sql.DB
-	path string     // the file, or the URL without its password
-	pg   bool       // PostgreSQL, else SQLite
-	wmu  sync.Mutex // one writer at a time within the process
+	path string // the file, or the URL without its password
+	pg   bool   // PostgreSQL, else SQLite
+	// migratedFrom is the schema version the database had when opened.
+	migratedFrom int
+	wmu          sync.Mutex // one writer at a time within the process
 }
 
 var _ ChainWriter = (*DB)(nil)
@@ -224,6 +226,13 @@ func (d *DB) Path() string { return d.path }
 // Close closes the database.
 func (d *DB) Close() error { return d.db.Close() }
 
+// MigratedFrom is the schema version the database had before Open or
+// OpenExisting migrated it (0: a new database).
+func (d *DB) MigratedFrom() int { return d.migratedFrom }
+
+// IsPostgres reports whether the database is PostgreSQL (else SQLite).
+func (d *DB) IsPostgres() bool { return d.pg }
+
 // SchemaVersion is the number of migrations this build applies.
 func SchemaVersion() int { return len(migrations) }
 
@@ -255,6 +264,7 @@ func (d *DB) migrate(ctx context.Context) error {
 	case err != nil:
 		return err
 	}
+	d.migratedFrom = v
 	if v > len(migrations) {
 		return fmt.Errorf("schema version %d is newer than this hashlab knows (%d): use a newer hashlab", v, len(migrations))
 	}

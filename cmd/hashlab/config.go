@@ -395,7 +395,7 @@ type configValue struct {
 func (c *Config) Values() []configValue {
 	shown := map[string]string{
 		"source":        c.Source,
-		"db":            c.DB,
+		"db":            shownDB(c.DB),
 		"mempool_url":   maskURL(c.MempoolURL),
 		"exchanges":     strings.Join(c.Exchanges, ","),
 		"exchange_urls": c.exchangeURLsShown(),

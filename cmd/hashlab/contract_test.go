@@ -109,6 +109,7 @@ var positional = map[string]int{
 	"import headers":  1,
 	"import blocks":   1,
 	"import prices":   1,
+	"db copy":         2,
 	"pool audit":      1,
 }
 
@@ -224,6 +225,9 @@ func jsonRuns(t *testing.T, dir string) map[string]jsonRun {
 		"pool audit":             {args: []string{"pool", "audit", "../../examples/pool-export-example.csv", "--fees-btc", "0.03"}},
 		"verify-chain":           {args: []string{"verify-chain", "--headers", headers, "--start-height", "586657"}},
 		"ingest":                 {skip: "needs a node; ingest_test runs it against btcd in regtest"},
+		"db":                     {skip: "dispatches to its subcommands"},
+		"db migrate":             {args: []string{"db", "migrate", "--db", filepath.Join(dir, "migrated.db")}},
+		"db copy":                {args: []string{"db", "copy", db, filepath.Join(dir, "copy.db"), "--replace"}},
 		"serve":                  {skip: "runs until stopped; TestServeJSON reads its --json line"},
 	}
 }

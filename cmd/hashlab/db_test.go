@@ -1,0 +1,88 @@
+package main
+
+import (
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/hashlab/hashlab/internal/pgtest"
+)
+
+// TestDBMigrateAndCopy: db migrate creates the schema of a new
+// PostgreSQL database and says so; db copy takes an imported SQLite file
+// to PostgreSQL and back with identical row counts and checksums per
+// table; a copy into a database with rows, or from one that does not
+// exist, is bad input (exit 2) and a failed copy to a new file leaves none.
+func TestDBMigrateAndCopy(t *testing.T) {
+	dir := t.TempDir()
+	src := filepath.Join(dir, "chain.db")
+	if code, _, stderr := fndRun(t, "import", "blocks", smallBlocksCSV(t, dir), "--db", src); code != 0 {
+		t.Fatalf("import: exit %d: %s", code, stderr)
+	}
+	pg := pgtest.Start(t)
+
+	code, out, stderr := fndRun(t, "db", "migrate", "--db", pg, "--json")
+	var mig migrateReport
+	if code != 0 || json.Unmarshal([]byte(out), &mig) != nil || mig.Backend != "postgresql" || mig.FromVersion != 0 || mig.Applied != mig.SchemaVersion || mig.SchemaVersion < 4 {
+		t.Fatalf("db migrate: exit %d, %q, %s", code, out, stderr)
+	}
+	if code, out, _ := fndRun(t, "db", "migrate", "--db", pg); code != 0 || !strings.Contains(out, "nothing to migrate") {
+		t.Errorf("second db migrate: exit %d, %q", code, out)
+	}
+
+	type report struct {
+		Identical bool `json:"identical"`
+		Tables    []struct {
+			Table        string `json:"table"`
+			FromRows     int64  `json:"from_rows"`
+			ToRows       int64  `json:"to_rows"`
+			FromChecksum string `json:"from_checksum"`
+			ToChecksum   string `json:"to_checksum"`
+		} `json:"tables"`
+	}
+	copyJSON := func(args ...string) report {
+		t.Helper()
+		code, out, stderr := fndRun(t, append([]string{"db", "copy"}, append(args, "--json")...)...)
+		var r report
+		if code != 0 || json.Unmarshal([]byte(out), &r) != nil || !r.Identical {
+			t.Fatalf("db copy %v: exit %d, %s %s", args, code, out, stderr)
+		}
+		return r
+	}
+	there := copyJSON(src, pg)
+	back := copyJSON(pg, filepath.Join(dir, "back.db"))
+	blocks := int64(0)
+	for i, tc := range there.Tables {
+		if tc.FromChecksum != back.Tables[i].ToChecksum || tc.FromRows != back.Tables[i].ToRows || tc.ToChecksum != tc.FromChecksum {
+			t.Errorf("%s: %d rows %s in the source, %d rows %s after the round trip", tc.Table, tc.FromRows, tc.FromChecksum, back.Tables[i].ToRows, back.Tables[i].ToChecksum)
+		}
+		if tc.Table == "blocks" {
+			blocks = tc.ToRows
+		}
+	}
+	if blocks != 2500 {
+		t.Errorf("blocks copied: %d, want 2500", blocks)
+	}
+	// The table form names every table and says it read back identical.
+	code, out, _ = fndRun(t, "db", "copy", src, pg, "--replace")
+	if code != 0 || !strings.Contains(out, "every table read back identical") || !strings.Contains(out, "blocks") {
+		t.Errorf("db copy --replace: exit %d\n%s", code, out)
+	}
+	if code, out, stderr := fndRun(t, "db", "copy", src, pg); code != 2 || out != "" || !strings.Contains(stderr, "--replace") {
+		t.Errorf("copy into a database with rows: exit %d, stdout %q, stderr %q", code, out, stderr)
+	}
+	missing, newFile := filepath.Join(dir, "missing.db"), filepath.Join(dir, "new.db")
+	if code, _, stderr := fndRun(t, "db", "copy", missing, newFile); code != 2 || !strings.Contains(stderr, "FROM") {
+		t.Errorf("copy from a missing file: exit %d, %s", code, stderr)
+	}
+	if _, err := os.Stat(newFile); !os.IsNotExist(err) {
+		t.Errorf("a failed copy created %s", newFile)
+	}
+	// The config shows a PostgreSQL URL without its password.
+	withPass := strings.Replace(pg, "hashlab@", "hashlab:s3cret@", 1)
+	if code, out, _ := fndRun(t, "config", "--db", withPass); code != 0 || strings.Contains(out, "s3cret") {
+		t.Errorf("config --db with a password: exit %d\n%s", code, out)
+	}
+}
