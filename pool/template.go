@@ -73,6 +73,7 @@ func ByTemplate(shares []security.Share, groups []TemplateGroup) ([]security.Sha
 	var out []security.Share
 	merged := map[int]*Grouping{}
 	at := map[int]int{}
+	poolShare := map[string]float64{}
 	for _, s := range shares {
 		gi, ok := groupOf[PoolKey(s.Name)]
 		if !ok {
@@ -87,11 +88,20 @@ func ByTemplate(shares []security.Share, groups []TemplateGroup) ([]security.Sha
 			out = append(out, security.Share{Name: groups[gi].Name})
 		}
 		g.Pools = append(g.Pools, s.Name)
+		poolShare[s.Name] += s.Share
 		g.Share += s.Share
 		out[at[gi]].Share += s.Share
 	}
 	var gs []Grouping
 	for _, g := range merged {
+		// The group's pools, largest first (name order on ties).
+		sort.SliceStable(g.Pools, func(i, j int) bool {
+			si, sj := poolShare[g.Pools[i]], poolShare[g.Pools[j]]
+			if si != sj {
+				return si > sj
+			}
+			return g.Pools[i] < g.Pools[j]
+		})
 		gs = append(gs, *g)
 	}
 	sort.Slice(gs, func(i, j int) bool { return gs[i].Share > gs[j].Share })

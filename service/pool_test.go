@@ -8,13 +8,16 @@ import (
 	"math"
 	"math/big"
 	"os"
+	"sort"
 	"strconv"
 	"testing"
 	"time"
 
+	"github.com/hashlab/hashlab/chain"
 	"github.com/hashlab/hashlab/internal/sharedtest"
 	"github.com/hashlab/hashlab/pool"
 	"github.com/hashlab/hashlab/pool/poolfile"
+	"github.com/hashlab/hashlab/security"
 )
 
 // Foundry USA's 2024 luck from its own reported hashrate
@@ -177,4 +180,47 @@ func openShared(t *testing.T, elem ...string) io.Reader {
 	}
 	t.Cleanup(func() { f.Close() })
 	return f
+}
+
+// Concentration of 2024's blocks (shared blocks file) by pool and by
+// template group: AntPool & friends (b10c 2024) mined 34.0% of the
+// year's blocks, so one template builder alone passed a third, and HHI
+// rises from 1820 to 2368. docs/pool.md quotes these figures.
+func TestConcentrationByTemplate2024RealData(t *testing.T) {
+	from := time.Date(2024, 1, 1, 0, 0, 0, 0, time.UTC).Unix()
+	to := time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC).Unix()
+	counts := map[string]float64{}
+	read := poolfile.BlocksCSV(sharedtest.BlocksCSV(t))
+	if err := read(context.Background(), from, to, func(b chain.BlockRecord) error {
+		counts[b.Pool]++
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	var shares []security.Share
+	for slug, n := range counts {
+		shares = append(shares, security.Share{Name: slug, Share: n})
+	}
+	sort.Slice(shares, func(i, j int) bool { return shares[i].Name < shares[j].Name })
+	svc := New(nil, nil)
+	byPool, err := svc.Concentration(shares, security.ConcentrationOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	byTemplate, err := svc.ConcentrationByTemplate(shares, security.ConcentrationOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("by pool: HHI %.1f N50 %d N33 %d top1 %.4f; by template: HHI %.1f N50 %d N33 %d top1 %.4f; groups %+v",
+		byPool.HHI10000, byPool.Nakamoto50, byPool.Nakamoto33, byPool.Top1Share, byTemplate.HHI10000, byTemplate.Nakamoto50, byTemplate.Nakamoto33, byTemplate.Top1Share, byTemplate.Groups)
+	if math.Round(byPool.HHI10000) != 1820 || byPool.Nakamoto50 != 2 || byPool.Nakamoto33 != 2 {
+		t.Errorf("by pool: HHI %.1f, Nakamoto %d/%d; want 1820, 2/2", byPool.HHI10000, byPool.Nakamoto50, byPool.Nakamoto33)
+	}
+	if math.Round(byTemplate.HHI10000) != 2368 || byTemplate.Nakamoto50 != 2 || byTemplate.Nakamoto33 != 1 {
+		t.Errorf("by template: HHI %.1f, Nakamoto %d/%d; want 2368, 2/1", byTemplate.HHI10000, byTemplate.Nakamoto50, byTemplate.Nakamoto33)
+	}
+	g := byTemplate.Groups[0]
+	if g.Group != "AntPool & friends" || math.Abs(g.Share-0.340) > 0.0005 || g.Pools[0] != "antpool" || len(g.Pools) != 7 {
+		t.Errorf("largest group %+v", g)
+	}
 }
