@@ -264,3 +264,43 @@ func TestPaybackFlatProperty(t *testing.T) {
 		}
 	})
 }
+
+// Fuzz: the quotes parser never panics, and what it accepts is a dated,
+// positive, finite price per quote.
+func FuzzParseQuotes(f *testing.F) {
+	f.Add("date,model,usd_per_th,source\n2025-01-01,Antminer S21,15,x\n")
+	f.Add("date,model,usd_per_th\n2025-01-01,s21,1e400\n")
+	f.Add("# c\ndate,model,usd_per_th\n\"2025-01-01\",\"a,b\",3\n")
+	f.Fuzz(func(t *testing.T, in string) {
+		qs, err := ParseQuotes(strings.NewReader(in))
+		if err != nil {
+			return
+		}
+		for _, q := range qs {
+			if !(q.USDPerTH > 0) || math.IsInf(q.USDPerTH, 0) || len(q.Date) != 10 || q.Model == "" {
+				t.Fatalf("accepted %+v", q)
+			}
+		}
+	})
+}
+
+// Fuzz: the catalogue parser never panics and accepts only valid models.
+func FuzzParseCatalogue(f *testing.F) {
+	f.Add(string(asicsCSV))
+	f.Add("manufacturer,model,hashrate_ths,power_w,cooling,release_year,source\nB,X,1,1,air,2020,s\n")
+	f.Add("manufacturer,model,hashrate_ths,power_w,cooling,release_year,source,usd_per_th\nB,X,1,1,air,2020,s,5\n")
+	f.Fuzz(func(t *testing.T, in string) {
+		ms, err := ParseCatalogue(strings.NewReader(in))
+		if err != nil {
+			return
+		}
+		for _, m := range ms {
+			if err := m.Validate(); err != nil {
+				t.Fatalf("accepted %+v: %v", m, err)
+			}
+			if m.PriceUSDPerTH != nil && (m.PriceDate == "" || !(*m.PriceUSDPerTH > 0)) {
+				t.Fatalf("accepted price %+v", m)
+			}
+		}
+	})
+}
