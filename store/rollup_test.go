@@ -236,4 +236,3 @@ func TestMigrationBuildsRollups(t *testing.T) {
 		t.Fatalf("migrated rollups: %d day rows, runs %v", len(kept), runs)
 	}
 }
-
