@@ -28,7 +28,7 @@ func (s *Server) apiBuy(r *http.Request) (any, error) {
 	bq.Uptime = q.float("uptime", mining.DefaultUptime, 0, 1, "0 to 1 (fraction of time hashing)")
 	bq.OverheadUSDPerKWh = q.float("overhead", 0, 0, 10, "0 to 10 USD per kWh")
 	if q.has("machine_price") {
-		p := q.floatOpen("machine_price", 0, 0, 1e5, "> 0 and <= 100,000 USD per TH/s")
+		p := q.floatIn("machine_price", 0, func(v float64) bool { return v > 0 && v <= 1e5 }, "> 0 and <= 100,000 USD per TH/s")
 		bq.MachinePriceUSDPerTH = &p
 	}
 	if m := q.str("model", "", 1000); m != "" {
