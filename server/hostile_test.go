@@ -288,8 +288,17 @@ func TestBudgetOrder(t *testing.T) {
 // TestSelfishClientGoneFreesBudget is issue 15's must-show: four selfish
 // solves at α = 0.49, accuracy 1e-9, whose clients give up after 2 s,
 // fill the budget; once they are gone the budget is empty again and POST
-// /api/v1/pivot with the example site answers normally.
+// /api/v1/pivot with the example site answers normally. Since the solver
+// got faster (2026-12), α = 0.49 may finish within the 2 s on an idle
+// machine (an answer, 200, is then fine); α = 0.499 (a cold solve at the
+// largest truncation, far longer) always outlives its clients.
 func TestSelfishClientGoneFreesBudget(t *testing.T) {
+	for _, alpha := range []string{"0.49", "0.499"} {
+		t.Run("alpha="+alpha, func(t *testing.T) { selfishClientGone(t, alpha) })
+	}
+}
+
+func selfishClientGone(t *testing.T, alpha string) {
 	// One solve may take at most half this budget: exactly selfishCost.
 	s, ts := newTest(t, Config{HeavyBudget: 2 * selfishCost})
 	var wg sync.WaitGroup
@@ -298,7 +307,7 @@ func TestSelfishClientGoneFreesBudget(t *testing.T) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			codes[i], _, _ = call("GET", ts.URL+"/api/v1/security/selfish?alpha=0.49&accuracy=1e-9", "", 2*time.Second)
+			codes[i], _, _ = call("GET", ts.URL+"/api/v1/security/selfish?alpha="+alpha+"&accuracy=1e-9", "", 2*time.Second)
 		}()
 	}
 	// The four identical requests are merged into one solve, charged once.
@@ -316,7 +325,7 @@ func TestSelfishClientGoneFreesBudget(t *testing.T) {
 	}
 	wg.Wait()
 	for i, c := range codes {
-		if c != 0 {
+		if c != 0 && (alpha != "0.49" || c != 200) {
 			t.Errorf("solve %d answered %d before its client gave up", i, c)
 		}
 	}
