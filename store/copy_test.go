@@ -2,10 +2,12 @@ package store
 
 import (
 	"context"
+	"database/sql"
 	"errors"
 	"fmt"
 	"path/filepath"
 	"reflect"
+	"strings"
 	"testing"
 	"time"
 
@@ -54,6 +56,21 @@ func fill(t *testing.T, db *DB) {
 	if err := db.SetNodeTip(ctx, 41, time.Unix(1_700_000_000, 0)); err != nil {
 		t.Fatal(err)
 	}
+}
+
+// otherDatabase creates database name in the cluster of url and returns
+// its URL.
+func otherDatabase(t *testing.T, url, name string) string {
+	t.Helper()
+	sdb, err := sql.Open("pgx", url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer sdb.Close()
+	if _, err := sdb.Exec(`CREATE DATABASE ` + name); err != nil {
+		t.Fatal(err)
+	}
+	return strings.Replace(url, "/hashlab?", "/"+name+"?", 1)
 }
 
 // TestCopySQLiteToPostgresAndBack: a copy reads back with the same row
@@ -107,6 +124,13 @@ func TestCopySQLiteToPostgresAndBack(t *testing.T) {
 		if err != nil || !reflect.DeepEqual(c1, c2) {
 			t.Errorf("%s counts %+v, source %+v (%v)", db.Path(), c2, c1, err)
 		}
+	}
+	// The same writes made directly on PostgreSQL give the same tables,
+	// rollups included, as on SQLite.
+	direct, _ := openAt(t, otherDatabase(t, pg.Path(), "direct"))
+	fill(t, direct)
+	if s4, err := direct.Checksums(ctx); err != nil || !reflect.DeepEqual(s1, s4) {
+		t.Errorf("the same writes on SQLite and on PostgreSQL (%v):\n%+v\n%+v", err, s1, s4)
 	}
 	// TO holds data now: refused, unless replace.
 	if _, err := Copy(ctx, src, pg, false); !errors.Is(err, hashlab.ErrInput) {
