@@ -38,5 +38,22 @@ if need_postgresql; then
 fi
 export HASHLAB_REQUIRE_PG=1
 
+# Prometheus for the deployment test (deploy/: Debian's prometheus scrapes
+# two real `hashlab serve` replicas with the shipped scrape configuration;
+# HASHLAB_REQUIRE_PROMETHEUS makes a missing prometheus a failure, never a skip).
+if ! command -v prometheus >/dev/null 2>&1; then
+  if command -v apt-get >/dev/null 2>&1; then
+    SUDO=""
+    [ "$(id -u)" -eq 0 ] || SUDO="sudo"
+    echo "scripts/test.sh: installing prometheus for the deployment test (apt-get)" >&2
+    $SUDO apt-get update -qq >&2
+    DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends prometheus >&2
+  else
+    echo "scripts/test.sh: prometheus is missing and apt-get is not available; install Prometheus and rerun" >&2
+    exit 1
+  fi
+fi
+export HASHLAB_REQUIRE_PROMETHEUS=1
+
 go vet ./...
 go test -count=1 -timeout 30m "$@" ./...
