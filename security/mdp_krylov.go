@@ -334,7 +334,7 @@ func (m *ratioMDP) policyIterate(ctx context.Context, vA, vB []float64, pol []in
 	for first := *passes; *passes-first < maxPasses; {
 		tol := budget / 100
 		if !tight {
-			tol = budget * 10
+			tol = max(budget*10, 1e-3)
 		}
 		left := max(1, (maxPasses-(*passes-first))/2)
 		if c, gA, gB, err = m.evaluate(ctx, c, pol, vA, vB, gA, gB, tol, left, passes); err != nil {
