@@ -14,6 +14,8 @@ import (
 
 	"github.com/chromedp/cdproto/runtime"
 	"github.com/chromedp/chromedp"
+
+	"github.com/hashlab/hashlab/mining"
 )
 
 // The browser tests load every dashboard page in a real headless Chromium
@@ -261,8 +263,8 @@ func TestBrowserOverview(t *testing.T) {
 	if h, a := chartPoints(t, ctx, "#hashrate-chart"), chartPoints(t, ctx, "#adjust-chart"); h < 460 || a < 100 {
 		t.Errorf("hashrate chart %d points, adjustments chart %d bars", h, a)
 	}
-	if n := count(t, ctx, "#miners-table tbody tr"); n != 23 {
-		t.Errorf("%d rows in the breakeven table, want the 23 catalogue models", n)
+	if n := count(t, ctx, "#miners-table tbody tr"); n != len(mining.Catalogue()) {
+		t.Errorf("%d rows in the breakeven table, want the %d catalogue models", n, len(mining.Catalogue()))
 	}
 	kpis := text(t, ctx, "#kpis")
 	for _, want := range []string{"40.13", "USD/PH/day", "sats/PH/day", "EH/s", "1,050,000"} {
