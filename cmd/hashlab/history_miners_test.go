@@ -93,18 +93,35 @@ func TestHistoryMinersBtcd(t *testing.T) {
 	if code, _, stderr := runEnv(t, nil, "ingest", "--rpc", n.RPCURL, "--rpc-user", n.User, "--rpc-pass", n.Password, "--db", db, "--pools", poolsFile, "--miner-flow"); code != 0 {
 		t.Fatalf("ingest: exit %d: %s", code, stderr)
 	}
+	// A price for every day of the chain: outflow in USD, MPI still null
+	// (fewer than 365 days).
+	prices := filepath.Join(dir, "prices.csv")
+	csvText := "date,usd\n"
+	seen := map[string]bool{}
+	for _, e := range events {
+		if !seen[e.day] {
+			seen[e.day] = true
+			csvText += e.day + ",50000\n"
+		}
+	}
+	os.WriteFile(prices, []byte(csvText), 0o644)
+	if code, _, stderr := runEnv(t, nil, "import", "prices", prices, "--db", db); code != 0 {
+		t.Fatalf("import prices: exit %d: %s", code, stderr)
+	}
 	code, out, stderr := runEnv(t, nil, "history", "miners", "--db", db, "--pools", poolsFile, "--json")
 	if code != 0 {
 		t.Fatalf("history miners: exit %d: %s", code, stderr)
 	}
 	type day struct {
-		Date    string `json:"date"`
-		Mined   int64  `json:"mined_sats"`
-		FromCB  int64  `json:"from_coinbase_sats"`
-		ToPay   int64  `json:"to_payout_sats"`
-		FromPay int64  `json:"from_payout_sats"`
-		Outflow int64  `json:"outflow_sats"`
-		Balance int64  `json:"balance_sats"`
+		Date    string   `json:"date"`
+		Mined   int64    `json:"mined_sats"`
+		FromCB  int64    `json:"from_coinbase_sats"`
+		ToPay   int64    `json:"to_payout_sats"`
+		FromPay int64    `json:"from_payout_sats"`
+		Outflow int64    `json:"outflow_sats"`
+		Balance int64    `json:"balance_sats"`
+		USD     *float64 `json:"outflow_usd"`
+		MPI     *float64 `json:"mpi"`
 	}
 	type series struct {
 		Pool string `json:"pool"`
@@ -149,6 +166,10 @@ func TestHistoryMinersBtcd(t *testing.T) {
 			w.Outflow = w.FromCB - w.ToPay + w.FromPay
 			bal += w.Mined - w.Outflow
 			w.Balance = bal
+			if g.USD == nil || *g.USD != float64(w.Outflow)/1e8*50000 || g.MPI != nil {
+				t.Errorf("%s %s: outflow_usd %v (want %v at $50,000), mpi %v (want null)", s.Pool, g.Date, g.USD, float64(w.Outflow)/1e8*50000, g.MPI)
+			}
+			g.USD, g.MPI = nil, nil
 			if g != w {
 				t.Errorf("%s %s: got %+v, want %+v", s.Pool, g.Date, g, w)
 			}
