@@ -18,6 +18,11 @@ import (
 // DefaultLuckConfidence is the coverage of the luck bands.
 const DefaultLuckConfidence = 0.95
 
+// coverSlackSec is how far before a day's end the last block read may
+// be for the blocks to count as covering the day: two hours, the
+// tolerance of header times.
+const coverSlackSec = 2 * 3600
+
 // timelineLeadSec is how far before the first day blocks are read to find
 // the difficulty in force at its start: longer than any epoch since 2013.
 const timelineLeadSec = 60 * 86400
@@ -97,7 +102,9 @@ func (s *Service) readBlocks(ctx context.Context, blocks BlocksByTime, from, to 
 	epochs := snapshot.Epochs()
 	var tl pool.Timeline
 	var times []int64
+	var last int64
 	err := blocks(ctx, from-timelineLeadSec, to, func(b chain.BlockRecord) error {
+		last = max(last, b.Time)
 		bits := b.Bits
 		if bits == 0 {
 			bits = bitsAt(epochs, b.Height)
@@ -116,6 +123,12 @@ func (s *Service) readBlocks(ctx context.Context, blocks BlocksByTime, from, to 
 	}
 	if len(tl) == 0 || tl[0].FromUnix > from {
 		return nil, nil, hashlab.Invalid("from", time.Unix(from, 0).UTC().Format(time.DateOnly), "a day after the first block read plus its epoch (the blocks must start at least one epoch earlier)")
+	}
+	// A day after the last block would count no blocks against a full
+	// day of expected ones. Header times may run up to two hours ahead.
+	if to > last+coverSlackSec {
+		return nil, nil, hashlab.Invalid("to", time.Unix(to-86400, 0).UTC().Format(time.DateOnly),
+			"a day the blocks cover to its end (the last block read is at "+time.Unix(last, 0).UTC().Format("2006-01-02 15:04 UTC")+")")
 	}
 	return tl, times, nil
 }
@@ -203,10 +216,15 @@ func (s *Service) PoolAudit(ctx context.Context, req PoolAuditRequest) (*PoolAud
 		diffSource = "the blocks' nBits, switching at each epoch's first block"
 	} else {
 		var es []pool.EpochTimes
+		known := snapshot.Default().AsOf.Unix() // the snapshot's tip: the table's bits are known to here
 		for _, e := range snapshot.Epochs() {
 			es = append(es, pool.EpochTimes{FirstHeight: e.FirstHeight, LastHeight: e.LastHeight, Bits: consensus.Bits(e.Bits), FirstTime: e.FirstTime, LastTime: e.LastTime})
+			known = max(known, e.LastTime)
 		}
 		tl = pool.TimelineFromEpochs(es, s.params)
+		if end, _ := time.Parse(time.DateOnly, hi); end.Unix()+86400 > known+coverSlackSec {
+			return nil, hashlab.Invalid("date", hi, "a day the embedded epoch table covers to its end (to "+time.Unix(known, 0).UTC().Format("2006-01-02 15:04 UTC")+"); give --blocks or --db for later days")
+		}
 	}
 	a, err := pool.AuditAccount(pool.AuditInputs{
 		Days: req.Days, Scheme: req.Scheme, PoolFee: req.PoolFee, FeesPerBlock: req.FeesPerBlock,

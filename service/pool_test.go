@@ -10,6 +10,7 @@ import (
 	"os"
 	"sort"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -222,5 +223,25 @@ func TestConcentrationByTemplate2024RealData(t *testing.T) {
 	g := byTemplate.Groups[0]
 	if g.Group != "AntPool & friends" || math.Abs(g.Share-0.340) > 0.0005 || g.Pools[0] != "antpool" || len(g.Pools) != 7 {
 		t.Errorf("largest group %+v", g)
+	}
+}
+
+// Days the blocks do not cover are refused, not counted as days without
+// blocks.
+func TestPoolLuckRefusesUncoveredDays(t *testing.T) {
+	csv := "height,time,pool_slug\n"
+	// Blocks every 600 s from 2024-01-01 00:00 for 40 days at one height range.
+	start := time.Date(2024, 1, 1, 0, 0, 0, 0, time.UTC).Unix()
+	for i := range 40 * 144 {
+		csv += strconv.Itoa(823000+i) + "," + strconv.FormatInt(start+int64(i)*600, 10) + ",x\n"
+	}
+	days := []pool.DayHashrate{{Date: "2024-01-20", HashrateHs: 1e20}, {Date: "2024-02-15", HashrateHs: 1e20}}
+	_, err := New(nil, nil).PoolLuck(context.Background(), poolfile.BlocksCSV(strings.NewReader(csv)), PoolLuckRequest{Pool: "x", Hashrate: days})
+	if err == nil || !strings.Contains(err.Error(), "2024-02-15") {
+		t.Errorf("a day after the last block: %v", err)
+	}
+	_, err = New(nil, nil).PoolLuck(context.Background(), poolfile.BlocksCSV(strings.NewReader(csv)), PoolLuckRequest{Pool: "x", Hashrate: days, To: "2024-02-01"})
+	if err != nil {
+		t.Errorf("covered days: %v", err)
 	}
 }
