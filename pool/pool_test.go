@@ -3,6 +3,7 @@ package pool_test
 import (
 	"math"
 	"testing"
+	"testing/quick"
 	"time"
 
 	"github.com/hashlab/hashlab/consensus"
@@ -205,5 +206,43 @@ func TestByTemplate(t *testing.T) {
 	r0, _ := security.Concentration(shares)
 	if !(r.HHI > r0.HHI) || r.Nakamoto50 > r0.Nakamoto50 {
 		t.Errorf("by template HHI %g, Nakamoto %d; by pool %g, %d", r.HHI, r.Nakamoto50, r0.HHI, r0.Nakamoto50)
+	}
+}
+
+// Garwood's interval is exact in the conservative sense: for any true
+// mean μ, the probability (summed exactly over the Poisson pmf) that the
+// interval of k covers μ is at least the confidence.
+func TestGarwoodCoverage(t *testing.T) {
+	for _, mu := range []float64{0.5, 3, 12.5, 40, 150} {
+		cover, pmf := 0.0, math.Exp(-mu)
+		for k := int64(0); k < int64(mu*4+40); k++ {
+			if k > 0 {
+				pmf *= mu / float64(k)
+			}
+			if lo, hi := pool.GarwoodInterval(k, 0.95); lo <= mu && mu <= hi {
+				cover += pmf
+			}
+		}
+		if cover < 0.95-1e-9 {
+			t.Errorf("μ = %g: coverage %.4f < 0.95", mu, cover)
+		}
+	}
+}
+
+// Invariants of PoissonLuck over many (k, λ): the interval holds the
+// point estimate, the band holds 1, the p-value is a probability.
+func TestPoissonLuckInvariants(t *testing.T) {
+	f := func(k16 uint16, l16 uint16) bool {
+		k := int64(k16 % 2000)
+		lambda := 0.05 + float64(l16%20000)/10
+		l, err := pool.PoissonLuck(k, lambda, 0.95)
+		if err != nil {
+			return false
+		}
+		return l.Lower <= l.Ratio && l.Ratio <= l.Upper && l.BandLower <= 1 && 1 <= l.BandUpper &&
+			l.PValue >= 0 && l.PValue <= 1 && (k > 0 || l.Lower == 0)
+	}
+	if err := quick.Check(f, &quick.Config{MaxCount: 300}); err != nil {
+		t.Error(err)
 	}
 }
