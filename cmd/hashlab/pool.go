@@ -153,7 +153,7 @@ func poolLuck(ctx context.Context, env *Env, args []string) error {
 			name = "total"
 		}
 		fmt.Fprintf(w, "%s\t%d\t%s\t%s\t%.1f\t%s\t%s .. %s\t%s .. %s\t%s\n", name, p.Days, siHashrate(p.MeanHashrateHs), commas(p.Blocks), p.ExpectedBlocks,
-			fmtNum(p.Ratio, 4), fmtNum(p.Lower, 4), fmtNum(p.Upper, 4), fmtNum(p.BandLower, 4), fmtNum(p.BandUpper, 4), fmtNum(p.PValue, 3))
+			fmtNum(p.Ratio, 4), fmtNum(p.Lower, 4), fmtNum(p.Upper, 4), fmtNum(p.BandLower, 4), fmtNum(p.BandUpper, 4), fmtP(p.PValue))
 	}
 	if err := w.Flush(); err != nil {
 		return err
@@ -179,6 +179,19 @@ func fmtNum(v hashlab.Num, prec int) string {
 		return "n/a"
 	}
 	return fmt.Sprintf("%.*f", prec, f)
+}
+
+// fmtP prints a p-value with three significant digits, "< 0.0001"
+// below that.
+func fmtP(v hashlab.Num) string {
+	f := float64(v)
+	switch {
+	case math.IsNaN(f) || math.IsInf(f, 0):
+		return "n/a"
+	case f < 1e-4:
+		return "< 0.0001"
+	}
+	return fmt.Sprintf("%.3g", f)
 }
 
 // csvNum is fmtNum for CSV: empty when undefined.
@@ -292,7 +305,7 @@ func renderAudit(out io.Writer, a *service.PoolAuditAnswer) {
 			what = "pool blocks implied by the payout ratio"
 		}
 		fmt.Fprintf(out, "luck (%s): %d vs %.2f expected = %s, %.0f%% interval %s .. %s, band at luck 1 %s .. %s, p-value %s\n", what, l.Blocks, l.ExpectedBlocks,
-			fmtNum(l.Ratio, 4), l.Confidence*100, fmtNum(l.Lower, 4), fmtNum(l.Upper, 4), fmtNum(l.BandLower, 4), fmtNum(l.BandUpper, 4), fmtNum(l.PValue, 3))
+			fmtNum(l.Ratio, 4), l.Confidence*100, fmtNum(l.Lower, 4), fmtNum(l.Upper, 4), fmtNum(l.BandLower, 4), fmtNum(l.BandUpper, 4), fmtP(l.PValue))
 	} else if a.Scheme == pool.Solo {
 		fmt.Fprintln(out, "luck: the export has no blocks column")
 	} else if a.Scheme == pool.PPLNS {
