@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"os"
+	"path/filepath"
 	"slices"
 	"strconv"
 	"testing"
@@ -17,6 +18,7 @@ import (
 	"github.com/hashlab/hashlab/chain/noderpc"
 	"github.com/hashlab/hashlab/consensus"
 	"github.com/hashlab/hashlab/internal/btcdtest"
+	"github.com/hashlab/hashlab/internal/pgtest"
 	"github.com/hashlab/hashlab/store"
 )
 
@@ -135,12 +137,50 @@ func expectedRecord(t *testing.T, mb minedBlock, times []int64) chain.BlockRecor
 	return want
 }
 
+// backendDB is a new database of one backend: its name and what
+// store.Open takes (a file path or a PostgreSQL URL).
+type backendDB struct{ backend, db string }
+
+// backendDBs gives a new database on each backend: an SQLite file and a
+// PostgreSQL database in a cluster of its own (pgtest; left out, with a
+// log line, when PostgreSQL is not installed and HASHLAB_REQUIRE_PG is
+// unset).
+func backendDBs(t *testing.T) []backendDB {
+	t.Helper()
+	out := []backendDB{{"sqlite", filepath.Join(t.TempDir(), "hashlab.db")}}
+	if pgtest.Installed() || os.Getenv(pgtest.RequireEnv) != "" {
+		return append(out, backendDB{"postgres", pgtest.Start(t)})
+	}
+	t.Log("PostgreSQL is not installed: only the SQLite backend runs (apt-get install postgresql, or ./scripts/test.sh)")
+	return out
+}
+
+// openStoreAt opens the database name, closed when the test ends.
+func openStoreAt(t testing.TB, name string) *store.DB {
+	t.Helper()
+	db, err := store.Open(context.Background(), name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	return db
+}
+
+func newRecorderAt(t testing.TB, name string) *recorder {
+	return &recorder{ChainWriter: openStoreAt(t, name), blocks: map[int64]chain.BlockRecord{}}
+}
+
 func TestIngestFromBtcd(t *testing.T) {
 	n := btcdtest.Start(t)
 	mined := mineScenario(t, n)
-	ctx := context.Background()
+	for _, b := range backendDBs(t) {
+		t.Run(b.backend, func(t *testing.T) { testIngestFromBtcd(t, n, mined, b.db) })
+	}
+}
 
-	db := newRecorder(t)
+func testIngestFromBtcd(t *testing.T, n *btcdtest.Node, mined []minedBlock, name string) {
+	ctx := context.Background()
+	db := newRecorderAt(t, name)
 	sum, err := Run(ctx, n.RPC, db, Options{Workers: 3, BatchSize: 16, Attribute: chain.Attribute})
 	if err != nil {
 		t.Fatal(err)
@@ -166,7 +206,7 @@ func TestIngestFromBtcd(t *testing.T) {
 		}
 		checkAgainstNode(t, n, got)
 	}
-	// What was written is what the SQLite file gives back, field for field.
+	// What was written is what the database gives back, field for field.
 	sdb := db.ChainWriter.(*store.DB)
 	for h, want := range db.blocks {
 		got, ok, err := sdb.Block(ctx, h)
@@ -198,7 +238,7 @@ func TestIngestFromBtcd(t *testing.T) {
 	// dialect and in Core's, must give the same records.
 	for name, src := range map[string]Source{"btcd verbosity 2": n.RPC, "core-shaped verbosity 2": coreShaped{n.RPC}} {
 		t.Run(name+" gives the same records", func(t *testing.T) {
-			db2 := newRecorder(t)
+			db2 := newRecorder(t) // SQLite: the records are compared, not the backend
 			if _, err := Run(ctx, src, db2, Options{Workers: 2, BatchSize: 50, Attribute: chain.Attribute, Verbosity: 2}); err != nil {
 				t.Fatal(err)
 			}
@@ -286,20 +326,32 @@ func TestIngestReorgTwoBtcdNodes(t *testing.T) {
 	oldTip := a.BestHash(t)
 
 	ctx := context.Background()
-	db := newRecorder(t)
-	sum, err := Run(ctx, a.RPC, db, Options{BatchSize: 4, Attribute: chain.Attribute})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if sum.TipHeight != 8 || sum.TipHash != oldTip {
-		t.Fatalf("first ingest: %+v", sum)
+	// One database per backend, each ingesting A, then the reorganised A.
+	bdbs := backendDBs(t)
+	dbs := make([]*recorder, len(bdbs))
+	for i, bd := range bdbs {
+		dbs[i] = newRecorderAt(t, bd.db)
+		sum, err := Run(ctx, a.RPC, dbs[i], Options{BatchSize: 4, Attribute: chain.Attribute})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if sum.TipHeight != 8 || sum.TipHash != oldTip {
+			t.Fatalf("%s: first ingest: %+v", bd.backend, sum)
+		}
 	}
 
 	a.Connect(t, b)
 	newTip := b.BestHash(t)
 	a.WaitForBest(t, newTip, 60*time.Second)
 
-	sum, err = Run(ctx, a.RPC, db, Options{BatchSize: 4, Attribute: chain.Attribute})
+	for i, bd := range bdbs {
+		t.Run(bd.backend, func(t *testing.T) { checkReorgIngest(t, a, b, dbs[i], forkHash, oldTip, newTip) })
+	}
+}
+
+func checkReorgIngest(t *testing.T, a, b *btcdtest.Node, db *recorder, forkHash, oldTip, newTip string) {
+	ctx := context.Background()
+	sum, err := Run(ctx, a.RPC, db, Options{BatchSize: 4, Attribute: chain.Attribute})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -312,6 +364,9 @@ func TestIngestReorgTwoBtcdNodes(t *testing.T) {
 	}
 	if len(db.rollbacks) != 1 || db.rollbacks[0] != ev {
 		t.Errorf("stored reorgs %+v", db.rollbacks)
+	}
+	if rs, err := db.ChainWriter.(*store.DB).Reorgs(ctx); err != nil || len(rs) != 1 || rs[0] != ev {
+		t.Errorf("reorgs read back from the database: %+v %v", rs, err)
 	}
 	if sum.TipHeight != 10 || sum.TipHash != newTip || sum.BlocksWritten != 5 {
 		t.Errorf("after the reorg: %+v", sum)
@@ -337,33 +392,41 @@ func TestIngestFollowBtcd(t *testing.T) {
 	n := btcdtest.Start(t)
 	m := btcdtest.NewMiner(t, n, "follow")
 	m.MineN(t, 10, btcdtest.BlockSpec{Tag: "/first/"})
-	db := newRecorder(t)
+	// One follower per backend, side by side on the same node.
+	bdbs := backendDBs(t)
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	type result struct {
 		sum Summary
 		err error
 	}
-	done := make(chan result, 1)
-	go func() {
-		s, err := Run(ctx, n.RPC, db, Options{Follow: true, PollInterval: 20 * time.Millisecond, BatchSize: 5})
-		done <- result{s, err}
-	}()
+	dbs := make([]*recorder, len(bdbs))
+	done := make([]chan result, len(bdbs))
+	for i, bd := range bdbs {
+		dbs[i] = newRecorderAt(t, bd.db)
+		done[i] = make(chan result, 1)
+		go func() {
+			s, err := Run(ctx, n.RPC, dbs[i], Options{Follow: true, PollInterval: 20 * time.Millisecond, BatchSize: 5})
+			done[i] <- result{s, err}
+		}()
+	}
 	waitTip := func(hash string) {
 		t.Helper()
 		deadline := time.Now().Add(30 * time.Second)
-		for {
-			_, h, ok, err := db.Tip(context.Background())
-			if err != nil {
-				t.Fatal(err)
+		for i, db := range dbs {
+			for {
+				_, h, ok, err := db.Tip(context.Background())
+				if err != nil {
+					t.Fatal(err)
+				}
+				if ok && h == hash {
+					break
+				}
+				if time.Now().After(deadline) {
+					t.Fatalf("%s: database tip %s never became %s", bdbs[i].backend, h, hash)
+				}
+				time.Sleep(10 * time.Millisecond)
 			}
-			if ok && h == hash {
-				return
-			}
-			if time.Now().After(deadline) {
-				t.Fatalf("database tip %s never became %s", h, hash)
-			}
-			time.Sleep(10 * time.Millisecond)
 		}
 	}
 	waitTip(n.BestHash(t))
@@ -375,22 +438,26 @@ func TestIngestFollowBtcd(t *testing.T) {
 	m.MineN(t, 3, btcdtest.BlockSpec{Tag: "/branch/"})
 	waitTip(n.BestHash(t))
 	cancel()
-	res := <-done
-	if res.err != nil {
-		t.Fatalf("follow returned %v", res.err)
-	}
-	s := res.sum
-	if !s.Interrupted || s.TipHeight != 15 || len(s.Reorgs) != 1 {
-		t.Fatalf("summary %+v", s)
-	}
-	ev := s.Reorgs[0]
-	if ev.ForkHeight != 12 || ev.Depth != 2 || ev.OldTipHash != stale {
-		t.Errorf("reorg %+v", ev)
-	}
-	for h := int64(13); h <= 15; h++ {
-		if db.blocks[h].CoinbaseTag != "/branch/" {
-			t.Errorf("height %d tag %q", h, db.blocks[h].CoinbaseTag)
-		}
+	for i, bd := range bdbs {
+		t.Run(bd.backend, func(t *testing.T) {
+			res := <-done[i]
+			if res.err != nil {
+				t.Fatalf("follow returned %v", res.err)
+			}
+			s := res.sum
+			if !s.Interrupted || s.TipHeight != 15 || len(s.Reorgs) != 1 {
+				t.Fatalf("summary %+v", s)
+			}
+			ev := s.Reorgs[0]
+			if ev.ForkHeight != 12 || ev.Depth != 2 || ev.OldTipHash != stale {
+				t.Errorf("reorg %+v", ev)
+			}
+			for h := int64(13); h <= 15; h++ {
+				if dbs[i].blocks[h].CoinbaseTag != "/branch/" {
+					t.Errorf("height %d tag %q", h, dbs[i].blocks[h].CoinbaseTag)
+				}
+			}
+		})
 	}
 }
 

@@ -301,3 +301,7 @@ func (s *server) stop() {
 
 // String names the server in messages.
 func (s *server) String() string { return strings.TrimSuffix(s.url, "?sslmode=disable") }
+
+// Installed reports whether PostgreSQL's binaries are here (Start can run
+// a cluster).
+func Installed() bool { return Bin() != "" }
