@@ -197,9 +197,8 @@ func (c *fixedChain) solve(ctx context.Context, ws *chainWork, rew, y []float64,
 				H[i][j], H[i+1][j] = cs[i]*a+sn[i]*b, -sn[i]*a+cs[i]*b
 			}
 			d := math.Hypot(H[j][j], H[j+1][j])
-			if d == 0 {
-				j++
-				break
+			if d == 0 || math.IsNaN(d) {
+				break // breakdown: column j adds nothing
 			}
 			cs[j], sn[j] = H[j][j]/d, H[j+1][j]/d
 			H[j][j], H[j+1][j] = d, 0
@@ -263,6 +262,11 @@ func (m *ratioMDP) evaluate(ctx context.Context, c *fixedChain, pol []int32, vA,
 		y[c.gain] = g0
 		if err := c.solve(ctx, ws, rew, y, tol, maxPasses, used); err != nil {
 			return 0, err
+		}
+		for _, x := range ws.vals {
+			if math.IsNaN(x) || math.IsInf(x, 0) {
+				return math.NaN(), nil // v kept: the caller falls back
+			}
 		}
 		for i, s := range c.states {
 			v[s] = ws.vals[i]
@@ -340,7 +344,7 @@ func (m *ratioMDP) policyIterate(ctx context.Context, vA, vB []float64, pol []in
 		if c, gA, gB, err = m.evaluate(ctx, c, pol, vA, vB, gA, gB, tol, left, passes); err != nil {
 			return 0, err
 		}
-		if !(gB > 0) {
+		if !(gB > 0) || math.IsNaN(gA) {
 			return math.NaN(), nil
 		}
 		rho = gA / gB
