@@ -97,7 +97,8 @@ type OptimalResult struct {
 	Converged bool    `json:"converged"`
 	// Truncation is the largest fork length T solved, States the number
 	// of states (a, h, fork) of one form at that T, Sweeps the
-	// Gauss–Seidel sweeps over all T.
+	// Gauss–Seidel sweeps and Krylov passes (each one pass over the
+	// states) over all T.
 	Truncation int `json:"truncation"`
 	States     int `json:"states"`
 	Sweeps     int `json:"sweeps"`
@@ -123,14 +124,17 @@ func initialTruncation(alpha float64, maxT int) int {
 // override, match and wait, with the objective the ratio of the attacker's
 // blocks to all blocks in the main chain. Method:
 //
-//   - The ratio is optimised directly by Gauss–Seidel modified policy
-//     iteration with the ratio updated every sweep (Dinkelbach's method:
-//     ρ ← the current policy's ratio, the greedy policy for the reward
-//     rA − ρ(rA + rH)), warm-starting every step from the last; transitions
-//     are stored sparsely. States are swept longest fork first so one sweep
-//     carries values through a whole race. This replaces SSZ's bisection
-//     over ρ (and Bar-Zur, Eyal & Tamar's (AFT 2020) probabilistic
-//     termination, whose error ~1/H needs long horizons near α = ½).
+//   - The ratio is optimised directly (Dinkelbach's method: ρ ← the
+//     current policy's ratio, then the greedy policy for the reward
+//     rA − ρ(rA + rH)), first by policy iteration whose evaluations are
+//     GMRES solves over the states where races start (policyIterate:
+//     states are numbered longest fork first, so one pass computes every
+//     other value from those), then by Gauss–Seidel modified policy
+//     iteration from its values, which proves the bounds (solveRatio).
+//     Each truncation warm-starts from the last; transitions are stored
+//     sparsely. This replaces SSZ's bisection over ρ (and Bar-Zur, Eyal &
+//     Tamar's (AFT 2020) probabilistic termination, whose error ~1/H
+//     needs long horizons near α = ½).
 //   - Truncation: instead of SSZ's forced adopt/override at a = T or
 //     h = T, a race reaching the edge is shifted down by k blocks on both
 //     chains (the dynamics depend only on the lead a − h) with the k
@@ -139,8 +143,10 @@ func initialTruncation(alpha float64, maxT int) int {
 //     probability any strategy has) the relaxed MDP's optimum is Upper;
 //     the strategy it finds, played in the real game with the same
 //     shifts, has its exact revenue computed with the exact settlement
-//     probabilities: Lower. Both are also bounded by honest mining and
-//     SM1 (Lower ≥ max(α, SM1)) and by the bounds of earlier T.
+//     probabilities: Lower (near the asked accuracy, also a strategy
+//     polished in the shift form, whichever is higher). Both are also
+//     bounded by honest mining and SM1 (Lower ≥ max(α, SM1)) and by the
+//     bounds of earlier T.
 //
 // Converged is false when the bracket is wider than accuracy at
 // lim.MaxTruncation or a solve ran out of sweeps; the bracket is still
