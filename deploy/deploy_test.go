@@ -181,6 +181,8 @@ func decodeK8s(doc []byte) (any, error) {
 		obj = &corev1.Service{}
 	case "v1 PersistentVolumeClaim":
 		obj = &corev1.PersistentVolumeClaim{}
+	case "v1 ConfigMap":
+		obj = &corev1.ConfigMap{}
 	default:
 		return nil, fmt.Errorf("apiVersion %q kind %q: not a type this test decodes", tm.APIVersion, tm.Kind)
 	}
@@ -195,6 +197,7 @@ func TestKubernetesManifestsDecodeStrictly(t *testing.T) {
 	if err != nil || len(files) == 0 {
 		t.Fatalf("no manifests: %v", err)
 	}
+	configMaps := map[string]*corev1.ConfigMap{}
 	deployments := map[string]*appsv1.Deployment{}
 	jobs := map[string]*batchv1.Job{}
 	services := map[string]*corev1.Service{}
@@ -218,6 +221,8 @@ func TestKubernetesManifestsDecodeStrictly(t *testing.T) {
 				jobs[o.Name], pod = o, &o.Spec.Template.Spec
 			case *corev1.Service:
 				services[o.Name] = o
+			case *corev1.ConfigMap:
+				configMaps[o.Name] = o
 			}
 			if pod == nil {
 				continue
@@ -277,6 +282,19 @@ func TestKubernetesManifestsDecodeStrictly(t *testing.T) {
 	}
 	if _, f := checkArgs(t, "hashlab-ingest", ing.Spec.Template.Spec.Containers[0].Args); !hasKey(f, "follow") || !hasKey(f, "db") {
 		t.Errorf("hashlab-ingest runs without --follow or --db: %v", f)
+	}
+	// The in-cluster scrape job is a configuration Prometheus accepts.
+	if cm := configMaps["hashlab-prometheus"]; cm == nil || cm.Data["prometheus.yml"] == "" {
+		t.Error("no ConfigMap hashlab-prometheus with prometheus.yml")
+	} else {
+		// Debian's Prometheus is built without Kubernetes discovery, so
+		// promtool checks the job with its discovery swapped for a static
+		// target: the relabelling rules and the rest as shipped.
+		cfg := regexp.MustCompile(`kubernetes_sd_configs:(\s*)- role: pod`).ReplaceAllString(cm.Data["prometheus.yml"], `static_configs:${1}- targets: ["pod:8080"]`)
+		if cfg == cm.Data["prometheus.yml"] {
+			t.Error("k8s/prometheus-config.yaml: no kubernetes_sd_configs with role pod")
+		}
+		promtoolCheck(t, "k8s/prometheus-config.yaml", []byte(cfg))
 	}
 	// The Monte Carlo Indexed Job.
 	if j := jobs["hashlab-sim-sweep"]; j == nil || j.Spec.CompletionMode == nil || *j.Spec.CompletionMode != batchv1.IndexedCompletion {
@@ -445,6 +463,33 @@ func TestComposeFile(t *testing.T) {
 	if !slices.Equal(upstream, want) || !slices.Equal(targets, want) {
 		t.Errorf("nginx upstream %v, Prometheus targets %v, want the serve replicas %v", upstream, targets, want)
 	}
+}
+
+// promtoolCheck runs Debian's `promtool check config` on a Prometheus
+// configuration. Without promtool it logs and returns, unless
+// HASHLAB_REQUIRE_PROMETHEUS is set (scripts/test.sh sets it).
+func promtoolCheck(t *testing.T, where string, cfg []byte) {
+	t.Helper()
+	promtool, err := exec.LookPath("promtool")
+	if err != nil {
+		if os.Getenv("HASHLAB_REQUIRE_PROMETHEUS") != "" {
+			t.Errorf("%s: HASHLAB_REQUIRE_PROMETHEUS is set and promtool is not on PATH", where)
+		} else {
+			t.Logf("%s: not checked: promtool is not installed (Debian's prometheus package; scripts/test.sh installs it)", where)
+		}
+		return
+	}
+	f := filepath.Join(t.TempDir(), "prometheus.yml")
+	if err := os.WriteFile(f, cfg, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if out, err := exec.Command(promtool, "check", "config", "--syntax-only", f).CombinedOutput(); err != nil {
+		t.Errorf("%s: promtool check config: %v\n%s", where, err, out)
+	}
+}
+
+func TestShippedPrometheusConfig(t *testing.T) {
+	promtoolCheck(t, "prometheus.yml", deployFile(t, "prometheus.yml"))
 }
 
 // promConfig is the part of prometheus.yml the tests read; the test
