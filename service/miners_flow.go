@@ -10,6 +10,7 @@ import (
 
 	"github.com/hashlab/hashlab"
 	"github.com/hashlab/hashlab/minerflow"
+	"github.com/hashlab/hashlab/sim"
 )
 
 // MinerFlowReader is what the miners' reserves history needs of a chain
@@ -42,6 +43,9 @@ type MinersFlowAnswer struct {
 	MPIDefinition     string `json:"mpi_definition"`
 	// Notes are the limits of the series, always the same sentences.
 	Notes []string `json:"notes"`
+	// BesideSim is the simulator's BTC-sold band beside the outflow when
+	// asked for (history miners --compare-sim).
+	BesideSim *BesideSim `json:"beside_sim,omitempty"`
 }
 
 // MinersFlowNotes are the limits every answer states.
@@ -93,4 +97,64 @@ func MinersFlow(ctx context.Context, r MinerFlowReader, poolName func(string) st
 		TrackedFromHeight: data.FromHeight, TipHeight: data.TipHeight, Series: s,
 		LabelledAddresses: len(q.Labels), MPIDefinition: minerflow.MPIDefinition, Notes: MinersFlowNotes,
 	}, nil
+}
+
+// SimSoldMetric is the simulator's daily series of BTC sold by miners.
+const SimSoldMetric = "miner_btc_sold"
+
+// BesideSim puts the simulator's "BTC sold by miners" band beside the
+// measured outflow, day by day, on the days both cover.
+type BesideSim struct {
+	Scenario string `json:"scenario"`
+	Paths    int    `json:"paths"`
+	Seed     uint64 `json:"seed"`
+	// SimFirstDay and SimLastDay are the simulated days.
+	SimFirstDay string         `json:"sim_first_day"`
+	SimLastDay  string         `json:"sim_last_day"`
+	Days        []BesideSimDay `json:"days"`
+	Note        string         `json:"note"`
+}
+
+// BesideSimDay is one day both series cover.
+type BesideSimDay struct {
+	Date string `json:"date"`
+	// MeasuredOutflowBTC is the day's outflow of all tracked pools.
+	MeasuredOutflowBTC float64 `json:"measured_outflow_btc"`
+	// SimSoldBTC* are the simulator's p5, p50 and p95 of BTC sold by
+	// miners that day (null where the band is undefined).
+	SimSoldBTCP5  hashlab.Num `json:"sim_sold_btc_p5"`
+	SimSoldBTCP50 hashlab.Num `json:"sim_sold_btc_p50"`
+	SimSoldBTCP95 hashlab.Num `json:"sim_sold_btc_p95"`
+}
+
+// besideSimNote says how the two series differ.
+const besideSimNote = "The measured outflow is an upper bound on miners' sales (it includes pool payouts to miners and moves to their own wallets) over the tracked pools only; the simulator's band is what its operators sell to cover power and overheads, for the whole network."
+
+// MinersBesideSim compares the answer's total outflow with a simulator
+// result's miner_btc_sold band on the dates both cover (none when they do
+// not overlap: the days list is empty and the note says so).
+func MinersBesideSim(a MinersFlowAnswer, res *sim.Result) (*BesideSim, error) {
+	s := res.Series(SimSoldMetric)
+	if s == nil {
+		return nil, fmt.Errorf("service: the simulator result has no %s series", SimSoldMetric)
+	}
+	b := &BesideSim{Scenario: res.Scenario, Paths: res.Paths, Seed: res.Seed, Days: []BesideSimDay{}, Note: besideSimNote}
+	if len(res.Dates) > 0 {
+		b.SimFirstDay, b.SimLastDay = res.Dates[0], res.Dates[len(res.Dates)-1]
+	}
+	idx := map[string]int{}
+	for i, d := range res.Dates {
+		idx[d] = i
+	}
+	for _, d := range a.Total.Days {
+		i, ok := idx[d.Date]
+		if !ok || i >= len(s.P50) {
+			continue
+		}
+		b.Days = append(b.Days, BesideSimDay{Date: d.Date, MeasuredOutflowBTC: float64(d.OutflowSats) / 1e8, SimSoldBTCP5: s.P5[i], SimSoldBTCP50: s.P50[i], SimSoldBTCP95: s.P95[i]})
+	}
+	if len(b.Days) == 0 {
+		b.Note = fmt.Sprintf("No day in common: the simulation covers %s to %s, the measured series %s to %s (replay a scenario that starts in the tracked range, e.g. sim run --start now, or a shipped replay over a tracked period). ", b.SimFirstDay, b.SimLastDay, a.FirstDay, a.LastDay) + besideSimNote
+	}
+	return b, nil
 }

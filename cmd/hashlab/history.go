@@ -26,7 +26,7 @@ func init() {
 const historyUsage = `history hashprice [--from DATE] [--to DATE] [--every day|week|epoch] [--db FILE] [--json|--csv]
        hashlab history adjustments [--from DATE] [--to DATE] [--db FILE] [--json|--csv]
        hashlab history hashrate [--from DATE] [--to DATE] [--confidence 0.95] [--db FILE] [--json|--csv]
-       hashlab history miners [--from DATE] [--to DATE] [--pool SLUG] [--labels FILE] [--pools FILE] [--db FILE] [--json|--csv]`
+       hashlab history miners [--from DATE] [--to DATE] [--pool SLUG] [--labels FILE] [--pools FILE] [--compare-sim SCENARIO [--sim-paths 200] [--sim-seed 1]] [--db FILE] [--json|--csv]`
 
 const poolsUsage = `pools [--window 1w | --from DATE --to DATE] [--pools FILE] [--db FILE] [--json|--csv]`
 

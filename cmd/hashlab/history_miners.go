@@ -10,6 +10,7 @@ import (
 	"github.com/hashlab/hashlab"
 	"github.com/hashlab/hashlab/minerflow"
 	"github.com/hashlab/hashlab/service"
+	"github.com/hashlab/hashlab/sim"
 )
 
 // runHistoryMiners is `hashlab history miners`: miners' reserves and
@@ -20,6 +21,9 @@ func runHistoryMiners(ctx context.Context, env *Env, args []string) error {
 	pool := fs.String("pool", "", "keep one pool's series (its slug, e.g. foundryusa); default: every pool")
 	labels := fs.String("labels", "", "labels file: CSV lines address,entity naming addresses you know (exchange deposits, a miner's own wallets)")
 	poolsFile := fs.String("pools", "", "pools definition file for the pools' names (default: the embedded list)")
+	compareSim := fs.String("compare-sim", "", "also run simulator SCENARIO (a shipped name or a file) and put its 'BTC sold by miners' band beside the measured outflow on the days both cover")
+	simPaths := fs.Int("sim-paths", 200, "with --compare-sim: simulator paths")
+	simSeed := fs.Uint64("sim-seed", 1, "with --compare-sim: simulator seed")
 	pos, err := parseFlags(fs, args)
 	if err != nil {
 		return err
@@ -37,6 +41,16 @@ func runHistoryMiners(ctx context.Context, env *Env, args []string) error {
 	pools, err := loadPools(*poolsFile)
 	if err != nil {
 		return err
+	}
+	var sc *sim.Scenario
+	simOpt := sim.Options{Paths: *simPaths, Seed: *simSeed}
+	if *compareSim != "" {
+		if err := simOpt.Validate(); err != nil {
+			return asFlag(fs, err, map[string]string{"paths": "sim-paths", "seed": "sim-seed"})
+		}
+		if sc, err = loadScenario(*compareSim); err != nil {
+			return err
+		}
 	}
 	q := service.MinersFlowQuery{From: rg.From, To: rg.To, Pool: *pool}
 	if *labels != "" {
@@ -67,6 +81,15 @@ func runHistoryMiners(ctx context.Context, env *Env, args []string) error {
 	}
 	if err != nil {
 		return err
+	}
+	if sc != nil {
+		res, err := sim.Run(ctx, sc, simOpt)
+		if err != nil {
+			return fmt.Errorf("--compare-sim %s: %w", *compareSim, err)
+		}
+		if ans.BesideSim, err = service.MinersBesideSim(ans, res); err != nil {
+			return err
+		}
 	}
 	return printMinersFlow(env.Stdout, df, ans)
 }
@@ -130,12 +153,33 @@ func printMinersFlow(w io.Writer, df *dbFlags, a service.MinersFlowAnswer) error
 			fmt.Fprintf(w, "  %-20s %.8f BTC\n", e, v)
 		}
 	}
+	if b := a.BesideSim; b != nil {
+		fmt.Fprintf(w, "\nBeside the simulator (scenario %s, %d paths, seed %d, %s to %s): BTC per day\n", b.Scenario, b.Paths, b.Seed, b.SimFirstDay, b.SimLastDay)
+		if len(b.Days) > 0 {
+			t := newTable(w)
+			fmt.Fprintln(t, "DATE\tMEASURED OUTFLOW\tSIMULATED SOLD p5\tp50\tp95")
+			for _, d := range b.Days {
+				fmt.Fprintf(t, "%s\t%.8f\t%s\t%s\t%s\n", d.Date, d.MeasuredOutflowBTC, numNA(d.SimSoldBTCP5), numNA(d.SimSoldBTCP50), numNA(d.SimSoldBTCP95))
+			}
+			if err := t.Flush(); err != nil {
+				return err
+			}
+		}
+		fmt.Fprintln(w, b.Note)
+	}
 	fmt.Fprintln(w, "\nMPI: "+a.MPIDefinition+".")
 	fmt.Fprintln(w, "Limits:")
 	for _, n := range a.Notes {
 		fmt.Fprintln(w, "  - "+n)
 	}
 	return nil
+}
+
+func numNA(n hashlab.Num) string {
+	if !n.Defined() {
+		return "n/a"
+	}
+	return ff(float64(n), 4)
 }
 
 func i64(v int64) string { return strconv.FormatInt(v, 10) }

@@ -193,6 +193,30 @@ func TestHistoryMinersBtcd(t *testing.T) {
 	if code, _, stderr := runEnv(t, nil, "history", "miners", "--db", db, "--pool", "nosuch"); code != 2 || !strings.Contains(stderr, "--pool") {
 		t.Errorf("--pool nosuch: exit %d: %s", code, stderr)
 	}
+	// The simulator's BTC-sold band beside the measured outflow: baseline
+	// covers 2026-04-22 to 2030-04-21, so every day of this chain.
+	code, out, stderr = runEnv(t, nil, "history", "miners", "--db", db, "--compare-sim", "baseline", "--sim-paths", "20", "--json")
+	var beside struct {
+		B struct {
+			Scenario string `json:"scenario"`
+			Days     []struct {
+				Date     string   `json:"date"`
+				Measured float64  `json:"measured_outflow_btc"`
+				P50      *float64 `json:"sim_sold_btc_p50"`
+			} `json:"days"`
+		} `json:"beside_sim"`
+	}
+	if err := json.Unmarshal([]byte(out), &beside); code != 0 || err != nil || beside.B.Scenario != "baseline" || len(beside.B.Days) != len(got.Total.Days) {
+		t.Fatalf("--compare-sim: exit %d %v %+v\n%s", code, err, beside, stderr)
+	}
+	for i, d := range beside.B.Days {
+		if g := got.Total.Days[i]; d.Date != g.Date || d.Measured != float64(g.Outflow)/1e8 || d.P50 == nil || *d.P50 <= 0 {
+			t.Errorf("--compare-sim day %+v, measured day %+v", d, g)
+		}
+	}
+	if code, _, stderr := runEnv(t, nil, "history", "miners", "--db", db, "--compare-sim", "baseline", "--sim-paths", "0"); code != 2 || !strings.Contains(stderr, "--sim-paths") {
+		t.Errorf("--sim-paths 0: exit %d: %s", code, stderr)
+	}
 	labels := filepath.Join(dir, "labels.csv")
 	os.WriteFile(labels, []byte("address,entity\n"+sink.P2PKH.EncodeAddress()+",Exchange X\n"), 0o644)
 	if code, out, stderr := runEnv(t, nil, "history", "miners", "--db", db, "--labels", labels); code != 0 || !strings.Contains(out, "Exchange X") {
