@@ -304,3 +304,38 @@ func FuzzParseCatalogue(f *testing.F) {
 		}
 	})
 }
+
+// The shipped example quotes (examples/asic-quotes.csv, public dated
+// prices with their sources): the index takes each tier's last 90 days.
+// 19–25 J/TH: the S19 XP's 2023-06-01 $23.00 and 2023-06-30 $24.00 →
+// $23.50, its 2021 and 2022 quotes left out; under 19: the S21's $14.00,
+// $16.10 and $17.50 from 2023-12-22 to 2024-03-01 → $16.10.
+func TestPriceIndexWindow(t *testing.T) {
+	f, err := os.Open("../examples/asic-quotes.csv")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	qs, err := ParseQuotes(f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	idx, err := PriceIndex(qs, Catalogue())
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []struct {
+		median        float64
+		quotes, older int
+		from, to      string
+	}{{16.10, 3, 0, "2023-12-22", "2024-03-01"}, {23.50, 2, 2, "2023-06-01", "2023-06-30"}, {16.375, 2, 0, "2023-06-30", "2023-06-30"}}
+	for i, w := range want {
+		g := idx[i]
+		if math.Abs(float64(g.MedianUSDPerTH)-w.median) > 1e-9 || g.Quotes != w.quotes || g.Older != w.older || g.From != w.from || g.To != w.to {
+			t.Errorf("%s: %+v, want %+v", g.Name, g, w)
+		}
+	}
+	if idx[3].Quotes != 0 || idx[3].MedianUSDPerTH.Defined() {
+		t.Errorf("over-38: %+v", idx[3])
+	}
+}

@@ -55,14 +55,23 @@ func TierOf(j float64) string {
 	}
 }
 
-// IndexTier is one tier's price: the median USD/TH of its quotes.
+// IndexWindowDays is how far back from a tier's newest quote the index
+// looks: the median is of the quotes dated within 90 days up to (and
+// including) the tier's newest one, so that a file of several years'
+// quotes gives today's price, not a blend of cycles.
+const IndexWindowDays = 90
+
+// IndexTier is one tier's price: the median USD/TH of its recent quotes.
 type IndexTier struct {
 	EfficiencyTier
+	// Quotes is the number of quotes in the window, Older the tier's
+	// quotes before it (left out).
 	Quotes int `json:"quotes"`
-	// MedianUSDPerTH is the median of the tier's quotes (the mean of the
-	// two middle ones for an even count); null when the tier has none.
+	Older  int `json:"older_quotes_left_out"`
+	// MedianUSDPerTH is the median of the window's quotes (the mean of
+	// the two middle ones for an even count); null when the tier has none.
 	MedianUSDPerTH hashlab.Num `json:"median_usd_per_th"`
-	// From and To are the oldest and newest quote dates in the tier.
+	// From and To are the oldest and newest quote dates in the window.
 	From   string   `json:"from,omitempty"`
 	To     string   `json:"to,omitempty"`
 	Models []string `json:"models"`
@@ -127,51 +136,72 @@ func ParseQuotes(r io.Reader) ([]Quote, error) {
 	return out, nil
 }
 
-// PriceIndex is the median USD/TH per efficiency tier of quotes, each
-// quote's model found (case-insensitively) among models for its J/TH.
-// A quote of an unknown model is an input error.
+// PriceIndex is the median USD/TH per efficiency tier of quotes within
+// IndexWindowDays of the tier's newest quote, each quote's model found
+// (case-insensitively, brand optional) among models for its J/TH. A quote
+// of an unknown model is an input error.
 func PriceIndex(quotes []Quote, models []Model) ([]IndexTier, error) {
 	byName := map[string]Model{}
 	for _, m := range models {
 		byName[normalize(m.Name)] = m
 		byName[normalize(m.Manufacturer+" "+m.Name)] = m
-	}
-	vals := map[string][]float64{}
-	out := make([]IndexTier, len(Tiers))
-	for i, t := range Tiers {
-		out[i] = IndexTier{EfficiencyTier: t, MedianUSDPerTH: hashlab.Num(math.NaN()), Models: []string{}}
-	}
-	at := func(name string) *IndexTier {
-		for i := range out {
-			if out[i].Name == name {
-				return &out[i]
+		if _, series, ok := strings.Cut(m.Name, " "); ok {
+			if _, taken := byName[normalize(series)]; !taken {
+				byName[normalize(series)] = m
 			}
 		}
-		return nil
 	}
+	type dated struct {
+		day   time.Time
+		q     Quote
+		model string
+	}
+	byTier := map[string][]dated{}
 	for _, q := range quotes {
 		m, ok := byName[normalize(q.Model)]
 		if !ok {
 			return nil, inputErr("quotes model", q.Model, "a catalogue model (see 'hashlab miners')")
 		}
-		name := TierOf(m.JoulesPerTH())
-		t := at(name)
-		vals[name] = append(vals[name], q.USDPerTH)
-		t.Quotes++
-		if t.From == "" || q.Date < t.From {
-			t.From = q.Date
+		day, err := time.Parse(time.DateOnly, q.Date)
+		if err != nil {
+			return nil, inputErr("quotes date", q.Date, "YYYY-MM-DD")
 		}
-		if q.Date > t.To {
-			t.To = q.Date
-		}
-		if !contains(t.Models, m.Name) {
-			t.Models = append(t.Models, m.Name)
-		}
+		t := TierOf(m.JoulesPerTH())
+		byTier[t] = append(byTier[t], dated{day, q, m.Name})
 	}
-	for i := range out {
-		if v := vals[out[i].Name]; len(v) > 0 {
-			out[i].MedianUSDPerTH = hashlab.Num(median(v))
+	out := make([]IndexTier, len(Tiers))
+	for i, t := range Tiers {
+		it := IndexTier{EfficiencyTier: t, MedianUSDPerTH: hashlab.Num(math.NaN()), Models: []string{}}
+		ds := byTier[t.Name]
+		var newest time.Time
+		for _, d := range ds {
+			if d.day.After(newest) {
+				newest = d.day
+			}
 		}
+		from := newest.AddDate(0, 0, -IndexWindowDays)
+		var vals []float64
+		for _, d := range ds {
+			if d.day.Before(from) {
+				it.Older++
+				continue
+			}
+			vals = append(vals, d.q.USDPerTH)
+			it.Quotes++
+			if it.From == "" || d.q.Date < it.From {
+				it.From = d.q.Date
+			}
+			if d.q.Date > it.To {
+				it.To = d.q.Date
+			}
+			if !contains(it.Models, d.model) {
+				it.Models = append(it.Models, d.model)
+			}
+		}
+		if len(vals) > 0 {
+			it.MedianUSDPerTH = hashlab.Num(median(vals))
+		}
+		out[i] = it
 	}
 	return out, nil
 }

@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/hashlab/hashlab"
+	"github.com/hashlab/hashlab/mining"
 	"github.com/hashlab/hashlab/service"
 )
 
@@ -53,15 +54,15 @@ func printBuy(out io.Writer, res *service.Buy) error {
 		return err
 	}
 	fmt.Fprintf(out, "\nPayback: the first day whose cumulative margin covers the price; ROI: (lifetime margin - price) / price; IRR: daily flows (price at day 0, margins at days 1..%d), annualised over 365.25 days, no salvage value.\n", res.LifeDays)
-	fmt.Fprintf(out, "\nASIC price index (median USD/TH by efficiency tier; quotes: %s)\n", res.PriceIndex.Source)
+	fmt.Fprintf(out, "\nASIC price index (median USD/TH by efficiency tier over the %d days up to each tier's newest quote; quotes: %s)\n", mining.IndexWindowDays, res.PriceIndex.Source)
 	w = newTable(out)
-	fmt.Fprintln(w, "TIER J/TH\tQUOTES\tMEDIAN $/TH\tFROM\tTO\tMODELS")
+	fmt.Fprintln(w, "TIER J/TH\tQUOTES\tOLDER (LEFT OUT)\tMEDIAN $/TH\tFROM\tTO\tMODELS")
 	for _, t := range res.PriceIndex.Tiers {
 		med := "n/a"
 		if t.MedianUSDPerTH.Defined() {
 			med = fmt.Sprintf("%.2f", float64(t.MedianUSDPerTH))
 		}
-		fmt.Fprintf(w, "%s\t%d\t%s\t%s\t%s\t%s\n", t.Name, t.Quotes, med, dash(t.From), dash(t.To), dash(strings.Join(t.Models, ", ")))
+		fmt.Fprintf(w, "%s\t%d\t%d\t%s\t%s\t%s\t%s\n", t.Name, t.Quotes, t.Older, med, dash(t.From), dash(t.To), dash(strings.Join(t.Models, ", ")))
 	}
 	return w.Flush()
 }
