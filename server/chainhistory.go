@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"math"
 	"sort"
 	"sync"
@@ -83,6 +84,9 @@ type ChainHistory struct {
 	// the store's other connections stay free for the tip that /healthz,
 	// /metrics and the hashprice routes read.
 	scans chan struct{}
+	// onWarm, when set (tests), is called after KeepWarm has warmed the
+	// cache for a data generation.
+	onWarm func(gen int64)
 }
 
 // MaxScans is how many history scans read the chain store at once (the
@@ -494,4 +498,98 @@ func (h *ChainHistory) pools(ctx context.Context, window time.Duration) ([]secur
 		out[i] = security.Share{Name: p.Name, Share: p.Share}
 	}
 	return out, rep.Blocks, nil
+}
+
+// WarmPoll is how often a served ChainHistory asks its store whether the
+// data changed, to compute the dashboard's answers again before anyone
+// asks (see KeepWarm).
+const WarmPoll = time.Second
+
+// warmPoolWindows are the pool-share windows the dashboard and the API
+// ask for by default (the security page's 30 days, the API's one week).
+var warmPoolWindows = []time.Duration{30 * 24 * time.Hour, 7 * 24 * time.Hour}
+
+// Warm computes, into the result cache, everything the dashboard's pages
+// ask of the history on their first load: the tip, the hashprice history
+// per epoch, day and week (with the daily hashrate), every adjustment and
+// the pool shares. A store without data is not an error (the pages then
+// say so).
+func (h *ChainHistory) Warm(ctx context.Context) error {
+	if _, caching := h.r.(Generationer); !caching {
+		return nil
+	}
+	keep := func(err error) error {
+		if err == nil || errors.Is(err, ErrNoData) || errors.Is(err, history.ErrNoData) {
+			return nil
+		}
+		return err
+	}
+	// Adjustments first: the other answers are the ones requests ask
+	// for most, and a request that comes while one is computed waits
+	// for that computation instead of starting its own.
+	if _, err := h.Adjustments(ctx); keep(err) != nil {
+		return err
+	}
+	if _, err := h.Tip(ctx); keep(err) != nil {
+		return err
+	}
+	for _, every := range []string{"epoch", "day", "week"} {
+		if _, err := h.Hashprice(ctx, time.Time{}, time.Time{}, every); keep(err) != nil {
+			return err
+		}
+	}
+	for _, w := range warmPoolWindows {
+		if _, _, err := h.Pools(ctx, w); keep(err) != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// KeepWarm runs Warm at once and again whenever the store's data
+// generation changes (checked every WarmPoll), so that a first page load
+// after start-up or after new blocks reads cached answers instead of
+// waiting for them, until ctx ends. It returns at once for a store that
+// cannot say when its data changed (nothing is cached then). Failures go
+// to logf and are retried at the next poll.
+func (h *ChainHistory) KeepWarm(ctx context.Context, logf func(format string, args ...any)) {
+	g, ok := h.r.(Generationer)
+	if !ok {
+		return
+	}
+	warmed := false
+	var last int64
+	t := time.NewTicker(WarmPoll)
+	defer t.Stop()
+	for {
+		gen, err := g.Generation(ctx)
+		if err == nil && (!warmed || gen != last) {
+			if err = h.Warm(ctx); err == nil {
+				warmed, last = true, gen
+				if h.onWarm != nil {
+					h.onWarm(gen)
+				}
+			}
+		}
+		if err != nil && ctx.Err() == nil && logf != nil {
+			logf("chain history: precomputing the dashboard's answers: %v", err)
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
+}
+
+// startWarm runs h.KeepWarm until the returned stop is called; stop
+// waits for it to end and may be called more than once.
+func startWarm(h *ChainHistory, log *slog.Logger) (stop func()) {
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		h.KeepWarm(ctx, func(format string, args ...any) { log.Warn(fmt.Sprintf(format, args...)) })
+	}()
+	return sync.OnceFunc(func() { cancel(); <-done })
 }

@@ -95,6 +95,8 @@ type Server struct {
 	metricsReg *serverMetrics
 	jobs       *jobQueue
 	handler    http.Handler
+	// stopWarm ends a ChainHistory's KeepWarm (startWarm).
+	stopWarm func()
 }
 
 // route is one registered endpoint.
@@ -185,14 +187,23 @@ func New(cfg Config) (*Server, error) {
 	s.metricsReg.reg.MustRegister(workCollector{b: s.budget, q: s.jobs})
 	s.register()
 	s.handler = s.middleware(s.mux)
+	if ch, ok := cfg.History.(*ChainHistory); ok {
+		s.stopWarm = startWarm(ch, s.log)
+	}
 	return s, nil
 }
 
 // ServeHTTP implements http.Handler.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.handler.ServeHTTP(w, r) }
 
-// Close cancels running simulator jobs.
-func (s *Server) Close() { s.jobs.close() }
+// Close cancels running simulator jobs and stops precomputing the
+// chain history's answers.
+func (s *Server) Close() {
+	s.jobs.close()
+	if s.stopWarm != nil {
+		s.stopWarm()
+	}
+}
 
 // Serve serves on ln until ctx is done, then shuts down gracefully (10 s
 // for in-flight requests). The http.Server has read, write and idle
