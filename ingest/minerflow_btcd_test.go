@@ -112,16 +112,16 @@ const btc = int64(100_000_000)
 //	114, 115: empty.
 //
 // It returns the coinbase values by height and the hash of block 113.
-func mfScenario(t testing.TB, n *btcdtest.Node, a *mfActors) (cb map[int64]int64, cbTx map[int64]*wire.MsgTx, fork string) {
+func mfScenario(t testing.TB, n *btcdtest.Node, a *mfActors) (cb map[int64]mfBlock, cbTx map[int64]*wire.MsgTx, fork string) {
 	m := btcdtest.NewMiner(t, n, "mf-miner")
-	cb, cbTx = map[int64]int64{}, map[int64]*wire.MsgTx{}
+	cb, cbTx = map[int64]mfBlock{}, map[int64]*wire.MsgTx{}
 	mine := func(h int64, txs []*wire.MsgTx, fees int64) {
 		spec := btcdtest.BlockSpec{Tag: "/SoloFarm/", Payouts: []address.Address{a.solo.P2PKH}, Txs: txs, Fees: fees}
 		if h%2 == 0 {
 			spec.Tag, spec.Payouts = "/TestPool/", []address.Address{a.pool.P2PKH}
 		}
 		b := m.Mine(t, spec)
-		cb[h], cbTx[h] = b.Transactions[0].TxOut[0].Value, b.Transactions[0]
+		cb[h], cbTx[h] = blockOf(b), b.Transactions[0]
 	}
 	for h := int64(1); h <= 110; h++ {
 		mine(h, nil, 0)
@@ -148,51 +148,66 @@ func mfScenario(t testing.TB, n *btcdtest.Node, a *mfActors) (cb map[int64]int64
 	return cb, cbTx, fork
 }
 
-// mfWant is the hand computation of the series: per pool slug, totals
-// over the chain (all of whose blocks a test run mines within minutes).
+// mfBlock is what the hand computation needs of a mined block: its
+// coinbase value and its UTC day.
+type mfBlock struct {
+	sats int64
+	day  string
+}
+
+func blockOf(b *wire.MsgBlock) mfBlock {
+	return mfBlock{b.Transactions[0].TxOut[0].Value, b.Header.Timestamp.UTC().Format(time.DateOnly)}
+}
+
+// mfWant is the hand computation of one day of one pool's series.
 type mfWant struct {
 	mined, fromCB, toPay, fromPay int64
 	labelled                      float64 // BTC to the exchange
 }
 
-func (w mfWant) outflow() int64 { return w.fromCB - w.toPay + w.fromPay }
-func (w mfWant) balance() int64 { return w.mined - w.outflow() }
-
-// handWant computes, from the coinbase values and the scenario's amounts,
-// what every series must show; withTx2 says whether the spend in block 113
-// is on the chain.
-func handWant(cb map[int64]int64, tip int64, withTx2 bool) map[string]mfWant {
-	w := map[string]mfWant{}
-	for h := int64(1); h <= tip; h++ {
-		p := "solofarm"
-		if h%2 == 0 {
-			p = "testpool"
+// handWant computes, from the mined blocks and the scenario's amounts,
+// what every day of every pool's series must show (pool slug -> UTC day ->
+// values; "all" for the total); withTx2 says whether the spend in block
+// 113 is on the chain. Spends count on the day of the block that holds
+// them.
+func handWant(cb map[int64]mfBlock, tip int64, withTx2 bool) map[string]map[string]mfWant {
+	w := map[string]map[string]mfWant{}
+	add := func(pool string, h int64, f func(*mfWant)) {
+		for _, p := range []string{pool, minerflow.AllPools} {
+			if w[p] == nil {
+				w[p] = map[string]mfWant{}
+			}
+			x := w[p][cb[h].day]
+			f(&x)
+			w[p][cb[h].day] = x
 		}
-		x := w[p]
-		x.mined += cb[h]
-		w[p] = x
 	}
-	tp, sf := w["testpool"], w["solofarm"]
-	// tx1: coinbase 2 (50 BTC) out, 30 BTC back to the pool's address.
-	tp.fromCB += cb[2]
-	tp.toPay += 30 * btc
-	// tx3: the 30 BTC leave the payout address; the exchange gets
-	// 20 BTC - 20,000 sats of the 30 BTC - 20,000 sats paid out.
-	tp.fromPay += 30 * btc
-	tp.labelled += 30 * float64(20*btc-20_000) / float64(30*btc-20_000)
-	// tx4: coinbases 4 (pool) and 3 (solo) out, 60 BTC back, 30 each.
-	tp.fromCB += cb[4]
-	sf.fromCB += cb[3]
-	tp.toPay += 30 * btc
-	sf.toPay += 30 * btc
-	// tx5: the 60 BTC leave (30 of each pool's).
-	tp.fromPay += 30 * btc
-	sf.fromPay += 30 * btc
+	pool := func(h int64) string {
+		if h%2 == 0 {
+			return "testpool"
+		}
+		return "solofarm"
+	}
+	for h := int64(1); h <= tip; h++ {
+		add(pool(h), h, func(x *mfWant) { x.mined += cb[h].sats })
+	}
+	// Block 111, tx1: coinbase 2 (50 BTC) out, 30 BTC back to the
+	// pool's address.
+	add("testpool", 111, func(x *mfWant) { x.fromCB += cb[2].sats; x.toPay += 30 * btc })
+	// Block 112, tx3: the 30 BTC leave the payout address; the exchange
+	// gets 20 BTC - 20,000 sats of the 30 BTC - 20,000 sats paid out.
+	add("testpool", 112, func(x *mfWant) {
+		x.fromPay += 30 * btc
+		x.labelled += 30 * float64(20*btc-20_000) / float64(30*btc-20_000)
+	})
+	// tx4: coinbases 4 (pool) and 3 (solo) out, 60 BTC back, 30 from
+	// each; tx5: the 60 BTC leave (30 of each pool's).
+	add("testpool", 112, func(x *mfWant) { x.fromCB += cb[4].sats; x.toPay += 30 * btc; x.fromPay += 30 * btc })
+	add("solofarm", 112, func(x *mfWant) { x.fromCB += cb[3].sats; x.toPay += 30 * btc; x.fromPay += 30 * btc })
 	if withTx2 {
-		sf.fromCB += cb[1]
-		sf.labelled += float64(cb[1]) / 1e8
+		// Block 113, tx2: the solo farm's coinbase 1 to the exchange.
+		add("solofarm", 113, func(x *mfWant) { x.fromCB += cb[1].sats; x.labelled += float64(cb[1].sats) / 1e8 })
 	}
-	w["testpool"], w["solofarm"] = tp, sf
 	return w
 }
 
@@ -208,53 +223,49 @@ func mfSeries(t testing.TB, db *store.DB, a *mfActors) minerflow.Series {
 }
 
 // checkSeries compares every day of every pool's series, and of the
-// total, with the hand computation: the sums over the days, and each
-// day's balance as the running sum of mined - outflow.
-func checkSeries(t *testing.T, s minerflow.Series, want map[string]mfWant, when string) {
+// total, with the hand computation: mined, out of coinbase, to and out of
+// payout addresses, outflow, the balance (the running sum of the hand
+// computation's mined - outflow), its age (all under 7 days), MPI (null:
+// no prices) and the BTC paid to the labelled exchange.
+func checkSeries(t *testing.T, s minerflow.Series, want map[string]map[string]mfWant, when string) {
 	t.Helper()
-	var all mfWant
-	for _, x := range want {
-		all.mined += x.mined
-		all.fromCB += x.fromCB
-		all.toPay += x.toPay
-		all.fromPay += x.fromPay
-		all.labelled += x.labelled
-	}
-	check := func(ps minerflow.PoolSeries, w mfWant) {
-		var got mfWant
+	check := func(ps minerflow.PoolSeries) {
+		days := want[ps.Pool]
+		if days == nil {
+			t.Errorf("%s: pool %s is not in the hand computation", when, ps.Pool)
+			return
+		}
+		seen := 0
 		var bal int64
 		for _, d := range ps.Days {
-			got.mined += d.MinedSats
-			got.fromCB += d.FromCoinbaseSats
-			got.toPay += d.ToPayoutSats
-			got.fromPay += d.FromPayoutSats
-			got.labelled += d.ToLabelled["Exchange X"]
-			bal += d.MinedSats - d.OutflowSats
-			if d.OutflowSats != d.FromCoinbaseSats-d.ToPayoutSats+d.FromPayoutSats || d.BalanceSats != bal {
-				t.Errorf("%s: %s %s: outflow %d balance %d, want %d %d", when, ps.Pool, d.Date, d.OutflowSats, d.BalanceSats, d.FromCoinbaseSats-d.ToPayoutSats+d.FromPayoutSats, bal)
+			w, ok := days[d.Date]
+			if ok {
+				seen++
 			}
-			if d.BalanceAge.Under7 != d.BalanceSats || d.MPI != nil {
-				t.Errorf("%s: %s %s: age profile %+v (all under 7 days), MPI %v (no prices)", when, ps.Pool, d.Date, d.BalanceAge, d.MPI)
+			out := w.fromCB - w.toPay + w.fromPay
+			bal += w.mined - out
+			got := [6]int64{d.MinedSats, d.FromCoinbaseSats, d.ToPayoutSats, d.FromPayoutSats, d.OutflowSats, d.BalanceSats}
+			exp := [6]int64{w.mined, w.fromCB, w.toPay, w.fromPay, out, bal}
+			if got != exp {
+				t.Errorf("%s: %s %s: mined, from coinbase, to payout, from payout, outflow, balance %v, want %v", when, ps.Pool, d.Date, got, exp)
+			}
+			if d.BalanceAge != (minerflow.AgeProfile{Under7: bal}) || d.MPI != nil || d.OutflowUSD != nil {
+				t.Errorf("%s: %s %s: age profile %+v (want all %d under 7 days), MPI %v, outflow USD %v (no prices)", when, ps.Pool, d.Date, d.BalanceAge, bal, d.MPI, d.OutflowUSD)
+			}
+			if l := d.ToLabelled["Exchange X"]; math.Abs(l-w.labelled) > 1e-8 {
+				t.Errorf("%s: %s %s: to the exchange %.8f BTC, want %.8f", when, ps.Pool, d.Date, l, w.labelled)
 			}
 		}
-		labelled := got.labelled
-		got.labelled, w.labelled = 0, math.Round(w.labelled*1e8)/1e8
-		wl := w.labelled
-		w.labelled = 0
-		if got != w || math.Abs(labelled-wl) > 1e-8 {
-			t.Errorf("%s: %s: got mined %d from coinbase %d to payout %d from payout %d labelled %.8f, want %d %d %d %d %.8f",
-				when, ps.Pool, got.mined, got.fromCB, got.toPay, got.fromPay, labelled, w.mined, w.fromCB, w.toPay, w.fromPay, wl)
-		}
-		if last := ps.Days[len(ps.Days)-1]; last.BalanceSats != w.balance() {
-			t.Errorf("%s: %s: final balance %d, want %d", when, ps.Pool, last.BalanceSats, w.balance())
+		if seen != len(days) {
+			t.Errorf("%s: %s: %d of the hand computation's %d days in the series", when, ps.Pool, seen, len(days))
 		}
 	}
-	check(s.Total, all)
-	if len(s.Pools) != len(want) {
-		t.Errorf("%s: pools %d, want %d", when, len(s.Pools), len(want))
+	check(s.Total)
+	if len(s.Pools)+1 != len(want) {
+		t.Errorf("%s: pools %d, want %d", when, len(s.Pools), len(want)-1)
 	}
 	for _, ps := range s.Pools {
-		check(ps, want[ps.Pool])
+		check(ps)
 	}
 }
 
@@ -292,8 +303,7 @@ func TestMinerFlowBtcd(t *testing.T) {
 		if h%2 == 0 {
 			spec.Tag, spec.Payouts = "/TestPool/", []address.Address{a.pool.P2PKH}
 		}
-		b := m.Mine(t, spec)
-		cb[h] = b.Transactions[0].TxOut[0].Value
+		cb[h] = blockOf(m.Mine(t, spec))
 	}
 	sum, err := Run(ctx, n.RPC, db, a.options(25))
 	if err != nil {
