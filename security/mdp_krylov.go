@@ -26,7 +26,7 @@ type fixedChain struct {
 	states []int32 // live states in sweep order
 	cpos   []int32 // state -> compact index, −1 if not live
 	start  []int32 // per compact state: its transitions
-	to     []int32 // ≥ 0: compact index of an earlier state; < 0: unknown −to−1
+	to     []int32 // < len(states): compact index of an earlier state; else len(states) + unknown
 	p      []float64
 	eq     []int32 // per unknown: the compact state whose pass value is its equation
 	gain   int     // the unknown that holds the gain (the reference's slot), −1 if none
@@ -89,7 +89,7 @@ func (m *ratioMDP) newFixedChain(c *fixedChain, pol []int32, gain bool, keep fun
 			if t < s {
 				c.to = append(c.to, c.cpos[t])
 			} else {
-				c.to = append(c.to, -addUnknown(t)-1)
+				c.to = append(c.to, int32(len(c.states))+addUnknown(t))
 			}
 			c.p = append(c.p, m.p[i])
 		}
@@ -102,22 +102,25 @@ func (m *ratioMDP) newFixedChain(c *fixedChain, pol []int32, gain bool, keep fun
 // rewards rew (per compact state) or none, and writes each unknown's
 // equation, its pass value minus itself, to out.
 func (c *fixedChain) pass(w *chainWork, y, rew, out []float64) {
+	L := len(c.states)
+	if cap(w.vals) < L+len(y) {
+		w.vals = append(make([]float64, 0, L+len(y)+L/8), w.vals...)
+	}
+	w.vals = w.vals[:L+len(y)]
 	vals := w.vals
+	copy(vals[L:], y) // the unknowns follow the states: one index space
 	g := 0.0
 	if c.gain >= 0 {
 		g = y[c.gain]
 	}
-	for i := range c.states {
+	to, p := c.to, c.p
+	for i := range L {
 		val := -g
 		if rew != nil {
 			val += rew[i]
 		}
 		for j := c.start[i]; j < c.start[i+1]; j++ {
-			if t := c.to[j]; t >= 0 {
-				val += c.p[j] * vals[t]
-			} else {
-				val += c.p[j] * y[-t-1]
-			}
+			val += p[j] * vals[to[j]]
 		}
 		vals[i] = val
 	}
