@@ -1,6 +1,11 @@
 // Package store keeps chain data — blocks, BTC prices and the reorgs an
 // ingest run rolled back — in an embedded SQLite database (modernc.org/sqlite:
-// pure Go, no cgo, nothing to install).
+// pure Go, no cgo, nothing to install), or in PostgreSQL when the database
+// is named by a postgres:// URL (pgx's database/sql driver; dialect.go
+// rewrites the one SQLite-spelled SQL for it). Both backends hold the same
+// schema through the same migrations and behave the same; the store's and
+// the ingester's tests run on both. lock.go keeps one ingester per
+// database; copy.go copies a database to the other backend and verifies it.
 //
 // Callers depend on small interfaces, not on *DB: ChainWriter is what the
 // ingester needs, Importer what the file imports need, and the history

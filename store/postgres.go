@@ -4,7 +4,6 @@ import (
 	"context"
 	"database/sql"
 	"database/sql/driver"
-	"errors"
 	"fmt"
 	"net/url"
 
@@ -134,6 +133,3 @@ func checkPGValue(nv *driver.NamedValue) error {
 	}
 	return nil
 }
-
-// errNotPostgres is returned by PostgreSQL-only operations on SQLite.
-var errNotPostgres = errors.New("store: not a PostgreSQL database")
