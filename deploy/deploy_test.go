@@ -85,7 +85,7 @@ func deployFile(t *testing.T, parts ...string) []byte {
 }
 
 // commands are the hashlab commands the deployment files run.
-var commands = [][]string{{"serve"}, {"ingest"}, {"sim", "run"}, {"sim", "merge"}}
+var commands = [][]string{{"serve"}, {"ingest"}, {"db", "migrate"}, {"sim", "run"}, {"sim", "merge"}}
 
 var flagLine = regexp.MustCompile(`(?m)^\s+-([a-z0-9][a-z0-9-]*)`)
 
@@ -227,7 +227,7 @@ func TestKubernetesManifestsDecodeStrictly(t *testing.T) {
 			if pod == nil {
 				continue
 			}
-			for _, c := range pod.Containers {
+			for _, c := range slices.Concat(pod.InitContainers, pod.Containers) {
 				if !strings.HasPrefix(c.Image, "hashlab") {
 					continue
 				}
@@ -394,7 +394,7 @@ func TestComposeFile(t *testing.T) {
 		names = append(names, n)
 	}
 	sort.Strings(names)
-	if want := []string{"grafana", "ingest", "postgres", "prometheus", "proxy", "serve-1", "serve-2"}; !slices.Equal(names, want) {
+	if want := []string{"grafana", "ingest", "migrate", "postgres", "prometheus", "proxy", "serve-1", "serve-2"}; !slices.Equal(names, want) {
 		t.Fatalf("services %v, want %v", names, want)
 	}
 	root := sharedtest.RepoRoot(t)
@@ -422,7 +422,7 @@ func TestComposeFile(t *testing.T) {
 		}
 	}
 	ports := map[string]string{} // serve service → port
-	for _, name := range []string{"ingest", "serve-1", "serve-2"} {
+	for _, name := range []string{"migrate", "ingest", "serve-1", "serve-2"} {
 		s := c.Services[name]
 		if s.Image != "hashlab:dev" || s.Build == nil {
 			t.Errorf("%s: image %q build %v, want the hashlab image built from deploy/Dockerfile", name, s.Image, s.Build)
