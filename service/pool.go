@@ -84,7 +84,7 @@ func (s *Service) PoolLuck(ctx context.Context, blocks BlocksByTime, req PoolLuc
 	first, _ := time.Parse(time.DateOnly, days[0].Date)
 	last, _ := time.Parse(time.DateOnly, days[len(days)-1].Date)
 	from, to := first.Unix(), last.Unix()+86400
-	tl, times, err := s.readBlocks(ctx, blocks, from, to, req.Pool)
+	tl, times, _, err := s.readBlocks(ctx, blocks, from, to, req.Pool)
 	if err != nil {
 		return nil, err
 	}
@@ -95,16 +95,31 @@ func (s *Service) PoolLuck(ctx context.Context, blocks BlocksByTime, req PoolLuc
 	return &PoolLuckAnswer{LuckReport: rep, BlocksSource: req.BlocksSource, Definition: luckDefinition}, nil
 }
 
+// dayFees sums the own fees of a day's blocks ingested from a node.
+type dayFees struct {
+	sum    consensus.Sats
+	blocks int64
+}
+
 // readBlocks reads the blocks of [from-lead, to): the difficulty
-// timeline from every block, and the header times of pool's blocks
-// inside [from, to).
-func (s *Service) readBlocks(ctx context.Context, blocks BlocksByTime, from, to int64, slug string) (pool.Timeline, []int64, error) {
+// timeline from every block, the header times of pool's blocks inside
+// [from, to), and per UTC day the fees of the blocks ingested from a node
+// (their own, from the coinbase; under-claimers left out).
+func (s *Service) readBlocks(ctx context.Context, blocks BlocksByTime, from, to int64, slug string) (pool.Timeline, []int64, map[string]dayFees, error) {
 	epochs := snapshot.Epochs()
 	var tl pool.Timeline
 	var times []int64
 	var last int64
+	fees := map[string]dayFees{}
 	err := blocks(ctx, from-timelineLeadSec, to, func(b chain.BlockRecord) error {
 		last = max(last, b.Time)
+		if b.Time >= from && b.Source == "rpc" && !b.UnderClaimed {
+			d := time.Unix(b.Time, 0).UTC().Format(time.DateOnly)
+			f := fees[d]
+			f.sum += b.FeesSats
+			f.blocks++
+			fees[d] = f
+		}
 		bits := b.Bits
 		if bits == 0 {
 			bits = bitsAt(epochs, b.Height)
@@ -119,18 +134,18 @@ func (s *Service) readBlocks(ctx context.Context, blocks BlocksByTime, from, to 
 		return nil
 	})
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, nil, err
 	}
 	if len(tl) == 0 || tl[0].FromUnix > from {
-		return nil, nil, hashlab.Invalid("from", time.Unix(from, 0).UTC().Format(time.DateOnly), "a day after the first block read plus its epoch (the blocks must start at least one epoch earlier)")
+		return nil, nil, nil, hashlab.Invalid("from", time.Unix(from, 0).UTC().Format(time.DateOnly), "a day after the first block read plus its epoch (the blocks must start at least one epoch earlier)")
 	}
 	// A day after the last block would count no blocks against a full
 	// day of expected ones. Header times may run up to two hours ahead.
 	if to > last+coverSlackSec {
-		return nil, nil, hashlab.Invalid("to", time.Unix(to-86400, 0).UTC().Format(time.DateOnly),
+		return nil, nil, nil, hashlab.Invalid("to", time.Unix(to-86400, 0).UTC().Format(time.DateOnly),
 			"a day the blocks cover to its end (the last block read is at "+time.Unix(last, 0).UTC().Format("2006-01-02 15:04 UTC")+")")
 	}
-	return tl, times, nil
+	return tl, times, fees, nil
 }
 
 // filterDays keeps the days in [from, to] (dates, inclusive).
@@ -210,10 +225,23 @@ func (s *Service) PoolAudit(ctx context.Context, req PoolAuditRequest) (*PoolAud
 		if err != nil {
 			return nil, hashlab.Invalid("date", hi, "a UTC date YYYY-MM-DD")
 		}
-		if tl, _, err = s.readBlocks(ctx, req.Blocks, first.Unix(), last.Unix()+86400, ""); err != nil {
+		var own map[string]dayFees
+		if tl, _, own, err = s.readBlocks(ctx, req.Blocks, first.Unix(), last.Unix()+86400, "\x00"); err != nil {
 			return nil, err
 		}
 		diffSource = "the blocks' nBits, switching at each epoch's first block"
+		if len(own) > 0 {
+			// The blocks' own fees (ingested from a node) come first.
+			merged := make(map[string]consensus.Sats, len(req.FeesPerBlock)+len(own))
+			for d, f := range req.FeesPerBlock {
+				merged[d] = f
+			}
+			for d, f := range own {
+				merged[d] = f.sum / consensus.Sats(f.blocks)
+			}
+			req.FeesPerBlock = merged
+			req.FeesSource = fmt.Sprintf("the mean own fees of the node-ingested blocks on %d days; %s", len(own), req.FeesSource)
+		}
 	} else {
 		var es []pool.EpochTimes
 		known := snapshot.Default().AsOf.Unix() // the snapshot's tip: the table's bits are known to here

@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/hashlab/hashlab/chain"
+	"github.com/hashlab/hashlab/consensus"
 	"github.com/hashlab/hashlab/internal/sharedtest"
 	"github.com/hashlab/hashlab/pool"
 	"github.com/hashlab/hashlab/pool/poolfile"
@@ -243,5 +244,36 @@ func TestPoolLuckRefusesUncoveredDays(t *testing.T) {
 	_, err = New(nil, nil).PoolLuck(context.Background(), poolfile.BlocksCSV(strings.NewReader(csv)), PoolLuckRequest{Pool: "x", Hashrate: days, To: "2024-02-01"})
 	if err != nil {
 		t.Errorf("covered days: %v", err)
+	}
+}
+
+// With blocks ingested from a node, the audit takes each day's fees from
+// the blocks' own coinbases, before imported daily fees and the default.
+func TestPoolAuditNodeFees(t *testing.T) {
+	start := time.Date(2024, 1, 1, 0, 0, 0, 0, time.UTC).Unix()
+	blocks := func(ctx context.Context, from, to int64, fn func(chain.BlockRecord) error) error {
+		for i := range int64(30 * 144) {
+			tm := start + i*600
+			if tm < from || tm >= to {
+				continue
+			}
+			b := chain.BlockRecord{Height: 823000 + i, Time: tm, Pool: "x", Source: "rpc", FeesSats: 20_000_000 + consensus.Sats(i%2)*10_000_000}
+			if err := fn(b); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+	days := []pool.AccountDay{{Date: "2024-01-20", HashrateHs: 1e17, Blocks: -1}, {Date: "2024-01-21", HashrateHs: 1e17, Blocks: -1}}
+	a, err := New(nil, nil).PoolAudit(context.Background(), PoolAuditRequest{
+		Days: days, Scheme: pool.FPPS, PoolFee: 0.02, DefaultFeesPerBlock: 1_000_000,
+		FeesPerBlock: map[string]consensus.Sats{"2024-01-21": 5_000_000}, Blocks: blocks,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// 144 blocks a day alternating 0.2 and 0.3 BTC: a mean of 0.25 BTC.
+	if a.Days[0].FeesPerBlockSats != 25_000_000 || a.Days[1].FeesPerBlockSats != 25_000_000 || !strings.Contains(a.FeesSource, "node-ingested") {
+		t.Errorf("fees %d, %d; source %q", a.Days[0].FeesPerBlockSats, a.Days[1].FeesPerBlockSats, a.FeesSource)
 	}
 }

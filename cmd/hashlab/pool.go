@@ -208,7 +208,7 @@ func poolAudit(ctx context.Context, env *Env, args []string) error {
 	fee := fs.Float64("fee", 0.02, "pool fee as a fraction (0.02 = 2%)")
 	snap := snapshot.Default()
 	feesBTC := fs.Float64("fees-btc", snap.FeesPerBlockBTC, "mean transaction fees per block, BTC, on days the database gives none (default: the snapshot's reference assumption)")
-	dbPath := fs.String("db", "", "chain database: daily fees per block (import fees) and the difficulty from its blocks")
+	dbPath := fs.String("db", "", "chain database: the difficulty from its blocks, and each day's fees per block (the node-ingested blocks' own, else imported daily fees)")
 	blocks := fs.String("blocks", "", "blocks CSV height,time,pool_slug: the difficulty from the blocks (default: the embedded epoch table)")
 	poolEHs := fs.Float64("pool-hashrate-ehs", 0, "pplns: the whole pool's mean hashrate, EH/s, for the band of the payout ratio")
 	conf := fs.Float64("confidence", service.DefaultLuckConfidence, "coverage of the bands (0 < c < 1)")
