@@ -339,7 +339,7 @@ func (m *ratioMDP) policyIterate(ctx context.Context, vA, vB []float64, pol []in
 	tight := fixed
 	var c *fixedChain
 	for first := *passes; *passes-first < maxPasses; {
-		tol := budget / 100
+		tol := budget / 10
 		if !tight {
 			tol = max(budget*10, 1e-3)
 		}
