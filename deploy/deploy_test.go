@@ -520,9 +520,13 @@ type dashboard struct {
 }
 
 type panel struct {
-	ID      int    `json:"id"`
-	Type    string `json:"type"`
-	Title   string `json:"title"`
+	ID         int    `json:"id"`
+	Type       string `json:"type"`
+	Title      string `json:"title"`
+	Datasource struct {
+		Type string `json:"type"`
+		UID  string `json:"uid"`
+	} `json:"datasource"`
 	Targets []struct {
 		Expr         string `json:"expr"`
 		LegendFormat string `json:"legendFormat"`
@@ -643,8 +647,43 @@ func TestGrafanaDashboardQueriesExportedMetrics(t *testing.T) {
 	if !exported["hashlab_hashprice_usd_per_ph_day"] || !exported["hashlab_blocks_behind_tip"] {
 		t.Fatalf("scrapes miss the basics: %v", exported)
 	}
+	// Provisioning: the panels use the provisioned datasource, and the
+	// dashboard provider reads the directory compose mounts the JSON into.
+	var ds struct {
+		Datasources []struct {
+			UID  string `yaml:"uid"`
+			Type string `yaml:"type"`
+			URL  string `yaml:"url"`
+		} `yaml:"datasources"`
+	}
+	var prov struct {
+		Providers []struct {
+			Options struct {
+				Path string `yaml:"path"`
+			} `yaml:"options"`
+		} `yaml:"providers"`
+	}
+	if err := yaml.Unmarshal(deployFile(t, "grafana", "provisioning", "datasources", "prometheus.yaml"), &ds); err != nil || len(ds.Datasources) != 1 {
+		t.Fatalf("datasource provisioning: %v %v", err, ds)
+	}
+	if err := yaml.Unmarshal(deployFile(t, "grafana", "provisioning", "dashboards", "hashlab.yaml"), &prov); err != nil || len(prov.Providers) != 1 {
+		t.Fatalf("dashboard provisioning: %v %v", err, prov)
+	}
+	var c composeFile
+	if err := decodeCompose(deployFile(t, "compose.yaml"), &c); err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Contains(c.Services["grafana"].Volumes, "./grafana/dashboards:"+prov.Providers[0].Options.Path+":ro") {
+		t.Errorf("compose mounts %v; the dashboard provider reads %s", c.Services["grafana"].Volumes, prov.Providers[0].Options.Path)
+	}
+	if ds.Datasources[0].URL != "http://prometheus:9090" || c.Services["prometheus"].Image == "" {
+		t.Errorf("datasource URL %q, want the compose prometheus service", ds.Datasources[0].URL)
+	}
 	seen := map[string]bool{}
 	for _, p := range d.Panels {
+		if p.Datasource.UID != ds.Datasources[0].UID || p.Datasource.Type != ds.Datasources[0].Type {
+			t.Errorf("panel %q uses datasource %v, want the provisioned %s", p.Title, p.Datasource, ds.Datasources[0].UID)
+		}
 		if len(p.Targets) == 0 {
 			t.Errorf("panel %q has no query", p.Title)
 		}
