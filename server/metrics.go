@@ -160,9 +160,13 @@ func (rm *routeMetrics) instrument(h http.Handler) http.Handler {
 		t0 := time.Now()
 		sw := statusWriters.Get().(*statusWriter)
 		sw.ResponseWriter, sw.code = w, 0
+		returned := false
 		defer func() {
 			code := sw.code
-			if code == 0 {
+			switch {
+			case !returned:
+				code = http.StatusInternalServerError // panicking: the middleware answers 500
+			case code == 0:
 				code = http.StatusOK
 			}
 			sw.ResponseWriter = nil
@@ -170,6 +174,7 @@ func (rm *routeMetrics) instrument(h http.Handler) http.Handler {
 			rm.observe(code, time.Since(t0))
 		}()
 		h.ServeHTTP(sw, r)
+		returned = true
 	})
 }
 

@@ -91,6 +91,20 @@ func TestInstrumentAllocs(t *testing.T) {
 	}
 }
 
+// A handler that panics is counted as the 500 the middleware answers.
+func TestInstrumentPanic(t *testing.T) {
+	m := newServerMetrics()
+	rm := m.route("GET /p")
+	h := rm.instrument(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { panic("boom") }))
+	func() {
+		defer func() { recover() }()
+		h.ServeHTTP(httptest.NewRecorder(), httptest.NewRequest("GET", "/p", nil))
+	}()
+	if rm.codes[500-100].Load() == nil || rm.codes[200-100].Load() != nil {
+		t.Error("a panicking request was not counted as 500")
+	}
+}
+
 func BenchmarkInstrument(b *testing.B) {
 	m := newServerMetrics()
 	h := m.route("GET /x").instrument(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {}))
