@@ -136,6 +136,9 @@ func TestPriceIndexFromCatalogue(t *testing.T) {
 		if m.ReleaseYear >= 2025 && (m.SourceURL == "" || m.SourceAccessed == "") {
 			t.Errorf("%s: new row without source URL and access date", m.Name)
 		}
+		if (m.SourceURL == "") != (m.SourceAccessed == "") || m.SourceURL != "" && !strings.HasPrefix(m.SourceURL, "http") {
+			t.Errorf("%s: source URL %q with access date %q", m.Name, m.SourceURL, m.SourceAccessed)
+		}
 	}
 	for _, j := range []struct {
 		j    float64
