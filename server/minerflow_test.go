@@ -72,6 +72,17 @@ func TestMinersFlowRoute(t *testing.T) {
 	if r := do(t, "GET", ts.URL+"/api/v1/history/miners?pool=b&from=2023-11-15&to=2023-11-15", ""); r.status != 200 || strings.Count(string(r.body), `"date"`) != 2 {
 		t.Errorf("one pool, one day: %d %s", r.status, r.body)
 	}
+	// A block written meanwhile (as ingest --follow does) shows at once:
+	// the cached answer belongs to the store's previous generation.
+	t0 := int64(1_700_000_000) / 86400 * 86400
+	b4 := chain.BlockRecord{Height: 4, Hash: consensus.Hash{4}, PrevHash: consensus.Hash{3}, Time: t0 + 3*86400 + 60, Bits: 0x207fffff, Source: "rpc", Pool: "b"}
+	c4 := minerflow.Coin{OutPoint: minerflow.OutPoint{TxID: "c4"}, Pool: "b", Kind: minerflow.KindCoinbase, Sats: 25e8, Height: 4, Time: b4.Time, MinedTime: b4.Time}
+	if err := db.PutBlocksFlow(context.Background(), []chain.BlockRecord{b4}, minerflow.BlockFlow{Coins: []minerflow.Coin{c4}}); err != nil {
+		t.Fatal(err)
+	}
+	if r := do(t, "GET", ts.URL+"/api/v1/history/miners", ""); r.status != 200 || strings.Count(string(r.body), `"date"`) != 3*4 || !strings.Contains(string(r.body), `"balance_sats":9500000000`) {
+		t.Errorf("after a new block: %d %s", r.status, r.body)
+	}
 	for _, q := range []string{"from=yesterday", "pool=nosuch", "to=2020-01-01&from=2021-01-01", "frm=2021-01-01"} {
 		if r := do(t, "GET", ts.URL+"/api/v1/history/miners?"+q, ""); r.status != 400 {
 			t.Errorf("%s: %d %s", q, r.status, r.body)
