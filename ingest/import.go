@@ -139,8 +139,10 @@ func ImportBlocksCSV(ctx context.Context, db store.Importer, r io.Reader, p *con
 		if bits != 0 {
 			rep.BitsFromEpochTable++
 		}
+		// Rows are written in batches: a database error names the
+		// heights of the batch, and the line is where the batch ended.
 		if err := im.BlockLabel(b.Height, b.Time, b.Pool, bits, consensus.BlockSubsidy(b.Height, p)); err != nil {
-			return rep, fmt.Errorf("line %d: %w", line, err)
+			return rep, fmt.Errorf("writing the rows up to line %d: %w", line, err)
 		}
 		if rep.Rows == 0 {
 			rep.FirstHeight = b.Height
