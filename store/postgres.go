@@ -24,11 +24,16 @@ const allowedPG = "a reachable PostgreSQL database holding hashlab's schema (cre
 // across processes (pg_advisory_xact_lock); "hlmigrat" in ASCII.
 const migrateLockKey int64 = 0x686c6d6967726174
 
-// redactURL is a URL without its password, for messages and Path.
+// redactURL is a URL without its password (in the user part or a
+// password= parameter), for messages and Path.
 func redactURL(raw string) string {
 	u, err := url.Parse(raw)
 	if err != nil {
 		return "postgres://(unparsable URL)"
+	}
+	if q := u.Query(); q.Has("password") {
+		q.Set("password", "xxxxx")
+		u.RawQuery = q.Encode()
 	}
 	return u.Redacted()
 }

@@ -51,6 +51,9 @@ func TestPostgresOpenExisting(t *testing.T) {
 		t.Errorf("Path %q", db.Path())
 	}
 	db.Close()
+	if got := redactURL("postgres://u@h/db?password=s3cret&sslmode=disable"); strings.Contains(got, "s3cret") {
+		t.Errorf("redactURL kept a password= parameter: %s", got)
+	}
 	db, err = OpenExisting(ctx, url)
 	if err != nil {
 		t.Fatal(err)

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"path/filepath"
 	"strings"
 
 	"github.com/hashlab/hashlab"
@@ -65,6 +66,15 @@ func shownDB(s string) string {
 		return maskURL(s)
 	}
 	return s
+}
+
+// dbName names an open database in answers: a file by its base name, a
+// PostgreSQL database by its URL without the password.
+func dbName(db *store.DB) string {
+	if db.IsPostgres() {
+		return db.Path()
+	}
+	return filepath.Base(db.Path())
 }
 
 func backendName(db *store.DB) string {

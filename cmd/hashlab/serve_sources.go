@@ -4,7 +4,6 @@ import (
 	"context"
 	"flag"
 	"fmt"
-	"path/filepath"
 	"strings"
 	"time"
 
@@ -61,7 +60,7 @@ func addServeSources(env *Env, fs *flag.FlagSet) func(ctx context.Context, cfg *
 			} else if !ok {
 				fmt.Fprintf(env.Stderr, "hashlab: --db %s holds no blocks yet: history answers 404 and /healthz 503 until hashlab import or hashlab ingest writes some\n", *dbPath)
 			}
-			cfg.History = server.NewChainHistory(db, server.ChainHistoryOptions{Source: "chain store " + filepath.Base(*dbPath), Now: env.Now})
+			cfg.History = server.NewChainHistory(db, server.ChainHistoryOptions{Source: "chain store " + dbName(db), Now: env.Now})
 		}
 		fl.DB = *dbPath
 		conf, err := LoadConfig(env, fl)
