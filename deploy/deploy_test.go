@@ -488,8 +488,64 @@ func promtoolCheck(t *testing.T, where string, cfg []byte) {
 	}
 }
 
+// promtoolIn runs Debian's promtool in deploy/ (skipped without it unless
+// HASHLAB_REQUIRE_PROMETHEUS is set).
+func promtoolIn(t *testing.T, args ...string) {
+	t.Helper()
+	promtool, err := exec.LookPath("promtool")
+	if err != nil {
+		if os.Getenv("HASHLAB_REQUIRE_PROMETHEUS") == "" {
+			t.Skip("promtool is not installed (Debian's prometheus package; scripts/test.sh installs it)")
+		}
+		t.Fatal("HASHLAB_REQUIRE_PROMETHEUS is set and promtool is not on PATH")
+	}
+	cmd := exec.Command(promtool, args...)
+	cmd.Dir = filepath.Join(sharedtest.RepoRoot(t), "deploy")
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Errorf("promtool %s: %v\n%s", strings.Join(args, " "), err, out)
+	}
+}
+
+// The shipped configuration as Prometheus reads it, rule files included.
 func TestShippedPrometheusConfig(t *testing.T) {
-	promtoolCheck(t, "prometheus.yml", deployFile(t, "prometheus.yml"))
+	promtoolIn(t, "check", "config", "prometheus.yml")
+}
+
+// TestAlertRules: the rules parse, their unit tests pass (firing and not
+// firing, with the annotations' text), and every metric they name but
+// Prometheus's own up is one /metrics exports.
+func TestAlertRules(t *testing.T) {
+	var rules struct {
+		Groups []struct {
+			Rules []struct {
+				Alert string `yaml:"alert"`
+				Expr  string `yaml:"expr"`
+			} `yaml:"rules"`
+		} `yaml:"groups"`
+	}
+	if err := yaml.Unmarshal(deployFile(t, "prometheus-rules.yml"), &rules); err != nil {
+		t.Fatal(err)
+	}
+	exported := scrapeNames(t, server.Config{})
+	for n := range scrapeNames(t, server.Config{History: following{server.NewSnapshotHistory()}}) {
+		exported[n] = true
+	}
+	n := 0
+	for _, g := range rules.Groups {
+		for _, r := range g.Rules {
+			n++
+			for _, name := range metricNames(r.Expr) {
+				if name != "up" && !exported[name] {
+					t.Errorf("alert %s names %s, which /metrics does not export", r.Alert, name)
+				}
+			}
+		}
+	}
+	if n == 0 {
+		t.Fatal("no rules")
+	}
+	promtoolIn(t, "check", "rules", "prometheus-rules.yml")
+	promtoolIn(t, "test", "rules", "prometheus-rules.test.yml")
 }
 
 // promConfig is the part of prometheus.yml the tests read; the test
@@ -763,6 +819,11 @@ func testPromConfig(t *testing.T, targets []string) []byte {
 		t.Fatal(err)
 	}
 	m["global"].(map[string]any)["scrape_interval"] = "1s"
+	// The rule files as shipped, from deploy/.
+	rules := m["rule_files"].([]any)
+	for i, f := range rules {
+		rules[i] = filepath.Join(sharedtest.RepoRoot(t), "deploy", f.(string))
+	}
 	scs := m["scrape_configs"].([]any)
 	if len(scs) != 1 {
 		t.Fatalf("%d scrape configs, the test expects the one hashlab job", len(scs))
@@ -933,6 +994,21 @@ func TestPrometheusScrapesTwoReplicas(t *testing.T) {
 		}
 	}
 	t.Logf("hashlab_hashprice_usd_per_ph_day through Prometheus: %v (replica JSON %v)", got, hp.USDPerPHDay)
+	// The shipped alerting rules are loaded, and none fires on two healthy
+	// replicas of the embedded snapshot but those about the data: no
+	// ingester follows a node here, and the snapshot is months old.
+	if alerts, err := api.query("/api/v1/query", map[string]string{"query": `ALERTS{alertstate="firing"}`}); err != nil {
+		t.Error(err)
+	} else {
+		for _, a := range alerts {
+			if name := a.Metric["alertname"]; name != "HashlabIngestNotFollowing" && name != "HashlabStateStale" {
+				t.Errorf("alert %s fires on healthy replicas: %v", name, a.Metric)
+			}
+		}
+	}
+	if rs := promRuleCount(t, api.base); rs == 0 {
+		t.Error("Prometheus loaded no alerting rules from the shipped rule file")
+	}
 
 	// Now that Prometheus scrapes, on each replica two simulator jobs:
 	// one runs, one waits for the run slot (the queue's depth); both are
@@ -1017,6 +1093,30 @@ func TestPrometheusScrapesTwoReplicas(t *testing.T) {
 		}
 		t.Logf("wrote %s", out)
 	}
+}
+
+// promRuleCount is how many rules Prometheus has loaded.
+func promRuleCount(t *testing.T, base string) int {
+	r, err := http.Get(base + "/api/v1/rules")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Body.Close()
+	var out struct {
+		Data struct {
+			Groups []struct {
+				Rules []json.RawMessage `json:"rules"`
+			} `json:"groups"`
+		} `json:"data"`
+	}
+	if err := json.NewDecoder(r.Body).Decode(&out); err != nil {
+		t.Fatal(err)
+	}
+	n := 0
+	for _, g := range out.Data.Groups {
+		n += len(g.Rules)
+	}
+	return n
 }
 
 var legendVar = regexp.MustCompile(`\{\{\s*(\w+)\s*\}\}`)
