@@ -90,7 +90,7 @@ func openExistingDB(ctx context.Context, path string) (*store.DB, error) {
 		return nil, ie
 	}
 	if err != nil {
-		return nil, fmt.Errorf("--db %s: %w", path, err)
+		return nil, fmt.Errorf("--db %s: %w", shownDB(path), err)
 	}
 	return db, nil
 }

@@ -100,6 +100,7 @@ func runImport(ctx context.Context, env *Env, args []string) error {
 		return err
 	}
 	defer db.Close()
+	path = shownDB(path) // a PostgreSQL URL without its password (a file path stays as it is)
 
 	bar := newProgress(env, "import "+kind, 0)
 	var shown int64

@@ -74,6 +74,7 @@ func runImportFrom(ctx context.Context, env *Env, kind, from, since string, fl C
 		return err
 	}
 	defer db.Close()
+	path = shownDB(path) // a PostgreSQL URL without its password
 
 	rep := importWebReport{Kind: kind, From: from, Database: path, Since: since}
 	type row struct {
