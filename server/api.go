@@ -44,6 +44,7 @@ func (s *Server) register() {
 	api("POST", "/api/v1/pivot", true, s.apiPivot)
 	api("POST", "/api/v1/hedge", true, s.apiHedge)
 	scan("GET", "/api/v1/pools", s.apiPools)
+	s.registerPoolsHistory(scan)
 	s.registerMinerFlow(scan)
 	api("GET", "/api/v1/security/double-spend", false, s.apiDoubleSpend)
 	api("GET", "/api/v1/security/confirmations", false, s.apiConfirmations)
@@ -159,6 +160,7 @@ func (s *Server) apiHashpriceHistory(r *http.Request) (any, error) {
 	if err != nil {
 		return nil, err
 	}
+	pts = s.movingAverages(r.Context(), pts, from, to, every)
 	tip, err := s.hist.Tip(r.Context())
 	if err != nil {
 		return nil, err

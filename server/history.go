@@ -35,6 +35,11 @@ type HashpricePoint struct {
 	// HashrateHs is the network hashrate estimated from block times over
 	// the period (0 when the times are unknown).
 	HashrateHs float64 `json:"hashrate_hs,omitempty"`
+	// MA7USDPerPHDay and MA30USDPerPHDay are the trailing 7- and 30-day
+	// means of daily hashprice (every=day; null until 7 or 30 consecutive
+	// priced days, and for other periods).
+	MA7USDPerPHDay  *float64 `json:"ma7_usd_per_ph_day"`
+	MA30USDPerPHDay *float64 `json:"ma30_usd_per_ph_day"`
 }
 
 // Adjustment is one difficulty retarget.

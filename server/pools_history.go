@@ -1,0 +1,142 @@
+package server
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"time"
+
+	"github.com/hashlab/hashlab/history"
+	"github.com/hashlab/hashlab/service"
+)
+
+// registerPoolsHistory wires the series the pools page draws: pool
+// shares over time and the fee share of miner revenue (chain-store
+// scans, under the scan timeout).
+func (s *Server) registerPoolsHistory(scan func(method, path string, f apiFunc)) {
+	scan("GET", "/api/v1/pools/history", s.apiPoolsHistory)
+	scan("GET", "/api/v1/history/fee-share", s.apiFeeShare)
+}
+
+// errNoPoolsHistory answers the pools history without a chain store.
+var errNoPoolsHistory = fmt.Errorf("%w: pool shares over time need a chain store: run hashlab import blocks FILE (or ingest), then hashlab serve --db FILE", ErrNoData)
+
+// apiPoolsHistory is GET /api/v1/pools/history: service.PoolsHistoryOf
+// over every stored block, cached per store generation, merged in flight
+// and charged to the heavy-work budget as a scan of every block.
+func (s *Server) apiPoolsHistory(r *http.Request) (any, error) {
+	q := newQuery(r.URL.Query())
+	every := q.enum("every", "week", "week", "month")
+	top := q.int("top", service.DefaultPoolsHistoryTop, 1, service.MaxPoolsHistoryTop, "1 to 30")
+	if e := q.done(); e != nil {
+		return nil, e
+	}
+	ch, ok := unwrapChainHistory(s.hist)
+	if !ok {
+		return nil, errNoPoolsHistory
+	}
+	ctx := r.Context()
+	cost, err := ch.scanCost(ctx, time.Time{}, time.Time{})
+	if err != nil {
+		return nil, err
+	}
+	pq := service.PoolsHistoryQuery{Every: every, Top: int(top)}
+	ans, err := cached(ctx, ch, fmt.Sprintf("pools history %s %d", every, top), cost, func(ctx context.Context) (service.PoolsHistory, error) {
+		return service.PoolsHistoryOf(ctx, ch.r, ch.name, pq)
+	})
+	if err != nil {
+		return nil, chainErr(err)
+	}
+	return poolsHistoryResponse{Source: ch.source, PoolsHistory: ans}, nil
+}
+
+type poolsHistoryResponse struct {
+	Source string `json:"source"`
+	service.PoolsHistory
+}
+
+type feeShareResponse struct {
+	Source string `json:"source"`
+	service.FeeShareHistory
+}
+
+// apiFeeShare is GET /api/v1/history/fee-share: fees / (subsidy + fees)
+// per UTC day (from, to inclusive days).
+func (s *Server) apiFeeShare(r *http.Request) (any, error) {
+	q := newQuery(r.URL.Query())
+	from, _ := q.date("from")
+	to, hasTo := q.date("to")
+	if e := q.done(); e != nil {
+		return nil, e
+	}
+	if hasTo {
+		to = to.Add(24 * time.Hour)
+	}
+	if !from.IsZero() && !to.IsZero() && !from.Before(to) {
+		return nil, badParam("to", r.URL.Query().Get("to"), "is before from", "a date on or after from")
+	}
+	ch, ok := unwrapChainHistory(s.hist)
+	if !ok {
+		return nil, fmt.Errorf("%w: the fee share of miner revenue needs a chain store with fees (hashlab ingest, or import blocks and import fees; then serve --db FILE)", ErrNoData)
+	}
+	ctx := r.Context()
+	cost, err := ch.scanCost(ctx, time.Time{}, time.Time{})
+	if err != nil {
+		return nil, err
+	}
+	// One computation over every day, cut to the range, so that the
+	// moving averages at the start of a range count the days before it.
+	all, err := cached(ctx, ch, "fee share", cost, func(ctx context.Context) (service.FeeShareHistory, error) {
+		return service.FeeShareOf(ctx, ch.r, ch.r, ch.p, service.FeeShareQuery{})
+	})
+	if err != nil {
+		return nil, chainErr(err)
+	}
+	out := service.FeeShareHistory{Note: all.Note, Days: []service.FeeShareDay{}}
+	for _, d := range all.Days {
+		t, _ := time.Parse(time.DateOnly, d.Date)
+		if (from.IsZero() || !t.Before(from)) && (to.IsZero() || t.Before(to)) {
+			out.Days = append(out.Days, d)
+			if d.FeeShare != nil {
+				out.KnownDays++
+			}
+		}
+	}
+	if len(out.Days) == 0 {
+		return nil, chainErr(history.ErrNoData)
+	}
+	return feeShareResponse{Source: ch.source, FeeShareHistory: out}, nil
+}
+
+// movingAverages sets the trailing 7- and 30-day means of daily USD
+// hashprice (history.TrailingMeans, the Hashrate Index's convention) on
+// the points of a daily series; the means at the start of a range count
+// the days before it. Other periods are returned as they are.
+func (s *Server) movingAverages(ctx context.Context, pts []HashpricePoint, from, to time.Time, every string) []HashpricePoint {
+	if every != "day" || len(pts) == 0 {
+		return pts
+	}
+	src := pts
+	if !from.IsZero() {
+		// The whole series is one cached scan: the 29 days before from.
+		if wide, err := s.hist.Hashprice(ctx, from.AddDate(0, 0, -29), to, every); err == nil {
+			src = wide
+		}
+	}
+	dates := make([]string, len(src))
+	vals := make([]*float64, len(src))
+	for i, p := range src {
+		dates[i], vals[i] = p.Time.UTC().Format(time.DateOnly), p.USDPerPHDay
+	}
+	ma7, ma30 := history.TrailingMeans(dates, vals, 7), history.TrailingMeans(dates, vals, 30)
+	at := map[string]int{}
+	for i, d := range dates {
+		at[d] = i
+	}
+	for i := range pts {
+		if j, ok := at[pts[i].Time.UTC().Format(time.DateOnly)]; ok {
+			pts[i].MA7USDPerPHDay, pts[i].MA30USDPerPHDay = ma7[j], ma30[j]
+		}
+	}
+	return pts
+}
