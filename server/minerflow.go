@@ -7,7 +7,6 @@ import (
 	"time"
 
 	"github.com/hashlab/hashlab"
-	"github.com/hashlab/hashlab/minerflow"
 	"github.com/hashlab/hashlab/service"
 )
 
@@ -61,7 +60,7 @@ func (s *Server) apiMinersFlow(r *http.Request) (any, error) {
 		return service.MinersFlow(ctx, rd, ch.name, service.MinersFlowQuery{From: from, To: to, Pool: pool})
 	})
 	if ie, ok := hashlab.AsInput(err); ok && ie.Field == "database" {
-		return nil, fmt.Errorf("%w: %v", ErrNoData, minerflow.ErrNotTracked)
+		return nil, fmt.Errorf("%w: %v", ErrNoData, ie)
 	}
 	return ans, err
 }

@@ -70,6 +70,9 @@ func MinersFlow(ctx context.Context, r MinerFlowReader, poolName func(string) st
 		}
 		return MinersFlowAnswer{}, err
 	}
+	if data.TipHeight < max(data.FromHeight, 1) {
+		return MinersFlowAnswer{}, hashlab.Invalid("database", "no blocks tracked", fmt.Sprintf("a database with blocks ingested with --miner-flow (tracking starts at height %d; the tip is %d)", data.FromHeight, data.TipHeight))
+	}
 	prices, err := r.Prices(ctx)
 	if err != nil {
 		return MinersFlowAnswer{}, err

@@ -170,8 +170,9 @@ func (d *DB) UnspentMinerCoins(ctx context.Context, fn func(minerflow.Coin) erro
 	return rows.Err()
 }
 
-// MinerFlow reads the tracked miner flow (FirstTime is the time of block
-// max(FromHeight, 1): the genesis coinbase is never a coin); minerflow.ErrNotTracked when
+// MinerFlow reads the tracked miner flow (FirstTime is the earliest time
+// of the node blocks from max(FromHeight, 1) on: the genesis coinbase is
+// never a coin; 0 when there are none); minerflow.ErrNotTracked when
 // the database does not track it.
 func (d *DB) MinerFlow(ctx context.Context) (minerflow.Stored, error) {
 	var out minerflow.Stored
@@ -183,7 +184,7 @@ func (d *DB) MinerFlow(ctx context.Context) (minerflow.Stored, error) {
 		return out, minerflow.ErrNotTracked
 	}
 	out.FromHeight = from
-	err = d.db.QueryRowContext(ctx, `SELECT COALESCE((SELECT time FROM blocks WHERE height = ?), 0), COALESCE(MAX(height), -1), COALESCE(MAX(time), 0) FROM blocks WHERE source = 'rpc'`, max(from, 1)).
+	err = d.db.QueryRowContext(ctx, `SELECT COALESCE((SELECT MIN(time) FROM blocks WHERE height >= ? AND source = 'rpc'), 0), COALESCE(MAX(height), -1), COALESCE(MAX(time), 0) FROM blocks WHERE source = 'rpc'`, max(from, 1)).
 		Scan(&out.FirstTime, &out.TipHeight, &out.TipTime)
 	if err != nil {
 		return out, fmt.Errorf("store: %w", err)
