@@ -34,7 +34,7 @@ const (
 const defaultRPCURL = "http://127.0.0.1:8332"
 
 func runIngest(ctx context.Context, env *Env, args []string) error {
-	fs := newFlags(env, "ingest", "ingest [--rpc URL] [--rpc-user U --rpc-pass P | --rpc-cookie FILE] [--db FILE] [--workers N] [--batch N] [--from-height N] [--follow [--poll D]] [--pools FILE] [--miner-flow] [--getblock-verbosity 0|2] [--json]")
+	fs := newFlags(env, "ingest", "ingest [--rpc URL] [--rpc-user U --rpc-pass P | --rpc-cookie FILE] [--db FILE] [--workers N] [--batch N] [--from-height N] [--follow [--poll D]] [--wait-lock] [--pools FILE] [--miner-flow] [--getblock-verbosity 0|2] [--json]")
 	rpcURL := fs.String("rpc", "", "node JSON-RPC URL (env "+envRPCURL+"; default "+defaultRPCURL+")")
 	rpcUser := fs.String("rpc-user", "", "RPC user (env "+envRPCUser+")")
 	rpcPass := fs.String("rpc-pass", "", "RPC password (env "+envRPCPassword+")")
@@ -45,6 +45,7 @@ func runIngest(ctx context.Context, env *Env, args []string) error {
 	batch := fs.Int("batch", ingest.DefaultBatchSize, "blocks written per database transaction (1-100000)")
 	from := fs.Int64("from-height", 0, "first height to ingest into an empty database (ignored when resuming)")
 	follow := fs.Bool("follow", false, "keep following the tip until interrupted (Ctrl-C), then print the summary")
+	waitLock := fs.Bool("wait-lock", false, "wait while another ingester writes the database (default: exit naming it)")
 	poll := fs.Duration("poll", ingest.DefaultPollInterval, "with --follow: how often to ask the node for new blocks")
 	asJSON := fs.Bool("json", false, "print the summary as JSON")
 	verbosity := fs.Int("getblock-verbosity", 0, "0: fetch serialized blocks and decode them here (default; least work for the node); 2: let the node decode every transaction")
@@ -112,6 +113,7 @@ func runIngest(ctx context.Context, env *Env, args []string) error {
 		return err
 	}
 	defer db.Close()
+	path = shownDB(path) // a PostgreSQL URL without its password
 
 	var prog *progress
 	var shown int64
@@ -120,6 +122,7 @@ func runIngest(ctx context.Context, env *Env, args []string) error {
 		BatchSize:    *batch,
 		FromHeight:   *from,
 		Follow:       *follow,
+		WaitForLock:  *waitLock,
 		PollInterval: *poll,
 		Attribute:    pools.Attribute,
 		Verbosity:    *verbosity,
