@@ -607,7 +607,12 @@ func (d *DB) EpochBoundaries(ctx context.Context, interval int64, fn func(chain.
 	if interval < 2 {
 		return fmt.Errorf("store: epoch interval %d (allowed: >= 2)", interval)
 	}
-	return d.scan(ctx, fn, `WHERE height % ? IN (0, ?) ORDER BY height`, interval, interval-1)
+	// The boundary heights from the lowest stored epoch to the highest
+	// stored height, each looked up by key: no scan of every block.
+	return d.scan(ctx, fn, `WHERE height IN (WITH RECURSIVE e(h) AS (
+			SELECT COALESCE((SELECT MIN(height) FROM blocks), 0) / ? * ?
+			UNION ALL SELECT h + ? FROM e WHERE h < (SELECT MAX(height) FROM blocks))
+		SELECT h FROM e UNION ALL SELECT h - 1 FROM e) ORDER BY height`, interval, interval, interval)
 }
 
 // Counts says how many rows the database holds.
