@@ -197,6 +197,19 @@ func testRollupsFollowEveryWrite(t *testing.T, name string) {
 		t.Fatal(err)
 	}
 	checkRollups(t, db, "bulk import again")
+	// EpochBoundaries finds exactly the stored heights that start or end
+	// an epoch (the bulk import covers 838000..838499: 838655 and 838656
+	// are not stored; add them and one more boundary pair).
+	if err := db.PutBlocks(ctx, []chain.BlockRecord{rec(base+655, hashOf("a"), hashOf("b")), rec(base+656, hashOf("c"), hashOf("a")), rec(base+4687, hashOf("d"), hashOf("e"))}); err != nil {
+		t.Fatal(err)
+	}
+	var got []int64
+	if err := db.EpochBoundaries(ctx, 2016, func(b chain.BlockRecord) error { got = append(got, b.Height); return nil }); err != nil {
+		t.Fatal(err)
+	}
+	if want := []int64{base + 655, base + 656, base + 4687}; !reflect.DeepEqual(got, want) {
+		t.Fatalf("epoch boundaries %v, want %v", got, want)
+	}
 	var idx int
 	if err := db.db.QueryRowContext(ctx, `SELECT COUNT(*) FROM blocks WHERE time >= ?`, timeOf(base+100)).Scan(&idx); err != nil || idx != 400 {
 		t.Fatalf("blocks by time after a bulk import: %d, %v", idx, err)
