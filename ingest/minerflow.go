@@ -54,8 +54,17 @@ func (r *runner) initFlow() error {
 		return ErrMinerFlowNeedsRaw
 	}
 	r.flow = &flowState{opt: *r.opt.MinerFlow, db: fdb, loaded: -2, blocks: map[int64]*wire.MsgBlock{}}
+	if r.opt.BatchSize > MinerFlowMaxBatch {
+		r.log.Info("miner flow keeps a batch's decoded blocks in memory; writing smaller batches", "batch", MinerFlowMaxBatch, "asked", r.opt.BatchSize)
+		r.opt.BatchSize = MinerFlowMaxBatch
+	}
 	return nil
 }
+
+// MinerFlowMaxBatch bounds the batch size with miner flow: a batch's
+// decoded blocks stay in memory until it is written (on mainnet about
+// 2-4 MB each, so some 300 MB at this bound).
+const MinerFlowMaxBatch = 100
 
 // decodeRaw is chain.BlockFromRaw, keeping the decoded block for the
 // miner-flow scan when it is on. Workers call it concurrently.
