@@ -114,6 +114,9 @@ type Summary struct {
 	Reorgs []store.Reorg `json:"reorgs"`
 	// Interrupted is true when ctx ended the run.
 	Interrupted bool `json:"interrupted"`
+	// MinerFlow counts the miner-flow rows this run wrote (nil when
+	// miner flow is off).
+	MinerFlow *MinerFlowSummary `json:"miner_flow,omitempty"`
 }
 
 var (

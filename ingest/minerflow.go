@@ -54,6 +54,7 @@ func (r *runner) initFlow() error {
 		return ErrMinerFlowNeedsRaw
 	}
 	r.flow = &flowState{opt: *r.opt.MinerFlow, db: fdb, loaded: -2, blocks: map[int64]*wire.MsgBlock{}}
+	r.sum.MinerFlow = &MinerFlowSummary{}
 	if r.opt.BatchSize > MinerFlowMaxBatch {
 		r.log.Info("miner flow keeps a batch's decoded blocks in memory; writing smaller batches", "batch", MinerFlowMaxBatch, "asked", r.opt.BatchSize)
 		r.opt.BatchSize = MinerFlowMaxBatch
@@ -119,7 +120,17 @@ func (r *runner) putBlocks(ctx context.Context, recs []chain.BlockRecord) error 
 	}
 	ov.commit()
 	f.loaded = recs[len(recs)-1].Height
+	r.sum.MinerFlow.Coins += int64(len(all.Coins))
+	r.sum.MinerFlow.Spends += int64(len(all.Spends))
+	r.sum.MinerFlow.Dests += int64(len(all.Dests))
 	return nil
+}
+
+// MinerFlowSummary counts the miner-flow rows a run wrote.
+type MinerFlowSummary struct {
+	Coins  int64 `json:"coins"`
+	Spends int64 `json:"spends"`
+	Dests  int64 `json:"destinations"`
 }
 
 // load reads the unspent watched coins from the database (at the start,

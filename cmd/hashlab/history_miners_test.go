@@ -90,8 +90,10 @@ func TestHistoryMinersBtcd(t *testing.T) {
 	add(b, ev{pool: "testpool", fromPay: 20 * btc})
 
 	db := filepath.Join(dir, "regtest.db")
-	if code, _, stderr := runEnv(t, nil, "ingest", "--rpc", n.RPCURL, "--rpc-user", n.User, "--rpc-pass", n.Password, "--db", db, "--pools", poolsFile, "--miner-flow"); code != 0 {
-		t.Fatalf("ingest: exit %d: %s", code, stderr)
+	// 103 coinbase coins and one payout coin; 3 spends; the 3
+	// destinations of the 3 spending transactions.
+	if code, out, stderr := runEnv(t, nil, "ingest", "--rpc", n.RPCURL, "--rpc-user", n.User, "--rpc-pass", n.Password, "--db", db, "--pools", poolsFile, "--miner-flow"); code != 0 || !strings.Contains(out, "miner flow     104 coins, 3 spends, 3 destinations written") {
+		t.Fatalf("ingest: exit %d: %s%s", code, out, stderr)
 	}
 	// A price for every day of the chain: outflow in USD, MPI still null
 	// (fewer than 365 days).

@@ -267,6 +267,9 @@ func printIngestSummary(env *Env, s ingest.Summary, nodeURL, dbPath string, asJS
 	for _, r := range s.Reorgs {
 		fmt.Fprintf(w, "  reorg\tfork at %d, depth %d, old tip %d %s, new best %s\n", r.ForkHeight, r.Depth, r.OldTipHeight, r.OldTipHash, r.NewTipHash)
 	}
+	if m := s.MinerFlow; m != nil {
+		fmt.Fprintf(w, "miner flow\t%d coins, %d spends, %d destinations written (hashlab history miners)\n", m.Coins, m.Spends, m.Dests)
+	}
 	if s.Interrupted {
 		fmt.Fprintf(w, "interrupted\tyes\n")
 	}
