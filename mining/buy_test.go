@@ -311,8 +311,9 @@ func FuzzParseCatalogue(f *testing.F) {
 // The shipped example quotes (examples/asic-quotes.csv, public dated
 // prices with their sources): the index takes each tier's last 90 days.
 // 19–25 J/TH: the S19 XP's 2023-06-01 $23.00 and 2023-06-30 $24.00 →
-// $23.50, its 2021 and 2022 quotes left out; under 19: the S21's $14.00,
-// $16.10 and $17.50 from 2023-12-22 to 2024-03-01 → $16.10.
+// $23.50, its 2021 and 2022 quotes left out; under 19: the M66S order's
+// $16.14 (2023-12-04) and the S21's $14.00, $16.10 and $17.50 to
+// 2024-03-01 → $16.12.
 func TestPriceIndexWindow(t *testing.T) {
 	f, err := os.Open("../examples/asic-quotes.csv")
 	if err != nil {
@@ -331,7 +332,7 @@ func TestPriceIndexWindow(t *testing.T) {
 		median        float64
 		quotes, older int
 		from, to      string
-	}{{16.10, 3, 0, "2023-12-22", "2024-03-01"}, {23.50, 2, 2, "2023-06-01", "2023-06-30"}, {16.375, 2, 0, "2023-06-30", "2023-06-30"}}
+	}{{16.12, 4, 0, "2023-12-04", "2024-03-01"}, {23.50, 2, 2, "2023-06-01", "2023-06-30"}, {16.375, 2, 0, "2023-06-30", "2023-06-30"}}
 	for i, w := range want {
 		g := idx[i]
 		if math.Abs(float64(g.MedianUSDPerTH)-w.median) > 1e-9 || g.Quotes != w.quotes || g.Older != w.older || g.From != w.from || g.To != w.to {
