@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"slices"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -126,6 +127,40 @@ func (e *hashpriceEntry) matches(st *netstate.State, age int64) bool {
 	return slices.Equal(e.quotes, quotes)
 }
 
+// lazyTimeout is the request's context with the request timeout, made
+// (context.WithTimeout: a clock read and a runtime timer) only when the
+// source asks for the deadline, Done or Err: a source that answers from
+// memory (the embedded snapshot, a kept state) never does, so a request
+// answered from the encoded bytes starts no timer. (Value is the made
+// context's too, so context.Cause and the like see the timeout.) The deadline counts
+// from that first use. release ends it, as the handler returns.
+type lazyTimeout struct {
+	context.Context // the request's
+	timeout         time.Duration
+	once            sync.Once
+	ctx             context.Context
+	cancel          context.CancelFunc
+}
+
+func (c *lazyTimeout) made() context.Context {
+	c.once.Do(func() { c.ctx, c.cancel = context.WithTimeout(c.Context, c.timeout) })
+	return c.ctx
+}
+
+func (c *lazyTimeout) Deadline() (time.Time, bool) { return c.made().Deadline() }
+func (c *lazyTimeout) Done() <-chan struct{}       { return c.made().Done() }
+func (c *lazyTimeout) Err() error                  { return c.made().Err() }
+func (c *lazyTimeout) Value(key any) any           { return c.made().Value(key) }
+
+// release cancels the timeout if it was made; a use after it (a source's
+// stray goroutine) sees the request's context.
+func (c *lazyTimeout) release() {
+	c.once.Do(func() { c.ctx = c.Context })
+	if c.cancel != nil {
+		c.cancel()
+	}
+}
+
 // fixedState is a netstate.Source that answers one state.
 type fixedState struct {
 	name string
@@ -172,8 +207,8 @@ func (s *Server) hashpriceHandler() http.Handler {
 			general.ServeHTTP(w, r)
 			return
 		}
-		ctx, cancel := context.WithTimeout(r.Context(), s.cfg.RequestTimeout)
-		defer cancel()
+		ctx := &lazyTimeout{Context: r.Context(), timeout: s.cfg.RequestTimeout}
+		defer ctx.release()
 		st, err := s.svc.State(ctx)
 		if err != nil {
 			general.ServeHTTP(w, r)

@@ -3,6 +3,7 @@ package server
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -135,4 +136,52 @@ func TestHashpriceCachedAllocations(t *testing.T) {
 		t.Fatalf("a cached answer allocates %v times (encoding it: %v)", a, enc)
 	}
 	_ = http.StatusOK
+}
+
+// slowSource blocks until its context ends, as an unreachable node would.
+type slowSource struct{}
+
+func (slowSource) Name() string { return "node" }
+func (slowSource) State(ctx context.Context) (*netstate.State, error) {
+	<-ctx.Done()
+	return nil, ctx.Err()
+}
+
+// The request timeout still bounds a source that waits, though the
+// hashprice handler makes its timer only when the source asks for it; a
+// source answering from memory never does.
+func TestHashpriceLazyTimeout(t *testing.T) {
+	_, ts := newTest(t, Config{State: slowSource{}, RequestTimeout: 50 * time.Millisecond})
+	done := make(chan resp, 1)
+	go func() { done <- do(t, "GET", ts.URL+"/api/v1/hashprice", "") }()
+	select {
+	case r := <-done:
+		if r.status < 500 {
+			t.Fatalf("a source that never answers: %d %s", r.status, r.body)
+		}
+	case <-time.After(20 * time.Second):
+		t.Fatal("the request timeout did not end the wait for the source")
+	}
+
+	req := httptest.NewRequest("GET", "/api/v1/hashprice", nil)
+	c := &lazyTimeout{Context: req.Context(), timeout: time.Hour}
+	if c.ctx != nil {
+		t.Fatal("made before use")
+	}
+	if d, ok := c.Deadline(); !ok || time.Until(d) < 59*time.Minute {
+		t.Fatalf("deadline %v %v", d, ok)
+	}
+	if c.Err() != nil {
+		t.Fatal(c.Err())
+	}
+	c.release()
+	if !errors.Is(c.Err(), context.Canceled) {
+		t.Fatalf("after release: %v", c.Err())
+	}
+	// Released unused: the request's own context.
+	u := &lazyTimeout{Context: req.Context(), timeout: time.Nanosecond}
+	u.release()
+	if u.Err() != nil || u.Done() != req.Context().Done() {
+		t.Fatal("a released, unused timeout is not the request's context")
+	}
 }
