@@ -19,7 +19,7 @@ var legacyUncited = map[string]bool{
 	"Antminer S19 XP Hyd": true, "Antminer S21+": true, "Antminer S21 XP Hyd": true,
 	"Whatsminer M20S": true, "Whatsminer M30S++": true, "Whatsminer M50S": true, "Whatsminer M60S": true,
 	"Whatsminer M63S": true,
-	"Avalon A1246":    true, "Avalon A1466": true,
+	"Avalon A1246":    true,
 }
 
 func isDate(s string) bool {
