@@ -120,11 +120,19 @@ func (d *DB) tryLockPG(ctx context.Context, holder string) (*IngestLock, *Locked
 		conn.Close()
 		return nil, nil, fmt.Errorf("store: ingest lock: %w", err)
 	}
+	var pid int64
+	if err := conn.QueryRowContext(ctx, `SELECT pg_backend_pid()`).Scan(&pid); err != nil {
+		conn.Close()
+		return nil, nil, fmt.Errorf("store: ingest lock: %w", err)
+	}
+	d.lockPID.Store(pid)
 	if err := d.write(ctx, func(tx *sql.Tx) error { return setMeta(ctx, tx, metaIngestHolder, holder) }); err != nil {
+		d.lockPID.Store(0)
 		conn.Close()
 		return nil, nil, err
 	}
 	return &IngestLock{release: func() error {
+		d.lockPID.Store(0)
 		// The holder row is left behind: a reader of it checks the lock.
 		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 		defer cancel()
@@ -134,6 +142,31 @@ func (d *DB) tryLockPG(ctx context.Context, holder string) (*IngestLock, *Locked
 		}
 		return err
 	}}, nil, nil
+}
+
+// ErrIngestLockLost is returned by a write of a handle whose PostgreSQL
+// ingest lock ended with its session (a server restart, a dropped
+// connection, pg_terminate_backend): another ingester may be writing.
+var ErrIngestLockLost = errors.New("store: the ingest lock was lost (the PostgreSQL session holding it ended); nothing was written: run the ingest again")
+
+// checkIngestLock fails a write while this handle's PostgreSQL ingest lock
+// is no longer held, in the write's own transaction, so that an ingester
+// whose lock session died never writes beside the next one.
+func (d *DB) checkIngestLock(ctx context.Context, tx *sql.Tx) error {
+	pid := d.lockPID.Load()
+	if pid == 0 || !d.pg {
+		return nil
+	}
+	var held bool
+	err := tx.QueryRowContext(ctx, `SELECT EXISTS (SELECT 1 FROM pg_locks WHERE locktype = 'advisory' AND granted AND pid = ?
+		AND classid::bigint = ? AND objid::bigint = ? AND objsubid = 1)`, pid, ingestLockKey>>32, ingestLockKey&0xffffffff).Scan(&held)
+	if err != nil {
+		return fmt.Errorf("store: checking the ingest lock: %w", err)
+	}
+	if !held {
+		return ErrIngestLockLost
+	}
+	return nil
 }
 
 // pgHolder names the session holding the ingest lock: the holder's own

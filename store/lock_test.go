@@ -6,6 +6,9 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/hashlab/hashlab/chain"
+	"github.com/hashlab/hashlab/internal/pgtest"
 )
 
 // TestIngestLockOneWriter: a second ingester of the same database (another
@@ -56,4 +59,52 @@ func TestIngestLockOneWriter(t *testing.T) {
 		}
 		lc.Release()
 	})
+}
+
+// TestIngestLockLostStopsWrites: when the PostgreSQL session holding the
+// lock ends (here pg_terminate_backend; a server restart or a dropped
+// connection alike), the holder's next write fails instead of writing
+// beside the ingester that may take the lock next.
+func TestIngestLockLostStopsWrites(t *testing.T) {
+	ctx := context.Background()
+	db, _ := openAt(t, pgtest.Start(t))
+	l, err := db.LockIngest(ctx, "holder", false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Release()
+	if err := db.SetNetwork(ctx, "regtest"); err != nil {
+		t.Fatalf("a write under the lock: %v", err)
+	}
+	pid := db.lockPID.Load()
+	if _, err := db.db.ExecContext(ctx, `SELECT pg_terminate_backend(?)`, pid); err != nil {
+		t.Fatal(err)
+	}
+	// pg_terminate_backend only signals the session: wait until it ended.
+	for deadline := time.Now().Add(30 * time.Second); ; time.Sleep(20 * time.Millisecond) {
+		var n int
+		if err := db.db.QueryRowContext(ctx, `SELECT COUNT(*) FROM pg_stat_activity WHERE pid = ?`, pid).Scan(&n); err != nil {
+			t.Fatal(err)
+		}
+		if n == 0 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("session %d still there", pid)
+		}
+	}
+	err = db.PutBlocks(ctx, []chain.BlockRecord{rec(0, hashOf("x"), chain.ZeroHash)})
+	if !errors.Is(err, ErrIngestLockLost) {
+		t.Fatalf("a write after the lock's session ended: %v", err)
+	}
+	if _, _, ok, _ := db.Tip(ctx); ok {
+		t.Error("the block was written")
+	}
+	// Another ingester can take the lock now.
+	other, _ := openAt(t, db.Path())
+	l2, err := other.LockIngest(ctx, "next", false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	l2.Release()
 }

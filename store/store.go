@@ -12,6 +12,7 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"sync/atomic"
 
 	"github.com/btcsuite/btcd/chainhash/v2"
 	_ "modernc.org/sqlite" // registers the "sqlite" driver
@@ -71,7 +72,10 @@ type DB struct {
 	pg   bool   // PostgreSQL, else SQLite
 	// migratedFrom is the schema version the database had when opened.
 	migratedFrom int
-	wmu          sync.Mutex // one writer at a time within the process
+	// lockPID is the PostgreSQL backend holding this handle's ingest
+	// lock, 0 when it holds none (lock.go).
+	lockPID atomic.Int64
+	wmu     sync.Mutex // one writer at a time within the process
 }
 
 var _ ChainWriter = (*DB)(nil)
@@ -294,6 +298,10 @@ func (d *DB) write(ctx context.Context, fn func(tx *sql.Tx) error) error {
 	tx, err := d.db.BeginTx(ctx, nil)
 	if err != nil {
 		return fmt.Errorf("store: %w", err)
+	}
+	if err := d.checkIngestLock(ctx, tx); err != nil {
+		tx.Rollback()
+		return err
 	}
 	if err := fn(tx); err != nil {
 		tx.Rollback()
