@@ -41,8 +41,15 @@ func init() {
 }
 
 // headersPasses is how many times each side verifies the files per
-// measurement (about 10,700 headers a pass).
-const headersPasses = 20
+// measurement (about 10,700 headers a pass: some 15 ms on one core), and
+// headersSamples how many measurements of each side a round takes, in
+// turn with the others: many short samples, of which the best is kept,
+// leave a loaded machine more chances of an undisturbed one than a few
+// long ones.
+const (
+	headersPasses  = 5
+	headersSamples = 4
+)
 
 type headerFile struct {
 	data []byte
@@ -155,7 +162,7 @@ func benchHeaders(ctx context.Context, e *env) ([]row, error) {
 		func() (measured, error) { return timed(cores, ours) },
 		func() (measured, error) { return timed(cores, shaPar) },
 	}
-	for r := 0; r < e.rounds; r++ {
+	for r := 0; r < e.rounds*headersSamples; r++ {
 		for i, f := range sides {
 			m, err := f()
 			if err != nil {
