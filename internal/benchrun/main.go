@@ -19,6 +19,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"sort"
 	"strings"
 	"syscall"
@@ -60,7 +61,7 @@ func register(name string, run func(ctx context.Context, e *env) ([]row, error))
 
 func main() {
 	rounds := flag.Int("rounds", 5, "interleaved rounds per comparison (the minimum of each side is kept)")
-	only := flag.String("only", "", "run only comparisons whose name contains this")
+	only := flag.String("only", "", "run only comparisons whose name contains this (or one of these, comma-separated: -only headers,http,sim)")
 	flag.Parse()
 	if *rounds < 1 || *rounds > 100 {
 		fmt.Fprintf(os.Stderr, "benchrun: -rounds = %d (allowed: 1 to 100)\n", *rounds)
@@ -76,7 +77,7 @@ func main() {
 	var rows []row
 	failed := false
 	for _, c := range comparisons {
-		if *only != "" && !strings.Contains(c.name, *only) {
+		if *only != "" && !slices.ContainsFunc(strings.Split(*only, ","), func(o string) bool { return o != "" && strings.Contains(c.name, o) }) {
 			continue
 		}
 		fmt.Fprintf(os.Stderr, "benchrun: %s ...\n", c.name)
