@@ -28,6 +28,8 @@ var pages = map[string]page{
 	"/fleet":     {"web/fleet.html", "Fleet & pivot", "fleet"},
 	"/simulator": {"web/simulator.html", "Simulator", "simulator"},
 	"/security":  {"web/security.html", "Security", "security"},
+	"/pools":     {"web/pools.html", "Pools", "pools"},
+	"/hedge":     {"web/hedge.html", "Hedge", "hedge"},
 }
 
 // renderPage executes a page in the layout; pages are rendered once, at

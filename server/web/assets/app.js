@@ -121,12 +121,49 @@
         out.push([t, cum]);
         last = d;
       });
-      HL.lineChart($("minerflow-chart"), { series: [{ name: "balance still unspent", points: bal }, { name: "cumulative outflow", points: out }], xTime: true, xLabel: "date (UTC)", yLabel: "BTC", title: "Miners' reserves from coinbase outputs and pools' payout addresses (all pools)" });
+      HL.historyChart($("minerflow-chart"), { series: [{ name: "balance still unspent", points: bal }, { name: "cumulative outflow", points: out }], xTime: true, xLabel: "date (UTC)", yLabel: "BTC", title: "Miners' reserves from coinbase outputs and pools' payout addresses (all pools)" });
       var mpi = last && last.mpi != null ? "; MPI " + last.mpi.toFixed(2) : "; MPI n/a (needs 365 priced days)";
       note.textContent = "Blocks " + m.tracked_from_height + "–" + m.tip_height + ", " + m.pools.length + " pools" + mpi + ". Outflow is not selling: coins are followed one hop, to pools' listed payout addresses only (hashlab history miners --labels names exchange addresses).";
     }).catch(function (e) {
       $("minerflow-chart").style.display = "none";
       note.textContent = "Miners' reserves: " + (e && e.message ? e.message : e) + " (serve --db a database ingested with --miner-flow).";
+    });
+  }
+
+  // dailyRevenue draws, when the server reads a chain store, the daily
+  // hashprice with its trailing 7- and 30-day means (the Hashrate Index's
+  // convention, computed by the server) and the fee share of miner
+  // revenue per day; without one the panel says why and hides.
+  function dailyRevenue() {
+    var note = $("daily-note");
+    api("/api/v1/hashprice/history?every=day").then(function (h) {
+      var t = function (p) { return Date.parse(p.time); };
+      var usd = h.points.some(function (p) { return p.usd_per_ph_day != null; });
+      var v = function (p) { return usd ? p.usd_per_ph_day : p.btc_per_ph_day; };
+      var series = [{ name: usd ? "hashprice, daily" : "hashvalue, daily", points: h.points.map(function (p) { return [t(p), v(p)]; }), cls: "s11" }];
+      if (usd) {
+        series.push({ name: "7-day mean", points: h.points.map(function (p) { return [t(p), p.ma7_usd_per_ph_day]; }), cls: "s0" });
+        series.push({ name: "30-day mean", points: h.points.map(function (p) { return [t(p), p.ma30_usd_per_ph_day]; }), cls: "s1" });
+      }
+      HL.historyChart($("daily-chart"), { series: series, xTime: true, range: "1y", xLabel: "date (UTC)", yLabel: usd ? "USD/PH/day" : "BTC/PH/day", title: usd ? "Hashprice per day with 7- and 30-day moving averages" : "Hashvalue per day (no prices stored)" });
+      note.textContent = h.points.length + " days from " + h.source + (h.note ? "; " + h.note : "") + ". Moving averages are trailing simple means of the daily values, null until 7 (30) consecutive priced days.";
+    }).catch(function (e) {
+      $("daily-panel").style.display = "none";
+      note.textContent = "";
+    });
+    api("/api/v1/history/fee-share").then(function (f) {
+      var t = function (d) { return Date.parse(d.date + "T00:00:00Z"); };
+      var pc = function (v) { return v == null ? null : 100 * v; };
+      HL.historyChart($("feeshare-chart"), {
+        series: [{ name: "fee share, daily", points: f.days.map(function (d) { return [t(d), pc(d.fee_share)]; }), cls: "s11" },
+          { name: "7-day mean", points: f.days.map(function (d) { return [t(d), pc(d.ma7_fee_share)]; }), cls: "s0" },
+          { name: "30-day mean", points: f.days.map(function (d) { return [t(d), pc(d.ma30_fee_share)]; }), cls: "s1" }],
+        xTime: true, range: "1y", xLabel: "date (UTC)", yLabel: "fees, % of miner revenue", title: "Fee share of miner revenue: fees / (subsidy + fees)",
+        yFmt: function (v) { return fmt(v) + "%"; }
+      });
+      $("feeshare-note").textContent = f.known_days + " of " + f.days.length + " days with every block's fees known; " + f.note + ".";
+    }).catch(function (e) {
+      $("feeshare-panel").style.display = "none";
     });
   }
 
@@ -142,19 +179,20 @@
         .map(function (p) { return [Date.parse(p.time), usdMode ? p.usd_per_ph_day : p.btc_per_ph_day]; });
       var low = h.all_time_low;
       var lowV = usdMode ? low.usd_per_ph_day : low.btc_per_ph_day;
-      HL.lineChart($("history-chart"), {
+      HL.historyChart($("history-chart"), {
         series: [{ name: usdMode ? "hashprice" : "hashvalue", points: pts }], xTime: true, logY: true,
-        xLabel: "date (UTC) — one point per " + h.every, yLabel: h.all_time_low_unit + " (log scale)",
+        xLabel: "date (UTC) — one point per " + h.every, yLabel: h.all_time_low_unit,
         title: (usdMode ? "Hashprice" : "Hashvalue") + " history",
         marker: { x: Date.parse(low.time), y: lowV, label: "all-time low " + fmt(lowV) + " " + h.all_time_low_unit + " (" + low.time.slice(0, 10) + ")" }
       });
       $("history-note").textContent = (h.note ? h.note + ". " : "") + h.points.length + " points; all-time low at height " + low.height.toLocaleString("en-US") + ".";
       var hr = h.points.filter(function (p) { return p.hashrate_hs > 0; }).map(function (p) { return [Date.parse(p.time), p.hashrate_hs / 1e18]; });
-      HL.lineChart($("hashrate-chart"), { series: [{ name: "hashrate", points: hr }], xTime: true, logY: true, xLabel: "date (UTC)", yLabel: "hashrate, EH/s (log)", title: "Network hashrate from block times, per epoch" });
+      HL.historyChart($("hashrate-chart"), { series: [{ name: "hashrate", points: hr }], xTime: true, logY: true, xLabel: "date (UTC)", yLabel: "hashrate, EH/s", title: "Network hashrate per epoch" });
     }).catch(function (e) { showError($("history-note"), e); });
 
     api("/api/v1/network/adjustments?from=2020-01-01").then(function (a) {
-      HL.barChart($("adjust-chart"), {
+      HL.historyChart($("adjust-chart"), {
+        kind: "bar", noLog: true,
         bars: a.adjustments.map(function (x) { return [Date.parse(x.time), x.change_pct]; }), xTime: true,
         xLabel: "date of the retarget (UTC)", yLabel: "difficulty change, %", title: "Difficulty adjustments since 2020",
         yFmt: function (v) { return v.toFixed(0) + "%"; },
@@ -164,6 +202,7 @@
       if (d) $("adjust-note").textContent = a.count + " retargets shown; largest drop " + d.change_pct.toFixed(2) + "% at height " + d.height.toLocaleString("en-US") + " (" + d.time.slice(0, 10) + ").";
     }).catch(function (e) { showError($("adjust-note"), e); });
     minersFlow();
+    dailyRevenue();
 
     var form = $("miners-form");
     function loadMiners() {
@@ -279,7 +318,7 @@
       })).then(function (rs) {
         HL.lineChart($("attack-chart"), {
           series: [{ name: "6-block attack", points: rs.map(function (r, i) { return [100 * levels[i], r.results[0].cheapest_usd / 1e6]; }) }],
-          xLabel: "hashrate that left for AI, %", yLabel: "cheapest 6-block attack, million USD", title: "Attack cost under exodus",
+          xLabel: "hashrate that left for AI, %", yLabel: "6-block attack, million USD", title: "Cost of the cheapest 6-block attack as hashrate leaves",
           xFmt: function (v) { return v.toFixed(0) + "%"; }
         });
       }).catch(function (e) { showError($("attack-note"), e); });
@@ -304,10 +343,13 @@
         // Nakamoto coefficient); they are drawn last, marked.
         var all = r.shares.concat((r.unattributed || []).map(function (s) { return { name: s.name + " (unattributed)", share: s.share }; }));
         HL.barChart($("conc-chart"), {
-          bars: all.map(function (s, i) { return [i + 1, 100 * s.share]; }), xLabel: "entity (largest first): " + all.map(function (s, i) { return (i + 1) + " " + s.name; }).join(" · "),
+          bars: all.map(function (s, i) { return [i + 1, 100 * s.share]; }), xLabel: "entity, largest first (numbered below)",
           yLabel: "share of hashrate, %", title: "Shares", xFmt: function (v) { return Number.isInteger(v) ? String(v) : ""; },
           tip: function (b) { return all[b[0] - 1].name + ": " + b[1].toFixed(1) + "%"; }
         });
+        var ol = $("conc-legend");
+        ol.innerHTML = "";
+        all.forEach(function (s) { var li = document.createElement("li"); li.textContent = s.name + " " + pct(s.share); ol.appendChild(li); });
       }).catch(function (e) { showError($("conc-table"), e); });
     }
     kf.addEventListener("submit", function (ev) { ev.preventDefault(); concentration(); });
@@ -394,6 +436,103 @@
     }
   }
 
+  // --------------------------------------------------------------- pools
+  // poolsPage draws GET /api/v1/pools/history: each top pool's share per
+  // week or month (display names), the largest pool's share, HHI and the
+  // Nakamoto coefficients, and the last 30 days' shares.
+  function poolsPage() {
+    var form = $("pools-form"), note = $("pools-note");
+    function load() {
+      var q = formValues(form);
+      api("/api/v1/pools/history?" + q).then(function (h) {
+        var t = h.periods.map(function (p) { return Date.parse(p.start + "T00:00:00Z"); });
+        var per = h.every === "month" ? "month" : "ISO week";
+        HL.historyChart($("pools-shares-chart"), {
+          series: h.series.map(function (slug, i) { return { name: h.series_names[i], points: h.periods.map(function (p, j) { return [t[j], 100 * p.shares[i]]; }), cls: slug === "other" ? "s10" : slug === "unknown" ? "s11" : "s" + Math.min(i, 9) }; }),
+          xTime: true, xLabel: "start of the " + per + " (UTC)", yLabel: "share of the period's blocks, %", title: "Pool shares per " + per,
+          yFmt: function (v) { return fmt(v) + "%"; }
+        });
+        HL.historyChart($("pools-dominance-chart"), {
+          series: [{ name: "largest pool", points: h.periods.map(function (p, j) { return [t[j], 100 * p.largest_share]; }) }],
+          xTime: true, xLabel: "start of the " + per + " (UTC)", yLabel: "largest pool's share, %", title: "Dominance of the largest pool",
+          yFmt: function (v) { return fmt(v) + "%"; }
+        });
+        HL.historyChart($("pools-hhi-chart"), {
+          series: [{ name: "HHI", points: h.periods.map(function (p, j) { return [t[j], p.hhi_10000]; }) }],
+          xTime: true, xLabel: "start of the " + per + " (UTC)", yLabel: "HHI (0–10,000)", title: "Herfindahl-Hirschman index of pool shares"
+        });
+        HL.historyChart($("pools-nakamoto-chart"), {
+          series: [{ name: "pools for > 50%", points: h.periods.map(function (p, j) { return [t[j], p.nakamoto_coefficient_50]; }) },
+            { name: "pools for > 33%", points: h.periods.map(function (p, j) { return [t[j], p.nakamoto_coefficient_33]; }) }],
+          xTime: true, xLabel: "start of the " + per + " (UTC)", yLabel: "pools", title: "Nakamoto coefficient"
+        });
+        table($("pools-table"), ["Pool", "Slug", "Blocks", "Share of all stored blocks"], h.pools.map(function (p) {
+          return [p.name, p.slug, p.blocks.toLocaleString("en-US"), pct(p.share, 2)];
+        }));
+        var last = h.periods[h.periods.length - 1];
+        note.textContent = h.blocks.toLocaleString("en-US") + " blocks " + h.from_height.toLocaleString("en-US") + "–" + h.to_height.toLocaleString("en-US") + " from " + h.source +
+          ", " + h.periods.length + " periods; latest (" + last.start + (last.complete ? "" : ", partial") + "): " + last.largest_name + " " + pct(last.largest_share) +
+          ", HHI " + last.hhi_10000.toFixed(0) + ", Nakamoto coefficient " + last.nakamoto_coefficient_50 + ". Unattributed blocks are left out of HHI and the Nakamoto coefficient.";
+      }).catch(function (e) { showError(note, e); });
+    }
+    form.addEventListener("submit", function (ev) { ev.preventDefault(); load(); });
+    load();
+    api("/api/v1/pools?window=30d").then(function (p) {
+      var c = p.concentration;
+      var all = c.shares.concat(c.unattributed || []);
+      table($("pools-window"), ["Pool (last 30 days)", "Share"], all.map(function (s) { return [s.name, pct(s.share, 1)]; }));
+    }).catch(function () { });
+  }
+
+  // --------------------------------------------------------------- hedge
+  // hedgePage posts the form to POST /api/v1/hedge and shows the fair
+  // forward, the hedge ratio and the quantiles of the margins.
+  function hedgePage() {
+    var form = $("hedge-form"), out = $("hedge-result"), status = $("hedge-status");
+    // The shipped scenarios; a server without the simulator's job routes
+    // still values the default one.
+    api("/api/v1/sim/scenarios").catch(function () { return [{ name: "baseline", description: "the default scenario" }]; }).then(function (list) {
+      var sel = $("hedge-scenario");
+      sel.innerHTML = "";
+      list.forEach(function (s) {
+        var o = document.createElement("option"); o.value = s.name; o.textContent = s.name; o.title = s.description;
+        if (s.name === "baseline") o.selected = true;
+        sel.appendChild(o);
+      });
+      $("hedge-go").disabled = false;
+    }).catch(function (e) { showError(status, e); });
+    form.addEventListener("submit", function (ev) {
+      ev.preventDefault();
+      var f = formValues(form), body = {};
+      ["term_months", "paths", "seed"].forEach(function (k) { if (f.has(k)) body[k] = parseInt(f.get(k), 10); });
+      ["strike", "hedge_ratio", "power_price", "efficiency", "cost"].forEach(function (k) { if (f.has(k)) body[k] = parseFloat(f.get(k)); });
+      if (f.has("scenario")) body.scenario = f.get("scenario");
+      body.curtail = $("hedge-curtail").checked;
+      status.textContent = "valuing over " + (body.paths || "the default") + " simulated paths…";
+      $("hedge-go").disabled = true;
+      api("/api/v1/hedge", { method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify(body) }).then(function (h) {
+        status.textContent = "";
+        var k = $("hedge-kpis");
+        k.innerHTML = "";
+        card(k, "Fair forward", usd(h.fair_forward_usd_per_ph_day), "USD/PH/day", "± " + usd(h.fair_forward_stderr_usd_per_ph_day) + " (Monte Carlo s.e.), " + h.term_months + " months from " + h.start_date);
+        card(k, "Strike", usd(h.strike_usd_per_ph_day), "USD/PH/day", "cost " + usd(h.cost_usd_per_ph_day) + "/PH/day" + (h.curtail ? ", curtailing below it" : ""));
+        card(k, "Hedge ratio", h.hedge_ratio == null ? "–" : h.hedge_ratio.toFixed(3), "of production", "minimum-variance ratio " + (h.min_variance_hedge_ratio == null ? "n/a" : h.min_variance_hedge_ratio.toFixed(3)));
+        card(k, "Variance removed", pct(h.variance_reduction), "", "P(loss) " + pct(h.prob_loss_unhedged) + " unhedged → " + pct(h.prob_loss_hedged) + " hedged");
+        card(k, "BTC forward", h.btc.fair_forward_sats_per_ph_day == null ? "–" : Math.round(h.btc.fair_forward_sats_per_ph_day).toLocaleString("en-US"), "sats/PH/day", (h.btc.term_btc_per_ph == null ? "" : h.btc.term_btc_per_ph.toFixed(5) + " BTC per PH/s over the term"));
+        var row = function (label, q) { return [label, usd(q.p5), usd(q.p25), usd(q.p50), usd(q.p75), usd(q.p95), usd(q.mean)]; };
+        var t = table($("hedge-quantiles"), ["USD per PH/s per day (term average)", "p5", "p25", "median", "p75", "p95", "mean"], [
+          row("realised hashprice", h.realised_usd_per_ph_day),
+          row("swap value to the seller", h.swap_value_usd_per_ph_day),
+          row("margin, unhedged", h.unhedged_margin_usd_per_ph_day),
+          row("margin, hedged (USD forward)", h.hedged_margin_usd_per_ph_day),
+          row("margin, hedged (BTC forward)", h.btc.hedged_margin_usd_per_ph_day)
+        ]);
+        t.className = "quantiles";
+        $("hedge-note").textContent = h.paths + " paths of scenario " + h.scenario + " (seed " + h.seed + ", " + h.term_days + " days); margin standard deviation " + usd(h.unhedged_margin_stddev_usd_per_ph_day) + " unhedged, " + usd(h.hedged_margin_stddev_usd_per_ph_day) + " hedged.";
+      }).catch(function (e) { status.textContent = ""; showError(out.querySelector("#hedge-quantiles"), e); }).then(function () { $("hedge-go").disabled = false; });
+    });
+  }
+
   function setupToken() {
     var t = $("token");
     if (!t) return;
@@ -406,6 +545,6 @@
     var page = document.body.getAttribute("data-page");
     var nav = document.querySelector('nav a[data-page="' + page + '"]');
     if (nav) nav.className = "active";
-    ({ overview: overview, fleet: fleetPage, security: securityPage, simulator: simPage })[page]();
+    ({ overview: overview, fleet: fleetPage, security: securityPage, simulator: simPage, pools: poolsPage, hedge: hedgePage })[page]();
   });
 })();

@@ -8,7 +8,7 @@ window.HL = HL;
 
 (function () {
   var NS = "http://www.w3.org/2000/svg";
-  var W = 820, H = 340, M = { l: 78, r: 24, t: 30, b: 52 };
+  var W = 820, H = 340, M = { l: 84, r: 24, t: 32, b: 52 };
 
   function el(tag, attrs, parent, text) {
     var e = document.createElementNS(NS, tag);
@@ -101,8 +101,8 @@ window.HL = HL;
     el("line", { x1: x0, x2: x1, y1: y0, y2: y0 }, axis);
     el("line", { x1: x0, x2: x0, y1: y0, y2: y1 }, axis);
     el("text", { "class": "axis-title x-title", x: (x0 + x1) / 2, y: H - 10, "text-anchor": "middle" }, svg, o.xLabel || "");
-    el("text", { "class": "axis-title y-title", x: 14, y: (y0 + y1) / 2, "text-anchor": "middle", transform: "rotate(-90 14 " + (y0 + y1) / 2 + ")" }, svg, o.yLabel || "");
-    if (o.title) el("text", { "class": "title", x: x0, y: 18 }, svg, o.title);
+    el("text", { "class": "axis-title y-title", x: 20, y: (y0 + y1) / 2, "text-anchor": "middle", transform: "rotate(-90 20 " + (y0 + y1) / 2 + ")" }, svg, o.yLabel || "");
+    if (o.title) el("text", { "class": "title", x: x0, y: 21 }, svg, o.title);
     return { sx: sx, sy: sy, x0: x0, x1: x1, y0: y0, y1: y1 };
   }
 
@@ -125,15 +125,110 @@ window.HL = HL;
     return d;
   }
 
+  // legend lists the series under the chart as HTML (it wraps on narrow
+  // screens instead of running off the SVG): one swatch and name each.
   function legend(svg, f, names, classes) {
-    var g = el("g", { "class": "legend" }, svg), x = f.x1;
-    for (var i = names.length - 1; i >= 0; i--) {
-      var w = 14 + names[i].length * 7;
-      x -= w + 12;
-      el("line", { x1: x, x2: x + 12, y1: 14, y2: 14, "class": classes[i] }, g);
-      el("text", { x: x + 15, y: 18 }, g, names[i]);
+    var box = svg.nextElementSibling;
+    if (!box || !box.classList || !box.classList.contains("legend-html")) {
+      box = document.createElement("div");
+      box.className = "legend-html";
+      svg.parentNode.insertBefore(box, svg.nextSibling);
     }
+    box.innerHTML = "";
+    names.forEach(function (n, i) {
+      var item = document.createElement("span"), sw = document.createElement("i");
+      sw.className = "sw " + classes[i];
+      item.appendChild(sw);
+      item.appendChild(document.createTextNode(n));
+      box.appendChild(item);
+    });
   }
+
+  // fit shrinks, then shortens with an ellipsis (the whole text kept as a
+  // tooltip), every text of a chart that would run past its viewBox: axis
+  // titles, titles and labels stay inside the SVG at any width.
+  HL.fit = function (svg) {
+    Array.prototype.forEach.call(svg.querySelectorAll("text"), function (t) {
+      var len = t.getComputedTextLength ? t.getComputedTextLength() : 0;
+      if (!(len > 0)) return;
+      var room, x = +t.getAttribute("x") || 0, a = t.getAttribute("text-anchor") || "start";
+      if ((t.getAttribute("transform") || "").indexOf("rotate") === 0) room = H - 8;
+      else if (a === "end") room = x - 2;
+      else if (a === "middle") room = 2 * Math.min(x, W - x) - 4;
+      else room = W - x - 4;
+      if (len <= room) return;
+      var size = parseFloat(window.getComputedStyle(t).fontSize) || 11;
+      var smaller = Math.max(9, size * room / len);
+      t.style.fontSize = smaller + "px";
+      len = t.getComputedTextLength();
+      if (len <= room) return;
+      var full = t.textContent;
+      el("title", {}, t, full);
+      var txt = full;
+      while (txt.length > 4 && t.getComputedTextLength() > room) {
+        txt = txt.slice(0, Math.floor(txt.length * Math.max(0.5, room / t.getComputedTextLength())) - 1);
+        t.firstChild.nodeValue = txt + "…";
+      }
+    });
+  };
+
+  // RANGES are the history charts' range selectors, in days back from the
+  // newest point.
+  var RANGES = [["1m", 31], ["3m", 92], ["1y", 366], ["all", 0]];
+
+  // historyChart draws a time series chart (o.kind "line" or "bar", with
+  // the options of lineChart or barChart) under a bar of controls: the
+  // range (1m, 3m, 1y, all: the points within that many days of the
+  // newest) and, unless o.noLog, a linear/log switch. o.range and o.logY
+  // are the initial choices; the svg carries data-range and data-scale.
+  HL.historyChart = function (svg, o) {
+    var st = svg._hl && svg._hl.keep ? svg._hl.st : { range: o.range || "all", log: !!o.logY };
+    svg._hl = { o: o, st: st, keep: true };
+    var bar = svg.previousElementSibling;
+    if (!bar || !bar.classList || !bar.classList.contains("chart-controls")) {
+      bar = document.createElement("div");
+      bar.className = "chart-controls";
+      svg.parentNode.insertBefore(bar, svg);
+    }
+    bar.innerHTML = "";
+    function button(label, attr, val, on) {
+      var b = document.createElement("button");
+      b.type = "button"; b.textContent = label; b.setAttribute(attr, val);
+      b.className = on ? "active" : "";
+      b.addEventListener("click", function () {
+        if (attr === "data-range") st.range = val; else st.log = val === "log";
+        HL.historyChart(svg, svg._hl.o);
+      });
+      bar.appendChild(b);
+    }
+    RANGES.forEach(function (r) { button(r[0], "data-range", r[0], st.range === r[0]); });
+    if (!o.noLog) {
+      var sep = document.createElement("span"); sep.className = "sep"; bar.appendChild(sep);
+      button("linear", "data-scale", "linear", !st.log);
+      button("log", "data-scale", "log", st.log);
+    }
+    var days = 0;
+    RANGES.forEach(function (r) { if (r[0] === st.range) days = r[1]; });
+    var newest = -Infinity;
+    var xsOf = o.kind === "bar" ? [o.bars] : o.series.map(function (s) { return s.points; });
+    xsOf.forEach(function (pts) { pts.forEach(function (p) { if (p[0] > newest) newest = p[0]; }); });
+    var cut = days ? newest - days * 864e5 : -Infinity;
+    var keep = function (p) { return p[0] >= cut; };
+    var oo = {};
+    for (var k in o) oo[k] = o[k];
+    oo.logY = st.log;
+    if (o.yLabel) oo.yLabel = o.yLabel.replace(/ \((log|log scale)\)$/, "") + (st.log ? " (log scale)" : "");
+    if (o.kind === "bar") {
+      oo.bars = o.bars.filter(keep);
+      HL.barChart(svg, oo);
+    } else {
+      oo.series = o.series.map(function (s) { return { name: s.name, points: s.points.filter(keep), cls: s.cls }; });
+      if (o.marker && !(o.marker.x >= cut)) oo.marker = null;
+      HL.lineChart(svg, oo);
+    }
+    svg.setAttribute("data-range", st.range);
+    svg.setAttribute("data-scale", st.log ? "log" : "linear");
+  };
 
   // lineChart: o.series = [{name, points: [[x, y], ...]}]; o.marker =
   // {x, y, label} marks one point (e.g. the all-time low).
@@ -145,7 +240,7 @@ window.HL = HL;
     if (!o.logY) { var pad = (ye[1] - ye[0]) * 0.05; ye[1] += pad; if (ye[0] < 0) ye[0] -= pad; }
     var f = frame(svg, { xlo: xe[0], xhi: xe[1], ylo: ye[0], yhi: ye[1], logY: o.logY, xTime: o.xTime, xLabel: o.xLabel, yLabel: o.yLabel, title: o.title, yFmt: o.yFmt, xFmt: o.xFmt });
     o.series.forEach(function (s, i) {
-      el("path", { d: pathD(s.points, f.sx, f.sy), "class": "series s" + i, "data-name": s.name, "data-n": s.points.length }, svg);
+      el("path", { d: pathD(s.points, f.sx, f.sy), "class": "series " + (s.cls || "s" + i), "data-name": s.name, "data-n": s.points.length }, svg);
       if (s.points.length <= 60) {
         s.points.forEach(function (p) {
           if (p[1] !== null && isFinite(p[1])) el("circle", { cx: f.sx(p[0]), cy: f.sy(p[1]), r: 2.6, "class": "pt" + i }, svg);
@@ -153,7 +248,8 @@ window.HL = HL;
       }
       n += s.points.length;
     });
-    if (o.series.length > 1) legend(svg, f, o.series.map(function (s) { return s.name; }), o.series.map(function (_, i) { return "s" + i; }));
+    if (o.series.length > 1) legend(svg, f, o.series.map(function (s) { return s.name; }), o.series.map(function (s, i) { return s.cls || "s" + i; }));
+    else { var lg = svg.nextElementSibling; if (lg && lg.classList && lg.classList.contains("legend-html")) lg.innerHTML = ""; }
     if (o.marker) {
       var mx = f.sx(o.marker.x), my = f.sy(o.marker.y);
       el("circle", { cx: mx, cy: my, r: 5, "class": "marker", "data-marker": "all-time-low" }, svg);
@@ -161,6 +257,7 @@ window.HL = HL;
       el("text", { x: mx + (anchor === "end" ? -8 : 8), y: my - 10, "text-anchor": anchor, "class": "marker-label" }, svg, o.marker.label);
     }
     svg.setAttribute("data-points", n);
+    HL.fit(svg);
     return n;
   };
 
@@ -187,6 +284,7 @@ window.HL = HL;
     legend(svg, f, ["p5–p95", "p25–p75", "median"], ["band-outer-l", "band-inner-l", "median"]);
     var n = med.filter(function (p) { return p[1] !== null && isFinite(p[1]); }).length;
     svg.setAttribute("data-points", n);
+    HL.fit(svg);
     return n;
   };
 
@@ -204,6 +302,7 @@ window.HL = HL;
         undefined).appendChild(el("title", {}, null, (o.tip ? o.tip(b) : HL.fmt(b[1]))));
     });
     svg.setAttribute("data-points", o.bars.length);
+    HL.fit(svg);
     return o.bars.length;
   };
 })();
