@@ -280,6 +280,17 @@ func solveSelfishAt(ctx context.Context, alpha, gamma float64, T int, budget, ac
 		return 0, 0, err
 	}
 	l := newSelfishLayout(T)
+	// The shift form is built on the other core while the upper form is
+	// solved (the channel is buffered: an early return leaks nothing).
+	type built struct {
+		m   *selfishMDP
+		err error
+	}
+	shift := make(chan built, 1)
+	go func() {
+		m, err := buildSelfish(ctx, alpha, gamma, T, l, shiftForm)
+		shift <- built{m, err}
+	}()
 	up, err := buildSelfish(ctx, alpha, gamma, T, l, upperForm)
 	if err != nil {
 		return 0, 0, err
@@ -308,7 +319,8 @@ func solveSelfishAt(ctx context.Context, alpha, gamma float64, T int, budget, ac
 
 	// Lower: the same strategy played in the real game (shift form), its
 	// revenue proven from below by its own residual.
-	sf, err := buildSelfish(ctx, alpha, gamma, T, l, shiftForm)
+	b := <-shift
+	sf, err := b.m, b.err
 	if err != nil {
 		return 0, 0, err
 	}
