@@ -13,7 +13,7 @@ import (
 // starts of new races after an override or adopt, and the shifted edge —
 // are unknowns. So one pass computes every value from those unknowns
 // exactly, and a policy's evaluation is a linear system over them alone:
-// a few thousand unknowns at T = 300 instead of 3(T+1)² states. GMRES on
+// 876 unknowns at T = 252 instead of 192,027 states. GMRES on
 // that system needs far fewer passes than Gauss–Seidel sweeps, whose
 // slowest modes (the lead carried from race to race) shrink by only about
 // 0.999 a sweep near α = ½.
