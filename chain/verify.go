@@ -96,8 +96,8 @@ type VerifyOptions struct {
 	// SkipChecks only parses: heights, hashes and chainwork are computed,
 	// no consensus rule is checked (an import with --no-verify).
 	SkipChecks bool
-	// Workers is the number of goroutines Run hashes on; 0 means
-	// GOMAXPROCS, 1 reads, hashes and checks one header at a time.
+	// Workers is the number of goroutines Run hashes on (at most 64); 0
+	// means GOMAXPROCS, 1 reads, hashes and checks one header at a time.
 	Workers int
 }
 
@@ -602,7 +602,7 @@ func (v *Verifier) Run(ctx context.Context, src HeaderSource, fn func(HeaderInfo
 	if workers == 1 {
 		return v.runSequential(ctx, src, fn)
 	}
-	return v.runPipeline(ctx, src, fn, workers)
+	return v.runPipeline(ctx, src, fn, min(workers, maxRunWorkers))
 }
 
 // headerBatchSource is a HeaderSource that also hands out several

@@ -34,6 +34,11 @@ const hashChunk = 16
 // runs ahead of checking.
 const runBatchesPerWorker = 4
 
+// maxRunWorkers bounds Run's hashing goroutines (VerifyOptions.Workers):
+// beyond it the ring (30 kB a batch) only costs memory, since one
+// checking goroutine cannot keep more busy.
+const maxRunWorkers = 64
+
 // hashBatch is a run of consecutive headers of the source, their hashes,
 // and the source's error after the last one.
 type hashBatch struct {
