@@ -234,6 +234,9 @@ func DefaultPoolName(slug string) string {
 	if n, ok := poolNames()[slug]; ok {
 		return n
 	}
+	if n, ok := extraPoolNames[slug]; ok {
+		return n
+	}
 	return slug
 }
 
