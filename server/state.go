@@ -72,6 +72,11 @@ func clientErr(what string, err error) error {
 	if errors.As(err, &ae) {
 		return err
 	}
+	// The request's end is not the client's mistake: writeError answers
+	// a deadline with a 503 (and a gone client gets nothing).
+	if errors.Is(err, context.DeadlineExceeded) || errors.Is(err, context.Canceled) {
+		return err
+	}
 	if what == "" {
 		return badRequest("%s", err.Error())
 	}

@@ -3,7 +3,10 @@ package server
 import (
 	"context"
 	"encoding/json"
+	"errors"
+	"fmt"
 	"math"
+	"net/http/httptest"
 	"strings"
 	"testing"
 	"time"
@@ -77,5 +80,30 @@ func TestPastEpochAndHalvingOverride(t *testing.T) {
 	h := do(t, "GET", ts.URL+"/api/v1/network/halving?height=839999", "").json(t)
 	if d, ok := h["expected_date"]; !ok || d != nil || num(t, h, "blocks_to_go") != 1 {
 		t.Fatalf("%v", h)
+	}
+}
+
+// A computation stopped by the request's deadline is a 503, never a 400
+// blaming the input (the pivot Monte Carlo and the simulator return the
+// context's error wrapped).
+func TestClientErrKeepsDeadline(t *testing.T) {
+	s, _ := newTest(t, Config{})
+	for _, err := range []error{
+		fmt.Errorf("pivot: monte carlo: %w", context.DeadlineExceeded),
+		fmt.Errorf("sim: %w", context.Canceled),
+	} {
+		got := clientErr("site", err)
+		var ae *apiError
+		if errors.As(got, &ae) {
+			t.Fatalf("clientErr(%v) = API error %d %q; want the context's error", err, ae.Status, ae.Message)
+		}
+		if !errors.Is(got, context.DeadlineExceeded) && !errors.Is(got, context.Canceled) {
+			t.Fatalf("clientErr(%v) = %v", err, got)
+		}
+	}
+	rec := httptest.NewRecorder()
+	s.writeError(rec, clientErr("site", fmt.Errorf("pivot: %w", context.DeadlineExceeded)))
+	if rec.Code != 503 {
+		t.Fatalf("deadline answered %d, want 503: %s", rec.Code, rec.Body)
 	}
 }
