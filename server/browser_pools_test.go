@@ -296,6 +296,35 @@ func TestBrowserPools(t *testing.T) {
 	if n := chartPoints(t, ctx, "#pools-hhi-chart"); n != len(ph.Periods) {
 		t.Errorf("monthly HHI: %d points, want %d", n, len(ph.Periods))
 	}
+	// The luck panel: Foundry USA's own reported hashrate (MIT, test
+	// data) against its blocks, per month, as the API answers it.
+	csvBody, err := os.ReadFile(sharedtest.Path(t, "pools", "foundryusa_reported_hashrate_2023-12-01_2025-01-31.csv"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	lr := do(t, "POST", ts.URL+"/api/v1/pool/luck?every=month", string(csvBody), "Content-Type", "text/csv")
+	var luck struct {
+		Periods []json.RawMessage `json:"periods"`
+		Total   struct {
+			Luck float64 `json:"luck"`
+		} `json:"total"`
+	}
+	if lr.status != 200 || json.Unmarshal([]byte(lr.body), &luck) != nil {
+		t.Fatalf("pool luck: %d %s", lr.status, lr.body)
+	}
+	steps(t, ctx,
+		chromedp.SetValue(chromedp.CSS(`#luck-csv`), string(csvBody)),
+		chromedp.SetValue(chromedp.CSS(`#luck-every`), "month"),
+		chromedp.Click(chromedp.CSS(`#luck-go`)),
+	)
+	waitJS(t, ctx, fmt.Sprintf(`document.querySelectorAll('#luck-table tbody tr').length === %d`, len(luck.Periods)+1))
+	if n := chartPoints(t, ctx, "#luck-chart"); n != 3*len(luck.Periods) || len(luck.Periods) != 14 {
+		t.Errorf("luck chart: %d points for %d months (want 14 months, 3 series)", n, len(luck.Periods))
+	}
+	if note := text(t, ctx, "#luck-note"); !strings.Contains(note, fmt.Sprintf("Luck over all days %.3f", luck.Total.Luck)) {
+		t.Errorf("luck note %q: want the API's total luck %.3f", note, luck.Total.Luck)
+	}
+	checkNotClipped(t, ctx, "pools page with the luck panel at 1400×1000")
 	steps(t, ctx, chromedp.EmulateViewport(windowSizes[1][0], windowSizes[1][1]), chromedp.Reload(),
 		chromedp.WaitVisible(chromedp.CSS(`#pools-nakamoto-chart[data-points]`)))
 	checkNotClipped(t, ctx, "pools page at 390×844")

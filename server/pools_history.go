@@ -40,14 +40,42 @@ func (s *Server) apiPoolsHistory(r *http.Request) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	pq := service.PoolsHistoryQuery{Every: every, Top: int(top)}
-	ans, err := cached(ctx, ch, fmt.Sprintf("pools history %s %d", every, top), cost, func(ctx context.Context) (service.PoolsHistory, error) {
-		return service.PoolsHistoryOf(ctx, ch.r, ch.name, pq)
-	})
+	ans, err := ch.poolsHistory(ctx, cost, service.PoolsHistoryQuery{Every: every, Top: int(top)})
 	if err != nil {
 		return nil, chainErr(err)
 	}
 	return poolsHistoryResponse{Source: ch.source, PoolsHistory: ans}, nil
+}
+
+// poolsHistory is service.PoolsHistoryOf over the store, cached per
+// generation.
+func (h *ChainHistory) poolsHistory(ctx context.Context, cost int64, q service.PoolsHistoryQuery) (service.PoolsHistory, error) {
+	return cached(ctx, h, fmt.Sprintf("pools history %s %d", q.Every, q.Top), cost, func(ctx context.Context) (service.PoolsHistory, error) {
+		return service.PoolsHistoryOf(ctx, h.r, h.name, q)
+	})
+}
+
+// feeShare is service.FeeShareOf over every stored day, cached per
+// generation.
+func (h *ChainHistory) feeShare(ctx context.Context, cost int64) (service.FeeShareHistory, error) {
+	return cached(ctx, h, "fee share", cost, func(ctx context.Context) (service.FeeShareHistory, error) {
+		return service.FeeShareOf(ctx, h.r, h.r, h.p, service.FeeShareQuery{})
+	})
+}
+
+// warmPoolsPage computes what the pools page and the overview's fee-share
+// panel ask for on their first load (weekly pools history of the default
+// top pools, the fee share), for Warm.
+func (h *ChainHistory) warmPoolsPage(ctx context.Context) error {
+	cost, err := h.scanCost(ctx, time.Time{}, time.Time{})
+	if err != nil {
+		return err
+	}
+	if _, err := h.poolsHistory(ctx, cost, service.PoolsHistoryQuery{Every: "week", Top: service.DefaultPoolsHistoryTop}); err != nil {
+		return err
+	}
+	_, err = h.feeShare(ctx, cost)
+	return err
 }
 
 type poolsHistoryResponse struct {
@@ -86,9 +114,7 @@ func (s *Server) apiFeeShare(r *http.Request) (any, error) {
 	}
 	// One computation over every day, cut to the range, so that the
 	// moving averages at the start of a range count the days before it.
-	all, err := cached(ctx, ch, "fee share", cost, func(ctx context.Context) (service.FeeShareHistory, error) {
-		return service.FeeShareOf(ctx, ch.r, ch.r, ch.p, service.FeeShareQuery{})
-	})
+	all, err := ch.feeShare(ctx, cost)
 	if err != nil {
 		return nil, chainErr(err)
 	}

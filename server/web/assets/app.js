@@ -477,6 +477,27 @@
     }
     form.addEventListener("submit", function (ev) { ev.preventDefault(); load(); });
     load();
+    $("luck-form").addEventListener("submit", function (ev) {
+      ev.preventDefault();
+      var q = formValues($("luck-form"));
+      api("/api/v1/pool/luck?" + q, { method: "POST", headers: { "Content-Type": "text/csv" }, body: $("luck-csv").value }).then(function (l) {
+        var num = function (v, d) { return v == null ? "–" : v.toFixed(d); };
+        var rows = l.periods.concat([l.total]).map(function (p, i) {
+          return [i === l.periods.length ? "all days" : p.period, p.from + " … " + p.to, p.blocks.toLocaleString("en-US"), num(p.expected_blocks, 1), num(p.luck, 3),
+            num(p.lower, 3) + " – " + num(p.upper, 3), num(p.band_lower, 3) + " – " + num(p.band_upper, 3), p.p_value == null ? "–" : p.p_value.toPrecision(3)];
+        });
+        table($("luck-table"), ["Period", "Days", "Blocks", "Expected", "Luck", "Interval (" + pct(l.total.confidence, 0) + ")", "Band at luck 1", "p-value"], rows);
+        var t = function (p) { return Date.parse(p.from + "T00:00:00Z"); };
+        $("luck-panel").hidden = false;
+        HL.historyChart($("luck-chart"), {
+          series: [{ name: "luck", points: l.periods.map(function (p) { return [t(p), p.luck]; }) },
+            { name: "interval, low", points: l.periods.map(function (p) { return [t(p), p.lower]; }), cls: "s10" },
+            { name: "interval, high", points: l.periods.map(function (p) { return [t(p), p.upper]; }), cls: "s11" }],
+          xTime: true, xLabel: "start of the period (UTC)", yLabel: "luck (blocks / expected)", title: "Luck of " + l.pool + " per " + l.every
+        });
+        $("luck-note").textContent = "Blocks from " + l.blocks_source + ". Luck over all days " + num(l.total.luck, 3) + " (" + l.total.blocks + " blocks, " + num(l.total.expected_blocks, 1) + " expected). " + l.definition + ".";
+      }).catch(function (e) { showError($("luck-table"), e); });
+    });
     api("/api/v1/pools?window=30d").then(function (p) {
       var c = p.concentration;
       var all = c.shares.concat(c.unattributed || []);
