@@ -297,13 +297,19 @@ func (m *ratioMDP) evaluate(ctx context.Context, c *fixedChain, pol []int32, vA,
 
 // improve makes pol greedy for the reward rA − ρ(rA + rH) under the
 // values vA − ρ·vB, keeping the current action unless another is better
-// by more than eps, and returns how many states changed.
-func (m *ratioMDP) improve(rho float64, vA, vB, v []float64, pol []int32, eps float64) int {
+// by more than eps, and returns how many states changed (checking ctx
+// every 16,384 states).
+func (m *ratioMDP) improve(ctx context.Context, rho float64, vA, vB, v []float64, pol []int32, eps float64) (int, error) {
 	for s := range v {
 		v[s] = vA[s] - rho*vB[s]
 	}
 	changed := 0
 	for s := 0; s < m.n; s++ {
+		if s&(1<<14-1) == 0 {
+			if err := ctx.Err(); err != nil {
+				return 0, err
+			}
+		}
 		if !m.live[s] {
 			continue
 		}
@@ -319,7 +325,7 @@ func (m *ratioMDP) improve(rho float64, vA, vB, v []float64, pol []int32, eps fl
 			pol[s] = arg
 		}
 	}
-	return changed
+	return changed, nil
 }
 
 // policyIterate runs Dinkelbach policy iteration from pol: evaluate the
@@ -354,7 +360,10 @@ func (m *ratioMDP) policyIterate(ctx context.Context, vA, vB []float64, pol []in
 		if fixed {
 			return rho, nil
 		}
-		ch := m.improve(rho, vA, vB, v, pol, budget/100)
+		ch, err := m.improve(ctx, rho, vA, vB, v, pol, budget/100)
+		if err != nil {
+			return 0, err
+		}
 		// Changes that leave ρ where it was are in states the policy
 		// does not visit: they do not need loose rounds of their own.
 		if steady := math.Abs(rho-prev) < budget/100; ch == 0 || (steady && !tight) {
@@ -443,6 +452,11 @@ func (m *selfishMDP) settleStart(ctx context.Context, pol []int32, tol float64, 
 	}
 	e, u := 0.0, math.Inf(1)
 	for s := 0; s < m.n; s++ {
+		if s&(1<<14-1) == 0 {
+			if err := ctx.Err(); err != nil {
+				return nil, false, err
+			}
+		}
 		if !m.live[s] {
 			continue
 		}
@@ -460,6 +474,11 @@ func (m *selfishMDP) settleStart(ctx context.Context, pol []int32, tol float64, 
 		W[s] = max(0, W[s]-delta*t[s])
 	}
 	for s := 0; s < m.n; s++ {
+		if s&(1<<14-1) == 0 {
+			if err := ctx.Err(); err != nil {
+				return nil, false, err
+			}
+		}
 		if m.live[s] && !(W[s] <= pwin(pol[s])+qdot(s, W)) {
 			return nil, false, nil
 		}

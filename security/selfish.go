@@ -302,7 +302,9 @@ func solveSelfishAt(ctx context.Context, alpha, gamma float64, T int, budget, ac
 	rho0 := alpha
 	if r, ok := warm.start(alpha, gamma, l, vA, vB); ok {
 		rho0 = r
-		up.improve(rho0, vA, vB, make([]float64, up.n), pol, 0)
+		if _, err := up.improve(ctx, rho0, vA, vB, make([]float64, up.n), pol, 0); err != nil {
+			return 0, 0, err
+		}
 	}
 	if r, err := up.policyIterate(ctx, vA, vB, pol, false, budget, maxSweeps, sweeps); err != nil {
 		return 0, 0, err
