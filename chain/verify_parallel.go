@@ -15,10 +15,16 @@ import (
 // headers at a time, claimed with a compare-and-swap on the batch's state
 // word. The workers take the batches in order; the checking goroutine,
 // when the oldest batch is not hashed yet, hashes what is left of it and
-// then chunks of the next ones, and only waits for a chunk another
-// goroutine is hashing. So the cores share the hashing to within a chunk
-// (a few microseconds), at the end of a file too, and no goroutine waits
-// on a whole batch of another's.
+// then chunks of the next ones. So the cores share the hashing to within
+// a chunk (a few microseconds), at the end of a file too, and no
+// goroutine waits on a whole batch of another's. When nothing is left to
+// claim and a chunk of the oldest batch is still in another goroutine's
+// hands (on a loaded machine its thread may be off the CPU for
+// milliseconds), the checking goroutine hashes that chunk again for
+// itself instead of waiting, and sets the batch aside until its claimer
+// is done with it; nor does Run wait for the workers to exit: the last
+// one out returns the batches to the pool. Run is then never much slower
+// than the one-at-a-time loop, whatever else runs on the machine.
 
 // runBatchSize is the number of headers read and checked as one batch:
 // the checking goroutine reads the source a batch at a time and hands no
@@ -61,6 +67,11 @@ type hashBatch struct {
 	// least one header to hash, received by the checking goroutine).
 	hashed atomic.Int32
 	done   chan struct{}
+	// chunks has bit k set once chunk k of this fill is hashed in hash.
+	chunks atomic.Uint32
+	// dup holds the checking goroutine's own hashes of the chunks it did
+	// not wait for.
+	dup []consensus.Hash
 }
 
 func packState(seq uint64, toHash, next int) uint64 {
@@ -93,6 +104,7 @@ func (b *hashBatch) hashRange(i, j, toHash int) {
 	for k := i; k < j; k++ {
 		b.hash[k] = consensus.HeaderHash(b.raw[k*consensus.HeaderSize : (k+1)*consensus.HeaderSize])
 	}
+	b.chunks.Or(1 << (i / hashChunk))
 	if int(b.hashed.Add(int32(j-i))) == toHash {
 		b.done <- struct{}{}
 	}
@@ -107,38 +119,73 @@ func (b *hashBatch) help(seq uint64) bool {
 	return ok
 }
 
-// batchPool keeps the rings of finished runs (about 30 kB a batch) so
-// that verifying many files does not allocate them again.
-var batchPool sync.Pool
+// workerClaimed, when set (by tests), is called by a worker between
+// claiming a chunk and hashing it: a test makes it stall there, as a
+// thread taken off the CPU would.
+var workerClaimed func()
 
-// getBatches returns n batches, from the pool when it has enough.
-func getBatches(n int) []*hashBatch {
-	if p, ok := batchPool.Get().(*[]*hashBatch); ok && len(*p) >= n {
-		return (*p)[:n]
+// batchPool keeps the batches of finished runs (about 40 kB each) so
+// that verifying many files does not allocate them again.
+var batchPool = sync.Pool{New: func() any {
+	return &hashBatch{raw: make([]byte, runBatchSize*consensus.HeaderSize), off: make([]int64, runBatchSize),
+		hash: make([]consensus.Hash, runBatchSize), dup: make([]consensus.Hash, runBatchSize), done: make(chan struct{}, 1)}
+}}
+
+func getBatch() *hashBatch { return batchPool.Get().(*hashBatch) }
+
+// quiet reports whether no goroutine is hashing the batch's fill any more
+// (every header of it is hashed, or there was none to hash); it then
+// takes the fill's completion token, so the batch can be filled again.
+func (b *hashBatch) quiet() bool {
+	toHash := int(b.state.Load() >> 16 & 0xffff)
+	if toHash == 0 {
+		return true
 	}
-	free := make([]*hashBatch, n)
-	for i := range free {
-		free[i] = &hashBatch{raw: make([]byte, runBatchSize*consensus.HeaderSize), off: make([]int64, runBatchSize),
-			hash: make([]consensus.Hash, runBatchSize), done: make(chan struct{}, 1)}
+	if int(b.hashed.Load()) != toHash {
+		return false
 	}
-	return free
+	<-b.done // sent just after the last Add
+	return true
 }
 
 // runPipeline is Run with workers goroutines hashing (workers-1 of them
 // started here, and the calling goroutine, which also reads and checks).
 func (v *Verifier) runPipeline(ctx context.Context, src HeaderSource, fn func(HeaderInfo) error, workers int) error {
 	inflight := runBatchesPerWorker * workers
-	ring := getBatches(inflight)
-	// published is the number of fills the workers may hash: fill seq is
-	// in ring[seq%inflight] while seq >= the checking goroutine's.
+	// ring[seq%inflight] holds fill seq while seq >= the checking
+	// goroutine's; set aside holds the batches it checked without waiting
+	// for a chunk's claimer (the ring got another batch in their place).
+	ring := make([]atomic.Pointer[hashBatch], inflight)
+	for i := range ring {
+		ring[i].Store(getBatch())
+	}
+	var aside []*hashBatch
+	// published is the number of fills the workers may hash.
 	var published atomic.Uint64
 	wake := make(chan struct{}, workers-1) // a fill was published
 	quit := make(chan struct{})
-	var wg sync.WaitGroup
+	// The last of the goroutines to leave (the workers and the checking
+	// one) returns the batches to the pool: nobody touches them then.
+	var refs atomic.Int32
+	refs.Store(int32(workers))
+	leave := func() {
+		if refs.Add(-1) != 0 {
+			return
+		}
+		for i := range ring {
+			aside = append(aside, ring[i].Load())
+		}
+		for _, b := range aside {
+			select { // a fill completed but never checked (an early stop)
+			case <-b.done:
+			default:
+			}
+			batchPool.Put(b)
+		}
+	}
 	for range workers - 1 {
-		wg.Add(1)
 		go func() {
-			defer wg.Done()
+			defer leave()
 			for seq := uint64(0); ; {
 				select {
 				case <-quit:
@@ -153,8 +200,16 @@ func (v *Verifier) runPipeline(ctx context.Context, src HeaderSource, fn func(He
 						return
 					}
 				}
-				b := ring[seq%uint64(inflight)]
-				for b.help(seq) {
+				b := ring[seq%uint64(inflight)].Load()
+				for {
+					i, j, toHash, ok := b.claim(seq)
+					if !ok {
+						break
+					}
+					if workerClaimed != nil {
+						workerClaimed()
+					}
+					b.hashRange(i, j, toHash)
 				}
 				// The next fill in order; when this one was already
 				// refilled (the checking goroutine ran ahead), seq
@@ -165,14 +220,7 @@ func (v *Verifier) runPipeline(ctx context.Context, src HeaderSource, fn func(He
 	}
 	defer func() {
 		close(quit)
-		wg.Wait() // no worker touches a batch any more
-		for _, b := range ring {
-			select { // a fill completed but never checked (an early stop)
-			case <-b.done:
-			default:
-			}
-		}
-		batchPool.Put(&ring)
+		leave()
 	}()
 
 	bs, batched := src.(headerBatchSource)
@@ -213,6 +261,7 @@ func (v *Verifier) runPipeline(ctx context.Context, src HeaderSource, fn func(He
 			b.bad = b.n
 		}
 		b.hashed.Store(0)
+		b.chunks.Store(0)
 		b.state.Store(packState(seq&0xffffffff, b.bad, 0)) // after the bytes: a claim sees them
 		published.Store(seq + 1)
 		for range workers - 1 { // wake the idle workers (a spare token costs a loop)
@@ -226,23 +275,38 @@ func (v *Verifier) runPipeline(ctx context.Context, src HeaderSource, fn func(He
 	ended := false
 	var filled uint64
 	for ; filled < uint64(inflight) && !ended; filled++ {
-		ended = fill(ring[filled], filled)
+		ended = fill(ring[filled].Load(), filled)
 	}
 	n := int64(0)
 	for seq := uint64(0); seq < filled; seq++ {
-		b := ring[seq%uint64(inflight)]
+		slot := &ring[seq%uint64(inflight)]
+		b := slot.Load()
+		var dups uint32 // chunks whose hashes are in b.dup
 		if b.bad > 0 {
 			// Hash what is left of the oldest batch, then chunks of the
-			// next ones until it is complete; wait only for a chunk in
-			// another goroutine's hands.
+			// next ones until it is complete.
 			for b.help(seq) {
 			}
 			for next := seq + 1; next < filled && int(b.hashed.Load()) != b.bad; {
-				if !ring[next%uint64(inflight)].help(next) {
+				if !ring[next%uint64(inflight)].Load().help(next) {
 					next++
 				}
 			}
-			<-b.done
+			if int(b.hashed.Load()) != b.bad {
+				// A chunk is still being hashed elsewhere: hash it here.
+				have := b.chunks.Load()
+				for k := 0; k*hashChunk < b.bad; k++ {
+					if have&(1<<k) == 0 {
+						for i := k * hashChunk; i < min((k+1)*hashChunk, b.bad); i++ {
+							b.dup[i] = consensus.HeaderHash(b.raw[i*consensus.HeaderSize : (i+1)*consensus.HeaderSize])
+						}
+						dups |= 1 << k
+					}
+				}
+			}
+			if dups == 0 {
+				<-b.done // every chunk is in: its completion token is sent
+			}
 		}
 		for i := range b.n {
 			if n%4096 == 0 {
@@ -255,6 +319,8 @@ func (v *Verifier) runPipeline(ctx context.Context, src HeaderSource, fn func(He
 			var err error
 			if i == b.bad {
 				info, err = v.badLength(b.raw[i*consensus.HeaderSize:], b.off[i])
+			} else if dups&(1<<(i/hashChunk)) != 0 {
+				info, err = v.add(raw, b.off[i], &b.dup[i])
 			} else {
 				info, err = v.add(raw, b.off[i], &b.hash[i])
 			}
@@ -277,6 +343,25 @@ func (v *Verifier) runPipeline(ctx context.Context, src HeaderSource, fn func(He
 			return v.srcErr(n, b.err)
 		}
 		if !ended {
+			if dups != 0 {
+				// Its claimer may still write into b: set it aside, and
+				// fill one that is quiet (set aside earlier) or new.
+				var next *hashBatch
+				for i, o := range aside {
+					if o.quiet() {
+						next = o
+						aside[i] = aside[len(aside)-1]
+						aside = aside[:len(aside)-1]
+						break
+					}
+				}
+				if next == nil {
+					next = getBatch()
+				}
+				aside = append(aside, b)
+				b = next
+				slot.Store(b)
+			}
 			ended = fill(b, filled)
 			filled++
 		}

@@ -6,7 +6,9 @@ import (
 	"errors"
 	"reflect"
 	"runtime"
+	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/hashlab/hashlab/chain/chainfile"
 	"github.com/hashlab/hashlab/consensus"
@@ -76,5 +78,39 @@ func TestRunPipelineCancelled(t *testing.T) {
 	})
 	if !errors.Is(err, context.Canceled) || calls > 4096 {
 		t.Fatalf("err %v after %d headers", err, calls)
+	}
+}
+
+// A worker that stalls between claiming a chunk and hashing it (as a
+// thread the machine takes off the CPU) neither holds up the checking
+// goroutine, which hashes that chunk again for itself, nor changes
+// anything Run reports; the batches it still writes into are set aside
+// until it is done.
+func TestRunPipelineStalledWorker(t *testing.T) {
+	var calls atomic.Int64
+	workerClaimed = func() {
+		if calls.Add(1)%5 == 0 {
+			time.Sleep(2 * time.Millisecond)
+		}
+	}
+	defer func() { workerClaimed = nil }()
+	for name, opt := range sharedHeaderFiles(t) {
+		if opt.Layout != LayoutContiguous {
+			continue
+		}
+		data := readShared(t, name)
+		seqOpt := opt
+		seqOpt.Workers = 1
+		want := runFrom(t, data, seqOpt, 0, true)
+		for _, w := range []int{2, 3} {
+			o := opt
+			o.Workers = w
+			if got := runWith(t, data, o, 0); !reflect.DeepEqual(got, want) {
+				t.Fatalf("%s, %d workers, stalling: differs from the sequential loop: %+v / %+v", name, w, got.report, want.report)
+			}
+		}
+	}
+	if calls.Load() == 0 {
+		t.Fatal("no worker claimed a chunk")
 	}
 }
