@@ -63,21 +63,6 @@ func (h *ChainHistory) feeShare(ctx context.Context, cost int64) (service.FeeSha
 	})
 }
 
-// warmPoolsPage computes what the pools page and the overview's fee-share
-// panel ask for on their first load (weekly pools history of the default
-// top pools, the fee share), for Warm.
-func (h *ChainHistory) warmPoolsPage(ctx context.Context) error {
-	cost, err := h.scanCost(ctx, time.Time{}, time.Time{})
-	if err != nil {
-		return err
-	}
-	if _, err := h.poolsHistory(ctx, cost, service.PoolsHistoryQuery{Every: "week", Top: service.DefaultPoolsHistoryTop}); err != nil {
-		return err
-	}
-	_, err = h.feeShare(ctx, cost)
-	return err
-}
-
 type poolsHistoryResponse struct {
 	Source string `json:"source"`
 	service.PoolsHistory

@@ -43,10 +43,20 @@ window.HL = HL;
     for (var v = Math.ceil(lo / s) * s; v <= hi + s * 1e-9; v += s) out.push(Math.abs(v) < s * 1e-9 ? 0 : v);
     return out;
   }
+  // logTicks: powers of ten over wide ranges; 1-2-5 steps over two
+  // decades or less, and linear steps when even those leave fewer than
+  // three ticks (a short range on a log scale keeps labelled ticks).
   function logTicks(lo, hi) {
     var a = Math.floor(Math.log10(lo)), b = Math.ceil(Math.log10(hi)), out = [];
-    var step = Math.max(1, Math.ceil((b - a) / 8));
-    for (var e = a; e <= b; e += step) out.push(Math.pow(10, e));
+    if (b - a > 2) {
+      var step = Math.max(1, Math.ceil((b - a) / 8));
+      for (var e = a; e <= b; e += step) out.push(Math.pow(10, e));
+      return out;
+    }
+    for (var e2 = a; e2 <= b; e2++) {
+      [1, 2, 5].forEach(function (m) { var v = m * Math.pow(10, e2); if (v >= lo * (1 - 1e-12) && v <= hi * (1 + 1e-12)) out.push(v); });
+    }
+    if (out.length < 3) out = linTicks(lo, hi, 5).filter(function (v) { return v > 0; });
     return out;
   }
   function timeTicks(lo, hi) {
