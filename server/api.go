@@ -11,6 +11,7 @@ import (
 
 	"github.com/hashlab/hashlab"
 	"github.com/hashlab/hashlab/consensus"
+	"github.com/hashlab/hashlab/history"
 	"github.com/hashlab/hashlab/mining"
 	"github.com/hashlab/hashlab/pivot"
 	"github.com/hashlab/hashlab/security"
@@ -393,6 +394,8 @@ type PoolsResponse struct {
 	Window        string                       `json:"window"`
 	Blocks        int64                        `json:"blocks"`
 	Concentration security.ConcentrationReport `json:"concentration"`
+	// Pools are the window's pools by slug with their display names.
+	Pools []history.PoolShare `json:"pools,omitempty"`
 }
 
 // parseWindow reads 1d, 1w, 30d, 1y or a Go duration.
@@ -434,7 +437,7 @@ func (s *Server) apiPools(r *http.Request) (any, error) {
 		return nil, fmt.Errorf("pools: %w", err)
 	}
 	tip, _ := s.hist.Tip(r.Context())
-	return PoolsResponse{Source: tip.Source, Window: ws, Blocks: blocks, Concentration: *rep}, nil
+	return PoolsResponse{Source: tip.Source, Window: ws, Blocks: blocks, Concentration: *rep, Pools: s.poolsWithSlugs(r.Context(), win)}, nil
 }
 
 // ------------------------------------------------------------ security

@@ -157,6 +157,23 @@ func TestBrowserPools(t *testing.T) {
 			t.Errorf("%s: largest pool %q (%.3f), want Foundry USA", p.Start, p.LargestName, p.LargestShare)
 		}
 	}
+	var pw struct {
+		Pools []struct {
+			Slug, Name string
+			Blocks     int64
+		} `json:"pools"`
+		Blocks int64 `json:"blocks"`
+	}
+	get("/api/v1/pools?window=30d", &pw)
+	names := map[string]string{}
+	var sum int64
+	for _, p := range pw.Pools {
+		names[p.Slug] = p.Name
+		sum += p.Blocks
+	}
+	if names["foundryusa"] != "Foundry USA" || names["oceanxyz"] != "Ocean.xyz" || sum != pw.Blocks {
+		t.Errorf("/api/v1/pools: slugs and names %v, %d of %d blocks", names, sum, pw.Blocks)
+	}
 	if n := len(ph.Periods); n != 77 {
 		t.Errorf("%d months, want 77 from 2019-12 (block 610,683) to 2026-04", n)
 	}
@@ -254,8 +271,11 @@ func TestBrowserPools(t *testing.T) {
 	}
 	// Display names also for the reference CSV's slugs that mempool's
 	// list spells otherwise (oceanxyz).
-	if w := text(t, ctx, "#pools-window"); !strings.Contains(w, "Foundry USA") || !strings.Contains(w, "Ocean.xyz") || strings.Contains(w, "oceanxyz") {
-		t.Errorf("30-day table %q: want display names (Ocean.xyz, not oceanxyz)", w)
+	if w := text(t, ctx, "#pools-window tbody tr:nth-child(1)"); !strings.HasPrefix(w, "Foundry USAfoundryusa") {
+		t.Errorf("30-day table's first row %q: want the display name, then the slug", w)
+	}
+	if w := text(t, ctx, "#pools-window"); !strings.Contains(w, "Ocean.xyzoceanxyz") {
+		t.Errorf("30-day table %q: want Ocean.xyz by its slug oceanxyz", w)
 	}
 	checkNotClipped(t, ctx, "pools page at 1400×1000")
 	png := run(t, ctx, chromedp.CaptureScreenshot())

@@ -151,3 +151,25 @@ func (s *Server) movingAverages(ctx context.Context, pts []HashpricePoint, from,
 	}
 	return pts
 }
+
+// poolsWithSlugs lists the pools of the window ending at the newest stored
+// block with slug, display name, blocks and share (history.PoolsWindow,
+// cached per generation), for GET /api/v1/pools; nil without a chain
+// store or on error (the concentration answer stands without it).
+func (s *Server) poolsWithSlugs(ctx context.Context, window time.Duration) []history.PoolShare {
+	ch, ok := unwrapChainHistory(s.hist)
+	if !ok {
+		return nil
+	}
+	cost, err := ch.scanCost(ctx, time.Unix(0, 0), time.Unix(0, 0).Add(window))
+	if err != nil {
+		return nil
+	}
+	rep, err := cached(ctx, ch, "pools slugs "+window.String(), cost, func(ctx context.Context) (history.PoolReport, error) {
+		return history.PoolsWindow(ctx, ch.r, window, ch.name)
+	})
+	if err != nil {
+		return nil
+	}
+	return rep.Pools
+}

@@ -499,6 +499,10 @@
       }).catch(function (e) { showError($("luck-table"), e); });
     });
     api("/api/v1/pools?window=30d").then(function (p) {
+      if (p.pools) {
+        table($("pools-window"), ["Pool (last 30 days)", "Slug", "Blocks", "Share"], p.pools.map(function (s) { return [s.name, s.slug, s.blocks.toLocaleString("en-US"), pct(s.share, 1)]; }));
+        return;
+      }
       var c = p.concentration;
       var all = c.shares.concat(c.unattributed || []);
       table($("pools-window"), ["Pool (last 30 days)", "Share"], all.map(function (s) { return [s.name, pct(s.share, 1)]; }));
