@@ -588,12 +588,14 @@ type HeaderSource interface {
 // do not stop the run: read them from Report and Err afterwards.
 //
 // With more than one worker (VerifyOptions.Workers, by default
-// GOMAXPROCS) the hashing, which is independent per header, is spread
-// over the workers in batches while the calling goroutine reads the
-// source and checks links, proof of work, bits and chainwork in order on
-// the results: the reports, infos, errors and calls of fn are those of
-// the one-at-a-time loop (tested on every shared header file). It may
-// read up to a few thousand headers past the one whose fn or Add failed.
+// GOMAXPROCS) the hashing, which is independent per header, is shared by
+// the workers and the calling goroutine in chunks of 16 headers, while
+// the calling goroutine reads the source and checks links, proof of work,
+// bits and chainwork in order on the results (verify_parallel.go): the
+// reports, infos, errors and calls of fn are those of the one-at-a-time
+// loop (tested on every shared header file, and with workers that
+// stall). It may read up to a few thousand headers past the one whose fn
+// or Add failed, and its workers may end just after it returns.
 func (v *Verifier) Run(ctx context.Context, src HeaderSource, fn func(HeaderInfo) error) error {
 	workers := v.opt.Workers
 	if workers <= 0 {
