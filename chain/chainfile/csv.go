@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"io"
 	"math"
+	"sort"
 	"strconv"
 	"strings"
 	"time"
@@ -53,7 +54,50 @@ var ErrBlocksCSV = errors.New("chainfile: bad blocks CSV")
 type BlocksCSVReader struct {
 	cr   *csv.Reader
 	line int
-	seen map[int64]int // height -> line
+	// The heights read so far, to refuse one given twice: those that
+	// arrived above every earlier one (a file in ascending order: all
+	// of them) as runs of consecutive heights on consecutive lines,
+	// ascending; the others in a map, height -> line.
+	runs []heightRun
+	max  int64 // the highest height read; -1 before the first
+	seen map[int64]int
+}
+
+// heightRun is heights h0 … h0+n-1 on lines line0 … line0+n-1.
+type heightRun struct {
+	h0    int64
+	line0 int
+	n     int64
+}
+
+// firstLine returns the line that gave height h before, if any, and
+// records h at line otherwise.
+func (b *BlocksCSVReader) firstLine(h int64, line int) (int, bool) {
+	if h > b.max {
+		b.max = h
+		if k := len(b.runs) - 1; k >= 0 {
+			if r := &b.runs[k]; h == r.h0+r.n && int64(line) == int64(r.line0)+r.n {
+				r.n++
+				return 0, false
+			}
+		}
+		b.runs = append(b.runs, heightRun{h0: h, line0: line, n: 1})
+		return 0, false
+	}
+	// The run with the highest h0 <= h.
+	if i := sort.Search(len(b.runs), func(i int) bool { return b.runs[i].h0 > h }) - 1; i >= 0 {
+		if r := b.runs[i]; h < r.h0+r.n {
+			return r.line0 + int(h-r.h0), true
+		}
+	}
+	if first, dup := b.seen[h]; dup {
+		return first, true
+	}
+	if b.seen == nil {
+		b.seen = map[int64]int{}
+	}
+	b.seen[h] = line
+	return 0, false
 }
 
 // readErr sorts an error of reading a CSV row: malformed CSV and corrupt
@@ -95,7 +139,7 @@ func NewBlocksCSVReader(r io.Reader) (*BlocksCSVReader, error) {
 	cr := csv.NewReader(zr)
 	cr.ReuseRecord = true
 	cr.FieldsPerRecord = -1
-	br := &BlocksCSVReader{cr: cr, line: 1, seen: map[int64]int{}}
+	br := &BlocksCSVReader{cr: cr, line: 1, max: -1}
 	hdr, err := cr.Read()
 	if err == io.EOF {
 		return nil, inputErr(ErrBlocksCSV, 1, "header", "empty file", "the header row height,time,pool_slug")
@@ -126,10 +170,9 @@ func (b *BlocksCSVReader) Next() (BlockLabel, int, error) {
 	if err != nil || h < 0 {
 		return BlockLabel{}, b.line, inputErr(ErrBlocksCSV, b.line, "height", rec[0], "an integer >= 0")
 	}
-	if first, dup := b.seen[h]; dup {
+	if first, dup := b.firstLine(h, b.line); dup {
 		return BlockLabel{}, b.line, inputErr(ErrBlocksCSV, b.line, "height", h, fmt.Sprintf("a height given once; line %d already gives height %d", first, h))
 	}
-	b.seen[h] = b.line
 	t, err := strconv.ParseInt(rec[1], 10, 64)
 	if err != nil || t < 1231006505 || t > 1<<33 {
 		return BlockLabel{}, b.line, inputErr(ErrBlocksCSV, b.line, "time", rec[1], fmt.Sprintf("Unix seconds from 1231006505, the genesis block, to %d", int64(1)<<33))

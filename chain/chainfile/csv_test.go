@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math/rand/v2"
 	"strings"
 	"testing"
 	"testing/iotest"
@@ -56,6 +57,48 @@ func TestBlocksCSVReader(t *testing.T) {
 		}
 		if err == io.EOF || !errors.Is(err, ErrBlocksCSV) || !errors.Is(err, hashlab.ErrInput) || !strings.Contains(err.Error(), c.want) {
 			t.Errorf("%q: error %v, want one containing %q", c.in, err, c.want)
+		}
+	}
+}
+
+// TestBlocksCSVDuplicateHeights: in any order of rows (ascending with
+// gaps, descending, mixed), the first height given twice is refused,
+// naming the line that gave it first, as a map of every height would.
+func TestBlocksCSVDuplicateHeights(t *testing.T) {
+	rng := rand.New(rand.NewPCG(1, 2))
+	for i := range 2000 {
+		n := 1 + rng.IntN(40)
+		var in strings.Builder
+		in.WriteString("height,time,pool_slug\n")
+		first := map[int64]int{}
+		want := ""
+		h := int64(rng.IntN(5))
+		for k := range n {
+			switch rng.IntN(6) {
+			case 0:
+				h = int64(rng.IntN(50)) // anywhere, often below
+			case 1:
+				h += int64(2 + rng.IntN(3)) // a gap
+			default:
+				h++
+			}
+			line := k + 2
+			fmt.Fprintf(&in, "%d,1577833505,a\n", h)
+			if l, dup := first[h]; dup && want == "" {
+				want = fmt.Sprintf("line %d: height = %d (allowed: a height given once; line %d already gives height %d)", line, h, l, h)
+			} else if !dup {
+				first[h] = line
+			}
+		}
+		r, err := NewBlocksCSVReader(strings.NewReader(in.String()))
+		for err == nil {
+			_, _, err = r.Next()
+		}
+		switch {
+		case want == "" && err != io.EOF:
+			t.Fatalf("case %d %q: %v, want no error", i, in.String(), err)
+		case want != "" && (err == io.EOF || !strings.Contains(err.Error(), want)):
+			t.Fatalf("case %d %q: %v, want %q", i, in.String(), err, want)
 		}
 	}
 }
