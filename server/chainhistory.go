@@ -546,6 +546,9 @@ func (h *ChainHistory) Warm(ctx context.Context) error {
 			return err
 		}
 	}
+	if err := h.warmPoolsPage(ctx); keep(err) != nil {
+		return err
+	}
 	return nil
 }
 

@@ -63,6 +63,22 @@ func (h *ChainHistory) feeShare(ctx context.Context, cost int64) (service.FeeSha
 	})
 }
 
+// warmPoolsPage computes what the pools page and the overview's
+// fee-share panel ask for on their first load (the weekly history of the
+// default top pools, the fee share); Warm calls it with the dashboard's
+// other answers.
+func (h *ChainHistory) warmPoolsPage(ctx context.Context) error {
+	cost, err := h.scanCost(ctx, time.Time{}, time.Time{})
+	if err != nil {
+		return err
+	}
+	if _, err := h.poolsHistory(ctx, cost, service.PoolsHistoryQuery{Every: "week", Top: service.DefaultPoolsHistoryTop}); err != nil {
+		return err
+	}
+	_, err = h.feeShare(ctx, cost)
+	return err
+}
+
 type poolsHistoryResponse struct {
 	Source string `json:"source"`
 	service.PoolsHistory
