@@ -23,8 +23,8 @@ import (
 // milliseconds), the checking goroutine hashes that chunk again for
 // itself instead of waiting, and sets the batch aside until its claimer
 // is done with it; nor does Run wait for the workers to exit: the last
-// one out returns the batches to the pool. Run is then never much slower
-// than the one-at-a-time loop, whatever else runs on the machine.
+// one out returns the batches to the pool. A worker taken off the CPU
+// thus costs the run a chunk hashed twice, not its time off the CPU.
 
 // runBatchSize is the number of headers read and checked as one batch:
 // the checking goroutine reads the source a batch at a time and hands no
