@@ -1,6 +1,6 @@
 // Package store keeps chain data — blocks, BTC prices and the reorgs an
-// ingest run rolled back — in an embedded SQLite database (modernc.org/sqlite:
-// pure Go, no cgo, nothing to install), or in PostgreSQL when the database
+// ingest run rolled back — in an embedded SQLite database (github.com/mattn/go-sqlite3:
+// SQLite's C code built with cgo), or in PostgreSQL when the database
 // is named by a postgres:// URL (pgx's database/sql driver; dialect.go
 // rewrites the one SQLite-spelled SQL for it). Both backends hold the same
 // schema through the same migrations and behave the same; the store's and

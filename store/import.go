@@ -320,9 +320,7 @@ func (im *Import) end() {
 
 // importCachePages is the SQLite page cache of an import's connection
 // (other connections keep the store's 64 MiB). An import touches each
-// page about once, and modernc's allocator maps and unmaps every cached
-// page on its own: a large cache costs a system call per page of the
-// load, at the load and again when the cache is freed, for nothing.
+// page about once: a large cache holds memory for nothing.
 const importCachePages = 500
 
 // bulkLoadSettings tunes the connection an import runs on and returns

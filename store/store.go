@@ -15,7 +15,7 @@ import (
 	"sync/atomic"
 
 	"github.com/btcsuite/btcd/chainhash/v2"
-	_ "modernc.org/sqlite" // registers the "sqlite" driver
+	_ "github.com/mattn/go-sqlite3" // registers the "sqlite3" driver (cgo)
 
 	"github.com/hashlab/hashlab"
 	"github.com/hashlab/hashlab/chain"
@@ -179,13 +179,19 @@ func openDB(ctx context.Context, path, mode string, mustBeHashlab bool) (*DB, er
 			return nil, err
 		}
 	}
+	// Every connection runs PRAGMA journal_mode = WAL, synchronous =
+	// NORMAL, busy_timeout = 10000, foreign_keys = 1 and cache_size =
+	// -65536 (the driver's DSN parameters), and begins its transactions
+	// IMMEDIATE.
 	q := url.Values{}
-	for _, p := range []string{"journal_mode(WAL)", "synchronous(NORMAL)", "busy_timeout(10000)", "foreign_keys(1)", "cache_size(-65536)"} {
-		q.Add("_pragma", p)
-	}
+	q.Set("_journal_mode", "WAL")
+	q.Set("_synchronous", "NORMAL")
+	q.Set("_busy_timeout", "10000")
+	q.Set("_foreign_keys", "1")
+	q.Set("_cache_size", "-65536")
 	q.Set("_txlock", "immediate")
 	q.Set("mode", mode)
-	sdb, err := sql.Open("sqlite", dsn(path, q))
+	sdb, err := sql.Open(sqliteDriver, dsn(path, q))
 	if err != nil {
 		return nil, fmt.Errorf("store: opening %s: %w", path, err)
 	}
@@ -198,6 +204,12 @@ func openDB(ctx context.Context, path, mode string, mustBeHashlab bool) (*DB, er
 	return d, nil
 }
 
+// sqliteDriver is the database/sql driver of SQLite files:
+// github.com/mattn/go-sqlite3, SQLite's own C code built with cgo.
+const sqliteDriver = "sqlite3"
+
+// dsn is a file: URI of path; SQLite reads mode, the driver the
+// parameters that start with "_".
 func dsn(path string, q url.Values) string {
 	return "file:" + (&url.URL{Path: path}).EscapedPath() + "?" + q.Encode()
 }
@@ -207,8 +219,8 @@ func dsn(path string, q url.Values) string {
 func checkSchemaTable(ctx context.Context, path string) error {
 	q := url.Values{}
 	q.Set("mode", "ro")
-	q.Add("_pragma", "busy_timeout(10000)")
-	sdb, err := sql.Open("sqlite", dsn(path, q))
+	q.Set("_busy_timeout", "10000")
+	sdb, err := sql.Open(sqliteDriver, dsn(path, q))
 	if err != nil {
 		return fmt.Errorf("store: opening %s: %w", path, err)
 	}

@@ -270,7 +270,7 @@ func TestOpenExistingRefusesNonDatabases(t *testing.T) {
 		t.Fatal(err)
 	}
 	// A real SQLite file that is not hashlab's.
-	sdb, err := sql.Open("sqlite", foreign)
+	sdb, err := sql.Open(sqliteDriver, foreign)
 	if err != nil {
 		t.Fatal(err)
 	}
