@@ -95,8 +95,10 @@ func ImportHeaders(ctx context.Context, db store.Importer, r io.Reader, p *conse
 			return rep, fmt.Errorf("%w: %w", ErrVerify, err)
 		}
 	}
+	// Commit writes the last partial batch: the count is whole after it.
+	err = im.Commit()
 	rep.Written = im.Rows
-	return rep, im.Commit()
+	return rep, err
 }
 
 // ImportBlocksCSV reads a blocks CSV (height,time,pool_slug; plain or
@@ -153,8 +155,10 @@ func ImportBlocksCSV(ctx context.Context, db store.Importer, r io.Reader, p *con
 	if rep.Rows == 0 {
 		return rep, hashlab.Invalidf("rows", "none", "at least one row height,time,pool_slug after the header", chainfile.ErrBlocksCSV)
 	}
+	// Commit writes the last partial batch: the count is whole after it.
+	err = im.Commit()
 	rep.Written = im.Rows
-	return rep, im.Commit()
+	return rep, err
 }
 
 // ImportPrices reads a CSV of daily USD prices (chainfile.ReadPrices) and
@@ -188,6 +192,8 @@ func ImportPricesWith(ctx context.Context, db store.Importer, r io.Reader, opt c
 		}
 	}
 	rep.Rows = int64(len(ps))
+	// Commit writes the last partial batch: the count is whole after it.
+	err = im.Commit()
 	rep.Written = im.Rows
-	return rep, im.Commit()
+	return rep, err
 }

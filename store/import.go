@@ -44,7 +44,9 @@ type Import struct {
 	tx      *sql.Tx
 	stmts   map[string]*sql.Stmt
 	done    bool
-	// Rows counts the rows written (inserted or updated).
+	// Rows counts the rows written (inserted or changed; a row imported
+	// again unchanged is not written). Block rows go in batches, the last
+	// at Commit: read Rows after Commit.
 	Rows int64
 
 	// Block rows wait in pend (of kind pendKind) and go to the database

@@ -219,6 +219,6 @@ func importFeeColumn(ctx context.Context, db *store.DB, file, feeCol, blocksCol 
 			return 0, hashlab.Invalid(fmt.Sprintf("line %d: %s", line, head[0]), date, "a UTC date YYYY-MM-DD")
 		}
 	}
-	n := im.Rows
-	return n, im.Commit()
+	err = im.Commit() // writes the last partial batch: count after it
+	return im.Rows, err
 }
