@@ -316,6 +316,7 @@ func (h *ChainHistory) storedTip(ctx context.Context) (Tip, error) {
 	}
 	if n > 0 {
 		t.FeesPerBlock = consensus.Sats(math.Round(float64(fees) / float64(n)))
+		t.FeesKnown = true
 	}
 	prices, err := h.r.Prices(ctx)
 	if err != nil {

@@ -62,8 +62,13 @@ type Tip struct {
 	Bits   consensus.Bits `json:"-"`
 	// EpochFirstTime is the timestamp of the current epoch's first block.
 	EpochFirstTime int64 `json:"epoch_first_time"`
-	// FeesPerBlock is the recent average fee per block (0 if unknown).
+	// FeesPerBlock is the recent average fee per block when FeesKnown
+	// (0 if unknown).
 	FeesPerBlock consensus.Sats `json:"fees_per_block_sats"`
+	// FeesKnown is false when no recent block's fees are known (blocks
+	// imported from files): the state then takes the embedded snapshot's
+	// labelled reference fees, never a silent 0.
+	FeesKnown bool `json:"-"`
 	// PriceUSD is the latest known BTC price (0 if unknown) and PriceTime
 	// the day it is the close of (zero if unknown).
 	PriceUSD  float64   `json:"price_usd"`
@@ -153,7 +158,7 @@ func NewSnapshotHistory() *SnapshotHistory {
 		}
 	}
 	h.tip = Tip{Height: snap.Height, Time: snap.AsOf.UTC(), Bits: consensus.Bits(snap.Bits()), EpochFirstTime: first,
-		FeesPerBlock: snap.FeesPerBlock(), PriceUSD: snap.PriceUSD, PriceTime: snap.PriceAsOf.UTC(), BlocksBehind: -1,
+		FeesPerBlock: snap.FeesPerBlock(), FeesKnown: true, PriceUSD: snap.PriceUSD, PriceTime: snap.PriceAsOf.UTC(), BlocksBehind: -1,
 		Source: "embedded snapshot " + snap.AsOf.Format("2006-01-02")}
 	return h
 }

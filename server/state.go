@@ -42,6 +42,24 @@ func (hs historyState) State(ctx context.Context) (*netstate.State, error) {
 	if tip.EpochFirstTime != 0 {
 		st.Epoch.FirstTime = unixUTC(tip.EpochFirstTime)
 	}
+	var snap *netstate.State
+	snapState := func() (*netstate.State, error) {
+		if snap != nil {
+			return snap, nil
+		}
+		var err error
+		snap, err = snapshot.NewSource().State(ctx)
+		return snap, err
+	}
+	if !tip.FeesKnown {
+		// No recent block's fees are known (blocks imported from files):
+		// the snapshot's reference fees, labelled as such, not 0.
+		ss, err := snapState()
+		if err != nil {
+			return nil, err
+		}
+		st.Fees = ss.Fees
+	}
 	if tip.PriceUSD > 0 {
 		st.Price = &netstate.Price{USD: tip.PriceUSD, Provenance: prov}
 		if !tip.PriceTime.IsZero() {
@@ -49,11 +67,11 @@ func (hs historyState) State(ctx context.Context) (*netstate.State, error) {
 			st.Price.Detail = "price stored for " + tip.PriceTime.UTC().Format("2006-01-02")
 		}
 	} else {
-		snap, err := snapshot.NewSource().State(ctx)
+		ss, err := snapState()
 		if err != nil {
 			return nil, err
 		}
-		st.Price = snap.Price
+		st.Price = ss.Price
 	}
 	return st, nil
 }

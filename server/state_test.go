@@ -107,3 +107,33 @@ func TestClientErrKeepsDeadline(t *testing.T) {
 		t.Fatalf("deadline answered %d, want 503: %s", rec.Code, rec.Body)
 	}
 }
+
+// A served chain store of blocks imported from files knows no fees: the
+// state takes the embedded snapshot's reference fees with their label,
+// never a silent 0 (a new user's report: serve --db gave fees 0 and a
+// lower hashprice while `hashprice --source db` refused).
+func TestServedStoreWithoutFeesUsesLabelledReference(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds a store of 335,554 blocks")
+	}
+	db, _ := chainStore(t)
+	h := NewChainHistory(db, ChainHistoryOptions{Source: "chain store"})
+	_, ts := newTest(t, Config{History: h})
+	r := do(t, "GET", ts.URL+"/api/v1/hashprice", "")
+	if r.status != 200 {
+		t.Fatalf("status %d: %s", r.status, r.body)
+	}
+	snap, err := snapshot.NewSource().State(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := r.json(t)
+	if got, want := num(t, m, "fees_per_block_sats"), float64(snap.Fees.PerBlock); got != want || got == 0 {
+		t.Fatalf("fees_per_block_sats %v, want the snapshot's reference %v", got, want)
+	}
+	method, _ := m["method"].(map[string]any)
+	fees, _ := method["fees"].(string)
+	if !strings.Contains(fees, snap.Fees.Detail) && !strings.Contains(fees, snap.Fees.Source) {
+		t.Fatalf("method.fees %q does not name the snapshot's reference (%q / %q)", fees, snap.Fees.Source, snap.Fees.Detail)
+	}
+}
