@@ -83,7 +83,9 @@ type AuditDay struct {
 	// DiffSats is payout − expected; CumDiffSats its running sum.
 	DiffSats    consensus.Sats `json:"diff_sats"`
 	CumDiffSats consensus.Sats `json:"cum_diff_sats"`
-	Blocks      int64          `json:"blocks"`
+	// Blocks is the account's own blocks that day; nil (JSON null) when
+	// the export does not say.
+	Blocks *int64 `json:"blocks"`
 }
 
 // Audit is the payout audit of an account.
@@ -166,7 +168,7 @@ func AuditAccount(in AuditInputs) (Audit, error) {
 		}
 		ph := d.HashrateHs / 1e15
 		ad := AuditDay{
-			Date: d.Date, HashrateHs: d.HashrateHs, FeesPerBlockSats: fees, Blocks: d.Blocks, PayoutSats: d.PayoutSats,
+			Date: d.Date, HashrateHs: d.HashrateHs, FeesPerBlockSats: fees, PayoutSats: d.PayoutSats,
 			ExpectedBlocks:        in.Timeline.ExpectedBlocks(d.HashrateHs, start, start+86400),
 			HashvalueSatsPerPHDay: sub + fee,
 			ExpectedSubsidySats:   consensus.Sats(math.Round(ph * sub * keep)),
@@ -186,6 +188,8 @@ func AuditAccount(in AuditInputs) (Audit, error) {
 			haveBlocks = false
 		} else {
 			blocks += d.Blocks
+			n := d.Blocks
+			ad.Blocks = &n
 		}
 		a.Days = append(a.Days, ad)
 	}

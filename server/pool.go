@@ -27,6 +27,7 @@ func (s *Server) apiPoolAudit(r *http.Request) (any, error) {
 	scheme := q.enum("scheme", "fpps", "fpps", "pps+", "pplns", "solo")
 	fee := q.float("fee", 0.02, 0, math.Nextafter(1, 0), "a fraction 0 <= fee < 1 (0.02 = 2%)")
 	feesBTC := q.float("fees_btc", snapshot.Default().FeesPerBlockBTC, 0, 21e6, "0 to 21,000,000 BTC per block")
+	feesGiven := q.has("fees_btc")
 	poolEHs := q.float("pool_hashrate_ehs", 0, 0, 1e9, "0 (none) or the pool's hashrate in EH/s")
 	conf := q.floatOpen("confidence", service.DefaultLuckConfidence, 0, 1, "0 < c < 1")
 	if e := q.done(); e != nil {
@@ -48,7 +49,7 @@ func (s *Server) apiPoolAudit(r *http.Request) (any, error) {
 	ans, err := s.svc.PoolAudit(r.Context(), service.PoolAuditRequest{
 		Days: days, Scheme: pool.Scheme(scheme), PoolFee: fee, Confidence: conf, PoolHashrateHs: poolEHs * 1e18,
 		DefaultFeesPerBlock: consensus.Sats(math.Round(feesBTC * consensus.SatsPerBTC)),
-		FeesSource:          "fees_btc per block",
+		FeesParam:           "fees_btc", FeesGiven: feesGiven,
 	})
 	return ans, clientErr("export", err)
 }

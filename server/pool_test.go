@@ -38,6 +38,24 @@ func TestPoolAuditRoute(t *testing.T) {
 	if m["scheme"] != "fpps" || num(t, m, "expected_sats") != 62698852 || num(t, m, "payout_sats") != 62410169 {
 		t.Errorf("audit: scheme %v expected %v paid %v", m["scheme"], m["expected_sats"], m["payout_sats"])
 	}
+	if !strings.Contains(m["fees_source"].(string), "0.03 BTC per block (fees_btc)") {
+		t.Errorf("fees_source %v", m["fees_source"])
+	}
+	// Without fees_btc: the snapshot's reference value, labelled so (as
+	// the CLI labels it), and null blocks for an export without them.
+	r = do(t, "POST", ts.URL+"/api/v1/pool/audit?scheme=fpps", string(b))
+	if r.status != 200 {
+		t.Fatalf("status %d: %s", r.status, r.body)
+	}
+	m = r.json(t)
+	if src, _ := m["fees_source"].(string); !strings.Contains(src, "0.02 BTC per block, the snapshot's reference assumption") {
+		t.Errorf("fees_source without fees_btc: %q", src)
+	}
+	for _, d := range m["days"].([]any) {
+		if v, ok := d.(map[string]any)["blocks"]; !ok || v != nil {
+			t.Errorf("day blocks %v, want null", v)
+		}
+	}
 	for _, c := range []struct{ q, body, want string }{
 		{"scheme=pps", string(b), "scheme"},
 		{"fee=1", string(b), "fee"},

@@ -185,8 +185,15 @@ type PoolAuditRequest struct {
 	// store); days without one take DefaultFeesPerBlock.
 	FeesPerBlock        map[string]consensus.Sats
 	DefaultFeesPerBlock consensus.Sats
-	// FeesSource says where the fees came from.
-	FeesSource     string
+	// FeesParam names the input that gives DefaultFeesPerBlock
+	// ("--fees-btc" on the command line, "fees_btc" in the API), and
+	// FeesGiven says whether it was given (else DefaultFeesPerBlock is
+	// the snapshot's reference assumption). FeesFrom names where
+	// FeesPerBlock came from (e.g. the database's path). The service
+	// labels the fees' source from these, the same for every face.
+	FeesParam      string
+	FeesGiven      bool
+	FeesFrom       string
 	PoolHashrateHs float64
 	Confidence     float64
 	// Blocks, when set, give the difficulty timeline from the blocks;
@@ -210,6 +217,7 @@ func (s *Service) PoolAudit(ctx context.Context, req PoolAuditRequest) (*PoolAud
 	if len(req.Days) == 0 {
 		return nil, hashlab.Invalid("export", "no days", "at least one day")
 	}
+	feesSource := poolAuditFeesSource(req)
 	lo, hi := req.Days[0].Date, req.Days[0].Date
 	for _, d := range req.Days {
 		lo, hi = min(lo, d.Date), max(hi, d.Date)
@@ -240,7 +248,7 @@ func (s *Service) PoolAudit(ctx context.Context, req PoolAuditRequest) (*PoolAud
 				merged[d] = f.sum / consensus.Sats(f.blocks)
 			}
 			req.FeesPerBlock = merged
-			req.FeesSource = fmt.Sprintf("the mean own fees of the node-ingested blocks on %d days; %s", len(own), req.FeesSource)
+			feesSource = fmt.Sprintf("the mean own fees of the node-ingested blocks on %d days; %s", len(own), feesSource)
 		}
 	} else {
 		var es []pool.EpochTimes
@@ -261,7 +269,28 @@ func (s *Service) PoolAudit(ctx context.Context, req PoolAuditRequest) (*PoolAud
 	if err != nil {
 		return nil, err
 	}
-	return &PoolAuditAnswer{Audit: a, FeesSource: req.FeesSource, DifficultySource: diffSource}, nil
+	return &PoolAuditAnswer{Audit: a, FeesSource: feesSource, DifficultySource: diffSource}, nil
+}
+
+// poolAuditFeesSource labels where an audit's fees per block come from.
+func poolAuditFeesSource(req PoolAuditRequest) string {
+	param := req.FeesParam
+	if param == "" {
+		param = "fees_btc"
+	}
+	btc := float64(req.DefaultFeesPerBlock) / consensus.SatsPerBTC
+	src := fmt.Sprintf("%g BTC per block (%s)", btc, param)
+	if !req.FeesGiven {
+		src = fmt.Sprintf("%g BTC per block, the snapshot's reference assumption (give %s, or a chain store with imported fees)", btc, param)
+	}
+	if len(req.FeesPerBlock) > 0 {
+		from := req.FeesFrom
+		if from == "" {
+			from = "the chain store"
+		}
+		src = "daily fees per block from " + from + "; " + src + " on other days"
+	}
+	return src
 }
 
 // TemplateConcentration is concentration over template groups: pools

@@ -6,6 +6,7 @@ import (
 	"io"
 	"math"
 	"os"
+	"strconv"
 	"strings"
 
 	"github.com/hashlab/hashlab"
@@ -249,10 +250,7 @@ func poolAudit(ctx context.Context, env *Env, args []string) error {
 	req := service.PoolAuditRequest{
 		Days: days, Scheme: sch, PoolFee: *fee, Confidence: *conf, PoolHashrateHs: *poolEHs * 1e18,
 		DefaultFeesPerBlock: consensus.Sats(math.Round(*feesBTC * consensus.SatsPerBTC)),
-		FeesSource:          fmt.Sprintf("%g BTC per block (--fees-btc)", *feesBTC),
-	}
-	if !flagWasSet(fs, "fees-btc") {
-		req.FeesSource = fmt.Sprintf("%g BTC per block, the snapshot's reference assumption (give --fees-btc or --db with imported fees)", *feesBTC)
+		FeesParam:           "--fees-btc", FeesGiven: flagWasSet(fs, "fees-btc"),
 	}
 	read, db, closeFn, _, err := blocksFrom(ctx, *blocks, *dbPath)
 	if err != nil {
@@ -266,8 +264,7 @@ func poolAudit(ctx context.Context, env *Env, args []string) error {
 			return err
 		}
 		if len(fees) > 0 {
-			req.FeesPerBlock = fees
-			req.FeesSource = "daily fees per block from " + *dbPath + "; " + req.FeesSource + " on other days"
+			req.FeesPerBlock, req.FeesFrom = fees, *dbPath
 		}
 	}
 	ans, err := service.New(nil, env.Now).PoolAudit(ctx, req)
@@ -292,10 +289,14 @@ func renderAudit(out io.Writer, a *service.PoolAuditAnswer) {
 	fmt.Fprintf(out, "Payout audit, %s, pool fee %.2f%%, %s .. %s (%d days)\n", a.Scheme, a.PoolFee*100, a.From, a.To, len(a.Days))
 	fmt.Fprintf(out, "convention: %s\nfees: %s\ndifficulty: %s\n\n", a.Convention, a.FeesSource, a.DifficultySource)
 	w := newTable(out)
-	fmt.Fprintln(w, "DATE\tHASHRATE\tHASHVALUE sats/PH/day\tEXPECTED sats\tPAID sats\tDIFF sats\tCUMULATIVE sats")
+	fmt.Fprintln(w, "DATE\tHASHRATE\tHASHVALUE sats/PH/day\tEXPECTED sats\tPAID sats\tDIFF sats\tCUMULATIVE sats\tBLOCKS")
 	for _, d := range a.Days {
-		fmt.Fprintf(w, "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", d.Date, siHashrate(d.HashrateHs), commas(int64(math.Round(d.HashvalueSatsPerPHDay))),
-			commas(int64(d.ExpectedSats)), commas(int64(d.PayoutSats)), signedCommas(int64(d.DiffSats)), signedCommas(int64(d.CumDiffSats)))
+		blocks := "n/a" // the export does not say
+		if d.Blocks != nil {
+			blocks = strconv.FormatInt(*d.Blocks, 10)
+		}
+		fmt.Fprintf(w, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", d.Date, siHashrate(d.HashrateHs), commas(int64(math.Round(d.HashvalueSatsPerPHDay))),
+			commas(int64(d.ExpectedSats)), commas(int64(d.PayoutSats)), signedCommas(int64(d.DiffSats)), signedCommas(int64(d.CumDiffSats)), blocks)
 	}
 	w.Flush()
 	fmt.Fprintf(out, "\nexpected %s, paid %s, difference %s (payout ratio %s)\n", a.ExpectedSats, a.PayoutSats, a.DiffSats, fmtNum(a.PayoutRatio, 4))

@@ -106,9 +106,30 @@ func TestPoolAuditExample(t *testing.T) {
 	if code != 0 {
 		t.Fatalf("exit %d: %s", code, stderr)
 	}
-	for _, want := range []string{"2024-11-05  100.00 PH/s  62,439                 6,119,071      5,935,499  -183,572   -196,217", "expected 0.62698852 BTC, paid 0.62410169 BTC, difference -0.00288683 BTC (payout ratio 0.9954)"} {
+	for _, want := range []string{"2024-11-05  100.00 PH/s  62,439                 6,119,071      5,935,499  -183,572   -196,217         n/a", "expected 0.62698852 BTC, paid 0.62410169 BTC, difference -0.00288683 BTC (payout ratio 0.9954)"} {
 		if !strings.Contains(out, want) {
 			t.Errorf("output lacks %q:\n%s", want, out)
 		}
+	}
+	// An export without a blocks column: each day's blocks are null (not
+	// a sentinel), and the fees are labelled the snapshot's assumption.
+	code, out, stderr = fndRun(t, "pool", "audit", "../../examples/pool-export-example.csv", "--json")
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	var a struct {
+		Days       []map[string]any `json:"days"`
+		FeesSource string           `json:"fees_source"`
+	}
+	if err := json.Unmarshal([]byte(out), &a); err != nil || len(a.Days) == 0 {
+		t.Fatalf("%v: %s", err, out)
+	}
+	for _, d := range a.Days {
+		if v, ok := d["blocks"]; !ok || v != nil {
+			t.Errorf("day %v: blocks %v, want null", d["date"], v)
+		}
+	}
+	if !strings.Contains(a.FeesSource, "snapshot's reference assumption") || !strings.Contains(a.FeesSource, "--fees-btc") {
+		t.Errorf("fees_source %q", a.FeesSource)
 	}
 }
