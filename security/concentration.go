@@ -1,6 +1,7 @@
 package security
 
 import (
+	"fmt"
 	"math"
 	"sort"
 	"strings"
@@ -22,7 +23,7 @@ func Normalize(shares []Share) ([]Share, error) {
 	total := 0.0
 	for _, s := range shares {
 		if !(s.Share >= 0) || math.IsInf(s.Share, 0) {
-			return nil, inputErr("share of "+s.Name, s.Share, ">= 0")
+			return nil, inputErr("shares", fmt.Sprintf("%s=%g", s.Name, s.Share), "name=share pairs with every share a finite number >= 0")
 		}
 		total += s.Share
 	}

@@ -138,3 +138,12 @@ func TestPoolLuckRoute(t *testing.T) {
 		t.Errorf("every=week: %d %s", r.status, r.body)
 	}
 }
+
+// A negative share is a 400 whose field is shares.
+func TestConcentrationNegativeShareField(t *testing.T) {
+	_, ts := newTest(t, Config{})
+	r := do(t, "GET", ts.URL+"/api/v1/security/concentration?shares="+url.QueryEscape("a=-1,b=2"), "")
+	if r.status != 400 || !strings.Contains(string(r.body), `"field":"shares"`) {
+		t.Errorf("status %d %s", r.status, r.body)
+	}
+}

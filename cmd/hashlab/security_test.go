@@ -89,3 +89,12 @@ func TestSecurityReportCLI(t *testing.T) {
 		t.Errorf("bad share: exit %d %q", code, errOut)
 	}
 }
+
+// A negative share is an input error naming --shares, the entry and
+// what is allowed, with nothing on stdout.
+func TestConcentrationNegativeShareNamesFlag(t *testing.T) {
+	code, out, errOut := fndRun(t, "security", "concentration", "--shares", "a=-1,b=2")
+	if code != 2 || out != "" || !strings.Contains(errOut, "--shares") || !strings.Contains(errOut, "a=-1") || !strings.Contains(errOut, ">= 0") {
+		t.Errorf("exit %d, stdout %q, stderr %q", code, out, errOut)
+	}
+}
