@@ -60,7 +60,7 @@ func (s *Server) apiMinersFlow(r *http.Request) (any, error) {
 		return service.MinersFlow(ctx, rd, ch.name, service.MinersFlowQuery{From: from, To: to, Pool: pool})
 	})
 	if ie, ok := hashlab.AsInput(err); ok && ie.Field == "database" {
-		return nil, fmt.Errorf("%w: %v", ErrNoData, ie)
+		return nil, fmt.Errorf("%w: the served database has no miner flow to show (allowed: %s): %v", ErrNoData, ie.Allowed, ie.Err)
 	}
 	return ans, err
 }

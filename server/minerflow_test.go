@@ -99,7 +99,8 @@ func TestMinersFlowRoute(t *testing.T) {
 	}
 	defer plain.Close()
 	_, pts := newTest(t, Config{History: NewChainHistory(plain, ChainHistoryOptions{})})
-	if r := do(t, "GET", pts.URL+"/api/v1/history/miners", ""); r.status != 404 || !strings.Contains(string(r.body), "--miner-flow") {
+	if r := do(t, "GET", pts.URL+"/api/v1/history/miners", ""); r.status != 404 || !strings.Contains(string(r.body), "--miner-flow") ||
+		!strings.Contains(string(r.body), "the served database") || strings.Contains(string(r.body), `= \"`) {
 		t.Errorf("no miner flow: %d %s", r.status, r.body)
 	}
 }

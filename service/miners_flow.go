@@ -57,6 +57,12 @@ var MinersFlowNotes = []string{
 	"MPI is null on a day without a price, or unless each of the 365 days ending that day is tracked and priced.",
 }
 
+// MinersFlowNeed is what the miners' reserves history needs of a
+// database: the Allowed of the *hashlab.InputError (field "database",
+// empty Value: the caller names the database, a path or URL, and Err the
+// cause) MinersFlow returns for one without miner flow.
+const MinersFlowNeed = "a database ingested from a node with hashlab ingest --miner-flow, holding blocks from its tracking height on"
+
 // MinersFlow computes the miners' reserves history from a store.
 // poolName names a pool slug for display (nil keeps slugs).
 func MinersFlow(ctx context.Context, r MinerFlowReader, poolName func(string) string, q MinersFlowQuery) (MinersFlowAnswer, error) {
@@ -66,12 +72,13 @@ func MinersFlow(ctx context.Context, r MinerFlowReader, poolName func(string) st
 	data, err := r.MinerFlow(ctx)
 	if err != nil {
 		if errors.Is(err, minerflow.ErrNotTracked) {
-			return MinersFlowAnswer{}, hashlab.Invalidf("database", "no miner flow", "a database ingested from a node with hashlab ingest --miner-flow", err)
+			return MinersFlowAnswer{}, hashlab.Invalidf("database", "", MinersFlowNeed, err)
 		}
 		return MinersFlowAnswer{}, err
 	}
 	if data.TipHeight < max(data.FromHeight, 1) {
-		return MinersFlowAnswer{}, hashlab.Invalid("database", "no blocks tracked", fmt.Sprintf("a database with blocks ingested with --miner-flow (tracking starts at height %d; the tip is %d)", data.FromHeight, data.TipHeight))
+		return MinersFlowAnswer{}, hashlab.Invalidf("database", "", MinersFlowNeed,
+			fmt.Errorf("no block tracked yet: tracking starts at height %d, the tip is %d", data.FromHeight, data.TipHeight))
 	}
 	prices, err := r.Prices(ctx)
 	if err != nil {

@@ -95,12 +95,17 @@ func openExistingDB(ctx context.Context, path string) (*store.DB, error) {
 	return db, nil
 }
 
+// dbPath is the database --db names, or the default one.
+func dbPath(f *dbFlags, env *Env) string {
+	if *f.db == "" {
+		return store.DefaultPath(env.Getenv)
+	}
+	return *f.db
+}
+
 // open opens an existing database.
 func (f *dbFlags) open(ctx context.Context, env *Env) (*store.DB, *consensus.Params, error) {
-	path := *f.db
-	if path == "" {
-		path = store.DefaultPath(env.Getenv)
-	}
+	path := dbPath(f, env)
 	db, err := openExistingDB(ctx, path)
 	if err != nil {
 		return nil, nil, err

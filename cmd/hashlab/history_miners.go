@@ -42,12 +42,14 @@ func runHistoryMiners(ctx context.Context, env *Env, args []string) error {
 	if err != nil {
 		return err
 	}
+	// Every flag is checked before the database is opened: --sim-paths
+	// and --sim-seed even without --compare-sim.
 	var sc *sim.Scenario
 	simOpt := sim.Options{Paths: *simPaths, Seed: *simSeed}
+	if err := simOpt.Validate(); err != nil {
+		return asFlag(fs, err, map[string]string{"paths": "sim-paths", "seed": "sim-seed"})
+	}
 	if *compareSim != "" {
-		if err := simOpt.Validate(); err != nil {
-			return asFlag(fs, err, map[string]string{"paths": "sim-paths", "seed": "sim-seed"})
-		}
 		if sc, err = loadScenario(*compareSim); err != nil {
 			return err
 		}
@@ -73,7 +75,8 @@ func runHistoryMiners(ctx context.Context, env *Env, args []string) error {
 	if ie, ok := hashlab.AsInput(err); ok {
 		switch ie.Field {
 		case "database":
-			ie.Field = "--db"
+			// The service names no database: this one is the path.
+			ie.Field, ie.Value = "--db", hashlab.FormatValue(dbPath(df, env))
 		case "pool":
 			ie.Field = "--pool"
 		}

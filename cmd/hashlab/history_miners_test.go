@@ -236,3 +236,26 @@ func TestHistoryMinersBtcd(t *testing.T) {
 		t.Errorf("without miner flow: exit %d: %s", code, stderr)
 	}
 }
+
+// TestHistoryMinersInputs: a database without miner flow is bad input
+// naming --db with its path and what is allowed; flags are checked before
+// the database is opened (a missing database is not what --sim-paths -5
+// reports).
+func TestHistoryMinersInputs(t *testing.T) {
+	dir := t.TempDir()
+	db := filepath.Join(dir, "chain.db")
+	if code, _, stderr := runEnv(t, nil, "db", "migrate", "--db", db); code != 0 {
+		t.Fatalf("db migrate: exit %d: %s", code, stderr)
+	}
+	code, out, stderr := runEnv(t, nil, "history", "miners", "--db", db)
+	if code != 2 || out != "" || strings.Count(strings.TrimSpace(stderr), "\n") != 0 ||
+		!strings.Contains(stderr, "--db = "+db+" (allowed: ") || !strings.Contains(stderr, "--miner-flow") || strings.Contains(stderr, "no miner flow") {
+		t.Errorf("no miner flow: exit %d, stdout %q, stderr %q", code, out, stderr)
+	}
+	for _, c := range []struct{ flag, val string }{{"--sim-paths", "-5"}, {"--sim-paths", "0"}} {
+		code, out, stderr := runEnv(t, nil, "history", "miners", "--db", filepath.Join(dir, "missing.db"), c.flag, c.val)
+		if code != 2 || out != "" || !strings.Contains(stderr, c.flag+" = "+c.val) {
+			t.Errorf("%s %s: exit %d, stdout %q, stderr %q", c.flag, c.val, code, out, stderr)
+		}
+	}
+}
