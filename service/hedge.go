@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math"
 	"sync"
+	"time"
 
 	"github.com/hashlab/hashlab"
 	"github.com/hashlab/hashlab/hedge"
@@ -24,6 +25,10 @@ const (
 	// DefaultHedgeScenario is the shipped scenario valued when none is
 	// named.
 	DefaultHedgeScenario = "baseline"
+	// MaxHedgePaths bounds the simulator paths of one valuation: every
+	// path's term is kept in memory (paths × days × 16 bytes: 350 MB at
+	// 20,000 paths over 36 months).
+	MaxHedgePaths = 20_000
 )
 
 // HedgeQuery asks for the value of a hashprice forward (or swap) under a
@@ -57,18 +62,30 @@ type HedgeQuery struct {
 	Workers int
 	// Progress, when set, is called after each finished path.
 	Progress func(done, total int)
+	// StartSource names where the scenario's start block came from (""
+	// means the scenario's own fixed start).
+	StartSource string
 }
 
 // Hedge is `hashlab hedge --json` and POST /api/v1/hedge: the inputs and
 // the valuation (hedge.Result). PowerPrice and Efficiency are null when
 // an all-in cost was given.
 type Hedge struct {
-	Scenario   string   `json:"scenario"`
-	Seed       uint64   `json:"seed"`
-	TermMonths int      `json:"term_months"`
-	StartDate  string   `json:"start_date"`
-	PowerPrice *float64 `json:"power_price_usd_per_kwh"`
-	Efficiency *float64 `json:"efficiency_j_per_th"`
+	Scenario string `json:"scenario"`
+	// StartHeight and StartTime are the block the simulated term starts
+	// from (the "now" of the valuation) and StartSource where it came
+	// from: the scenario's fixed start, or a state source with --start now.
+	StartHeight int64     `json:"start_height"`
+	StartTime   time.Time `json:"start_time"`
+	StartSource string    `json:"start_source"`
+	// StartAgeSeconds is the start's age at the service's clock (null
+	// when the clock is not set).
+	StartAgeSeconds *int64   `json:"start_age_seconds"`
+	Seed            uint64   `json:"seed"`
+	TermMonths      int      `json:"term_months"`
+	StartDate       string   `json:"start_date"`
+	PowerPrice      *float64 `json:"power_price_usd_per_kwh"`
+	Efficiency      *float64 `json:"efficiency_j_per_th"`
 	*hedge.Result
 }
 
@@ -133,6 +150,9 @@ func (q HedgeQuery) inputs() (hedgeInputs, error) {
 		c.CostUSDPerPHDay = hedge.CostUSDPerPHDay(power, eff)
 		in.power, in.eff = &power, &eff
 	}
+	if q.Paths < 1 || q.Paths > MaxHedgePaths {
+		return in, hashlab.Invalid("paths", q.Paths, fmt.Sprintf("1 to %d (each path's term is kept in memory)", MaxHedgePaths))
+	}
 	opt := sim.Options{Paths: q.Paths, Seed: q.Seed, Years: float64(termDays) / 365.25, Workers: q.Workers, Progress: q.Progress}
 	if err := opt.Validate(); err != nil {
 		return in, err
@@ -160,7 +180,17 @@ func (s *Service) Hedge(ctx context.Context, q HedgeQuery) (*Hedge, error) {
 	if err != nil {
 		return nil, err
 	}
-	out := &Hedge{Scenario: q.Scenario.Name, Seed: q.Seed, TermMonths: q.TermMonths, PowerPrice: in.power, Efficiency: in.eff, Result: v}
+	src := q.StartSource
+	if src == "" {
+		src = "scenario " + q.Scenario.Name + " (its fixed start block)"
+	}
+	start := time.Unix(q.Scenario.Start.Time, 0).UTC()
+	out := &Hedge{Scenario: q.Scenario.Name, StartHeight: q.Scenario.Start.Height, StartTime: start, StartSource: src,
+		Seed: q.Seed, TermMonths: q.TermMonths, PowerPrice: in.power, Efficiency: in.eff, Result: v}
+	if now := s.now(); now.Unix() > 0 {
+		age := int64(now.Sub(start).Seconds())
+		out.StartAgeSeconds = &age
+	}
 	if len(res.Dates) > 0 {
 		out.StartDate = res.Dates[0]
 	}

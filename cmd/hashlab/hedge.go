@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/hashlab/hashlab/hedge"
 	"github.com/hashlab/hashlab/service"
@@ -27,6 +28,7 @@ func runHedge(ctx context.Context, env *Env, args []string) error {
 	seed := fs.Uint64("seed", service.DefaultSeed, "random seed (same seed, same result)")
 	workers := fs.Int("workers", 0, "goroutines (default: all cores; never changes the result)")
 	asJSON := fs.Bool("json", false, "print the result as JSON")
+	start := addSimStartFlags(fs)
 	rest, err := parseFlags(fs, args)
 	if err != nil {
 		return err
@@ -58,13 +60,23 @@ func runHedge(ctx context.Context, env *Env, args []string) error {
 	if q.Scenario, err = loadScenario(name); err != nil {
 		return err
 	}
+	if start.start == "now" {
+		if err := start.apply(ctx, env, q.Scenario); err != nil {
+			return err
+		}
+		q.StartSource = "state now: " + start.label
+	}
 	bar := newProgress(env, "hedge "+q.Scenario.Name, int64(q.Paths))
 	q.Progress = func(done, total int) { bar.Add(1) }
 	// The hedge uses no network state: a service without a source.
-	out, err := service.New(nil, nil).Hedge(ctx, q)
+	out, err := service.New(nil, env.Now).Hedge(ctx, q)
 	bar.Done()
 	if err != nil {
 		return asFlag(fs, err, rename)
+	}
+	if start.start != "now" && out.StartAgeSeconds != nil && time.Duration(*out.StartAgeSeconds)*time.Second > service.StaleAfter {
+		fmt.Fprintf(env.Stderr, "hashlab: warning: the term starts at %s's fixed start block %d (%s), %s ago; --start now starts it from the state now of --source\n",
+			out.Scenario, out.StartHeight, out.StartTime.Format("2006-01-02"), service.AgeString(time.Duration(*out.StartAgeSeconds)*time.Second))
 	}
 	if *asJSON {
 		return writeJSON(env.Stdout, out)
@@ -93,6 +105,7 @@ func printHedge(env *Env, r *service.Hedge) {
 	}
 	fmt.Fprintf(w, "Hashprice forward, %s scenario: %d months (%d days from %s), %d paths, seed %d\n",
 		r.Scenario, r.TermMonths, r.TermDays, r.StartDate, r.Paths, r.Seed)
+	fmt.Fprintf(w, "start               block %d at %s UTC (%s)\n", r.StartHeight, r.StartTime.Format("2006-01-02 15:04"), r.StartSource)
 	fmt.Fprintf(w, "settles on the average daily hashprice over the term; no discounting\n\n")
 	fmt.Fprintf(w, "fair forward        %s /PH/day  (Monte Carlo s.e. %s)\n", usd(r.FairForwardUSDPerPHDay), usd(r.FairForwardStdErrUSDPerPHDay))
 	fmt.Fprintf(w, "strike              %s /PH/day\n", usd(r.StrikeUSDPerPHDay))

@@ -166,3 +166,37 @@ func TestHedgeTable(t *testing.T) {
 		t.Errorf("table prints %q", m)
 	}
 }
+
+// The hedge's "now" is its start block: the JSON names it with its source
+// and age, and a fixed scenario start older than service.StaleAfter is
+// warned about on stderr; --paths is bounded before anything runs.
+func TestHedgeStartIsLabelled(t *testing.T) {
+	// The real clock: any day from 2026-04-30 on is past the stale limit.
+	code, out, stderr := fndRunCtx(t, context.Background(), "hedge", "--json", "--paths", "20", "--term-months", "1")
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	var r struct {
+		StartHeight     int64  `json:"start_height"`
+		StartTime       string `json:"start_time"`
+		StartSource     string `json:"start_source"`
+		StartAgeSeconds *int64 `json:"start_age_seconds"`
+	}
+	if err := json.Unmarshal([]byte(out), &r); err != nil {
+		t.Fatal(err)
+	}
+	sc, err := sim.LoadShipped("baseline")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r.StartHeight != sc.Start.Height || !strings.Contains(r.StartSource, "scenario baseline") || r.StartAgeSeconds == nil || *r.StartAgeSeconds <= 0 {
+		t.Fatalf("start %+v; want height %d from scenario baseline with an age", r, sc.Start.Height)
+	}
+	if !strings.Contains(stderr, "fixed start block") {
+		t.Errorf("no stale-start warning on stderr: %q", stderr)
+	}
+	code, out, stderr = fndRun(t, "hedge", "--paths", "100000000")
+	if code != 2 || out != "" || !strings.Contains(stderr, "--paths") {
+		t.Fatalf("--paths 100000000: exit %d, stdout %q, stderr %q", code, out, stderr)
+	}
+}

@@ -20,6 +20,8 @@ import (
 type simStartFlags struct {
 	start  string
 	source *sourceFlags
+	// label names the state's source and age after apply with --start now.
+	label string
 }
 
 func addSimStartFlags(fs *flag.FlagSet) *simStartFlags {
@@ -64,6 +66,7 @@ func (s *simStartFlags) apply(ctx context.Context, env *Env, sc *sim.Scenario) e
 		return fmt.Errorf("--start now from source %s: %w", st.Tip.Source, err)
 	}
 	f := service.Freshness{Source: st.Tip.Source, SourceDetail: st.Tip.Detail, AsOf: st.Tip.Time, AgeSeconds: int64(st.Age(env.Now()).Seconds())}
+	s.label = f.Label()
 	fmt.Fprintf(env.Stderr, "hashlab: sim starts from block %d (%s, bits %s, BTC $%.0f, fees %.8g BTC/block)\n", st.Tip.Height, f.Label(), st.Epoch.Bits, sc.Price.StartUSD, sc.Fees.BTCPerBlock)
 	noteFreshness(env, f)
 	return nil
