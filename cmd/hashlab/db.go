@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
@@ -16,17 +17,24 @@ func init() {
 	register(command{Name: "db", Summary: "the database itself: migrate its schema, copy it between SQLite and PostgreSQL (verified per table)", Run: runDB})
 }
 
-const dbUsage = `db migrate [--db FILE|postgres://…] [--json]
-       hashlab db copy FROM TO [--replace] [--json]
-
-A database is an SQLite file path or a PostgreSQL URL (postgres://user[:password]@host[:port]/dbname[?sslmode=…]).`
+// The usage of each db subcommand, and of db.
+const (
+	dbMigrateUsage = `db migrate [--db FILE|postgres://…] [--json]`
+	dbCopyUsage    = `db copy FROM TO [--replace] [--json]`
+	dbNote         = `A database is an SQLite file path or a PostgreSQL URL (postgres://user[:password]@host[:port]/dbname[?sslmode=…]).`
+	dbUsage        = dbMigrateUsage + "\n       hashlab " + dbCopyUsage + "\n\n" + dbNote
+)
 
 func runDB(ctx context.Context, env *Env, args []string) error {
 	kind, err := subcommand(env, "db", "do", []string{"migrate", "copy"}, dbUsage, args)
 	if err != nil {
 		return err
 	}
-	fs := newFlags(env, "db "+kind, dbUsage)
+	own := dbMigrateUsage
+	if kind == "copy" {
+		own = dbCopyUsage
+	}
+	fs := newFlags(env, "db "+kind, own+"\n\n"+dbNote)
 	asJSON := fs.Bool("json", false, "print the report as JSON")
 	var dbFlag *string
 	var replace *bool
@@ -112,6 +120,9 @@ func runDBMigrate(ctx context.Context, env *Env, dbFlag string, asJSON bool) err
 }
 
 func runDBCopy(ctx context.Context, env *Env, fromName, toName string, replace, asJSON bool) error {
+	if sameDatabase(fromName, toName) {
+		return hashlab.Invalid("TO", shownDB(toName), "a database other than FROM "+shownDB(fromName)+" (the same file, or the same PostgreSQL host, port and database)")
+	}
 	from, err := store.OpenExisting(ctx, fromName)
 	if ie, ok := hashlab.AsInput(err); ok {
 		ie.Field = "FROM"
@@ -167,4 +178,65 @@ func runDBCopy(ctx context.Context, env *Env, fromName, toName string, replace, 
 		fmt.Fprintf(tw, "%s\t%d\t%s\t%s\n", t.Table, t.ToRows, t.ToChecksum, map[bool]string{true: "identical", false: "DIFFERENT"}[t.Match])
 	}
 	return tw.Flush()
+}
+
+// sameDatabase reports whether two database settings name one database:
+// SQLite files by their cleaned absolute paths, symlinks resolved (of the
+// file when it exists, else of its directory); PostgreSQL URLs by host,
+// port and database name (with libpq's defaults: localhost, 5432, the
+// user's name).
+func sameDatabase(a, b string) bool {
+	pa, pb := store.IsPostgresURL(a), store.IsPostgresURL(b)
+	if pa != pb {
+		return false
+	}
+	if pa {
+		ka, okA := pgIdentity(a)
+		kb, okB := pgIdentity(b)
+		return okA && okB && ka == kb
+	}
+	return sqliteIdentity(a) == sqliteIdentity(b)
+}
+
+func sqliteIdentity(p string) string {
+	abs, err := filepath.Abs(p)
+	if err != nil {
+		return filepath.Clean(p)
+	}
+	if real, err := filepath.EvalSymlinks(abs); err == nil {
+		return real
+	}
+	if dir, err := filepath.EvalSymlinks(filepath.Dir(abs)); err == nil {
+		return filepath.Join(dir, filepath.Base(abs))
+	}
+	return abs
+}
+
+func pgIdentity(raw string) (string, bool) {
+	u, err := url.Parse(raw)
+	if err != nil {
+		return "", false
+	}
+	q := u.Query()
+	host, port := strings.ToLower(u.Hostname()), u.Port()
+	if host == "" {
+		host = strings.ToLower(q.Get("host"))
+	}
+	if host == "" || host == "127.0.0.1" || host == "::1" {
+		host = "localhost"
+	}
+	if port == "" {
+		port = q.Get("port")
+	}
+	if port == "" {
+		port = "5432"
+	}
+	name := strings.TrimPrefix(u.Path, "/")
+	if name == "" {
+		name = q.Get("dbname")
+	}
+	if name == "" && u.User != nil {
+		name = u.User.Username()
+	}
+	return host + "\x00" + port + "\x00" + name, true
 }

@@ -86,3 +86,43 @@ func TestDBMigrateAndCopy(t *testing.T) {
 		t.Errorf("config --db with a password: exit %d\n%s", code, out)
 	}
 }
+
+// TestDBCopySameDatabase: db copy refuses to copy a database onto itself
+// however the two names spell it (exit 2 naming TO, nothing on stdout,
+// the file untouched), and an extra argument prints db copy's usage.
+func TestDBCopySameDatabase(t *testing.T) {
+	dir := t.TempDir()
+	self := filepath.Join(dir, "self.db")
+	if code, _, stderr := runEnv(t, nil, "db", "migrate", "--db", self); code != 0 {
+		t.Fatalf("db migrate: exit %d: %s", code, stderr)
+	}
+	link := filepath.Join(dir, "link.db")
+	if err := os.Symlink(self, link); err != nil {
+		t.Fatal(err)
+	}
+	for _, to := range []string{self, filepath.Join(dir, ".", "sub", "..", "self.db"), link} {
+		code, out, stderr := runEnv(t, nil, "db", "copy", self, to, "--replace")
+		if code != 2 || out != "" || !strings.HasPrefix(strings.TrimPrefix(stderr, "hashlab db: "), "TO = "+to+" (allowed: a database other than FROM") {
+			t.Errorf("copy %s onto %s: exit %d, stdout %q, stderr %q", self, to, code, out, stderr)
+		}
+	}
+	code, out, stderr := runEnv(t, nil, "db", "copy", "a", "b", "c")
+	if code != 2 || out != "" || !strings.Contains(stderr, "usage: hashlab db copy FROM TO") || strings.Contains(stderr, "migrate") {
+		t.Errorf("db copy a b c: exit %d, stdout %q, stderr %q", code, out, stderr)
+	}
+	for _, c := range []struct {
+		a, b string
+		same bool
+	}{
+		{"postgres://u:p@db.example:5432/chain", "postgresql://v@DB.example/chain?sslmode=disable", true},
+		{"postgres://u@localhost/chain", "postgres://u@127.0.0.1:5432/chain", true},
+		{"postgres://u@host/chain", "postgres://u@host:5433/chain", false},
+		{"postgres://u@host/chain", "postgres://u@host/other", false},
+		{"postgres://u@host/chain", filepath.Join(dir, "chain"), false},
+		{"a.db", "b.db", false},
+	} {
+		if got := sameDatabase(c.a, c.b); got != c.same {
+			t.Errorf("sameDatabase(%q, %q) = %v", c.a, c.b, got)
+		}
+	}
+}
