@@ -122,7 +122,7 @@ func TestFleetFileErrors(t *testing.T) {
 		t.Fatalf("exit %d: %s", code, stderr)
 	}
 	code, _, stderr = fndRun(t, "fleet", filepath.Join(dir, "missing.yaml"))
-	if code != 1 || !strings.Contains(stderr, "missing.yaml") {
+	if code != 2 || !strings.Contains(stderr, "FILE = ") || !strings.Contains(stderr, "missing.yaml") || !strings.Contains(stderr, "a readable file") {
 		t.Fatalf("exit %d: %s", code, stderr)
 	}
 }

@@ -228,8 +228,8 @@ func TestImportContentErrors(t *testing.T) {
 			os.Remove(db)
 		}
 	}
-	if code, _, stderr := fndRun(t, "import", "blocks", filepath.Join(dir, "absent.csv"), "--db", filepath.Join(dir, "y.db")); code != 1 {
-		t.Errorf("a missing import file: exit %d %s, want 1", code, stderr)
+	if code, _, stderr := fndRun(t, "import", "blocks", filepath.Join(dir, "absent.csv"), "--db", filepath.Join(dir, "y.db")); code != 2 || !strings.Contains(stderr, "a readable file") {
+		t.Errorf("a missing import file: exit %d %s, want 2 naming FILE", code, stderr)
 	}
 }
 

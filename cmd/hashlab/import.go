@@ -80,7 +80,7 @@ func runImport(ctx context.Context, env *Env, args []string) error {
 	if kind == "blocks" && p != consensus.MainNet {
 		return usagef("--network %s: the blocks CSV takes its bits from the embedded mainnet epoch table (allowed: mainnet)", *netName)
 	}
-	f, err := os.Open(file)
+	f, err := openInput("FILE", file)
 	if err != nil {
 		return err
 	}

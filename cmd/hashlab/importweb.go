@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"io"
 	"math"
-	"os"
 	"slices"
 	"strconv"
 	"strings"
@@ -162,7 +161,7 @@ func runImportFrom(ctx context.Context, env *Env, kind, from, since string, fl C
 // cell is empty are skipped; a malformed value is an input error naming
 // the line and column. It returns the rows written.
 func importFeeColumn(ctx context.Context, db *store.DB, file, feeCol, blocksCol string) (int64, error) {
-	f, err := os.Open(file)
+	f, err := openInput("FILE", file)
 	if err != nil {
 		return 0, err
 	}

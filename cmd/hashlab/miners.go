@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"io"
 	"math"
-	"os"
 	"strings"
 
 	"github.com/hashlab/hashlab/mining"
@@ -70,9 +69,9 @@ func runMiners(ctx context.Context, env *Env, args []string) error {
 			return usagef("--scenario, --paths, --seed and --workers need --path montecarlo")
 		}
 		if *quotes != "" {
-			b, err := os.ReadFile(*quotes)
+			b, err := readInput("--quotes", *quotes)
 			if err != nil {
-				return fmt.Errorf("reading quotes file: %w", err)
+				return err
 			}
 			qs, err := mining.ParseQuotes(bytes.NewReader(b))
 			if err != nil {
@@ -175,9 +174,9 @@ func runFleet(ctx context.Context, env *Env, args []string) error {
 	if len(pos) != 1 {
 		return usagef("want exactly one fleet file (YAML or JSON), got %d arguments", len(pos))
 	}
-	data, err := os.ReadFile(pos[0])
+	data, err := readInput("FILE", pos[0])
 	if err != nil {
-		return fmt.Errorf("reading fleet file: %w", err)
+		return err
 	}
 	fleet, err := mining.ParseFleet(data)
 	if err != nil {

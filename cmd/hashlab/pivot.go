@@ -55,7 +55,7 @@ func (p pivotFlags) query() (service.PivotQuery, error) {
 // readHourlyPrices reads a CSV whose last column is USD/kWh ('#' comments
 // and a header row allowed); errors name the line.
 func readHourlyPrices(path string) ([]float64, error) {
-	f, err := os.Open(path)
+	f, err := openInput("hourly_prices_csv", path)
 	if err != nil {
 		return nil, err
 	}
@@ -91,7 +91,7 @@ func readHourlyPrices(path string) ([]float64, error) {
 }
 
 func loadSite(path string) (*pivot.Site, []float64, error) {
-	data, err := os.ReadFile(path)
+	data, err := readInput("SITE_FILE", path)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -182,7 +182,7 @@ func runPivot(ctx context.Context, env *Env, args []string) error {
 // readPathsCSV reads hashprice paths: one per line, yearly values; a path
 // shorter than the horizon holds its last value.
 func readPathsCSV(path string, years int) ([][]float64, error) {
-	b, err := os.ReadFile(path)
+	b, err := readInput("--paths-csv", path)
 	if err != nil {
 		return nil, err
 	}
@@ -261,7 +261,7 @@ func runPivotPortfolio(ctx context.Context, env *Env, args []string) error {
 	if len(pos) != 1 {
 		return usagef("want one portfolio file, got %d arguments", len(pos))
 	}
-	data, err := os.ReadFile(pos[0])
+	data, err := readInput("FILE", pos[0])
 	if err != nil {
 		return err
 	}

@@ -53,6 +53,22 @@ func openInput(field, path string) (*os.File, error) {
 	return f, nil
 }
 
+// readInput reads a user's input file whole; a missing or unreadable
+// file is an input error naming field (the flag or argument), the path
+// and "a readable file".
+func readInput(field, path string) ([]byte, error) {
+	f, err := openInput(field, path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	b, err := io.ReadAll(f)
+	if err != nil {
+		return nil, hashlab.Invalid(field, path, "a readable file ("+strings.TrimPrefix(err.Error(), "read "+path+": ")+")")
+	}
+	return b, nil
+}
+
 // blocksFrom returns the blocks reader of --blocks or --db and a closer.
 func blocksFrom(ctx context.Context, blocksPath, dbPath string) (service.BlocksByTime, *store.DB, func(), string, error) {
 	switch {

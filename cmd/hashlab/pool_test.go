@@ -133,3 +133,25 @@ func TestPoolAuditExample(t *testing.T) {
 		t.Errorf("fees_source %q", a.FeesSource)
 	}
 }
+
+// A missing input file is an input error (exit 2) naming the flag or
+// argument, the path and "a readable file", with nothing on stdout.
+func TestMissingInputFileIsInputError(t *testing.T) {
+	missing := filepath.Join(t.TempDir(), "nonexistent")
+	for _, c := range []struct {
+		field string
+		args  []string
+	}{
+		{"--quotes", []string{"miners", "--buy", "--quotes", missing + ".csv"}},
+		{"FILE", []string{"fleet", missing + ".yaml"}},
+		{"SITE_FILE", []string{"pivot", missing + ".yaml"}},
+		{"FILE", []string{"pivot", "portfolio", missing + ".yaml"}},
+		{"--shares", []string{"security", "concentration", "--shares", missing + ".csv"}},
+		{"EXPORT", []string{"pool", "audit", missing + ".csv"}},
+	} {
+		code, out, errOut := fndRun(t, c.args...)
+		if code != 2 || out != "" || !strings.Contains(errOut, c.field) || !strings.Contains(errOut, missing) || !strings.Contains(errOut, "a readable file") {
+			t.Errorf("%v: exit %d, stdout %q, stderr %q", c.args, code, out, errOut)
+		}
+	}
+}

@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"fmt"
-	"os"
 	"sort"
 	"strconv"
 	"strings"
@@ -270,7 +269,7 @@ func secAttackCost(ctx context.Context, env *Env, args []string) error {
 func parseShares(spec string) ([]security.Share, error) {
 	text := spec
 	if !strings.Contains(spec, "=") {
-		b, err := os.ReadFile(spec)
+		b, err := readInput("--shares", spec)
 		if err != nil {
 			return nil, err
 		}

@@ -99,7 +99,7 @@ func loadScenario(arg string) (*sim.Scenario, error) {
 		}
 		return sc, nil
 	}
-	b, err := os.ReadFile(arg)
+	b, err := readInput("SCENARIO", arg)
 	if err != nil {
 		return nil, err
 	}
@@ -139,7 +139,7 @@ func loadScenario(arg string) (*sim.Scenario, error) {
 // readDailyCloses reads a CSV of date,usd (a header line is allowed) and
 // returns the prices in file order.
 func readDailyCloses(path string) ([]float64, error) {
-	f, err := os.Open(path)
+	f, err := openInput("price series file", path)
 	if err != nil {
 		return nil, err
 	}
@@ -373,7 +373,7 @@ func simMerge(env *Env, args []string) error {
 	files = expanded
 	var shards []*sim.Shard
 	for _, f := range files {
-		fh, err := os.Open(f)
+		fh, err := openInput("FILE", f)
 		if err != nil {
 			return err
 		}

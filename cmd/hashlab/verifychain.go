@@ -6,7 +6,6 @@ import (
 	"encoding/csv"
 	"fmt"
 	"math/big"
-	"os"
 	"strconv"
 	"strings"
 
@@ -58,7 +57,7 @@ func runVerifyChain(ctx context.Context, env *Env, args []string) error {
 		epochs, epochsSource = snapshot.Epochs(), "embedded epoch table"
 	}
 	if *epochsFile != "" {
-		f, err := os.Open(*epochsFile)
+		f, err := openInput("--epochs", *epochsFile)
 		if err != nil {
 			return err
 		}
@@ -117,7 +116,7 @@ func runVerifyChain(ctx context.Context, env *Env, args []string) error {
 			return err
 		}
 	}
-	f, err := os.Open(*headers)
+	f, err := openInput("--headers", *headers)
 	if err != nil {
 		return err
 	}
@@ -191,7 +190,7 @@ func runVerifyChain(ctx context.Context, env *Env, args []string) error {
 // readChainworkCSV reads a CSV with "height" and "chainwork" (hex)
 // columns. Content errors are input errors naming the file and line.
 func readChainworkCSV(path string) (map[int64]*big.Int, error) {
-	data, err := os.ReadFile(path)
+	data, err := readInput("--chainwork-csv", path)
 	if err != nil {
 		return nil, err
 	}

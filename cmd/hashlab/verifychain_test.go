@@ -62,9 +62,10 @@ func TestVerifyChainCorruptFile(t *testing.T) {
 	if code != 2 || !strings.Contains(stderr, empty+": headers = \"0 headers\" (allowed: at least one 80-byte block header)") || strings.Contains(out, "mismatches") {
 		t.Fatalf("empty: exit %d\nstdout %s\nstderr %s", code, out, stderr)
 	}
-	// A file that cannot be read is a failure (exit 1), not bad input.
-	if code, _, _ := fndRun(t, "verify-chain", "--headers", filepath.Join(t.TempDir(), "absent.bin")); code != 1 {
-		t.Fatalf("missing file: exit %d, want 1", code)
+	// A file that cannot be read is bad input naming the flag (exit 2),
+	// as for every command that reads a user's file.
+	if code, _, stderr := fndRun(t, "verify-chain", "--headers", filepath.Join(t.TempDir(), "absent.bin")); code != 2 || !strings.Contains(stderr, "--headers") {
+		t.Fatalf("missing file: exit %d %s, want 2", code, stderr)
 	}
 	if code, _, stderr := fndRun(t, "verify-chain", "--headers", bad, "--layout", "sparse"); code != 2 || !strings.Contains(stderr, "sparse") {
 		t.Fatalf("bad layout: exit %d %s", code, stderr)
