@@ -97,6 +97,11 @@ func runDBMigrate(ctx context.Context, env *Env, dbFlag string, asJSON bool) err
 	if err != nil {
 		return cliErr(err)
 	}
+	created := false
+	if !store.IsPostgresURL(conf.DB) {
+		_, statErr := os.Stat(conf.DB)
+		created = errors.Is(statErr, os.ErrNotExist)
+	}
 	db, err := store.Open(ctx, conf.DB)
 	if ie, ok := hashlab.AsInput(err); ok {
 		ie.Field = "--db"
@@ -108,6 +113,28 @@ func runDBMigrate(ctx context.Context, env *Env, dbFlag string, asJSON bool) err
 	defer db.Close()
 	rep := migrateReport{DB: db.Path(), Backend: backendName(db), FromVersion: db.MigratedFrom(), SchemaVersion: store.SchemaVersion()}
 	rep.Applied = rep.SchemaVersion - rep.FromVersion
+	if conf.From["db"] != FromFlag {
+		// Without --db, say which database this was, in full, whatever
+		// the output format: it may be a file the user never named.
+		shown := shownDB(conf.DB)
+		if !store.IsPostgresURL(conf.DB) {
+			if abs, err := filepath.Abs(conf.DB); err == nil {
+				shown = abs
+			}
+		}
+		verb := "checked"
+		switch {
+		case created:
+			verb = "created"
+		case rep.Applied > 0:
+			verb = "migrated"
+		}
+		from := "the default; choose one with --db, " + envDB + " or db: in the config file"
+		if conf.From["db"] != FromDefault {
+			from = "from " + conf.Name["db"]
+		}
+		fmt.Fprintf(env.Stderr, "hashlab db migrate: %s %s (%s)\n", verb, shown, from)
+	}
 	if asJSON {
 		return writeJSON(env.Stdout, rep)
 	}

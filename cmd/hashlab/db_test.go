@@ -126,3 +126,26 @@ func TestDBCopySameDatabase(t *testing.T) {
 		}
 	}
 }
+
+// TestDBMigrateDefaultSaysWhich: db migrate without --db says on stderr
+// which database it created or migrated, by its full path; with --db it
+// adds nothing.
+func TestDBMigrateDefaultSaysWhich(t *testing.T) {
+	home := t.TempDir()
+	vars := map[string]string{"HOME": home, "XDG_DATA_HOME": "", "XDG_CONFIG_HOME": "", "HASHLAB_DB": ""}
+	code, _, stderr := runEnv(t, vars, "db", "migrate", "--json")
+	want := filepath.Join(home, ".local", "share", "hashlab", "hashlab.db")
+	if _, err := os.Stat(want); code != 0 || err != nil || !strings.Contains(stderr, "created "+want+" (the default") {
+		t.Errorf("first db migrate: exit %d, stderr %q, %v", code, stderr, err)
+	}
+	if code, _, stderr := runEnv(t, vars, "db", "migrate"); code != 0 || !strings.Contains(stderr, "checked "+want) {
+		t.Errorf("second db migrate: exit %d, stderr %q", code, stderr)
+	}
+	vars["HASHLAB_DB"] = filepath.Join(home, "env.db")
+	if code, _, stderr := runEnv(t, vars, "db", "migrate"); code != 0 || !strings.Contains(stderr, "created "+vars["HASHLAB_DB"]+" (from HASHLAB_DB)") {
+		t.Errorf("HASHLAB_DB: exit %d, stderr %q", code, stderr)
+	}
+	if code, _, stderr := runEnv(t, vars, "db", "migrate", "--db", filepath.Join(home, "flag.db")); code != 0 || stderr != "" {
+		t.Errorf("--db: exit %d, stderr %q", code, stderr)
+	}
+}
