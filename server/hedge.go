@@ -3,8 +3,10 @@ package server
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"net/http"
+	"reflect"
 	"strings"
 
 	"github.com/hashlab/hashlab/service"
@@ -50,7 +52,7 @@ func (s *Server) apiHedge(r *http.Request) (any, error) {
 		dec := json.NewDecoder(bytes.NewReader(body))
 		dec.DisallowUnknownFields()
 		if err := dec.Decode(&req); err != nil {
-			return nil, badRequest("hedge request: %v (allowed fields: scenario, term_months, strike, hedge_ratio, cost, power_price, efficiency, curtail, paths, seed)", err)
+			return nil, hedgeDecodeError(err)
 		}
 	}
 	q := service.HedgeQuery{TermMonths: service.DefaultHedgeTermMonths, Paths: service.DefaultHedgePaths, Seed: service.DefaultSeed,
@@ -90,4 +92,36 @@ func (s *Server) apiHedge(r *http.Request) (any, error) {
 	defer release()
 	res, err := s.svc.Hedge(r.Context(), q)
 	return res, clientErr("hedge", err)
+}
+
+// hedgeFields are the fields of a hedge request, for error messages.
+const hedgeFields = "scenario, term_months, strike, hedge_ratio, cost, power_price, efficiency, curtail, paths, seed"
+
+// hedgeDecodeError names the field, the value and what is allowed for a
+// body that does not decode into a HedgeRequest.
+func hedgeDecodeError(err error) error {
+	var te *json.UnmarshalTypeError
+	if errors.As(err, &te) && te.Field != "" {
+		return badParam(te.Field, te.Value, "has the wrong type", "a JSON "+jsonKind(te.Type.Kind())+" (fields: "+hedgeFields+")")
+	}
+	if name, ok := strings.CutPrefix(err.Error(), "json: unknown field "); ok {
+		name = strings.Trim(name, `"`)
+		return badParam(name, name, "is not a field of a hedge request", hedgeFields)
+	}
+	return badParam("body", err.Error(), "is not a JSON object", "a JSON object with the fields "+hedgeFields)
+}
+
+// jsonKind names a Go kind as JSON calls it.
+func jsonKind(k reflect.Kind) string {
+	switch k {
+	case reflect.Bool:
+		return "boolean"
+	case reflect.String:
+		return "string"
+	case reflect.Int, reflect.Int64, reflect.Uint64:
+		return "integer (no fraction)" + map[bool]string{true: " >= 0", false: ""}[k == reflect.Uint64]
+	case reflect.Float64:
+		return "number"
+	}
+	return k.String()
 }

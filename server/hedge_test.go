@@ -76,8 +76,18 @@ func TestHedgeBadRequests(t *testing.T) {
 			}
 		})
 	}
-	r := do(t, "POST", ts.URL+"/api/v1/hedge", `{"pathz":3}`)
-	if r.status != 400 || !strings.Contains(string(r.body), "pathz") {
-		t.Fatalf("unknown field: status %d: %s", r.status, r.body)
+	// Bodies that do not decode name the field too.
+	for _, c := range []struct{ body, field string }{
+		{`{"pathz":3}`, "pathz"},
+		{`{"paths":1.5}`, "paths"},
+		{`{"seed":-1}`, "seed"},
+		{`{"strike":"NaN"}`, "strike"},
+		{`{"paths":`, "body"},
+	} {
+		r := do(t, "POST", ts.URL+"/api/v1/hedge", c.body)
+		m := r.json(t)
+		if a, _ := m["allowed"].(string); r.status != 400 || m["field"] != c.field || a == "" {
+			t.Errorf("%s: status %d: %s", c.body, r.status, r.body)
+		}
 	}
 }
