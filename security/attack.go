@@ -3,6 +3,7 @@ package security
 import (
 	"math"
 
+	"github.com/hashlab/hashlab"
 	"github.com/hashlab/hashlab/consensus"
 )
 
@@ -108,10 +109,12 @@ type SourceCost struct {
 	Source string `json:"source"` // buy-new, rent, idle-machines
 	// Feasible is false when the source cannot supply the hashrate
 	// (ShortfallHs says by how much).
-	Feasible    bool    `json:"feasible"`
-	AvailableHs float64 `json:"available_hs"` // 0 with Unlimited for buying new
-	Unlimited   bool    `json:"unlimited"`
-	ShortfallHs float64 `json:"shortfall_hs"`
+	Feasible bool `json:"feasible"`
+	// AvailableHs is the hashrate the source can supply: null (NaN)
+	// with Unlimited for buying new.
+	AvailableHs hashlab.Num `json:"available_hs"`
+	Unlimited   bool        `json:"unlimited"`
+	ShortfallHs float64     `json:"shortfall_hs"`
 	// CapexUSD is the up-front purchase (0 for renting).
 	CapexUSD float64 `json:"capex_usd"`
 	// PerHourUSD is the running cost: power plus capex amortised over the
@@ -220,19 +223,19 @@ func AttackCostFor(in AttackInputs, z int) (AttackCost, error) {
 	powerPerHour := func(jth float64) float64 { return th * jth / 1000 * in.PowerUSDPerKWh } // kW × $/kWh
 
 	newCapex := th * in.NewUSDPerTH
-	buy := SourceCost{Source: "buy-new", Feasible: true, Unlimited: true, CapexUSD: newCapex,
+	buy := SourceCost{Source: "buy-new", Feasible: true, Unlimited: true, AvailableHs: hashlab.Num(math.NaN()), CapexUSD: newCapex,
 		PowerPerHourUSD: powerPerHour(in.NewJoulesPerTH), DeployDays: in.NewDeployDays}
 	buy.PerHourUSD = buy.PowerPerHourUSD + newCapex/lifeHours
 	buy.AttackUSD = buy.PowerPerHourUSD*hours + newCapex*(1-in.ResaleFraction)
 
-	rent := SourceCost{Source: "rent", AvailableHs: in.RentDepthHs, PerHourUSD: in.RentUSDPerPHDay * A / 1e15 / 24, DeployDays: 0}
+	rent := SourceCost{Source: "rent", AvailableHs: hashlab.Num(in.RentDepthHs), PerHourUSD: in.RentUSDPerPHDay * A / 1e15 / 24, DeployDays: 0}
 	rent.Feasible = in.RentDepthHs >= A
 	rent.ShortfallHs = max(A-in.RentDepthHs, 0)
 	rent.AttackUSD = rent.PerHourUSD * hours
 
 	idleHs := in.NetworkHashrateHs * in.ExodusFraction * in.IdleAvailableFraction
 	idleCapex := th * in.IdleUSDPerTH
-	idle := SourceCost{Source: "idle-machines", AvailableHs: idleHs, Feasible: idleHs >= A, ShortfallHs: max(A-idleHs, 0), CapexUSD: idleCapex,
+	idle := SourceCost{Source: "idle-machines", AvailableHs: hashlab.Num(idleHs), Feasible: idleHs >= A, ShortfallHs: max(A-idleHs, 0), CapexUSD: idleCapex,
 		PowerPerHourUSD: powerPerHour(in.IdleJoulesPerTH), DeployDays: in.IdleDeployDays}
 	idle.PerHourUSD = idle.PowerPerHourUSD + idleCapex/lifeHours
 	idle.AttackUSD = idle.PowerPerHourUSD*hours + idleCapex*(1-in.ResaleFraction)

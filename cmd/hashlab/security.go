@@ -243,11 +243,15 @@ func secAttackCost(ctx context.Context, env *Env, args []string) error {
 		if !s.Feasible {
 			feas = "no (short " + siHashrate(s.ShortfallHs) + ")"
 		}
-		avail := "unlimited"
-		if s.Source != "buy-new" {
-			avail = siHashrate(s.AvailableHs)
+		avail, capex, perHour := "unlimited", usd0(s.CapexUSD), usd0(s.PerHourUSD)
+		if !s.Unlimited {
+			avail = siHashrate(float64(s.AvailableHs))
+			if !(s.AvailableHs > 0) {
+				// Nothing to buy or rent: no capex or running cost.
+				capex, perHour = "n/a", "n/a"
+			}
 		}
-		fmt.Fprintf(w, "%s\t%s\t%s\t%s\t%.0f days\t%s\n", s.Source, feas, usd0(s.CapexUSD), usd0(s.PerHourUSD), s.DeployDays, avail)
+		fmt.Fprintf(w, "%s\t%s\t%s\t%s\t%.0f days\t%s\n", s.Source, feas, capex, perHour, s.DeployDays, avail)
 	}
 	w.Flush()
 	fmt.Fprintln(env.Stdout)

@@ -98,3 +98,38 @@ func TestConcentrationNegativeShareNamesFlag(t *testing.T) {
 		t.Errorf("exit %d, stdout %q, stderr %q", code, out, errOut)
 	}
 }
+
+// attack-cost: buying new is unlimited (available_hs null, "unlimited"
+// in the table), and a source with 0 H/s available has no capex (n/a).
+func TestAttackCostAvailability(t *testing.T) {
+	code, out, errOut := fndRun(t, "security", "attack-cost", "--json")
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, errOut)
+	}
+	var r struct {
+		Results []struct {
+			Sources []map[string]any `json:"sources"`
+		} `json:"results"`
+	}
+	if err := json.Unmarshal([]byte(out), &r); err != nil || len(r.Results) == 0 {
+		t.Fatalf("%v: %s", err, out)
+	}
+	for _, s := range r.Results[0].Sources {
+		if v, ok := s["available_hs"]; s["source"] == "buy-new" && (!ok || v != nil || s["unlimited"] != true) {
+			t.Errorf("buy-new: available_hs %v unlimited %v, want null and true", v, s["unlimited"])
+		}
+	}
+	code, out, errOut = fndRun(t, "security", "attack-cost", "--exodus", "0")
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, errOut)
+	}
+	for _, line := range strings.Split(out, "\n") {
+		f := strings.Fields(line)
+		if len(f) > 0 && f[0] == "idle-machines" && !strings.Contains(line, "n/a") {
+			t.Errorf("idle machines with 0 H/s available: %q, want n/a capex", line)
+		}
+		if len(f) > 0 && f[0] == "buy-new" && !strings.HasSuffix(strings.TrimSpace(line), "unlimited") {
+			t.Errorf("buy-new: %q", line)
+		}
+	}
+}
