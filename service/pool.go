@@ -2,6 +2,7 @@ package service
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"math"
 	"sort"
@@ -44,7 +45,19 @@ type PoolLuckRequest struct {
 	Confidence float64
 	// BlocksSource names where the blocks came from, for the answer.
 	BlocksSource string
+	// BlocksSpan, when set, gives the header times of the first and last
+	// of all the blocks (ok false when there is none): when the blocks do
+	// not cover the hashrate file's days and From/To were not given, the
+	// error says what they cover.
+	BlocksSpan func(ctx context.Context) (first, last int64, ok bool, err error)
 }
+
+// BlocksField is the field of the *hashlab.InputError PoolLuck returns
+// when the blocks do not cover the hashrate file's days and no From/To
+// asked for them: the caller names its source of blocks (a flag and its
+// path), and may complete Allowed ("blocks over the hashrate file's
+// days ...") with what that source is.
+const BlocksField = "blocks"
 
 // PoolLuckAnswer is a pool's luck with what it rests on.
 type PoolLuckAnswer struct {
@@ -85,6 +98,11 @@ func (s *Service) PoolLuck(ctx context.Context, blocks BlocksByTime, req PoolLuc
 	last, _ := time.Parse(time.DateOnly, days[len(days)-1].Date)
 	from, to := first.Unix(), last.Unix()+86400
 	tl, times, _, err := s.readBlocks(ctx, blocks, from, to, req.Pool)
+	if ie, ok := hashlab.AsInput(err); ok && (ie.Field == "from" && req.From == "" || ie.Field == "to" && req.To == "") {
+		// The user chose no day: the days are the hashrate file's, and
+		// what falls short is the blocks.
+		return nil, s.blocksShort(ctx, req, days)
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -93,6 +111,24 @@ func (s *Service) PoolLuck(ctx context.Context, blocks BlocksByTime, req PoolLuc
 		return nil, err
 	}
 	return &PoolLuckAnswer{LuckReport: rep, BlocksSource: req.BlocksSource, Definition: luckDefinition}, nil
+}
+
+// blocksShort is the error of blocks that do not cover the days of the
+// hashrate file (days, after From/To) when no From/To asked for them.
+func (s *Service) blocksShort(ctx context.Context, req PoolLuckRequest, days []pool.DayHashrate) error {
+	cover := "the hashrate file covers " + days[0].Date + " .. " + days[len(days)-1].Date
+	if req.BlocksSpan != nil {
+		first, last, ok, err := req.BlocksSpan(ctx)
+		switch {
+		case err != nil:
+			return err
+		case !ok:
+			cover = "there are no blocks, " + cover
+		default:
+			cover = "the blocks cover " + time.Unix(first, 0).UTC().Format(time.DateOnly) + " .. " + time.Unix(last, 0).UTC().Format(time.DateOnly) + ", " + cover
+		}
+	}
+	return hashlab.Invalidf(BlocksField, "", "blocks over the hashrate file's days, from an epoch before the first to the end of the last (or from/to days inside the blocks')", errors.New(cover))
 }
 
 // dayFees sums the own fees of a day's blocks ingested from a node.

@@ -71,30 +71,70 @@ func readInput(field, path string) ([]byte, error) {
 
 // blocksFrom returns the blocks reader of --blocks or --db and a closer.
 func blocksFrom(ctx context.Context, blocksPath, dbPath string) (service.BlocksByTime, *store.DB, func(), string, error) {
+	read, db, closeFn, src, _, err := blocksAndSpan(ctx, blocksPath, dbPath)
+	return read, db, closeFn, src, err
+}
+
+// blocksSpan gives the header times of the first and last block of a
+// source (ok false when it has none).
+type blocksSpan = func(ctx context.Context) (first, last int64, ok bool, err error)
+
+// blocksAndSpan is blocksFrom with the span of the source's blocks: of a
+// CSV, the rows seen by the reads so far (a read sees every row); of a
+// database, its lowest and highest heights.
+func blocksAndSpan(ctx context.Context, blocksPath, dbPath string) (service.BlocksByTime, *store.DB, func(), string, blocksSpan, error) {
 	switch {
 	case blocksPath != "" && dbPath != "":
-		return nil, nil, nil, "", usagef("--blocks and --db: choose one source of blocks")
+		return nil, nil, nil, "", nil, usagef("--blocks and --db: choose one source of blocks")
 	case blocksPath != "":
 		f, err := openInput("--blocks", blocksPath)
 		if err != nil {
-			return nil, nil, nil, "", err
+			return nil, nil, nil, "", nil, err
 		}
 		read := poolfile.BlocksCSV(f)
+		var first, last int64
+		seen := false
 		wrapped := func(ctx context.Context, from, to int64, fn func(chain.BlockRecord) error) error {
-			if err := read(ctx, from, to, fn); err != nil {
+			err := read(ctx, math.MinInt64, math.MaxInt64, func(b chain.BlockRecord) error {
+				if !seen || b.Time < first {
+					first = b.Time
+				}
+				if !seen || b.Time > last {
+					last = b.Time
+				}
+				seen = true
+				if b.Time < from || b.Time >= to {
+					return nil
+				}
+				return fn(b)
+			})
+			if err != nil {
 				return inFile(blocksPath, err)
 			}
 			return nil
 		}
-		return wrapped, nil, func() { f.Close() }, "blocks CSV " + blocksPath, nil
+		span := func(context.Context) (int64, int64, bool, error) { return first, last, seen, nil }
+		return wrapped, nil, func() { f.Close() }, "blocks CSV " + blocksPath, span, nil
 	case dbPath != "":
 		db, err := openExistingDB(ctx, dbPath)
 		if err != nil {
-			return nil, nil, nil, "", err
+			return nil, nil, nil, "", nil, err
 		}
-		return db.BlocksByTime, db, func() { db.Close() }, "database " + dbPath, nil
+		span := func(ctx context.Context) (int64, int64, bool, error) {
+			c, err := db.Count(ctx)
+			if err != nil || c.Blocks == 0 {
+				return 0, 0, false, err
+			}
+			lo, _, err := db.Block(ctx, c.MinHeight)
+			if err != nil {
+				return 0, 0, false, err
+			}
+			hi, _, err := db.Block(ctx, c.MaxHeight)
+			return lo.Time, hi.Time, err == nil, err
+		}
+		return db.BlocksByTime, db, func() { db.Close() }, "database " + dbPath, span, nil
 	}
-	return nil, nil, func() {}, "", nil
+	return nil, nil, func() {}, "", nil, nil
 }
 
 func poolLuck(ctx context.Context, env *Env, args []string) error {
@@ -137,14 +177,25 @@ func poolLuck(ctx context.Context, env *Env, args []string) error {
 	if *slug != "" {
 		key = *slug
 	}
-	read, _, closeFn, src, err := blocksFrom(ctx, *blocks, *dbPath)
+	read, _, closeFn, src, span, err := blocksAndSpan(ctx, *blocks, *dbPath)
 	if err != nil {
 		return err
 	}
 	defer closeFn()
 	ans, err := service.New(nil, env.Now).PoolLuck(ctx, read, service.PoolLuckRequest{
-		Pool: key, Hashrate: days, From: *from, To: *to, Every: period, Confidence: *conf, BlocksSource: src,
+		Pool: key, Hashrate: days, From: *from, To: *to, Every: period, Confidence: *conf, BlocksSource: src, BlocksSpan: span,
 	})
+	if ie, ok := hashlab.AsInput(err); ok && ie.Field == service.BlocksField {
+		// The blocks fall short of the hashrate file's days: name the
+		// source the user gave.
+		c := *ie
+		if *dbPath != "" {
+			c.Field, c.Value, c.Allowed = "--db", hashlab.FormatValue(*dbPath), "a database with "+ie.Allowed
+		} else {
+			c.Field, c.Value, c.Allowed = "--blocks", hashlab.FormatValue(*blocks), "a blocks CSV with "+ie.Allowed
+		}
+		return &c
+	}
 	if err != nil {
 		return asFlag(fs, err, map[string]string{"every": "every"})
 	}

@@ -155,3 +155,30 @@ func TestMissingInputFileIsInputError(t *testing.T) {
 		}
 	}
 }
+
+// TestPoolLuckBlocksShort: blocks that do not cover the hashrate file's
+// days, with no --from/--to given, name the source of blocks (--db or
+// --blocks, its path) and what each covers, not a --from the user did not
+// give; with --from given, the error still names --from.
+func TestPoolLuckBlocksShort(t *testing.T) {
+	dir := t.TempDir()
+	csvPath := smallBlocksCSV(t, dir) // December 2019
+	db := filepath.Join(dir, "small.db")
+	if code, _, stderr := fndRun(t, "import", "blocks", csvPath, "--db", db); code != 0 {
+		t.Fatalf("import: %s", stderr)
+	}
+	hr := sharedtest.Path(t, "pools", "foundryusa_reported_hashrate_2023-12-01_2025-01-31.csv")
+	for _, c := range []struct{ flag, path, what string }{{"--db", db, "a database"}, {"--blocks", csvPath, "a blocks CSV"}} {
+		code, out, stderr := fndRun(t, "pool", "luck", "--hashrate", hr, c.flag, c.path)
+		line := strings.TrimPrefix(strings.TrimSpace(stderr), "hashlab pool: ")
+		if code != 2 || out != "" || strings.Contains(line, "\n") || strings.Contains(line, "--from =") ||
+			!strings.HasPrefix(line, c.flag+" = "+c.path+" (allowed: "+c.what+" with blocks over the hashrate file's days") ||
+			!strings.Contains(line, "the blocks cover 2019-12-") || !strings.Contains(line, "the hashrate file covers 2023-12-01 .. 2025-01-31") {
+			t.Errorf("%s: exit %d, stdout %q, stderr %q", c.flag, code, out, stderr)
+		}
+	}
+	code, _, stderr := fndRun(t, "pool", "luck", "--hashrate", hr, "--db", db, "--from", "2024-01-01")
+	if code != 2 || !strings.Contains(stderr, "--from = 2024-01-01") {
+		t.Errorf("--from given: exit %d, stderr %q", code, stderr)
+	}
+}
