@@ -36,19 +36,9 @@ func FeeShare(ctx context.Context, r BlockReader, pr PriceReader, p *consensus.P
 		}
 	}
 	from, to := rg.bounds()
-	var gs []BlockGroup
-	ok := false
-	if gr, isGR := r.(GroupReader); isGR {
-		var err error
-		if gs, ok, err = storedGroups(ctx, gr, p, from, to, true); err != nil {
-			return nil, err
-		}
-	}
-	if !ok {
-		var err error
-		if gs, err = groupBlocks(ctx, r, p, from, to, nil); err != nil {
-			return nil, err
-		}
+	gs, err := dayGroups(ctx, r, p, from, to)
+	if err != nil {
+		return nil, err
 	}
 	var out []FeeShareDay
 	for _, g := range gs {

@@ -354,19 +354,9 @@ func Hashprice(ctx context.Context, r BlockReader, pr PriceReader, p *consensus.
 		}
 	}
 	from, to := rg.bounds()
-	var gs []BlockGroup
-	ok := false
-	if gr, isGR := r.(GroupReader); isGR {
-		var err error
-		if gs, ok, err = storedGroups(ctx, gr, p, from, to, true); err != nil {
-			return nil, err
-		}
-	}
-	if !ok {
-		var err error
-		if gs, err = groupBlocks(ctx, r, p, from, to, nil); err != nil {
-			return nil, err
-		}
+	gs, err := dayGroups(ctx, r, p, from, to)
+	if err != nil {
+		return nil, err
 	}
 	if err := checkBits(gs); err != nil {
 		return nil, err
@@ -585,3 +575,16 @@ func floorWeek(t int64) int64 {
 }
 
 func date(t int64) string { return time.Unix(t, 0).UTC().Format(time.DateOnly) }
+
+// dayGroups returns the per-day block groups between from and to: the
+// store's rollups when r keeps them (GroupReader), else built from the
+// blocks.
+func dayGroups(ctx context.Context, r BlockReader, p *consensus.Params, from, to int64) ([]BlockGroup, error) {
+	if gr, isGR := r.(GroupReader); isGR {
+		gs, ok, err := storedGroups(ctx, gr, p, from, to, true)
+		if err != nil || ok {
+			return gs, err
+		}
+	}
+	return groupBlocks(ctx, r, p, from, to, nil)
+}
