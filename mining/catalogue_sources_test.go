@@ -17,7 +17,7 @@ import (
 var legacyUncited = map[string]bool{
 	"Antminer S9": true,
 	"Antminer S19 XP Hyd": true, "Antminer S21+": true, "Antminer S21 XP Hyd": true,
-	"Whatsminer M20S": true, "Whatsminer M30S++": true, "Whatsminer M50S": true,
+	"Whatsminer M20S": true, "Whatsminer M50S": true,
 	"Whatsminer M63S": true, "Avalon A1246": true,
 }
 
