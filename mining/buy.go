@@ -215,9 +215,12 @@ type PurchaseBands struct {
 	ProbPaybackWithinLife hashlab.Num `json:"prob_payback_within_life"`
 	PaybackDays           Quantiles   `json:"payback_days"`
 	ROI                   Quantiles   `json:"roi"`
-	// IRRAnnual's quantiles are over all paths, a path with no IRR
-	// counting as −100%.
-	IRRAnnual Quantiles `json:"irr_annual"`
+	// IRRAnnual's quantiles are over the paths that have an IRR only (as
+	// the flat path's IRR is null when none solves it); a quantile is
+	// null when too few paths have one (DefinedQuantiles).
+	// IRRUndefinedShare is the share of paths without an IRR.
+	IRRAnnual         Quantiles   `json:"irr_annual"`
+	IRRUndefinedShare hashlab.Num `json:"irr_undefined_share"`
 	// MeanROI is the average ROI over paths.
 	MeanROI hashlab.Num `json:"mean_roi"`
 }
@@ -229,10 +232,10 @@ func SummarisePurchases(ps []Purchase) PurchaseBands {
 		nan := hashlab.Num(math.NaN())
 		b.PaybackDays = Quantiles{nan, nan, nan, nan, nan}
 		b.ROI, b.IRRAnnual = b.PaybackDays, b.PaybackDays
-		b.ProbPaybackWithinLife, b.MeanROI = nan, nan
+		b.ProbPaybackWithinLife, b.MeanROI, b.IRRUndefinedShare = nan, nan, nan
 		return b
 	}
-	pay, roi, irr := make([]float64, len(ps)), make([]float64, len(ps)), make([]float64, len(ps))
+	pay, roi, irr := make([]float64, len(ps)), make([]float64, len(ps)), make([]float64, 0, len(ps))
 	n, sum := 0, 0.0
 	for i, p := range ps {
 		pay[i] = math.Inf(1)
@@ -242,13 +245,29 @@ func SummarisePurchases(ps []Purchase) PurchaseBands {
 		}
 		roi[i] = p.ROI
 		sum += p.ROI
-		irr[i] = -1
 		if p.IRRAnnual.Defined() {
-			irr[i] = float64(p.IRRAnnual)
+			irr = append(irr, float64(p.IRRAnnual))
 		}
 	}
 	b.ProbPaybackWithinLife = hashlab.Num(float64(n) / float64(len(ps)))
 	b.MeanROI = hashlab.Num(sum / float64(len(ps)))
-	b.PaybackDays, b.ROI, b.IRRAnnual = QuantilesOf(pay), QuantilesOf(roi), QuantilesOf(irr)
+	b.IRRUndefinedShare = hashlab.Num(float64(len(ps)-len(irr)) / float64(len(ps)))
+	b.PaybackDays, b.ROI, b.IRRAnnual = QuantilesOf(pay), QuantilesOf(roi), DefinedQuantiles(irr)
 	return b
+}
+
+// DefinedQuantiles are the quantiles of the defined values xs, each null
+// unless at least one value lies beyond it on either side in
+// expectation: pX needs n·min(X, 1−X) >= 1 values (p5 and p95 20, p25
+// and p75 4, p50 2).
+func DefinedQuantiles(xs []float64) Quantiles {
+	q := QuantilesOf(xs)
+	n := float64(len(xs))
+	need := func(v hashlab.Num, p float64) hashlab.Num {
+		if n*min(p, 1-p) < 1-1e-9 {
+			return hashlab.Num(math.NaN())
+		}
+		return v
+	}
+	return Quantiles{need(q.P5, 0.05), need(q.P25, 0.25), need(q.P50, 0.5), need(q.P75, 0.75), need(q.P95, 0.95)}
 }

@@ -343,3 +343,35 @@ func TestPriceIndexWindow(t *testing.T) {
 		t.Errorf("over-38: %+v", idx[3])
 	}
 }
+
+// The Monte Carlo IRR quantiles are over the paths with an IRR only, the
+// share without one reported; a quantile is null with too few such paths.
+func TestSummarisePurchasesIRRDefinedOnly(t *testing.T) {
+	var ps []Purchase
+	for i := 0; i < 40; i++ {
+		p := Purchase{ROI: -0.5, IRRAnnual: hashlab.Num(math.NaN())}
+		if i%2 == 0 {
+			p.IRRAnnual = hashlab.Num(0.1 + float64(i)/1000)
+		}
+		ps = append(ps, p)
+	}
+	b := SummarisePurchases(ps)
+	if float64(b.IRRUndefinedShare) != 0.5 {
+		t.Errorf("undefined share %v, want 0.5", b.IRRUndefinedShare)
+	}
+	for _, q := range []hashlab.Num{b.IRRAnnual.P5, b.IRRAnnual.P50, b.IRRAnnual.P95} {
+		if !q.Defined() || q < 0.1 {
+			t.Errorf("quantiles %+v: want over the defined IRRs (>= 10%%)", b.IRRAnnual)
+		}
+	}
+	// 3 paths with an IRR: p50 only (p25/p75 need 4, p5/p95 20).
+	b = SummarisePurchases(ps[:6])
+	if !b.IRRAnnual.P50.Defined() || b.IRRAnnual.P25.Defined() || b.IRRAnnual.P5.Defined() || b.IRRAnnual.P95.Defined() {
+		t.Errorf("3 defined of 6: %+v", b.IRRAnnual)
+	}
+	// None: all null, share 1.
+	b = SummarisePurchases([]Purchase{{IRRAnnual: hashlab.Num(math.NaN())}})
+	if b.IRRAnnual.P50.Defined() || b.IRRUndefinedShare != 1 {
+		t.Errorf("none defined: %+v share %v", b.IRRAnnual, b.IRRUndefinedShare)
+	}
+}

@@ -6,6 +6,7 @@ import (
 	"math"
 	"sort"
 	"strings"
+	"time"
 
 	"github.com/hashlab/hashlab"
 	"github.com/hashlab/hashlab/hashprice"
@@ -72,11 +73,12 @@ type BuyRow struct {
 	Tier                 string       `json:"efficiency_tier"`
 	MachinePriceUSDPerTH hashlab.Num  `json:"machine_price_usd_per_th"`
 	MachinePriceUSD      hashlab.Num  `json:"machine_price_usd"`
-	// PriceSource says where the price came from: "given", "catalogue
-	// (DATE, SOURCE)", "price index tier T median (QUOTES)" or "unknown".
-	PriceSource string                `json:"price_source"`
-	Purchase    *mining.Purchase      `json:"purchase"`
-	MonteCarlo  *mining.PurchaseBands `json:"monte_carlo,omitempty"`
+	// MachinePriceSource says where the machine's price came from:
+	// "given", "catalogue (DATE, SOURCE)", "price index tier T median
+	// (QUOTES)" or "unknown" (not the BTC price's price_source).
+	MachinePriceSource string                `json:"machine_price_source"`
+	Purchase           *mining.Purchase      `json:"purchase"`
+	MonteCarlo         *mining.PurchaseBands `json:"monte_carlo,omitempty"`
 }
 
 // BuyPriceIndex is the ASIC price index the rows fall back on.
@@ -105,6 +107,9 @@ type Buy struct {
 	StartDate  string        `json:"sim_start_date,omitempty"`
 	PriceIndex BuyPriceIndex `json:"price_index"`
 	Models     []BuyRow      `json:"models"`
+	// Notes flag what a reader should know, e.g. a model priced from a
+	// tier whose newest quote is older than StaleQuoteDays.
+	Notes []string `json:"notes"`
 	Freshness
 }
 
@@ -180,7 +185,7 @@ func (s *Service) Buy(ctx context.Context, q BuyQuery) (*Buy, error) {
 	life := mining.LifeDays(q.LifeYears)
 	hp := m.Result.USDPerPHDay
 	out := &Buy{HashpriceUSDPerPHDay: hp, Conditions: c, Path: q.Path, LifeYears: q.LifeYears, LifeDays: life, Curtail: q.Curtail,
-		PriceIndex: BuyPriceIndex{Source: qsrc, Tiers: tiers}, Freshness: m.Freshness}
+		PriceIndex: BuyPriceIndex{Source: qsrc, Tiers: tiers}, Notes: []string{}, Freshness: m.Freshness}
 
 	var paths [][]float64
 	switch q.Path {
@@ -218,18 +223,21 @@ func (s *Service) Buy(ctx context.Context, q BuyQuery) (*Buy, error) {
 	}
 
 	for _, md := range models {
-		row := BuyRow{Spec: md, JoulesPerTH: md.JoulesPerTH(), Tier: mining.TierOf(md.JoulesPerTH()), PriceSource: "unknown",
+		row := BuyRow{Spec: md, JoulesPerTH: md.JoulesPerTH(), Tier: mining.TierOf(md.JoulesPerTH()), MachinePriceSource: "unknown",
 			MachinePriceUSDPerTH: hashlab.Num(math.NaN()), MachinePriceUSD: hashlab.Num(math.NaN())}
 		perTH := math.NaN()
 		switch {
 		case q.MachinePriceUSDPerTH != nil:
-			perTH, row.PriceSource = *q.MachinePriceUSDPerTH, "given"
+			perTH, row.MachinePriceSource = *q.MachinePriceUSDPerTH, "given"
 		case md.PriceUSDPerTH != nil:
-			perTH, row.PriceSource = *md.PriceUSDPerTH, fmt.Sprintf("catalogue (%s, %s)", md.PriceDate, md.PriceSource)
+			perTH, row.MachinePriceSource = *md.PriceUSDPerTH, fmt.Sprintf("catalogue (%s, %s)", md.PriceDate, md.PriceSource)
 		default:
 			for _, t := range tiers {
 				if t.Name == row.Tier && t.MedianUSDPerTH.Defined() {
-					perTH, row.PriceSource = float64(t.MedianUSDPerTH), fmt.Sprintf("price index: median of tier %s J/TH (%d quotes, %s to %s, %s)", t.Name, t.Quotes, t.From, t.To, qsrc)
+					perTH, row.MachinePriceSource = float64(t.MedianUSDPerTH), fmt.Sprintf("price index: median of tier %s J/TH (%d quotes, %s to %s, %s)", t.Name, t.Quotes, t.From, t.To, qsrc)
+					if note := s.staleQuoteNote(md.Name, t); note != "" {
+						out.Notes = append(out.Notes, note)
+					}
 				}
 			}
 		}
@@ -253,6 +261,35 @@ func (s *Service) Buy(ctx context.Context, q BuyQuery) (*Buy, error) {
 	}
 	sort.SliceStable(out.Models, func(i, j int) bool { return buyScore(out.Models[i]) > buyScore(out.Models[j]) })
 	return out, nil
+}
+
+// StaleQuoteDays is the age of a tier's newest quote beyond which a
+// price from it is flagged in Buy.Notes.
+const StaleQuoteDays = 365
+
+// staleQuoteNote is the note for a model priced from tier t when t's
+// newest quote is older than StaleQuoteDays at the service's clock ("" if
+// not, or when the clock is not set). A month-only date counts from the
+// month's last day.
+func (s *Service) staleQuoteNote(model string, t mining.IndexTier) string {
+	now := s.now().UTC()
+	if now.Unix() <= 0 {
+		return ""
+	}
+	newest, err := time.Parse(time.DateOnly, t.To)
+	if err != nil {
+		m, err2 := time.Parse("2006-01", t.To)
+		if err2 != nil {
+			return ""
+		}
+		newest = m.AddDate(0, 1, -1)
+	}
+	age := int(now.Sub(newest).Hours() / 24)
+	if age <= StaleQuoteDays {
+		return ""
+	}
+	return fmt.Sprintf("%s is priced from the tier %s J/TH median, whose newest quote is of %s, %d days before %s (the clock's date, UTC): older than %d days, it may not be today's price; give --machine-price (machine_price) or newer quotes",
+		model, t.Name, t.To, age, now.Format(time.DateOnly), StaleQuoteDays)
 }
 
 // buyScore orders rows best first: ROI (the Monte Carlo mean), rows

@@ -100,6 +100,9 @@ func runMiners(ctx context.Context, env *Env, args []string) error {
 		}
 		noteFreshness(env, res.Freshness)
 		if *asJSON {
+			for _, n := range res.Notes { // the table prints them itself
+				fmt.Fprintf(env.Stderr, "hashlab: note: %s\n", n)
+			}
 			return writeJSON(env.Stdout, res)
 		}
 		return printBuy(env.Stdout, res)

@@ -26,12 +26,12 @@ func printBuy(out io.Writer, res *service.Buy) error {
 	fmt.Fprintln(out)
 	w := newTable(out)
 	if res.Path == "montecarlo" {
-		fmt.Fprintln(w, "MODEL\tJ/TH\t$/TH\tPRICE\tP(PAYBACK IN LIFE)\tPAYBACK DAYS p5/p50/p95\tROI p5/p50/p95\tIRR/yr p50\tPRICE FROM")
+		fmt.Fprintln(w, "MODEL\tJ/TH\t$/TH\tPRICE\tP(PAYBACK IN LIFE)\tPAYBACK DAYS p5/p50/p95\tROI p5/p50/p95\tIRR/yr p50 (NO IRR)\tPRICE FROM")
 	} else {
 		fmt.Fprintln(w, "MODEL\tJ/TH\t$/TH\tPRICE\tMARGIN/day\tPAYBACK\tROI\tIRR/yr\tPRICE FROM")
 	}
 	for _, r := range res.Models {
-		from := shortPriceSource(r.PriceSource)
+		from := shortPriceSource(r.MachinePriceSource)
 		if !r.MachinePriceUSD.Defined() {
 			fmt.Fprintf(w, "%s\t%.1f\tn/a\tn/a\tn/a\tn/a\tn/a\tn/a\t%s\n", r.Spec.Name, r.JoulesPerTH, from)
 			continue
@@ -39,7 +39,7 @@ func printBuy(out io.Writer, res *service.Buy) error {
 		if mc := r.MonteCarlo; mc != nil {
 			fmt.Fprintf(w, "%s\t%.1f\t%.2f\t%s\t%s\t%s / %s / %s\t%s / %s / %s\t%s\t%s\n", r.Spec.Name, r.JoulesPerTH, float64(r.MachinePriceUSDPerTH), usd0(float64(r.MachinePriceUSD)),
 				numPct(mc.ProbPaybackWithinLife), days(mc.PaybackDays.P5), days(mc.PaybackDays.P50), days(mc.PaybackDays.P95),
-				numPct(mc.ROI.P5), numPct(mc.ROI.P50), numPct(mc.ROI.P95), numPct(mc.IRRAnnual.P50), from)
+				numPct(mc.ROI.P5), numPct(mc.ROI.P50), numPct(mc.ROI.P95), irrBand(mc), from)
 			continue
 		}
 		p := r.Purchase
@@ -54,6 +54,12 @@ func printBuy(out io.Writer, res *service.Buy) error {
 		return err
 	}
 	fmt.Fprintf(out, "\nPayback: the first day whose cumulative margin covers the price; ROI: (lifetime margin - price) / price; IRR: daily flows (price at day 0, margins at days 1..%d), annualised over 365.25 days, no salvage value.\n", res.LifeDays)
+	if res.Path == "montecarlo" {
+		fmt.Fprintln(out, "IRR quantiles are over the paths with an IRR (n/a when too few have one); NO IRR is the share of paths where no rate solves it.")
+	}
+	for _, n := range res.Notes {
+		fmt.Fprintf(out, "Note: %s\n", n)
+	}
 	fmt.Fprintf(out, "\nASIC price index (median USD/TH by efficiency tier over the %d days up to each tier's newest quote; quotes: %s)\n", mining.IndexWindowDays, res.PriceIndex.Source)
 	w = newTable(out)
 	fmt.Fprintln(w, "TIER J/TH\tQUOTES\tOLDER (LEFT OUT)\tMEDIAN $/TH\tFROM\tTO\tMODELS")
@@ -65,6 +71,12 @@ func printBuy(out io.Writer, res *service.Buy) error {
 		fmt.Fprintf(w, "%s\t%d\t%d\t%s\t%s\t%s\t%s\n", t.Name, t.Quotes, t.Older, med, dash(t.From), dash(t.To), dash(strings.Join(t.Models, ", ")))
 	}
 	return w.Flush()
+}
+
+// irrBand is the Monte Carlo IRR p50 over the paths with an IRR and the
+// share of paths without one.
+func irrBand(mc *mining.PurchaseBands) string {
+	return fmt.Sprintf("%s (%s)", numPct(mc.IRRAnnual.P50), numPct(mc.IRRUndefinedShare))
 }
 
 func shortPriceSource(s string) string {

@@ -31,7 +31,7 @@ type buyJSON struct {
 			PowerW float64 `json:"power_w"`
 		} `json:"spec"`
 		PriceUSD    *float64 `json:"machine_price_usd"`
-		PriceSource string   `json:"price_source"`
+		PriceSource string   `json:"machine_price_source"`
 		Purchase    *struct {
 			PaybackDays *int     `json:"payback_days"`
 			ROI         float64  `json:"roi"`
@@ -144,6 +144,77 @@ func TestBuyMonteCarlo(t *testing.T) {
 	again := runBuy(t, args...)
 	if *again.Models[0].MonteCarlo.ROI.P50 != *b.Models[0].MonteCarlo.ROI.P50 {
 		t.Fatal("same seed, different answer")
+	}
+}
+
+// The Monte Carlo IRR quantiles are over the paths with an IRR, never a
+// −100% stand-in for the paths without one, whose share is reported; a
+// per-model price's source is machine_price_source, not price_source.
+func TestBuyMonteCarloIRRDefinedOnly(t *testing.T) {
+	code, out, stderr := runAt(t, issueDay, "miners", "--buy", "--json", "--model", "s21,s19 pro", "--path", "montecarlo", "--paths", "60", "--seed", "2")
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	var b struct {
+		Models []map[string]json.RawMessage `json:"models"`
+	}
+	if err := json.Unmarshal([]byte(out), &b); err != nil {
+		t.Fatal(err)
+	}
+	sawUndefined := false
+	for _, m := range b.Models {
+		if _, ok := m["price_source"]; ok {
+			t.Errorf("per-model price_source still present")
+		}
+		if _, ok := m["machine_price_source"]; !ok {
+			t.Errorf("no machine_price_source")
+		}
+		var mc struct {
+			IRR       map[string]*float64 `json:"irr_annual"`
+			Undefined *float64            `json:"irr_undefined_share"`
+		}
+		if err := json.Unmarshal(m["monte_carlo"], &mc); err != nil {
+			t.Fatal(err)
+		}
+		if mc.Undefined == nil || *mc.Undefined < 0 || *mc.Undefined > 1 {
+			t.Fatalf("irr_undefined_share %v", mc.Undefined)
+		}
+		if *mc.Undefined > 0 {
+			sawUndefined = true
+		}
+		for k, v := range mc.IRR {
+			if v != nil && *v <= -1 {
+				t.Errorf("irr_annual %s = %v: a stand-in for no IRR", k, *v)
+			}
+		}
+	}
+	if !sawUndefined {
+		t.Log("no path without an IRR in this run")
+	}
+}
+
+// A model priced from a tier whose newest quote is over a year old gets
+// a note naming the quote's date, in JSON and on stderr.
+func TestBuyStaleTierQuoteNote(t *testing.T) {
+	f := filepath.Join(t.TempDir(), "quotes.csv")
+	os.WriteFile(f, []byte("date,model,usd_per_th,source\n2023-06-01,Antminer S21 XP,20,old quote\n"), 0o644)
+	code, out, stderr := runAt(t, issueDay, "miners", "--buy", "--json", "--quotes", f, "--model", "s21 xp")
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	var b struct {
+		Notes []string `json:"notes"`
+	}
+	if err := json.Unmarshal([]byte(out), &b); err != nil {
+		t.Fatal(err)
+	}
+	if len(b.Notes) != 1 || !strings.Contains(b.Notes[0], "2023-06-01") || !strings.Contains(stderr, "2023-06-01") {
+		t.Errorf("notes %q, stderr %q", b.Notes, stderr)
+	}
+	// A fresh quote: no note.
+	os.WriteFile(f, []byte("date,model,usd_per_th,source\n"+issueDay.AddDate(0, -1, 0).Format("2006-01-02")+",Antminer S21 XP,20,new quote\n"), 0o644)
+	if code, out, stderr = runAt(t, issueDay, "miners", "--buy", "--json", "--quotes", f, "--model", "s21 xp"); code != 0 || !strings.Contains(out, `"notes": []`) && !strings.Contains(out, `"notes":[]`) {
+		t.Errorf("fresh quote: exit %d %s %s", code, stderr, out)
 	}
 }
 
