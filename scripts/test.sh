@@ -6,6 +6,20 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
+# A C compiler for SQLite's C code (github.com/mattn/go-sqlite3 is cgo).
+if ! command -v gcc >/dev/null 2>&1; then
+  if command -v apt-get >/dev/null 2>&1; then
+    SUDO=""
+    [ "$(id -u)" -eq 0 ] || SUDO="sudo"
+    echo "scripts/test.sh: installing gcc for SQLite's C code (apt-get)" >&2
+    $SUDO apt-get update -qq >&2
+    DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends gcc libc6-dev >&2
+  else
+    echo "scripts/test.sh: gcc is missing and apt-get is not available; install a C compiler and rerun" >&2
+    exit 1
+  fi
+fi
+
 need_chromium() { ! command -v chromium >/dev/null 2>&1; }
 if need_chromium; then
   if command -v apt-get >/dev/null 2>&1; then
