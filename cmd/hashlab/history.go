@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"io"
 	"math"
-	"os"
 	"strconv"
 	"time"
 
@@ -439,14 +438,18 @@ func loadPools(path string) (*chain.Pools, error) {
 	if path == "" {
 		return chain.DefaultPools(), nil
 	}
-	f, err := os.Open(path)
+	f, err := openInput("--pools", path)
 	if err != nil {
-		return nil, fmt.Errorf("--pools: %w", err)
+		return nil, err
 	}
 	defer f.Close()
 	ps, err := chain.ParsePools(f)
 	if err != nil {
-		return nil, fmt.Errorf("--pools %s: %w", path, err)
+		cause := err.Error()
+		if ie, ok := hashlab.AsInput(err); ok {
+			cause = ie.Value
+		}
+		return nil, hashlab.Invalid("--pools", path, "a JSON array of {id, name, addresses, tags, link} (mempool/mining-pools pools-v2.json) or the legacy pools.json; this file: "+cause)
 	}
 	return ps, nil
 }

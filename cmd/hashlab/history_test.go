@@ -141,7 +141,7 @@ func TestHistoryErrors(t *testing.T) {
 		{[]string{"history", "adjustments", "--db", missing}, 2, `--db = ` + missing + ` (allowed: an existing hashlab database file (create one with hashlab import or hashlab ingest))`},
 		{[]string{"pools", "--window", "5x", "--db", missing}, 2, `--window "5x" is not a window (allowed: a positive number followed by h, d, w, m (30 days) or y (365 days)`},
 		{[]string{"pools", "--window", "1w", "--from", "2025-01-01", "--db", missing}, 2, `--window and --from/--to: choose one`},
-		{[]string{"pools", "--pools", filepath.Join(t.TempDir(), "p.json"), "--db", missing}, 1, `--pools`},
+		{[]string{"pools", "--pools", filepath.Join(t.TempDir(), "p.json"), "--db", missing}, 2, `--pools = `},
 	} {
 		code, out, stderr := fndRun(t, c.args...)
 		if code != c.code || !strings.Contains(stderr, c.want) {
@@ -280,5 +280,21 @@ func TestImportPricesOptions(t *testing.T) {
 	}
 	if _, err := os.Stat(db); err != nil {
 		t.Errorf("the existing database went away: %v", err)
+	}
+}
+
+// A missing or malformed --pools file is bad input: exit 2, one line
+// naming --pools and the path, nothing on stdout.
+func TestPoolsFileErrors(t *testing.T) {
+	dir := t.TempDir()
+	bad := filepath.Join(dir, "bad.json")
+	if err := os.WriteFile(bad, []byte("[{"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for _, path := range []string{filepath.Join(dir, "missing.json"), bad} {
+		code, out, stderr := fndRun(t, "pools", "--pools", path)
+		if code != 2 || out != "" || !strings.Contains(stderr, "--pools = "+path) || strings.Count(strings.TrimSpace(stderr), "\n") != 0 {
+			t.Errorf("--pools %s: exit %d, stdout %q, stderr %q", path, code, out, stderr)
+		}
 	}
 }
