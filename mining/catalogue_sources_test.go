@@ -15,7 +15,7 @@ import (
 // the source_url column; docs/mining.md lists them as a known gap). The list
 // may only shrink: a row added to the catalogue must carry its URL.
 var legacyUncited = map[string]bool{
-	"Antminer S9": true,
+	"Antminer S9":         true,
 	"Antminer S19 XP Hyd": true, "Antminer S21+": true, "Antminer S21 XP Hyd": true,
 	"Whatsminer M20S": true, "Whatsminer M50S": true,
 	"Whatsminer M63S": true, "Avalon A1246": true,
