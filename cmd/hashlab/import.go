@@ -18,7 +18,7 @@ import (
 )
 
 func init() {
-	register(command{Name: "import", Summary: "import headers, the blocks CSV or daily prices into the database (idempotent, one transaction per file)", Run: runImport})
+	register(command{Name: "import", Summary: "import headers, the blocks CSV, daily prices or daily fees into the database (idempotent, one transaction per file)", Run: runImport})
 }
 
 const importUsage = `import headers FILE [--layout contiguous|epoch-boundaries] [--start-height N] [--no-verify] [--network NAME] [--db FILE] [--json]

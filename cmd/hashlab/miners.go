@@ -13,7 +13,7 @@ import (
 )
 
 func init() {
-	register(command{Name: "miners", Summary: "every ASIC model's daily economics at today's hashprice, best margin first", Run: runMiners})
+	register(command{Name: "miners", Summary: "every ASIC model's daily economics at today's hashprice, best margin first; --buy: payback, ROI and IRR at a machine price", Run: runMiners})
 	register(command{Name: "fleet", Summary: "a fleet file's economics: revenue, power, profit, what to curtail, treasury runway", Run: runFleet})
 }
 
