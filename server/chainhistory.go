@@ -209,6 +209,9 @@ func (h *ChainHistory) scanCost(ctx context.Context, from, to time.Time) (int64,
 
 var _ History = (*ChainHistory)(nil)
 
+// Params returns the network parameters the history is computed with.
+func (h *ChainHistory) Params() *consensus.Params { return h.p }
+
 // NewChainHistory wraps a chain store.
 func NewChainHistory(r ChainReader, opt ChainHistoryOptions) *ChainHistory {
 	h := &ChainHistory{r: r, p: opt.Params, source: opt.Source, now: opt.Now, name: opt.PoolName, scans: make(chan struct{}, MaxScans)}

@@ -31,6 +31,9 @@ func (hs historyState) State(ctx context.Context) (*netstate.State, error) {
 		return nil, err
 	}
 	p := consensus.MainNet
+	if hp, ok := hs.h.(interface{ Params() *consensus.Params }); ok && hp.Params() != nil {
+		p = hp.Params()
+	}
 	start := tip.Height / p.RetargetInterval() * p.RetargetInterval()
 	prov := netstate.Provenance{Source: hs.source, Detail: tip.Source, AsOf: tip.Time.UTC()}
 	st := &netstate.State{

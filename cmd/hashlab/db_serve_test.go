@@ -1,172 +1,22 @@
 package main
 
 import (
-	"bytes"
 	"context"
-	"encoding/hex"
 	"encoding/json"
 	"fmt"
-	"io"
 	"net/http"
-	"net/http/httptest"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"regexp"
-	"strconv"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
-	"github.com/btcsuite/btcd/chainhash/v2"
-	"github.com/btcsuite/btcd/txscript/v2"
-	"github.com/btcsuite/btcd/wire/v2"
-
-	"github.com/hashlab/hashlab/chain"
-	"github.com/hashlab/hashlab/consensus"
+	"github.com/hashlab/hashlab/internal/btcdtest"
 	"github.com/hashlab/hashlab/internal/pgtest"
 	"github.com/hashlab/hashlab/store"
 )
-
-// fakeMainnet is a JSON-RPC node that says it is on mainnet and serves a
-// chain it makes up above height base (serve answers for mainnet only,
-// and btcd cannot mine mainnet blocks): getblockchaininfo, getblockhash
-// (batched too), getblockheader and getblock at verbosity 0. Its blocks
-// are well formed (BIP34 height, pool tag, the subsidy, merkle root) but
-// carry no proof of work, which the ingester does not check.
-type fakeMainnet struct {
-	mu     sync.Mutex
-	base   int64
-	blocks []*wire.MsgBlock // blocks[i] is at height base+i
-	srv    *httptest.Server
-}
-
-func newFakeMainnet(t *testing.T, base int64, n int) *fakeMainnet {
-	f := &fakeMainnet{base: base}
-	f.mine(n)
-	f.srv = httptest.NewServer(http.HandlerFunc(f.serve))
-	t.Cleanup(f.srv.Close)
-	return f
-}
-
-func (f *fakeMainnet) tip() int64 {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	return f.base + int64(len(f.blocks)) - 1
-}
-
-// mine appends n blocks ten minutes apart.
-func (f *fakeMainnet) mine(n int) {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	for range n {
-		h := f.base + int64(len(f.blocks))
-		var prev chainhash.Hash
-		if len(f.blocks) > 0 {
-			prev = f.blocks[len(f.blocks)-1].BlockHash()
-		}
-		sig, _ := txscript.NewScriptBuilder().AddInt64(h).AddData([]byte("/Foundry USA Pool #dropgold/")).Script()
-		cb := wire.NewMsgTx(1)
-		cb.AddTxIn(&wire.TxIn{PreviousOutPoint: wire.OutPoint{Index: wire.MaxPrevOutIndex}, SignatureScript: sig, Sequence: wire.MaxTxInSequenceNum})
-		cb.AddTxOut(wire.NewTxOut(int64(consensus.BlockSubsidy(h, consensus.MainNet)), []byte{txscript.OP_TRUE}))
-		f.blocks = append(f.blocks, &wire.MsgBlock{Header: wire.BlockHeader{Version: 0x20000000, PrevBlock: prev, MerkleRoot: cb.TxHash(),
-			Timestamp: time.Unix(1_776_000_000+600*h-600*946_000, 0), Bits: 0x17021369, Nonce: uint32(h)}, Transactions: []*wire.MsgTx{cb}})
-	}
-}
-
-func (f *fakeMainnet) byHash(s string) (int64, *wire.MsgBlock) {
-	for i, b := range f.blocks {
-		if b.BlockHash().String() == s {
-			return f.base + int64(i), b
-		}
-	}
-	return -1, nil
-}
-
-func (f *fakeMainnet) call(method string, params []json.RawMessage) (any, error) {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	tip := f.base + int64(len(f.blocks)) - 1
-	arg := func(i int) string {
-		var s string
-		if i < len(params) && json.Unmarshal(params[i], &s) != nil {
-			s = string(params[i])
-		}
-		return s
-	}
-	switch method {
-	case "getblockchaininfo":
-		return map[string]any{"chain": "main", "blocks": tip, "headers": tip, "bestblockhash": f.blocks[len(f.blocks)-1].BlockHash().String(),
-			"mediantime": f.blocks[len(f.blocks)-1].Header.Timestamp.Unix() - 3000}, nil
-	case "getblockcount":
-		return tip, nil
-	case "getblockhash":
-		h, _ := strconv.ParseInt(arg(0), 10, 64)
-		if h < f.base || h > tip {
-			return nil, fmt.Errorf("Block height out of range")
-		}
-		return f.blocks[h-f.base].BlockHash().String(), nil
-	case "getblockheader":
-		h, b := f.byHash(arg(0))
-		if b == nil {
-			return nil, fmt.Errorf("Block not found")
-		}
-		var times []int64
-		for i := max(0, int(h-f.base)-10); i <= int(h-f.base); i++ {
-			times = append(times, f.blocks[i].Header.Timestamp.Unix())
-		}
-		hdr := map[string]any{"hash": arg(0), "height": h, "version": b.Header.Version, "merkleroot": b.Header.MerkleRoot.String(),
-			"time": b.Header.Timestamp.Unix(), "mediantime": chain.MedianTimePast(times), "nonce": b.Header.Nonce,
-			"bits": fmt.Sprintf("%08x", b.Header.Bits), "confirmations": tip - h + 1}
-		if h > f.base {
-			hdr["previousblockhash"] = b.Header.PrevBlock.String()
-		}
-		return hdr, nil
-	case "getblock":
-		_, b := f.byHash(arg(0))
-		if b == nil {
-			return nil, fmt.Errorf("Block not found")
-		}
-		var buf bytes.Buffer
-		if err := b.Serialize(&buf); err != nil {
-			return nil, err
-		}
-		return hex.EncodeToString(buf.Bytes()), nil
-	}
-	return nil, fmt.Errorf("Method not found")
-}
-
-type fakeReq struct {
-	ID     json.RawMessage   `json:"id"`
-	Method string            `json:"method"`
-	Params []json.RawMessage `json:"params"`
-}
-
-func (f *fakeMainnet) serve(w http.ResponseWriter, r *http.Request) {
-	body, _ := io.ReadAll(r.Body)
-	answer := func(q fakeReq) map[string]any {
-		res, err := f.call(q.Method, q.Params)
-		if err != nil {
-			return map[string]any{"id": q.ID, "result": nil, "error": map[string]any{"code": -5, "message": err.Error()}}
-		}
-		return map[string]any{"id": q.ID, "result": res, "error": nil}
-	}
-	w.Header().Set("Content-Type", "application/json")
-	if bytes.HasPrefix(bytes.TrimSpace(body), []byte("[")) {
-		var qs []fakeReq
-		json.Unmarshal(body, &qs)
-		out := make([]map[string]any, len(qs))
-		for i, q := range qs {
-			out[i] = answer(q)
-		}
-		json.NewEncoder(w).Encode(out)
-		return
-	}
-	var q fakeReq
-	json.Unmarshal(body, &q)
-	json.NewEncoder(w).Encode(answer(q))
-}
 
 // buildHashlab builds the binary once for the test.
 func buildHashlab(t *testing.T) string {
@@ -207,32 +57,36 @@ func startProc(t *testing.T, bin string, args ...string) *proc {
 	return p
 }
 
-// TestTwoServesOnePostgresOneIngester: one `ingest --follow` writes a
-// PostgreSQL database that two `serve` processes read; blocks the node
-// gets reach both servers' /healthz and their refreshed state within one
-// refresh interval of being written (the data generation both read); a
-// second ingester on the same database refuses, naming the first.
+// TestTwoServesOnePostgresOneIngester: one `ingest --follow` copies a real
+// btcd's regtest chain into a PostgreSQL database that two `serve`
+// processes read; blocks the node mines reach both servers' /healthz and
+// their refreshed state within one refresh interval of being written (the
+// data generation both read); a second ingester on the same database
+// refuses, naming the first.
 func TestTwoServesOnePostgresOneIngester(t *testing.T) {
 	if testing.Short() {
-		t.Skip("builds the binary and runs four processes")
+		t.Skip("builds the binary and runs five processes")
 	}
 	pg := pgtest.Start(t)
-	const base = 946_300
-	node := newFakeMainnet(t, base-20, 32) // the ingester reads the 11 headers before --from-height
-	bin := buildHashlab(t)
-	rpc := []string{"--rpc", node.srv.URL, "--rpc-user", "u", "--rpc-pass", "p", "--db", pg}
-
-	// A price, so that --source db has a "now" to answer with.
-	prices := filepath.Join(t.TempDir(), "prices.csv")
-	os.WriteFile(prices, []byte("date,usd\n2026-04-20,86000\n2026-04-21,86500\n"), 0o644)
-	if out, err := exec.Command(bin, "import", "prices", prices, "--db", pg).CombinedOutput(); err != nil {
-		t.Fatalf("import prices: %v\n%s", err, out)
+	node := btcdtest.Start(t)
+	miner := btcdtest.NewMiner(t, node, "two-serves")
+	mine := func(n int) {
+		for range n {
+			miner.Mine(t, btcdtest.BlockSpec{Tag: "/TwoServes/"})
+		}
 	}
+	tipOf := func() int64 { return node.Height(t) }
+	mine(12)
+	bin := buildHashlab(t)
+	rpc := []string{"--rpc", node.RPCURL, "--rpc-user", node.User, "--rpc-pass", node.Password, "--db", pg}
 
-	ing := startProc(t, bin, append([]string{"ingest", "--follow", "--poll", "100ms", "--from-height", strconv.Itoa(base)}, rpc...)...)
+	ing := startProc(t, bin, append([]string{"ingest", "--follow", "--poll", "100ms"}, rpc...)...)
 	db, err := store.OpenExisting(context.Background(), pg)
-	if err != nil {
-		t.Fatal(err)
+	for deadline := time.Now().Add(60 * time.Second); err != nil; db, err = store.OpenExisting(context.Background(), pg) {
+		if time.Now().After(deadline) {
+			t.Fatalf("the ingester never created the database: %v\n%s", err, ing.stderr.String())
+		}
+		time.Sleep(50 * time.Millisecond)
 	}
 	defer db.Close()
 	waitTip := func(h int64) time.Time {
@@ -248,10 +102,17 @@ func TestTwoServesOnePostgresOneIngester(t *testing.T) {
 			time.Sleep(20 * time.Millisecond)
 		}
 	}
-	waitTip(node.tip())
+	waitTip(tipOf())
+
+	// A price, so that --source db has a "now" to answer with.
+	prices := filepath.Join(t.TempDir(), "prices.csv")
+	os.WriteFile(prices, []byte("date,usd\n2026-04-20,86000\n2026-04-21,86500\n"), 0o644)
+	if out, err := exec.Command(bin, "import", "prices", prices, "--db", pg).CombinedOutput(); err != nil {
+		t.Fatalf("import prices: %v\n%s", err, out)
+	}
 
 	// The second ingester exits at once, naming the first.
-	out, err := exec.Command(bin, append([]string{"ingest", "--from-height", strconv.Itoa(base)}, rpc...)...).CombinedOutput()
+	out, err := exec.Command(bin, append([]string{"ingest"}, rpc...)...).CombinedOutput()
 	holder := fmt.Sprintf("hashlab ingest pid %d on ", ing.cmd.Process.Pid)
 	if err == nil || !strings.Contains(string(out), "another ingester is writing") || !strings.Contains(string(out), holder) {
 		t.Errorf("second ingester: %v\n%s\nwant a refusal naming %q", err, out, holder)
@@ -294,13 +155,13 @@ func TestTwoServesOnePostgresOneIngester(t *testing.T) {
 		return hz.Height, hp.Height
 	}
 	for _, b := range bases {
-		if hz, hp := heights(b); hz != node.tip() || hp != node.tip() {
-			t.Errorf("%s: healthz %d, hashprice %d; want the tip %d", b, hz, hp, node.tip())
+		if hz, hp := heights(b); hz != tipOf() || hp != tipOf() {
+			t.Errorf("%s: healthz %d, hashprice %d; want the tip %d", b, hz, hp, tipOf())
 		}
 	}
 	for round := range 3 {
-		node.mine(2 + round)
-		want := node.tip()
+		mine(2 + round)
+		want := tipOf()
 		written := waitTip(want)
 		for _, b := range bases {
 			for {

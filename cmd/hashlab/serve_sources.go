@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/hashlab/hashlab"
+	"github.com/hashlab/hashlab/consensus"
 	"github.com/hashlab/hashlab/server"
 	"github.com/hashlab/hashlab/service"
 	"github.com/hashlab/hashlab/store"
@@ -50,8 +51,12 @@ func addServeSources(env *Env, fs *flag.FlagSet) func(ctx context.Context, cfg *
 		}
 		if *dbPath != "" {
 			var err error
-			if db, err = openServeDB(ctx, *dbPath); err != nil {
+			var params *consensus.Params
+			if db, params, err = openServeDB(ctx, *dbPath); err != nil {
 				return nil, err
+			}
+			if params != consensus.MainNet {
+				fmt.Fprintf(env.Stderr, "hashlab: --db %s holds %s blocks: answers use %s's rules\n", *dbPath, params.Name, params.Name)
 			}
 			closers = append(closers, func() { db.Close() })
 			if _, ok, err := db.LastBlock(ctx); err != nil {
@@ -60,7 +65,7 @@ func addServeSources(env *Env, fs *flag.FlagSet) func(ctx context.Context, cfg *
 			} else if !ok {
 				fmt.Fprintf(env.Stderr, "hashlab: --db %s holds no blocks yet: history answers 404 and /healthz 503 until hashlab import or hashlab ingest writes some\n", *dbPath)
 			}
-			cfg.History = server.NewChainHistory(db, server.ChainHistoryOptions{Source: "chain store " + dbName(db), Now: env.Now})
+			cfg.History = server.NewChainHistory(db, server.ChainHistoryOptions{Source: "chain store " + dbName(db), Now: env.Now, Params: params})
 		}
 		fl.DB = *dbPath
 		conf, err := LoadConfig(env, fl)
@@ -95,19 +100,29 @@ func addServeSources(env *Env, fs *flag.FlagSet) func(ctx context.Context, cfg *
 	}
 }
 
-// openServeDB opens an existing mainnet chain store. It never creates one:
-// a path that does not exist is a usage error.
-func openServeDB(ctx context.Context, path string) (*store.DB, error) {
+// openServeDB opens an existing chain store and returns the parameters of
+// the network its blocks belong to (mainnet when it records none). It
+// never creates one: a path that does not exist is a usage error. A
+// non-mainnet store is served with its own network's rules (a regtest
+// store answers regtest's subsidy and difficulty); the embedded snapshot
+// and the simulator stay mainnet's.
+func openServeDB(ctx context.Context, path string) (*store.DB, *consensus.Params, error) {
 	db, err := openExistingDB(ctx, path) // bad input (exit 2) unless a hashlab database
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	if n, err := db.Network(ctx); err != nil {
+	n, err := db.Network(ctx)
+	if err != nil {
 		db.Close()
-		return nil, fmt.Errorf("--db %s: %w", path, err)
-	} else if n != "" && n != "mainnet" {
-		db.Close()
-		return nil, usagef("--db %s: the database holds %s blocks; serve answers for mainnet (allowed: a mainnet database)", path, n)
+		return nil, nil, fmt.Errorf("--db %s: %w", path, err)
 	}
-	return db, nil
+	if n == "" {
+		return db, consensus.MainNet, nil
+	}
+	p, err := consensus.ParamsByName(n)
+	if err != nil {
+		db.Close()
+		return nil, nil, usagef("--db %s: the database holds blocks of an unknown network %q", path, n)
+	}
+	return db, p, nil
 }
