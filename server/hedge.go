@@ -9,6 +9,7 @@ import (
 	"reflect"
 	"strings"
 
+	"github.com/hashlab/hashlab/hedge"
 	"github.com/hashlab/hashlab/service"
 	"github.com/hashlab/hashlab/sim"
 )
@@ -79,8 +80,11 @@ func (s *Server) apiHedge(r *http.Request) (any, error) {
 	if q.Scenario, err = sim.LoadShipped(name); err != nil {
 		return nil, badParam("scenario", name, "is not a shipped scenario", strings.Join(sim.Scenarios(), ", "))
 	}
-	termDays := float64(q.TermMonths) * 365.25 / 12
-	run := &simRun{sc: q.Scenario, paths: q.Paths, years: termDays / 365.25, seed: q.Seed}
+	termDays, err := hedge.TermDays(q.TermMonths) // checked by CheckHedgeQuery
+	if err != nil {
+		return nil, clientErr("hedge", err)
+	}
+	run := &simRun{sc: q.Scenario, paths: q.Paths, years: float64(termDays) / 365.25, seed: q.Seed}
 	c := run.Cost()
 	if err := s.budget.check("paths", fmt.Sprint(q.Paths), c.Units, fmt.Sprintf("paths × operators (%s) × days (%d) × %g ≤ %s units", thousands(int64(c.Operators)), c.Days, simUnitsPerOperatorDay, thousands(s.budget.maxCost()))); err != nil {
 		return nil, err

@@ -60,10 +60,12 @@ func runHedge(ctx context.Context, env *Env, args []string) error {
 	if q.Scenario, err = loadScenario(name); err != nil {
 		return err
 	}
-	if start.start == "now" {
-		if err := start.apply(ctx, env, q.Scenario); err != nil {
-			return err
-		}
+	// apply refuses a --start other than scenario or now, and with now
+	// replaces the scenario's start by the state now of --source.
+	if err := start.apply(ctx, env, q.Scenario); err != nil {
+		return err
+	}
+	if start.label != "" {
 		q.StartSource = "state now: " + start.label
 	}
 	bar := newProgress(env, "hedge "+q.Scenario.Name, int64(q.Paths))

@@ -195,6 +195,10 @@ func TestHedgeStartIsLabelled(t *testing.T) {
 	if !strings.Contains(stderr, "fixed start block") {
 		t.Errorf("no stale-start warning on stderr: %q", stderr)
 	}
+	code, out, stderr = fndRun(t, "hedge", "--start", "tomorrow", "--paths", "20")
+	if code != 2 || out != "" || !strings.Contains(stderr, "--start") {
+		t.Fatalf("--start tomorrow: exit %d, stdout %q, stderr %q", code, out, stderr)
+	}
 	code, out, stderr = fndRun(t, "hedge", "--paths", "100000000")
 	if code != 2 || out != "" || !strings.Contains(stderr, "--paths") {
 		t.Fatalf("--paths 100000000: exit %d, stdout %q, stderr %q", code, out, stderr)
