@@ -1,7 +1,6 @@
 package main
 
 import (
-	"encoding/json"
 	"path/filepath"
 	"testing"
 
@@ -24,27 +23,8 @@ func TestDBCopyRealChainRoundTrip(t *testing.T) {
 		t.Fatalf("import: exit %d: %s", code, stderr)
 	}
 	pg := pgtest.Start(t)
-	type report struct {
-		Identical bool `json:"identical"`
-		Tables    []struct {
-			Table        string `json:"table"`
-			FromRows     int64  `json:"from_rows"`
-			ToRows       int64  `json:"to_rows"`
-			FromChecksum string `json:"from_checksum"`
-			ToChecksum   string `json:"to_checksum"`
-		} `json:"tables"`
-	}
-	copyJSON := func(from, to string) report {
-		t.Helper()
-		code, out, stderr := fndRun(t, "db", "copy", from, to, "--json")
-		var r report
-		if code != 0 || json.Unmarshal([]byte(out), &r) != nil || !r.Identical {
-			t.Fatalf("db copy %s %s: exit %d, %s %s", from, to, code, out, stderr)
-		}
-		return r
-	}
-	there := copyJSON(src, pg)
-	back := copyJSON(pg, filepath.Join(dir, "back.db"))
+	there := dbCopyJSON(t, src, pg)
+	back := dbCopyJSON(t, pg, filepath.Join(dir, "back.db"))
 	if len(there.Tables) != len(back.Tables) || len(there.Tables) < 5 {
 		t.Fatalf("tables: %d there, %d back", len(there.Tables), len(back.Tables))
 	}

@@ -32,27 +32,8 @@ func TestDBMigrateAndCopy(t *testing.T) {
 		t.Errorf("second db migrate: exit %d, %q", code, out)
 	}
 
-	type report struct {
-		Identical bool `json:"identical"`
-		Tables    []struct {
-			Table        string `json:"table"`
-			FromRows     int64  `json:"from_rows"`
-			ToRows       int64  `json:"to_rows"`
-			FromChecksum string `json:"from_checksum"`
-			ToChecksum   string `json:"to_checksum"`
-		} `json:"tables"`
-	}
-	copyJSON := func(args ...string) report {
-		t.Helper()
-		code, out, stderr := fndRun(t, append([]string{"db", "copy"}, append(args, "--json")...)...)
-		var r report
-		if code != 0 || json.Unmarshal([]byte(out), &r) != nil || !r.Identical {
-			t.Fatalf("db copy %v: exit %d, %s %s", args, code, out, stderr)
-		}
-		return r
-	}
-	there := copyJSON(src, pg)
-	back := copyJSON(pg, filepath.Join(dir, "back.db"))
+	there := dbCopyJSON(t, src, pg)
+	back := dbCopyJSON(t, pg, filepath.Join(dir, "back.db"))
 	blocks := int64(0)
 	for i, tc := range there.Tables {
 		if tc.FromChecksum != back.Tables[i].ToChecksum || tc.FromRows != back.Tables[i].ToRows || tc.ToChecksum != tc.FromChecksum {
@@ -148,4 +129,28 @@ func TestDBMigrateDefaultSaysWhich(t *testing.T) {
 	if code, _, stderr := runEnv(t, vars, "db", "migrate", "--db", filepath.Join(home, "flag.db")); code != 0 || stderr != "" {
 		t.Errorf("--db: exit %d, stderr %q", code, stderr)
 	}
+}
+
+// copyReport is the part of `db copy --json` the tests read.
+type copyReport struct {
+	Identical bool `json:"identical"`
+	Tables    []struct {
+		Table        string `json:"table"`
+		FromRows     int64  `json:"from_rows"`
+		ToRows       int64  `json:"to_rows"`
+		FromChecksum string `json:"from_checksum"`
+		ToChecksum   string `json:"to_checksum"`
+	} `json:"tables"`
+}
+
+// dbCopyJSON runs `db copy ARGS --json` and fails the test unless it exits
+// 0 with every table read back identical.
+func dbCopyJSON(t *testing.T, args ...string) copyReport {
+	t.Helper()
+	code, out, stderr := fndRun(t, append([]string{"db", "copy"}, append(args, "--json")...)...)
+	var r copyReport
+	if code != 0 || json.Unmarshal([]byte(out), &r) != nil || !r.Identical {
+		t.Fatalf("db copy %v: exit %d, %s %s", args, code, out, stderr)
+	}
+	return r
 }
