@@ -16,7 +16,7 @@ func init() {
 }
 
 func runHedge(ctx context.Context, env *Env, args []string) error {
-	fs := newFlags(env, "hedge", "hedge [SCENARIO] [--term-months N] [--strike USD/PH/day] [--hedge-ratio H] [--power-price USD/kWh --efficiency J/TH | --cost USD/PH/day] [--curtail] [--paths N] [--seed S] [--json]")
+	fs := newFlags(env, "hedge", "hedge [SCENARIO] [--term-months N] [--strike USD/PH/day] [--hedge-ratio H] [--power-price USD/kWh --efficiency J/TH | --cost USD/PH/day] [--curtail] [--paths N] [--seed S] [--start scenario|now [--source S]] [--json]")
 	months := fs.Int("term-months", service.DefaultHedgeTermMonths, "term in months of 365.25/12 days, 1 to 36; settles on the daily average hashprice over the term, from the scenario's start")
 	strike := fs.Float64("strike", 0, "fixed price of the forward, USD/PH/day (default: the fair forward)")
 	ratio := fs.Float64("hedge-ratio", 0, "fraction of production sold forward, 0 to 1 (default: the minimum-variance ratio)")
